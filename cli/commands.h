@@ -1,0 +1,12 @@
+// The subcommands: each parses nothing itself, resolves its inputs from Flags, calls the core
+// and renders. Returns the process exit code.
+#pragma once
+#include "cli/options.h"
+
+namespace attncost::cli {
+
+int run_estimate(const Flags& f);
+int run_plan(const Flags& f);
+int run_presets(const Flags& f);
+
+}  // namespace attncost::cli

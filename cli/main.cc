@@ -1,0 +1,58 @@
+// attncost: parse the command line, run one subcommand, turn errors into one line and an exit
+// code (2 = bad input, 1 = runtime failure).
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+
+#include "cli/commands.h"
+#include "model/error.h"
+#include "reports/reports.h"
+
+int main(int argc, char** argv) {
+  using namespace attncost;
+  cli::Flags flags;
+  CLI::App app{"attncost: KV-cache and attention cost analyzer for transformer LLMs", "attncost"};
+  app.set_version_flag("--version", kVersion);
+  app.require_subcommand(1);
+
+  auto* plan = app.add_subcommand("plan", "baseline vs proposed design vs ranked alternatives, with a recommendation");
+  auto* estimate = app.add_subcommand("estimate", "the full cost breakdown of one design");
+  auto* presets = app.add_subcommand("presets", "list built-in models and GPUs");
+  for (auto* sub : {plan, estimate}) {
+    cli::add_model_flags(*sub, flags);
+    cli::add_design_flags(*sub, flags);
+    cli::add_workload_flags(*sub, flags);
+    cli::add_output_flags(*sub, flags, "text|json|csv");
+  }
+  cli::add_output_flags(*presets, flags, "text|json");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::string what = e.what();
+    if (what.find('\n') != std::string::npos) what = what.substr(0, what.find('\n'));
+    std::cerr << "attncost: error: " << what << " (see attncost --help)\n";
+    return 2;
+  }
+  try {
+    if (*plan) return cli::run_plan(flags);
+    if (*estimate) return cli::run_estimate(flags);
+    if (*presets) return cli::run_presets(flags);
+  } catch (const InputError& e) {
+    std::cerr << "attncost: error: " << e.what() << "\n";
+    return 2;
+  } catch (const RuntimeError& e) {
+    std::cerr << "attncost: error: " << e.what() << "\n";
+    return 1;
+  } catch (const std::exception& e) {
+    std::cerr << "attncost: internal error: " << e.what() << "\n";
+    return 1;
+  }
+  return 2;
+}

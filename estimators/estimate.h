@@ -1,0 +1,74 @@
+// The full cost of one design on one workload and GPU: the single entry point that `estimate`,
+// `plan`, `sweep` and the probe's predictions all call. Pure: no I/O, O(1) in the context.
+#pragma once
+#include <array>
+
+#include "estimators/layer_costs.h"
+#include "model/design.h"
+#include "model/gpu_spec.h"
+#include "model/model_config.h"
+
+namespace attncost {
+
+struct PhaseCost {
+  OpList ops;                       // per GPU, per layer instance, roofline applied
+  // Whole batch, all layers, all GPUs of the TP group.
+  double attention_pairs = 0;
+  double attention_flops = 0;       // matmul FLOPs of attention (QKᵀ, PV; linear: state update/readout)
+  double attention_other_flops = 0; // softmax, scale, feature maps, scans
+  double flops = 0;                 // all matmul FLOPs (attention + projections + MLP + LM head)
+  double other_flops = 0;
+  double hbm_bytes = 0;
+  double weight_bytes = 0, act_bytes = 0, kv_read_bytes = 0, kv_write_bytes = 0, comm_bytes = 0;
+  // One GPU's wall time (the TP group runs in parallel).
+  double time_s = 0;
+  double compute_s = 0, memory_s = 0, network_s = 0, launch_s = 0;  // time of ops bound by each
+  Bound bound = Bound::memory;
+  double tokens_per_s = 0;
+};
+
+struct KvCache {  // at ctx, the whole model (logical: one copy of each KV head)
+  double bytes_per_token = 0;       // Σ over softmax layers of K/V bytes one cached token costs
+  double bytes_per_sequence = 0;    // cached tokens × bytes, plus linear/SSM states
+  double bytes_total = 0;           // × batch
+  double state_bytes_per_sequence = 0;
+  double cached_tokens_max = 0;     // the most tokens any layer keeps
+};
+
+struct Memory {  // per GPU, at the end of the sequence (ctx + gen)
+  double weights_bytes = 0;
+  double kv_bytes = 0;              // allocated, page rounding included
+  double total_bytes = 0;
+  double capacity_bytes = 0;
+  bool fits = false;
+  double max_concurrent_sequences = 0;
+  double kv_bytes_per_sequence = 0; // allocated for one sequence on one GPU
+  double page_waste_bytes = 0;
+};
+
+struct Quality {  // structural proxies (SPEC §5); never a claim about accuracy
+  double direct_reach_tokens = 0;   // farthest token the last query attends directly, any layer
+  double receptive_field_tokens = 0;// farthest reach through the layer stack
+  double attended_fraction = 0;     // attended causal pairs / dense causal pairs, all layers
+  double kv_head_ratio = 0;         // KV heads per query head (MLA: 1, heads are recovered)
+  double kv_elements_ratio = 0;     // cached elements per token per layer vs MHA
+  bool first_token_visible = false; // some layer's last query attends token 0 directly
+  double state_vs_kv_ratio = 0;     // linear/SSM state bytes vs the dense KV they replace
+  double softmax_layers = 0, state_layers = 0, full_reach_layers = 0;
+};
+
+struct Estimate {
+  std::array<AttnStack::Use, kMaxDistinctPatterns> uses{};
+  int use_count = 0;
+  double params = 0;                // whole model
+  double kv_heads_per_gpu = 0, kv_replication = 1;
+  KvCache kv;
+  PhaseCost prefill, decode;
+  Memory memory;
+  Quality quality;
+};
+
+// Inputs must be valid (make_design / validate_workload / the loaders check them).
+Estimate estimate(const ModelConfig& m, const Design& d, const Workload& w, const GpuSpec& gpu);
+
+}  // namespace attncost

@@ -1,0 +1,258 @@
+#include "estimators/layer_costs.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "estimators/pattern_counts.h"
+
+namespace attncost {
+namespace {
+
+// Weight matrices are stored with one fp16 scale per 128 elements when quantized to int8/int4.
+constexpr int64_t kWeightGroup = 128;
+// Chunk length of chunked linear-attention prefill (flash-linear-attention's default); one state
+// per chunk is written to HBM.
+constexpr double kLinearChunk = 64;
+// Elementwise operations per attended pair outside the matmuls: scale, running max, subtract,
+// exp, running sum (the mask is applied by not scoring masked pairs).
+constexpr double kSoftmaxOpsPerPair = 5;
+
+double bytes_of(Dtype d) { return dtype_bits(d) / 8.0; }
+double weight_bytes(double params, const Design& d) { return storage_bytes(params, 1, d.weight_dtype, kWeightGroup); }
+
+double ssm_inner(const ModelConfig& m, const Shape& s) { return static_cast<double>(m.ssm_expand) * s.hidden / s.tp; }
+
+// GEMM weights of a Mamba mixer (in, x, dt and out projections) on this GPU.
+double ssm_gemm_params(const Pattern& p, const ModelConfig& m, const Shape& s) {
+  const double d_in = ssm_inner(m, s), dt = static_cast<double>(m.dt_rank()), n = static_cast<double>(p.state);
+  return s.hidden * 2 * d_in + d_in * (dt + 2 * n) + dt * d_in + d_in * s.hidden;
+}
+
+double linear_features(const Pattern& p, const Shape& s) { return p.features ? static_cast<double>(p.features) : s.d_k; }
+// Heads holding a linear-attention state: one per KV head (MLA designs keep one per query head).
+double state_heads(const Shape& s) { return s.mla ? s.q_heads : s.kv_heads; }
+
+}  // namespace
+
+Shape shape_of(const ModelConfig& m, const Design& d, int64_t tp) {
+  Shape s;
+  s.tp = static_cast<double>(tp);
+  s.hidden = static_cast<double>(m.hidden);
+  s.q_heads = static_cast<double>(m.heads / tp);
+  s.d_k = static_cast<double>(m.head_dim);
+  s.d_v = static_cast<double>(m.v_head_dim);
+  s.dec_d_k = s.d_k;
+  s.dec_d_v = s.d_v;
+  if (d.sharing == KvSharing::mla) {
+    s.mla = true;
+    s.mla_rank = static_cast<double>(d.mla_rank);
+    s.mla_rope = static_cast<double>(d.mla_rope);
+    s.kv_heads = 1;                  // one latent per token, shared by every head ...
+    s.kv_replication = s.tp;         // ... so every GPU of the TP group holds all of it
+    s.dec_d_k = s.mla_rank + s.mla_rope;  // decode attends in latent space (W_UK absorbed into q)
+    s.dec_d_v = s.mla_rank;               // and W_UV applied after the weighted sum
+  } else if (d.kv_heads >= tp) {
+    s.kv_heads = static_cast<double>(d.kv_heads / tp);
+  } else {
+    s.kv_heads = 1;
+    s.kv_replication = static_cast<double>(tp / d.kv_heads);
+  }
+  return s;
+}
+
+double kv_bytes_per_token_layer(const Shape& s, const Design& d) {
+  if (s.mla) return storage_bytes(s.mla_rank + s.mla_rope, 1, d.kv_dtype, d.kv_group);
+  return storage_bytes(s.d_k, s.kv_heads, d.kv_dtype, d.kv_group) + storage_bytes(s.d_v, s.kv_heads, d.kv_dtype, d.kv_group);
+}
+
+double state_bytes_per_layer(const Pattern& p, const ModelConfig& m, const Shape& s, const Design& d) {
+  if (p.kind == PatternKind::linear) {
+    const double f = linear_features(p, s);
+    return storage_bytes(f * s.d_v + f, state_heads(s), d.kv_dtype, d.kv_group);  // S = Σφ(k)vᵀ and z = Σφ(k)
+  }
+  if (p.kind == PatternKind::ssm) {
+    const double d_in = ssm_inner(m, s);
+    return storage_bytes(d_in * static_cast<double>(p.state) + d_in * static_cast<double>(m.ssm_conv - 1), 1,
+                         d.kv_dtype, d.kv_group);  // h (d_inner × N) and the last conv-1 inputs
+  }
+  return 0;
+}
+
+double mixer_params(const Pattern& p, const ModelConfig& m, const Shape& s) {
+  if (p.kind == PatternKind::ssm) {
+    const double d_in = ssm_inner(m, s), n = static_cast<double>(p.state);
+    return ssm_gemm_params(p, m, s) + d_in * static_cast<double>(m.ssm_conv) + d_in * n + d_in;  // + conv, A, D
+  }
+  const double h = s.hidden, hq = s.q_heads;
+  if (s.mla) {
+    const double q = m.q_lora_rank > 0 ? h * static_cast<double>(m.q_lora_rank) + static_cast<double>(m.q_lora_rank) * hq * s.d_k
+                                       : h * hq * s.d_k;
+    const double nope = s.d_k - s.mla_rope;
+    return q + h * (s.mla_rank + s.mla_rope) + s.mla_rank * hq * (nope + s.d_v) + hq * s.d_v * h;
+  }
+  return h * hq * s.d_k + h * s.kv_heads * (s.d_k + s.d_v) + hq * s.d_v * h;
+}
+
+double dense_mlp_params(const ModelConfig& m, const Shape& s) {
+  return (m.gated_mlp ? 3.0 : 2.0) * s.hidden * static_cast<double>(m.ffn) / s.tp;
+}
+
+double moe_mlp_params(const ModelConfig& m, const Shape& s) {
+  const double mats = m.gated_mlp ? 3.0 : 2.0;
+  return static_cast<double>(m.experts + m.shared_experts) * mats * s.hidden * static_cast<double>(m.expert_ffn) / s.tp +
+         s.hidden * static_cast<double>(m.experts);  // the router is replicated
+}
+
+double embedding_params(const ModelConfig& m, const Shape& s) {
+  return static_cast<double>(m.vocab) * s.hidden * (m.tied_embeddings ? 1.0 : 2.0) / s.tp;
+}
+
+double flash_l2_reuse(double tokens, double kv_bytes_per_token_head, const GpuSpec& gpu) {
+  // The tiles of a wave stream the same K/V blocks nearly in step, so the working set in L2 is a
+  // few blocks per head, not the whole head; only a block larger than L2 defeats the sharing.
+  const double block_bytes = static_cast<double>(kFlashTileRows) * kv_bytes_per_token_head * static_cast<double>(gpu.sms);
+  if (gpu.sms <= 0 || gpu.l2_bytes <= 0 || block_bytes > gpu.l2_bytes) return 1;
+  const double tiles = std::ceil(tokens / static_cast<double>(kFlashTileRows));
+  return std::max(1.0, std::min(tiles, static_cast<double>(gpu.sms)));
+}
+
+void build_ops(const ModelConfig& m, const Design& d, const Workload& w, const GpuSpec& gpu, bool is_decode,
+               const std::array<AttnStack::Use, kMaxDistinctPatterns>& uses, int use_count, OpList& out) {
+  out.count = 0;
+  const Shape s = shape_of(m, d, d.tp);
+  const double ab = bytes_of(d.act_dtype);
+  const double n = static_cast<double>(w.ctx), batch = static_cast<double>(w.batch);
+  const double tokens = is_decode ? batch : batch * n;  // tokens through the GEMMs
+  const double h = s.hidden, hq = s.q_heads;
+  const bool naive = d.kernel == Kernel::naive;
+
+  for (int u = 0; u < use_count; ++u) {
+    const Pattern& p = uses[static_cast<size_t>(u)].pattern;
+    const double layers = static_cast<double>(uses[static_cast<size_t>(u)].layers);
+    if (layers == 0) continue;
+
+    if (p.kind == PatternKind::ssm) {
+      const double d_in = ssm_inner(m, s), state_n = static_cast<double>(p.state), dt = static_cast<double>(m.dt_rank());
+      OpCost& proj = out.add(OpKind::ssm_proj);
+      proj.pattern = u, proj.layers = layers, proj.kernels = 3, proj.matmul_dtype = d.act_dtype;
+      proj.matmul_flops = 2 * tokens * ssm_gemm_params(p, m, s);
+      proj.weight_bytes = weight_bytes(mixer_params(p, m, s), d);
+      proj.act_bytes = tokens * (2 * h + 4 * d_in + dt + 2 * state_n) * ab;
+      OpCost& scan = out.add(OpKind::ssm_scan);
+      scan.pattern = u, scan.layers = layers, scan.kernels = 2, scan.matmul_dtype = d.act_dtype;
+      // Per token and channel: discretize (exp, mul), B·x, state update, C·h (≈9 per state
+      // element), the causal conv (2 per tap) and gating/skip (6).
+      scan.other_flops = tokens * d_in * (9 * state_n + 2 * static_cast<double>(m.ssm_conv) + 6);
+      scan.act_bytes = tokens * (5 * d_in + 2 * state_n) * ab;
+      const double state = state_bytes_per_layer(p, m, s, d);
+      scan.kv_read_bytes = is_decode ? batch * state : 0;
+      scan.kv_write_bytes = batch * state;
+      continue;
+    }
+
+    OpCost& proj = out.add(OpKind::attn_proj);
+    proj.pattern = u, proj.layers = layers, proj.kernels = s.mla ? 3 : 2, proj.matmul_dtype = d.act_dtype;
+    const double params = mixer_params(p, m, s);
+    proj.matmul_flops = 2 * tokens * params;
+    proj.weight_bytes = weight_bytes(params, d);
+    proj.act_bytes = tokens * (2 * h + 2 * hq * s.d_k + 2 * hq * s.d_v) * ab;
+
+    if (p.kind == PatternKind::linear) {
+      const double f = linear_features(p, s), sh = state_heads(s);
+      OpCost& op = out.add(OpKind::linear_attn);
+      op.pattern = u, op.layers = layers, op.kernels = 1, op.matmul_dtype = d.act_dtype;
+      op.matmul_flops = tokens * (2 * f * s.d_v * sh + 2 * f * s.d_v * hq);  // S += φ(k)vᵀ ; o = φ(q)ᵀS
+      op.other_flops = tokens * (hq * (4 * f + s.d_v) + sh * 3 * f + (f != s.d_k ? 2 * s.d_k * f * (hq + sh) : 0));
+      op.act_bytes = tokens * (hq * s.d_k + sh * (s.d_k + s.d_v) + hq * s.d_v) * ab;
+      const double state = state_bytes_per_layer(p, m, s, d);
+      op.kv_read_bytes = is_decode ? batch * state : 0;
+      op.kv_write_bytes = batch * state * (is_decode ? 1 : std::ceil(n / kLinearChunk));
+      continue;
+    }
+
+    OpCost& op = out.add(OpKind::attention);
+    op.pattern = u, op.layers = layers, op.kernels = naive ? 3 : 1, op.matmul_dtype = d.act_dtype;
+    const double kvb = kv_bytes_per_token_layer(s, d);
+    if (is_decode) {
+      const double keys = static_cast<double>(decode_pairs(p, w.ctx));
+      const double dk = s.dec_d_k, dv = s.dec_d_v;
+      op.pairs = batch * keys * hq;
+      op.matmul_flops = 2 * op.pairs * (dk + dv);
+      op.other_flops = kSoftmaxOpsPerPair * op.pairs + batch * hq * dv;
+      // A flash-decoding kernel loads each KV head once for its whole query group; a repeat-KV
+      // (naive) kernel loads it once per query head.
+      op.kv_read_bytes = batch * keys * kvb * (naive ? hq / s.kv_heads : 1);
+      op.kv_write_bytes = batch * kvb;  // the new token's K/V
+      op.act_bytes = batch * hq * (dk + dv) * ab;
+      op.executed_matmul_flops = op.matmul_flops;
+      if (naive) {  // eager attention scores every cached position and masks afterwards
+        op.executed_matmul_flops = 2 * batch * hq * n * (dk + dv);
+        op.act_bytes += 4 * batch * hq * n * ab;
+      }
+    } else {
+      const double dk = s.d_k, dv = s.d_v;
+      op.pairs = batch * to_double(prefill_pairs(p, w.ctx)) * hq;
+      op.matmul_flops = 2 * op.pairs * (dk + dv);
+      op.other_flops = kSoftmaxOpsPerPair * op.pairs + tokens * hq * dv;
+      op.act_bytes = tokens * hq * (dk + dv) * ab;  // Q in, O out
+      op.kv_write_bytes = batch * static_cast<double>(cached_tokens(p, w.ctx)) * kvb;
+      if (naive) {
+        // QKᵀ and PV through GEMMs over the full n×n square; S and P written and read once each.
+        op.act_bytes += batch * n * hq * (dk + dv) * ab + 4 * batch * hq * n * n * ab;
+        op.executed_matmul_flops = 2 * batch * hq * n * n * (dk + dv);
+      } else {
+        // K/V tiles are re-loaded for every query tile that needs them; MLA prefill attends
+        // over per-head decompressed K/V, so nothing is shared across heads there.
+        const double units = s.mla ? hq : s.kv_heads;
+        const double head_kv = (dk + dv) * ab;
+        const double reuse = flash_l2_reuse(n, head_kv, gpu);
+        // Every key is attended at least by its own query, so each K/V is loaded at least once.
+        const double loads = std::max(n, to_double(flash_key_reads(p, w.ctx)) / reuse);
+        op.act_bytes += batch * loads * units * head_kv;
+        op.executed_matmul_flops = op.matmul_flops;
+      }
+    }
+  }
+
+  const double moe_layers = static_cast<double>(m.moe_layers());
+  const double dense_layers = static_cast<double>(m.layers) - moe_layers;
+  const double mats = m.gated_mlp ? 3.0 : 2.0;
+  if (dense_layers > 0) {
+    OpCost& mlp = out.add(OpKind::mlp);
+    mlp.layers = dense_layers, mlp.kernels = 2, mlp.matmul_dtype = d.act_dtype;
+    const double params = dense_mlp_params(m, s);
+    mlp.matmul_flops = 2 * tokens * params;
+    mlp.weight_bytes = weight_bytes(params, d);
+    mlp.act_bytes = tokens * (2 * h + mats * static_cast<double>(m.ffn) / s.tp) * ab;
+  }
+  if (moe_layers > 0) {
+    OpCost& moe = out.add(OpKind::moe);
+    moe.layers = moe_layers, moe.kernels = 3, moe.matmul_dtype = d.act_dtype;
+    const double experts = static_cast<double>(m.experts), k = static_cast<double>(m.experts_active);
+    const double shared = static_cast<double>(m.shared_experts);
+    const double expert_params = mats * h * static_cast<double>(m.expert_ffn) / s.tp;
+    moe.matmul_flops = 2 * tokens * ((k + shared) * expert_params + h * experts);
+    // Experts some token of the step routes to, under uniform routing: E·(1-(1-k/E)^tokens).
+    const double touched = experts * (1 - std::pow(1 - k / experts, tokens));
+    moe.weight_bytes = weight_bytes((touched + shared) * expert_params + h * experts, d);
+    moe.act_bytes = tokens * (2 * h + (k + shared) * mats * static_cast<double>(m.expert_ffn) / s.tp) * ab;
+  }
+  OpCost& head = out.add(OpKind::lm_head);  // logits only where a token is sampled: the last position
+  head.layers = 1, head.kernels = 1, head.matmul_dtype = d.act_dtype;
+  const double vocab = static_cast<double>(m.vocab) / s.tp;
+  head.matmul_flops = 2 * batch * h * vocab;
+  head.weight_bytes = weight_bytes(h * vocab, d);
+  head.act_bytes = batch * (h + vocab) * ab;
+  if (d.tp > 1) {  // Megatron-style TP: one all-reduce after attention and one after the MLP
+    OpCost& ar = out.add(OpKind::allreduce);
+    ar.layers = 2 * static_cast<double>(m.layers), ar.kernels = 1, ar.matmul_dtype = d.act_dtype;
+    ar.comm_bytes = 2 * (s.tp - 1) / s.tp * tokens * h * ab;  // ring all-reduce, per GPU
+    ar.act_bytes = 2 * tokens * h * ab;
+  }
+  for (int i = 0; i < out.count; ++i) {
+    OpCost& op = out.ops[static_cast<size_t>(i)];
+    if (op.executed_matmul_flops == 0) op.executed_matmul_flops = op.matmul_flops;
+  }
+}
+
+}  // namespace attncost

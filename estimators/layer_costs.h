@@ -1,0 +1,57 @@
+// Per-layer quantities of a design on one GPU: head split, KV bytes per token, recurrent state,
+// weights, and the operator cost records of a prefill or a decode step. Each quantity is
+// defined here once and reused by every phase, kernel and report.
+#pragma once
+#include <array>
+
+#include "estimators/op_cost.h"
+#include "model/design.h"
+#include "model/gpu_spec.h"
+#include "model/model_config.h"
+
+namespace attncost {
+
+// How a design's heads land on one of `tp` GPUs, and the per-head widths it computes with.
+struct Shape {
+  double hidden = 0;
+  double q_heads = 0;        // query heads on this GPU
+  double kv_heads = 0;       // K/V heads stored on this GPU (replicas included; MLA: 1 latent)
+  double kv_replication = 1; // copies of each KV head across the TP group
+  double d_k = 0, d_v = 0;   // per-head widths with K/V materialized (prefill; MHA/GQA/MQA decode)
+  double dec_d_k = 0, dec_d_v = 0;  // widths a decode step attends over (MLA: latent, absorbed)
+  double tp = 1;
+  bool mla = false;
+  double mla_rank = 0, mla_rope = 0;
+};
+Shape shape_of(const ModelConfig& m, const Design& d, int64_t tp);
+
+// KV-cache bytes one cached token costs in one softmax layer, scales included.
+double kv_bytes_per_token_layer(const Shape& s, const Design& d);
+// Bytes of the constant recurrent state of one linear or SSM layer for one sequence.
+double state_bytes_per_layer(const Pattern& p, const ModelConfig& m, const Shape& s, const Design& d);
+// Weights of one layer's token mixer (attention projections, or a Mamba mixer) on this GPU.
+double mixer_params(const Pattern& p, const ModelConfig& m, const Shape& s);
+// Weights of one dense MLP / one MoE MLP (all experts) on this GPU.
+double dense_mlp_params(const ModelConfig& m, const Shape& s);
+double moe_mlp_params(const ModelConfig& m, const Shape& s);
+// Embedding + LM head weights on this GPU.
+double embedding_params(const ModelConfig& m, const Shape& s);
+
+inline constexpr int kMaxOps = 2 * kMaxDistinctPatterns + 8;
+struct OpList {
+  std::array<OpCost, kMaxOps> ops{};
+  int count = 0;
+  OpCost& add(OpKind kind) { ops[static_cast<size_t>(count)] = OpCost{}; ops[static_cast<size_t>(count)].kind = kind; return ops[static_cast<size_t>(count++)]; }
+};
+
+// How many times a tiled prefill kernel loads a head's K/V from HBM per Σ-tile key load: query
+// tiles of one head that run in the same wave (one per SM) share their K/V loads through L2 when
+// one K/V block per SM fits in L2; otherwise every tile loads from HBM.
+double flash_l2_reuse(double tokens, double kv_bytes_per_token_head, const GpuSpec& gpu);
+
+// Operators of a prefill of `w.ctx` tokens (is_decode false) or of one decode step at context
+// `w.ctx` (is_decode true), for the whole batch, on one GPU.
+void build_ops(const ModelConfig& m, const Design& d, const Workload& w, const GpuSpec& gpu, bool is_decode,
+               const std::array<AttnStack::Use, kMaxDistinctPatterns>& uses, int use_count, OpList& out);
+
+}  // namespace attncost

@@ -1,0 +1,52 @@
+// One operator's declared cost: FLOPs and bytes, per layer instance, on one GPU. Estimators only
+// declare these; roofline.h alone turns them into time (calculon's split).
+#pragma once
+#include <cstdint>
+#include <string_view>
+
+#include "model/dtype.h"
+
+namespace attncost {
+
+enum class OpKind : uint8_t {
+  attn_proj,     // Q/K/V/O projections (MLA: down/up projections too)
+  attention,     // the softmax attention core: QKᵀ, mask, softmax, PV
+  linear_attn,   // kernelized linear attention: feature maps, state update and readout
+  ssm_proj,      // Mamba in/x/dt/out projections
+  ssm_scan,      // Mamba convolution and selective scan
+  mlp,           // dense MLP
+  moe,           // mixture-of-experts MLP
+  lm_head,       // logits of the sampled positions
+  allreduce,     // tensor-parallel all-reduce of the hidden state
+};
+std::string_view op_name(OpKind k);
+
+enum class Bound : uint8_t { compute, memory, network, latency };
+std::string_view bound_name(Bound b);
+
+struct OpCost {
+  OpKind kind = OpKind::attn_proj;
+  int pattern = -1;              // index into the design's distinct patterns, -1 if not a mixer
+  double layers = 1;             // instances of this op in the model (per step)
+  double kernels = 1;            // kernel launches per instance
+  Dtype matmul_dtype = Dtype::fp16;
+
+  // Per instance, per GPU.
+  double pairs = 0;              // query-key pairs scored, summed over heads and batch
+  double matmul_flops = 0;       // algorithmic matrix-product FLOPs (the counted ones)
+  double executed_matmul_flops = 0;  // what the kernel runs (naive: the full n×n square)
+  double other_flops = 0;        // softmax, scaling, feature maps, scans
+  double weight_bytes = 0;
+  double act_bytes = 0;          // activations read and written (scores included for naive)
+  double kv_read_bytes = 0;      // KV cache or recurrent state read
+  double kv_write_bytes = 0;     // KV cache or recurrent state written
+  double comm_bytes = 0;         // sent over the GPU interconnect
+
+  // Filled by the roofline (per instance).
+  double compute_s = 0, memory_s = 0, network_s = 0, launch_s = 0, time_s = 0;
+  Bound bound = Bound::memory;
+
+  double hbm_bytes() const { return weight_bytes + act_bytes + kv_read_bytes + kv_write_bytes; }
+};
+
+}  // namespace attncost

@@ -1,0 +1,176 @@
+#include "estimators/pattern_counts.h"
+
+#include <algorithm>
+
+namespace attncost {
+namespace {
+
+// Σ_{i<m} min(i, k).
+u128 sum_min(u128 m, u128 k) { return m <= k + 1 ? sum_to(m) : sum_to(k + 1) + (m - k - 1) * k; }
+
+// Σ_{i<n} min(i+1, w): a window of w keys, the query included.
+u128 window_prefill_pairs(u128 n, u128 w) { return sum_min(n, w - 1) + n; }
+
+// Keys of block-sparse attention outside the query's own block: local, global and random blocks
+// together reach min(qb, (local-1) + global + random) earlier blocks (each set fills the blocks
+// the previous sets left, so overlaps never double count).
+u128 block_reach(const Pattern& p) { return (p.local - 1) + p.global + p.random; }
+
+// Σ over query tiles [t·r, min(n,(t+1)·r)) of the size of the key range the tile attends when a
+// query i sees keys [i-w+1, i] plus the first s tokens (w = 0 means unbounded: dense).
+u128 contiguous_tile_reads(u128 n, u128 r, u128 w, u128 s) {
+  if (n == 0) return 0;
+  const u128 tiles = ceil_div(n, r);
+  const u128 sum_end = r * sum_to(tiles) + n;  // Σ_t b_t: full tiles end at (t+1)r, the last at n
+  if (w == 0) return sum_end;
+  // lo_t = max(0, t·r - (w-1)) is the first key of the tile's range; it is > 0 from t1 on.
+  auto sum_lo = [&](u128 from, u128 to) -> u128 {  // Σ_{t=from}^{to-1} (t·r - (w-1))
+    if (to <= from) return 0;
+    return r * (sum_to(to) - sum_to(from)) - (w - 1) * (to - from);
+  };
+  const u128 t1 = (w - 1) / r + 1;
+  const u128 lo_total = t1 < tiles ? sum_lo(t1, tiles) : 0;
+  u128 sink_total = 0;  // Σ_t min(s, lo_t): sinks before the window's start
+  if (s > 0 && t1 < tiles) {
+    const u128 t2 = std::min(ceil_div(s + w - 1, r), tiles);  // lo_t ≥ s from here on
+    sink_total = sum_lo(t1, std::max(t1, t2)) + s * (tiles - std::max(t1, t2));
+  }
+  return sum_end - lo_total + sink_total;
+}
+
+}  // namespace
+
+uint64_t axial_width(const Pattern& p, uint64_t n) { return p.width ? p.width : std::max<uint64_t>(1, ceil_sqrt(n)); }
+
+uint64_t pairs_at(const Pattern& p, uint64_t i, uint64_t ctx) {
+  switch (p.kind) {
+    case PatternKind::dense: return i + 1;
+    case PatternKind::window: return std::min(i + 1, p.window);
+    case PatternKind::sinks: return std::min(i + 1, p.sinks + p.window);
+    case PatternKind::strided: {
+      // Sparse Transformer's strided mask: j ≤ i with i-j < W, or i-j a multiple of S.
+      const uint64_t local = std::min(i + 1, p.window);
+      return i >= p.window ? local + i / p.stride - (p.window - 1) / p.stride : local;
+    }
+    case PatternKind::axial: {
+      const uint64_t m = axial_width(p, ctx);
+      return i % m + 1 + i / m;  // own row up to i, plus the same column in earlier rows
+    }
+    case PatternKind::block: {
+      const uint64_t qb = i / p.block;
+      return i % p.block + 1 + p.block * static_cast<uint64_t>(min128(qb, block_reach(p)));
+    }
+    case PatternKind::linear:
+    case PatternKind::ssm: return 0;
+  }
+  return 0;
+}
+
+u128 prefill_pairs(const Pattern& p, uint64_t n64) {
+  const u128 n = n64;
+  switch (p.kind) {
+    case PatternKind::dense: return sum_to(n + 1);
+    case PatternKind::window: return window_prefill_pairs(n, p.window);
+    case PatternKind::sinks: return window_prefill_pairs(n, u128{p.sinks} + p.window);
+    case PatternKind::strided: {
+      const u128 w = p.window, s = p.stride;
+      u128 total = window_prefill_pairs(n, w);
+      if (n > w) total += sum_floor_div(n, s) - sum_floor_div(w, s) - ((w - 1) / s) * (n - w);
+      return total;
+    }
+    case PatternKind::axial: {
+      const u128 m = axial_width(p, n64);
+      return sum_mod(n, m) + n + sum_floor_div(n, m);
+    }
+    case PatternKind::block: {
+      const u128 b = p.block, q = n / b, r = n % b, k = block_reach(p);
+      return sum_mod(n, b) + n + b * (b * sum_min(q, k) + r * min128(q, k));
+    }
+    case PatternKind::linear:
+    case PatternKind::ssm: return 0;
+  }
+  return 0;
+}
+
+uint64_t cached_tokens(const Pattern& p, uint64_t n) {
+  switch (p.kind) {
+    case PatternKind::window: return std::min(n, p.window);
+    case PatternKind::sinks: return std::min(n, p.sinks + p.window);
+    case PatternKind::linear:
+    case PatternKind::ssm: return 0;
+    default: return n;
+  }
+}
+
+u128 flash_key_reads(const Pattern& p, uint64_t n64, uint64_t tile_rows) {
+  const u128 n = n64, r = tile_rows;
+  const u128 dense = contiguous_tile_reads(n, r, 0, 0);
+  switch (p.kind) {
+    case PatternKind::dense: return dense;
+    case PatternKind::window: return contiguous_tile_reads(n, r, p.window, 0);
+    case PatternKind::sinks: return contiguous_tile_reads(n, r, p.window, p.sinks);
+    case PatternKind::strided: {
+      const u128 scattered = prefill_pairs(p, n64) - window_prefill_pairs(n, p.window);
+      return min128(dense, contiguous_tile_reads(n, r, p.window, 0) + scattered);
+    }
+    case PatternKind::axial: {
+      const u128 m = axial_width(p, n64);
+      const u128 column = sum_floor_div(n, m);  // Σ_i ⌊i/m⌋: earlier rows of the same column
+      return min128(dense, contiguous_tile_reads(n, r, m, 0) + column);
+    }
+    case PatternKind::block: {
+      const u128 b = p.block, tiles = ceil_div(n, b);
+      return n + b * sum_min(tiles, block_reach(p));
+    }
+    case PatternKind::linear:
+    case PatternKind::ssm: return 0;
+  }
+  return 0;
+}
+
+uint64_t direct_reach(const Pattern& p, uint64_t n) {
+  if (n == 0) return 0;
+  const uint64_t i = n - 1;
+  switch (p.kind) {
+    case PatternKind::dense:
+    case PatternKind::linear:
+    case PatternKind::ssm: return n;
+    case PatternKind::window: return std::min(n, p.window);
+    case PatternKind::sinks: return p.sinks > 0 ? n : std::min(n, p.window);
+    case PatternKind::strided:
+      if (i >= p.window && i / p.stride > (p.window - 1) / p.stride) return (i / p.stride) * p.stride + 1;
+      return std::min(n, p.window);
+    case PatternKind::axial: {
+      const uint64_t m = axial_width(p, n);
+      return std::max(i % m + 1, (i / m) * m + 1);
+    }
+    case PatternKind::block: {
+      const uint64_t qb = i / p.block;
+      const uint64_t local_prev = std::min<uint64_t>(qb, p.local - 1);
+      if (p.global > 0 && qb > local_prev) return n;  // block 0 is global
+      return i - (qb - local_prev) * p.block + 1;
+    }
+  }
+  return n;
+}
+
+bool sees_first_token(const Pattern& p, uint64_t n) {
+  if (n == 0) return false;
+  const uint64_t i = n - 1;
+  switch (p.kind) {
+    case PatternKind::dense: return true;
+    case PatternKind::window: return n <= p.window;
+    case PatternKind::sinks: return p.sinks > 0 || n <= p.window;
+    case PatternKind::strided: return i < p.window || i % p.stride == 0;
+    case PatternKind::axial: {
+      const uint64_t m = axial_width(p, n);
+      return i < m || i % m == 0;
+    }
+    case PatternKind::block: return p.global > 0 || i / p.block < p.local;
+    case PatternKind::linear:
+    case PatternKind::ssm: return false;
+  }
+  return false;
+}
+
+}  // namespace attncost

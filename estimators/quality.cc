@@ -1,0 +1,46 @@
+#include "estimators/quality.h"
+
+#include <algorithm>
+
+#include "estimators/pattern_counts.h"
+
+namespace attncost {
+
+Quality quality_proxies(const ModelConfig& m, const Design& d, const Workload& w, const Estimate& e) {
+  Quality q;
+  const uint64_t n = w.ctx;
+  const double dense_pairs = to_double(prefill_pairs(Pattern{}, n));
+  double attended = 0, reach_sum = 0, state_bytes = 0, replaced_kv = 0;
+  const Shape whole = shape_of(m, d, 1);
+  for (int u = 0; u < e.use_count; ++u) {
+    const auto& use = e.uses[static_cast<size_t>(u)];
+    const double layers = static_cast<double>(use.layers);
+    if (layers == 0) continue;
+    const double reach = static_cast<double>(direct_reach(use.pattern, n));
+    q.direct_reach_tokens = std::max(q.direct_reach_tokens, reach);
+    if (reach >= static_cast<double>(n)) q.full_reach_layers += layers;
+    reach_sum += layers * (reach - 1);
+    if (use.pattern.is_softmax()) {
+      q.softmax_layers += layers;
+      attended += layers * to_double(prefill_pairs(use.pattern, n));
+      q.first_token_visible = q.first_token_visible || sees_first_token(use.pattern, n);
+    } else {
+      q.state_layers += layers;
+      state_bytes += layers * state_bytes_per_layer(use.pattern, m, whole, d);
+      // What an MHA layer in the model's KV dtype would cache for the same context.
+      replaced_kv += layers * static_cast<double>(n) * static_cast<double>(m.heads) * (whole.d_k + whole.d_v) *
+                     dtype_bits(d.kv_dtype) / 8.0;
+    }
+  }
+  q.receptive_field_tokens = q.full_reach_layers > 0 ? static_cast<double>(n)
+                                                      : std::min(static_cast<double>(n), reach_sum + 1);
+  q.attended_fraction = attended / (static_cast<double>(m.layers) * dense_pairs);
+  q.kv_head_ratio = d.sharing == KvSharing::mla ? 1.0 : static_cast<double>(d.kv_heads) / static_cast<double>(m.heads);
+  const double mha_elements = static_cast<double>(m.heads) * (whole.d_k + whole.d_v);
+  q.kv_elements_ratio = d.sharing == KvSharing::mla ? (whole.mla_rank + whole.mla_rope) / mha_elements
+                                                    : static_cast<double>(d.kv_heads) * (whole.d_k + whole.d_v) / mha_elements;
+  q.state_vs_kv_ratio = replaced_kv > 0 ? state_bytes / replaced_kv : 0;
+  return q;
+}
+
+}  // namespace attncost

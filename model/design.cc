@@ -1,0 +1,115 @@
+#include "model/design.h"
+
+#include <fmt/format.h>
+
+#include "model/error.h"
+
+namespace attncost {
+namespace {
+
+KvSharing sharing_of(int64_t heads, int64_t kv_heads) {
+  if (kv_heads == heads) return KvSharing::mha;
+  if (kv_heads == 1) return KvSharing::mqa;
+  return KvSharing::gqa;
+}
+
+}  // namespace
+
+std::string_view sharing_name(KvSharing s) {
+  switch (s) {
+    case KvSharing::mha: return "mha";
+    case KvSharing::gqa: return "gqa";
+    case KvSharing::mqa: return "mqa";
+    case KvSharing::mla: return "mla";
+  }
+  return "mha";
+}
+
+std::string_view kernel_name(Kernel k) { return k == Kernel::flash ? "flash" : "naive"; }
+
+Design make_design(const ModelConfig& m, const DesignChoice& c) {
+  Design d;
+  if (m.is_mla()) {
+    d.sharing = KvSharing::mla;
+    d.kv_heads = 1;
+    d.mla_rank = m.kv_lora_rank;
+    d.mla_rope = m.qk_rope_head_dim;
+  } else {
+    d.sharing = sharing_of(m.heads, m.kv_heads);
+    d.kv_heads = m.kv_heads;
+  }
+  if (c.sharing) {
+    d.sharing = *c.sharing;
+    switch (d.sharing) {
+      case KvSharing::mha: d.kv_heads = m.heads; break;
+      case KvSharing::mqa: d.kv_heads = 1; break;
+      case KvSharing::gqa: {
+        const int64_t g = c.kv_heads.value_or(m.kv_heads);
+        if (g <= 0) throw InputError(fmt::format("--gqa {}: the number of KV heads must be positive", g));
+        if (g > m.heads || m.heads % g != 0)
+          throw InputError(fmt::format("--gqa {}: {} query heads of '{}' are not divisible by {} KV heads", g, m.heads, m.name, g));
+        d.kv_heads = g;
+        d.sharing = g == 1 ? KvSharing::mqa : KvSharing::gqa;  // GQA-H stays "gqa"; it costs what MHA does
+        break;
+      }
+      case KvSharing::mla: {
+        d.kv_heads = 1;
+        d.mla_rank = c.mla_rank.value_or(m.is_mla() ? m.kv_lora_rank : 512);
+        d.mla_rope = c.mla_rope.value_or(m.is_mla() ? m.qk_rope_head_dim : std::min<int64_t>(64, m.head_dim / 2));
+        if (d.mla_rank <= 0) throw InputError(fmt::format("--mla {}: the latent rank must be positive", d.mla_rank));
+        if (d.mla_rope < 0 || d.mla_rope >= m.head_dim)
+          throw InputError(fmt::format("--mla {}:{}: the RoPE width must be in [0, head dim {})", d.mla_rank, d.mla_rope, m.head_dim));
+        if (d.mla_rank > (int64_t{1} << 40)) throw InputError(fmt::format("--mla {}: the latent rank is beyond 2^40", d.mla_rank));
+        break;
+      }
+    }
+  }
+  d.attn = parse_attn(c.attn.value_or(m.attn), c.attn ? "--attn" : "model attention");
+  if (d.attn.cycle_length > static_cast<uint64_t>(m.layers))
+    throw InputError(fmt::format("--attn '{}': the layer cycle has {} layers but '{}' has only {}", d.attn.text,
+                                 d.attn.cycle_length, m.name, m.layers));
+  d.weight_dtype = c.weight_dtype.value_or(m.dtype);
+  d.act_dtype = c.act_dtype.value_or(m.dtype);
+  d.kv_dtype = c.kv_dtype.value_or(d.act_dtype);
+  d.kv_group = c.kv_group.value_or(m.head_dim);
+  if (d.kv_group <= 0) throw InputError(fmt::format("--kv-group {}: must be positive", d.kv_group));
+  d.kernel = c.kernel.value_or(Kernel::flash);
+  d.page_size = c.page_size.value_or(16);
+  if (d.page_size < 0 || d.page_size > (int64_t{1} << 40)) throw InputError(fmt::format("--page-size {}: must be in [0, 2^40]", d.page_size));
+  d.tp = c.tp.value_or(1);
+  if (d.tp <= 0) throw InputError(fmt::format("--tp {}: must be positive", d.tp));
+  if (m.heads % d.tp != 0)
+    throw InputError(fmt::format("--tp {}: {} query heads of '{}' do not split evenly over {} GPUs", d.tp, m.heads, m.name, d.tp));
+  if (d.sharing != KvSharing::mla) {
+    const bool splits = d.tp <= d.kv_heads ? d.kv_heads % d.tp == 0 : d.tp % d.kv_heads == 0;
+    if (!splits)
+      throw InputError(fmt::format("--tp {}: {} KV heads neither split evenly over {} GPUs nor replicate evenly", d.tp, d.kv_heads, d.tp));
+  }
+  return d;
+}
+
+std::string design_label(const Design& d) {
+  std::string sharing;
+  switch (d.sharing) {
+    case KvSharing::mha: sharing = "MHA"; break;
+    case KvSharing::mqa: sharing = "MQA"; break;
+    case KvSharing::gqa: sharing = fmt::format("GQA-{}", d.kv_heads); break;
+    case KvSharing::mla: sharing = fmt::format("MLA-{}", d.mla_rank); break;
+  }
+  return fmt::format("{} · {} · {} KV", sharing, d.attn.text, dtype_name(d.kv_dtype));
+}
+
+void validate_workload(const Workload& w) {
+  const uint64_t limit = uint64_t{1} << 40;
+  auto check = [&](uint64_t v, const char* flag, bool zero_ok) {
+    if ((v == 0 && !zero_ok) || v > limit)
+      throw InputError(fmt::format("{} {}: must be {} and at most 2^40 (1099511627776)", flag, v, zero_ok ? "≥ 0" : "≥ 1"));
+  };
+  check(w.ctx, "--ctx", false);
+  check(w.batch, "--batch", false);
+  check(w.gen, "--gen", true);
+  if (w.ctx + w.gen > limit) throw InputError(fmt::format("--ctx {} + --gen {}: the sequence exceeds 2^40 tokens", w.ctx, w.gen));
+  if (!(w.slo_ms >= 0) || w.slo_ms > 1e12) throw InputError(fmt::format("slo_ms {}: must be a non-negative number", w.slo_ms));
+}
+
+}  // namespace attncost

@@ -1,0 +1,65 @@
+// The three inputs of an estimate besides the GPU: the attention design under study (KV sharing,
+// pattern, dtypes, kernel, paging, tensor parallelism) and the workload it serves.
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "model/attn_spec.h"
+#include "model/dtype.h"
+#include "model/model_config.h"
+
+namespace attncost {
+
+enum class KvSharing : uint8_t { mha, gqa, mqa, mla };
+enum class Kernel : uint8_t { flash, naive };
+enum class Phase : uint8_t { prefill, decode, both };
+
+struct Design {
+  KvSharing sharing = KvSharing::mha;
+  int64_t kv_heads = 0;        // heads whose K/V are cached (MLA: 1 latent shared by all heads)
+  int64_t mla_rank = 0;        // MLA latent width (kv_lora_rank)
+  int64_t mla_rope = 0;        // MLA decoupled RoPE key width
+  AttnStack attn;
+  Dtype kv_dtype = Dtype::fp16;
+  Dtype weight_dtype = Dtype::fp16;
+  Dtype act_dtype = Dtype::fp16;
+  int64_t kv_group = 0;        // elements per int8/int4 scale
+  Kernel kernel = Kernel::flash;
+  int64_t page_size = 16;      // tokens per KV page; 0 = contiguous preallocation
+  int64_t tp = 1;              // tensor-parallel GPUs
+};
+
+// What the command line (or a plan candidate) asks to change; unset fields keep the model's own.
+struct DesignChoice {
+  std::optional<KvSharing> sharing;
+  std::optional<int64_t> kv_heads;      // with gqa
+  std::optional<int64_t> mla_rank;
+  std::optional<int64_t> mla_rope;
+  std::optional<std::string> attn;
+  std::optional<Dtype> kv_dtype, weight_dtype, act_dtype;
+  std::optional<int64_t> kv_group, page_size, tp;
+  std::optional<Kernel> kernel;
+};
+
+// The model's own design with `choice` applied, validated against the model. Throws InputError.
+Design make_design(const ModelConfig& model, const DesignChoice& choice = {});
+
+// Short human name: "GQA-8 · window:4096 · fp8 KV".
+std::string design_label(const Design& d);
+std::string_view sharing_name(KvSharing s);
+std::string_view kernel_name(Kernel k);
+
+struct Workload {
+  std::string name = "default";
+  uint64_t ctx = 4096;     // prompt length for prefill; tokens in context for decode
+  uint64_t batch = 1;
+  uint64_t gen = 0;        // tokens generated after the prompt
+  Phase phase = Phase::both;
+  double slo_ms = 0;       // per-token latency target, 0 = none
+};
+
+// Throws InputError naming the field when a size is zero or beyond 2^40.
+void validate_workload(const Workload& w);
+
+}  // namespace attncost

@@ -1,0 +1,43 @@
+// Number formats that weights, activations and the KV cache are stored in, and what an
+// element of each costs in bytes (quantized formats add one fp16 scale per group).
+#pragma once
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace attncost {
+
+enum class Dtype : uint8_t { fp32, fp16, bf16, fp8, int8, int4 };
+
+inline constexpr int kDtypeCount = 6;
+
+// Bits per element of the format itself, scales excluded.
+constexpr int dtype_bits(Dtype d) {
+  switch (d) {
+    case Dtype::fp32: return 32;
+    case Dtype::fp16: return 16;
+    case Dtype::bf16: return 16;
+    case Dtype::fp8: return 8;
+    case Dtype::int8: return 8;
+    case Dtype::int4: return 4;
+  }
+  return 16;
+}
+
+// int8/int4 are integer formats that need a per-group scale to dequantize; fp8 (e4m3) carries a
+// per-tensor scale whose bytes are negligible and not counted.
+constexpr bool dtype_has_group_scale(Dtype d) { return d == Dtype::int8 || d == Dtype::int4; }
+
+// Bytes of one fp16 scale.
+inline constexpr double kScaleBytes = 2.0;
+
+// Bytes to store `elements` values laid out as `vectors` vectors of `elements / vectors`
+// values each, one scale per `group` values of each vector (groups do not straddle vectors).
+double storage_bytes(double elements_per_vector, double vectors, Dtype d, int64_t group);
+
+std::string_view dtype_name(Dtype d);
+// Parses fp32|fp16|bf16|fp8|int8|int4 and the Hugging Face torch_dtype spellings
+// (float32, float16, bfloat16). Throws InputError naming `what` on anything else.
+Dtype parse_dtype(std::string_view text, std::string_view what);
+
+}  // namespace attncost

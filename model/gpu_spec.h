@@ -1,0 +1,35 @@
+// What a GPU can do: capacity, bandwidth and peak rates, from a datasheet preset or from a
+// profile that `attncost probe --calibrate` measured.
+#pragma once
+#include <array>
+#include <cstdint>
+#include <string>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "model/dtype.h"
+
+namespace attncost {
+
+struct GpuSpec {
+  std::string name;
+  std::string source;
+  double hbm_bytes = 0;
+  double hbm_bandwidth_Bps = 0;
+  // Dense (no structured sparsity) tensor-core rate per dtype, FLOP/s; 0 = not supported, and
+  // matmuls in that dtype run at the fp16 rate after dequantization.
+  std::array<double, kDtypeCount> peak_flops{};
+  double vector_flops = 0;       // non-tensor fp32 rate: softmax, scaling, scans
+  double launch_latency_s = 0;   // per kernel
+  double interconnect_Bps = 0;   // per-GPU link bandwidth for tensor-parallel all-reduce
+  double l2_bytes = 0;
+  int64_t sms = 0;
+  bool calibrated = false;       // numbers measured by the probe rather than the datasheet
+
+  // Rate a matmul whose inputs are `d` runs at on this GPU.
+  double matmul_flops(Dtype d) const;
+};
+
+GpuSpec gpu_from_json(const nlohmann::json& j, const std::string& what);
+
+}  // namespace attncost

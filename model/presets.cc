@@ -1,0 +1,113 @@
+#include "model/presets.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <nlohmann/json.hpp>
+
+#include "model/error.h"
+
+namespace attncost {
+namespace {
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diag = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      const size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diag = up;
+    }
+  }
+  return row[b.size()];
+}
+
+bool looks_like_path(std::string_view s) {
+  return s.find('/') != std::string_view::npos || (s.size() > 5 && s.substr(s.size() - 5) == ".json") ||
+         std::filesystem::exists(std::filesystem::path(std::string(s)));
+}
+
+nlohmann::json read_json_file(std::string_view path, std::string_view kind) {
+  const std::string p(path);
+  std::ifstream in(p);
+  if (!in) throw InputError(fmt::format("{} '{}': cannot read the file", kind, p));
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  try {
+    return nlohmann::json::parse(buffer.str());
+  } catch (const nlohmann::json::parse_error& e) {
+    throw InputError(fmt::format("{} '{}': malformed JSON at byte {}", kind, p, e.byte));
+  }
+}
+
+std::vector<std::string> names_of(const std::vector<EmbeddedFile>& files) {
+  std::vector<std::string> names;
+  for (const auto& f : files) names.emplace_back(f.name);
+  return names;
+}
+
+const EmbeddedFile* find_preset(const std::vector<EmbeddedFile>& files, std::string_view name) {
+  const std::string wanted = lower(name);
+  for (const auto& f : files)
+    if (wanted == f.name) return &f;
+  return nullptr;
+}
+
+[[noreturn]] void unknown(std::string_view kind, std::string_view flag, std::string_view name,
+                          const std::vector<std::string>& names) {
+  throw InputError(fmt::format("{} '{}': unknown {} preset; did you mean {}? (`attncost presets` lists them all)",
+                               flag, name, kind, fmt::join(closest_names(name, names), ", ")));
+}
+
+}  // namespace
+
+std::vector<std::string> model_preset_names() { return names_of(presets_data::models()); }
+std::vector<std::string> gpu_preset_names() { return names_of(presets_data::gpus()); }
+
+std::vector<std::string> closest_names(std::string_view wanted, const std::vector<std::string>& names, size_t count) {
+  const std::string w = lower(wanted);
+  std::vector<std::pair<size_t, std::string>> scored;
+  for (const auto& n : names) {
+    size_t d = edit_distance(w, n);
+    if (n.find(w) != std::string::npos || w.find(n) != std::string::npos) d = d / 2;  // substrings are close
+    scored.emplace_back(d, n);
+  }
+  std::stable_sort(scored.begin(), scored.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<std::string> out;
+  for (size_t i = 0; i < scored.size() && i < count; ++i) out.push_back(scored[i].second);
+  return out;
+}
+
+ModelConfig load_model(std::string_view name_or_path) {
+  if (const EmbeddedFile* f = find_preset(presets_data::models(), name_or_path)) {
+    ModelConfig m = model_from_json(nlohmann::json::parse(f->text), fmt::format("preset '{}'", f->name));
+    m.name = f->name;
+    return m;
+  }
+  if (!looks_like_path(name_or_path)) unknown("model", "--model", name_or_path, model_preset_names());
+  ModelConfig m = model_from_json(read_json_file(name_or_path, "--model"), fmt::format("--model '{}'", name_or_path));
+  if (m.source.rfind("--model", 0) == 0) m.source = std::string(name_or_path);
+  return m;
+}
+
+GpuSpec load_gpu(std::string_view name_or_path) {
+  if (const EmbeddedFile* f = find_preset(presets_data::gpus(), name_or_path))
+    return gpu_from_json(nlohmann::json::parse(f->text), fmt::format("preset '{}'", f->name));
+  if (!looks_like_path(name_or_path)) unknown("GPU", "--gpu", name_or_path, gpu_preset_names());
+  return gpu_from_json(read_json_file(name_or_path, "--gpu"), fmt::format("--gpu '{}'", name_or_path));
+}
+
+}  // namespace attncost

@@ -1,0 +1,52 @@
+// CSV renderings: one header, one row per estimate; stable column names for scripts.
+#include <fmt/format.h>
+
+#include "reports/reports.h"
+
+namespace attncost {
+namespace {
+
+// Quotes a field when it holds a comma, a quote or a newline (RFC 4180).
+std::string field(const std::string& s) {
+  if (s.find_first_of(",\"\n") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+}  // namespace
+
+std::string estimate_csv_header() {
+  return "model,kv_sharing,kv_heads,attn,kv_dtype,kernel,tp,gpu,ctx,batch,gen,"
+         "kv_bytes_per_token,kv_bytes_per_sequence,kv_bytes_total,"
+         "prefill_attention_pairs,prefill_attention_flops,prefill_flops,prefill_hbm_bytes,prefill_time_s,prefill_bound,"
+         "decode_attention_pairs,decode_attention_flops,decode_flops,decode_hbm_bytes,decode_time_s,decode_bound,decode_tokens_per_s,"
+         "weights_bytes,memory_total_bytes,fits,max_concurrent_sequences,"
+         "direct_reach_tokens,attended_fraction,kv_head_ratio\n";
+}
+
+std::string estimate_csv_row(const EstimateInputs& in, const Estimate& e) {
+  const auto& [m, d, w, g] = in;
+  return fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
+                     field(m.name), sharing_name(d.sharing), d.kv_heads, field(d.attn.text), dtype_name(d.kv_dtype),
+                     kernel_name(d.kernel), d.tp, field(g.name), w.ctx, w.batch, w.gen, e.kv.bytes_per_token,
+                     e.kv.bytes_per_sequence, e.kv.bytes_total, e.prefill.attention_pairs, e.prefill.attention_flops,
+                     e.prefill.flops, e.prefill.hbm_bytes, e.prefill.time_s, bound_name(e.prefill.bound),
+                     e.decode.attention_pairs, e.decode.attention_flops, e.decode.flops, e.decode.hbm_bytes,
+                     e.decode.time_s, bound_name(e.decode.bound), e.decode.tokens_per_s, e.memory.weights_bytes,
+                     e.memory.total_bytes, e.memory.fits ? 1 : 0, e.memory.max_concurrent_sequences,
+                     e.quality.direct_reach_tokens, e.quality.attended_fraction, e.quality.kv_head_ratio);
+}
+
+std::string plan_csv(const ModelConfig& m, const Workload& w, const GpuSpec& gpu, const PlanResult& p) {
+  std::string out = "rank,role,feasible,score," + estimate_csv_header();
+  for (const Candidate& c : p.candidates)
+    out += fmt::format("{},{},{},{},", c.rank, role_name(c.role), c.feasible ? 1 : 0, c.score) +
+           estimate_csv_row({m, c.design, w, gpu}, c.est);
+  return out;
+}
+
+}  // namespace attncost

@@ -1,0 +1,166 @@
+// JSON renderings of estimates and plans (SPEC §4). Field names are a stable contract: add,
+// never rename.
+#include <fmt/format.h>
+
+#include "estimators/pattern_counts.h"
+#include "reports/reports.h"
+
+namespace attncost {
+namespace {
+
+using nlohmann::json;
+
+json phase_json(const PhaseCost& p, bool decode) {
+  json j = {
+      {"attention_pairs", json_number(p.attention_pairs)},
+      {"attention_flops", json_number(p.attention_flops)},
+      {"attention_other_flops", json_number(p.attention_other_flops)},
+      {"flops", json_number(p.flops)},
+      {"other_flops", json_number(p.other_flops)},
+      {"hbm_bytes", json_number(p.hbm_bytes)},
+      {"hbm_bytes_by_kind", {{"weights", json_number(p.weight_bytes)}, {"activations", json_number(p.act_bytes)},
+                             {"kv_read", json_number(p.kv_read_bytes)}, {"kv_write", json_number(p.kv_write_bytes)}}},
+      {"interconnect_bytes", json_number(p.comm_bytes)},
+      {"time_s", p.time_s},
+      {"time_by_bound_s", {{"compute", p.compute_s}, {"memory", p.memory_s}, {"network", p.network_s}, {"launch", p.launch_s}}},
+      {"bound", bound_name(p.bound)},
+  };
+  if (decode) j["tokens_per_s"] = p.tokens_per_s;
+  else j["prompt_tokens_per_s"] = p.tokens_per_s;
+  json ops = json::array();
+  for (int i = 0; i < p.ops.count; ++i) {
+    const OpCost& op = p.ops.ops[static_cast<size_t>(i)];
+    json o = {{"op", op_name(op.kind)},
+              {"layers", json_number(op.layers)},
+              {"per_layer_per_gpu", {{"matmul_flops", json_number(op.matmul_flops)},
+                                     {"executed_matmul_flops", json_number(op.executed_matmul_flops)},
+                                     {"other_flops", json_number(op.other_flops)},
+                                     {"weight_bytes", json_number(op.weight_bytes)},
+                                     {"act_bytes", json_number(op.act_bytes)},
+                                     {"kv_read_bytes", json_number(op.kv_read_bytes)},
+                                     {"kv_write_bytes", json_number(op.kv_write_bytes)},
+                                     {"comm_bytes", json_number(op.comm_bytes)},
+                                     {"time_s", op.time_s}}},
+              {"time_s", op.time_s * op.layers},
+              {"bound", bound_name(op.bound)}};
+    if (op.pattern >= 0) o["pattern_index"] = op.pattern;
+    ops.push_back(std::move(o));
+  }
+  j["ops"] = std::move(ops);
+  return j;
+}
+
+}  // namespace
+
+json estimate_json(const EstimateInputs& in, const Estimate& e) {
+  const ModelConfig& m = in.model;
+  const Design& d = in.design;
+  const Workload& w = in.workload;
+  const GpuSpec& g = in.gpu;
+  json peaks = json::object();
+  for (int i = 0; i < kDtypeCount; ++i)
+    if (g.peak_flops[static_cast<size_t>(i)] > 0) peaks[std::string(dtype_name(static_cast<Dtype>(i)))] = g.peak_flops[static_cast<size_t>(i)];
+  json patterns = json::array();
+  for (int u = 0; u < e.use_count; ++u) {
+    const auto& use = e.uses[static_cast<size_t>(u)];
+    patterns.push_back({{"pattern", pattern_text(use.pattern)},
+                        {"layers", json_number(static_cast<double>(use.layers))},
+                        {"cached_tokens", json_number(static_cast<double>(cached_tokens(use.pattern, w.ctx)))},
+                        {"decode_pairs_per_head", json_number(static_cast<double>(decode_pairs(use.pattern, w.ctx)))},
+                        {"prefill_pairs_per_head", json_number(to_double(prefill_pairs(use.pattern, w.ctx)))}});
+  }
+  json design = {{"kv_sharing", sharing_name(d.sharing)},
+                 {"kv_heads", d.kv_heads},
+                 {"attn", d.attn.text},
+                 {"kv_dtype", dtype_name(d.kv_dtype)},
+                 {"weight_dtype", dtype_name(d.weight_dtype)},
+                 {"act_dtype", dtype_name(d.act_dtype)},
+                 {"kv_group", d.kv_group},
+                 {"kernel", kernel_name(d.kernel)},
+                 {"page_size", d.page_size},
+                 {"tp", d.tp},
+                 {"kv_heads_per_gpu", json_number(e.kv_heads_per_gpu)},
+                 {"kv_replication", json_number(e.kv_replication)},
+                 {"label", design_label(d)},
+                 {"layers_by_pattern", patterns}};
+  if (d.sharing == KvSharing::mla) design["mla"] = {{"kv_lora_rank", d.mla_rank}, {"rope_dim", d.mla_rope}};
+  if (d.tp > 1 && e.kv_replication > 1)
+    design["note"] = fmt::format("--tp {} exceeds the {} KV heads: each KV head is replicated on {} GPUs", d.tp,
+                                 d.sharing == KvSharing::mla ? 1 : d.kv_heads, e.kv_replication);
+  const Quality& q = e.quality;
+  return {
+      {"schema", "attncost.estimate/1"},
+      {"tool", {{"name", "attncost"}, {"version", kVersion}}},
+      {"model", {{"name", m.name}, {"layers", m.layers}, {"heads", m.heads}, {"kv_heads", m.kv_heads},
+                 {"head_dim", m.head_dim}, {"v_head_dim", m.v_head_dim}, {"hidden", m.hidden}, {"ffn", m.ffn},
+                 {"vocab", m.vocab}, {"params", json_number(e.params)}, {"dtype", dtype_name(m.dtype)},
+                 {"attn", m.attn}, {"source", m.source}}},
+      {"design", design},
+      {"workload", {{"name", w.name}, {"ctx", w.ctx}, {"batch", w.batch}, {"gen", w.gen}}},
+      {"hardware", {{"name", g.name}, {"hbm_bytes", json_number(g.hbm_bytes)}, {"hbm_bandwidth_Bps", json_number(g.hbm_bandwidth_Bps)},
+                    {"peak_flops", peaks}, {"vector_flops", json_number(g.vector_flops)},
+                    {"launch_latency_s", g.launch_latency_s}, {"interconnect_Bps", json_number(g.interconnect_Bps)},
+                    {"calibrated", g.calibrated}, {"source", g.source}}},
+      {"kv_cache", {{"bytes_per_token", json_number(e.kv.bytes_per_token)},
+                    {"bytes_per_sequence", json_number(e.kv.bytes_per_sequence)},
+                    {"bytes_total", json_number(e.kv.bytes_total)},
+                    {"state_bytes_per_sequence", json_number(e.kv.state_bytes_per_sequence)},
+                    {"cached_tokens_max", json_number(e.kv.cached_tokens_max)}}},
+      {"prefill", phase_json(e.prefill, false)},
+      {"decode", phase_json(e.decode, true)},
+      {"memory", {{"weights_bytes", json_number(e.memory.weights_bytes)}, {"kv_bytes", json_number(e.memory.kv_bytes)},
+                  {"total_bytes", json_number(e.memory.total_bytes)}, {"capacity_bytes", json_number(e.memory.capacity_bytes)},
+                  {"fits", e.memory.fits}, {"max_concurrent_sequences", json_number(e.memory.max_concurrent_sequences)},
+                  {"kv_bytes_per_sequence", json_number(e.memory.kv_bytes_per_sequence)},
+                  {"page_waste_bytes", json_number(e.memory.page_waste_bytes)},
+                  {"per_gpu", true}, {"at_tokens", w.ctx + w.gen}}},
+      {"quality", {{"direct_reach_tokens", json_number(q.direct_reach_tokens)},
+                   {"receptive_field_tokens", json_number(q.receptive_field_tokens)},
+                   {"attended_fraction", q.attended_fraction},
+                   {"kv_head_ratio", q.kv_head_ratio},
+                   {"kv_elements_ratio", q.kv_elements_ratio},
+                   {"first_token_visible", q.first_token_visible},
+                   {"state_vs_kv_ratio", q.state_vs_kv_ratio},
+                   {"softmax_layers", json_number(q.softmax_layers)},
+                   {"state_layers", json_number(q.state_layers)},
+                   {"full_reach_layers", json_number(q.full_reach_layers)}}},
+  };
+}
+
+json plan_json(const ModelConfig& m, const Workload& w, const GpuSpec& gpu, const PlanResult& p) {
+  json designs = json::array();
+  json ranking = json::array();
+  for (size_t i = 0; i < p.candidates.size(); ++i) {
+    const Candidate& c = p.candidates[i];
+    json d = estimate_json({m, c.design, w, gpu}, c.est);
+    d["role"] = role_name(c.role);
+    d["change"] = c.change;
+    d["feasible"] = c.feasible;
+    if (!c.feasible) d["infeasible_reason"] = c.infeasible_reason;
+    d["score"] = {{"total", c.score}, {"cost", c.cost_score}, {"risk", c.risk_score}, {"rank", c.rank}};
+    designs.push_back(std::move(d));
+  }
+  std::vector<const Candidate*> ranked;
+  for (const auto& c : p.candidates)
+    if (c.rank > 0) ranked.push_back(&c);
+  std::sort(ranked.begin(), ranked.end(), [](const Candidate* a, const Candidate* b) { return a->rank < b->rank; });
+  for (const Candidate* c : ranked)
+    ranking.push_back({{"rank", c->rank}, {"label", c->label}, {"score", c->score}, {"role", role_name(c->role)}});
+  json rec = nullptr;
+  if (p.recommended >= 0) {
+    const Candidate& best = p.candidates[static_cast<size_t>(p.recommended)];
+    rec = {{"label", best.label}, {"index", p.recommended}, {"rationale", p.rationale}};
+    if (p.runner_up >= 0) rec["runner_up"] = p.candidates[static_cast<size_t>(p.runner_up)].label;
+  } else {
+    rec = {{"label", nullptr}, {"rationale", p.rationale}};
+  }
+  return {{"schema", "attncost.plan/1"},
+          {"tool", {{"name", "attncost"}, {"version", kVersion}}},
+          {"workloads", json::array({{{"name", w.name}, {"ctx", w.ctx}, {"batch", w.batch}, {"gen", w.gen}, {"slo_ms", w.slo_ms}}})},
+          {"score", "cost = cbrt(decode_time × prefill_time × kv_bytes, each vs baseline); total = cost × (1 + risk); see docs/cost-model.md"},
+          {"designs", designs},
+          {"ranking", ranking},
+          {"recommendation", rec}};
+}
+
+}  // namespace attncost

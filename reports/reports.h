@@ -1,0 +1,44 @@
+// Renderers: each turns one result structure into text, JSON or CSV. No formulas live here;
+// every number comes from the estimator.
+#pragma once
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "estimators/estimate.h"
+#include "estimators/plan.h"
+
+namespace attncost {
+
+inline constexpr const char* kVersion = "0.1.0";
+
+struct EstimateInputs {
+  const ModelConfig& model;
+  const Design& design;
+  const Workload& workload;
+  const GpuSpec& gpu;
+};
+
+// SPEC §4: "schema": "attncost.estimate/1" and the model/design/workload/hardware/kv_cache/
+// prefill/decode/memory/quality blocks, plus per-operator detail.
+nlohmann::json estimate_json(const EstimateInputs& in, const Estimate& e);
+std::string estimate_text(const EstimateInputs& in, const Estimate& e);
+std::string estimate_csv_header();
+std::string estimate_csv_row(const EstimateInputs& in, const Estimate& e);
+
+nlohmann::json plan_json(const ModelConfig& m, const Workload& w, const GpuSpec& gpu, const PlanResult& p);
+std::string plan_text(const ModelConfig& m, const Workload& w, const GpuSpec& gpu, const PlanResult& p);
+std::string plan_csv(const ModelConfig& m, const Workload& w, const GpuSpec& gpu, const PlanResult& p);
+
+nlohmann::json presets_json();
+std::string presets_text();
+
+// Human units: "1.25 GiB", "3.42 ms", "1.2 TFLOP", "6.74 B".
+std::string human_bytes(double bytes);
+std::string human_time(double seconds);
+std::string human_count(double value);
+
+// An integral value below 2^53 as a JSON integer (exact), anything else as a double.
+nlohmann::json json_number(double v);
+
+}  // namespace attncost

@@ -1,0 +1,91 @@
+// Terminal renderings: aligned tables a person reads; scripts use JSON or CSV.
+#include <fmt/format.h>
+
+#include "estimators/pattern_counts.h"
+#include "reports/reports.h"
+
+namespace attncost {
+namespace {
+
+void phase_lines(std::string& out, const char* title, const PhaseCost& p, bool decode) {
+  out += fmt::format("{}\n", title);
+  out += fmt::format("  attention pairs   {:>14}   attention matmul FLOPs {:>12}  other {}\n", human_count(p.attention_pairs),
+                     human_count(p.attention_flops), human_count(p.attention_other_flops));
+  out += fmt::format("  total matmul FLOPs{:>14}   HBM traffic {:>12} (weights {}, KV read {}, KV write {}, activations {})\n",
+                     human_count(p.flops), human_bytes(p.hbm_bytes), human_bytes(p.weight_bytes), human_bytes(p.kv_read_bytes),
+                     human_bytes(p.kv_write_bytes), human_bytes(p.act_bytes));
+  out += fmt::format("  time              {:>14}   {}-bound; {} {}\n", human_time(p.time_s), bound_name(p.bound),
+                     decode ? "tokens/s" : "prompt tokens/s", human_count(p.tokens_per_s));
+  out += "    op            layers        time   bound     per layer: FLOPs / bytes\n";
+  for (int i = 0; i < p.ops.count; ++i) {
+    const OpCost& op = p.ops.ops[static_cast<size_t>(i)];
+    out += fmt::format("    {:<12} {:>7} {:>11}   {:<8}  {} / {}\n", op_name(op.kind), op.layers, human_time(op.time_s * op.layers),
+                       bound_name(op.bound), human_count(op.executed_matmul_flops + op.other_flops), human_bytes(op.hbm_bytes()));
+  }
+}
+
+}  // namespace
+
+std::string estimate_text(const EstimateInputs& in, const Estimate& e) {
+  const auto& [m, d, w, g] = in;
+  std::string out;
+  out += fmt::format("model     {} ({} layers, {} heads, {} KV heads, head dim {}, {} params)\n", m.name, m.layers, m.heads,
+                     m.kv_heads, m.head_dim, human_count(e.params));
+  out += fmt::format("design    {}  [kernel {}, page {}, TP {}]\n", design_label(d), kernel_name(d.kernel), d.page_size, d.tp);
+  if (d.tp > 1 && e.kv_replication > 1)
+    out += fmt::format("          note: --tp {} exceeds the KV heads; each KV head is replicated on {:.0f} GPUs\n", d.tp, e.kv_replication);
+  for (int u = 0; u < e.use_count; ++u) {
+    const auto& use = e.uses[static_cast<size_t>(u)];
+    out += fmt::format("          {:>3} layers {:<28} caches {} tokens, decode attends {} keys\n", use.layers,
+                       pattern_text(use.pattern), cached_tokens(use.pattern, w.ctx), decode_pairs(use.pattern, w.ctx));
+  }
+  out += fmt::format("workload  ctx {}, batch {}, gen {}\n", w.ctx, w.batch, w.gen);
+  out += fmt::format("hardware  {}{} ({} HBM at {:.2f} TB/s)\n\n", g.name, g.calibrated ? " [calibrated profile]" : "",
+                     human_bytes(g.hbm_bytes), g.hbm_bandwidth_Bps / 1e12);
+  out += fmt::format("KV cache  {} per token, {} per sequence, {} for the batch\n\n", human_bytes(e.kv.bytes_per_token),
+                     human_bytes(e.kv.bytes_per_sequence), human_bytes(e.kv.bytes_total));
+  phase_lines(out, "prefill (whole batch)", e.prefill, false);
+  out += "\n";
+  phase_lines(out, "decode (one step at ctx)", e.decode, true);
+  const Memory& mem = e.memory;
+  out += fmt::format("\nmemory per GPU at {} tokens: weights {} + KV {} = {} of {} → {}; at most {} concurrent sequences\n",
+                     w.ctx + w.gen, human_bytes(mem.weights_bytes), human_bytes(mem.kv_bytes), human_bytes(mem.total_bytes),
+                     human_bytes(mem.capacity_bytes), mem.fits ? "fits" : "DOES NOT FIT", mem.max_concurrent_sequences);
+  const Quality& q = e.quality;
+  out += fmt::format("quality   direct reach {} tokens, receptive field {}, attended fraction {:.4f}, KV heads per query head {:.4f}, "
+                     "token 0 visible: {}\n",
+                     q.direct_reach_tokens, q.receptive_field_tokens, q.attended_fraction, q.kv_head_ratio,
+                     q.first_token_visible ? "yes" : "no");
+  return out;
+}
+
+std::string plan_text(const ModelConfig& m, const Workload& w, const GpuSpec& gpu, const PlanResult& p) {
+  std::string out;
+  out += fmt::format("attncost plan — {} on {}, ctx {}, batch {}, gen {}{}\n\n", m.name, gpu.name, w.ctx, w.batch, w.gen,
+                     w.slo_ms > 0 ? fmt::format(", per-token target {} ms", w.slo_ms) : "");
+  out += fmt::format("{:>4}  {:<11} {:<44} {:>11} {:>11} {:>11} {:>11} {:>7} {:>7}  {}\n", "rank", "role", "design",
+                     "KV/GPU", "prefill", "decode", "tok/s", "max seq", "score", "notes");
+  for (const Candidate& c : p.candidates) {
+    const Estimate& e = c.est;
+    const std::string rank = c.rank > 0 ? fmt::format("{}", c.rank) : "-";
+    const std::string notes = c.feasible ? c.change : fmt::format("{}; infeasible: {}", c.change, c.infeasible_reason);
+    out += fmt::format("{:>4}  {:<11} {:<44} {:>11} {:>11} {:>11} {:>11} {:>7} {:>7.3f}  {}\n", rank, role_name(c.role), c.label,
+                       human_bytes(e.memory.kv_bytes), human_time(e.prefill.time_s), human_time(e.decode.time_s),
+                       human_count(e.decode.tokens_per_s), e.memory.max_concurrent_sequences, c.score, notes);
+  }
+  out += "\nquality proxies (structure, not accuracy):\n";
+  out += fmt::format("      {:<44} {:>12} {:>12} {:>9} {:>9} {:>8}\n", "design", "reach", "recept.field", "attended", "kv/q-head",
+                     "token 0");
+  for (const Candidate& c : p.candidates) {
+    const Quality& q = c.est.quality;
+    out += fmt::format("      {:<44} {:>12} {:>12} {:>9.4f} {:>9.4f} {:>8}\n", c.label, q.direct_reach_tokens, q.receptive_field_tokens,
+                       q.attended_fraction, q.kv_head_ratio, q.first_token_visible ? "yes" : "no");
+  }
+  out += fmt::format("\nrecommendation: {}\n", p.recommended >= 0 ? p.candidates[static_cast<size_t>(p.recommended)].label : "none");
+  if (p.runner_up >= 0) out += fmt::format("runner-up:      {}\n", p.candidates[static_cast<size_t>(p.runner_up)].label);
+  out += fmt::format("why: {}\n", p.rationale);
+  out += "score = cbrt(decode × prefill × KV bytes, each relative to the baseline) × (1 + structural risk); lower is better.\n";
+  return out;
+}
+
+}  // namespace attncost
