@@ -1,11 +1,15 @@
 // attncost: parse the command line, run one subcommand, turn errors into one line and an exit
 // code (2 = bad input, 1 = runtime failure).
+#include <algorithm>
 #include <iostream>
+#include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
 #include "cli/commands.h"
 #include "model/error.h"
+#include "model/presets.h"
 #include "reports/reports.h"
 
 int main(int argc, char** argv) {
@@ -26,6 +30,15 @@ int main(int argc, char** argv) {
   }
   cli::add_output_flags(*presets, flags, "text|json");
 
+  // A mistyped command gets "did you mean", as ninja does, rather than CLI11's generic message.
+  if (argc > 1 && argv[1][0] != '-') {
+    const std::vector<std::string> commands = {"plan", "estimate", "presets"};
+    if (std::find(commands.begin(), commands.end(), argv[1]) == commands.end()) {
+      std::cerr << "attncost: error: unknown command '" << argv[1] << "'; did you mean "
+                << closest_names(argv[1], commands, 1).front() << "? (commands: plan, estimate, presets)\n";
+      return 2;
+    }
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

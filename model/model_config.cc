@@ -154,11 +154,11 @@ void validate_model(const ModelConfig& m) {
     if (v > (int64_t{1} << 40)) throw InputError(fmt::format("model '{}': {} = {} is beyond 2^40", m.name, field, v));
   };
   positive(m.layers, "layers");
+  positive(m.hidden, "hidden size");
   positive(m.heads, "heads");
   positive(m.kv_heads, "kv heads");
   positive(m.head_dim, "head dim");
   positive(m.v_head_dim, "value head dim");
-  positive(m.hidden, "hidden size");
   positive(m.ffn, "ffn size");
   positive(m.vocab, "vocab size");
   if (m.heads % m.kv_heads != 0)

@@ -81,8 +81,9 @@ std::vector<std::string> closest_names(std::string_view wanted, const std::vecto
   const std::string w = lower(wanted);
   std::vector<std::pair<size_t, std::string>> scored;
   for (const auto& n : names) {
-    size_t d = edit_distance(w, n);
-    if (n.find(w) != std::string::npos || w.find(n) != std::string::npos) d = d / 2;  // substrings are close
+    // A name that contains what was typed (h100 → h100-sxm) beats any edit-distance neighbour.
+    const bool contains = n.find(w) != std::string::npos || w.find(n) != std::string::npos;
+    const size_t d = contains ? 0 : edit_distance(w, n);
     scored.emplace_back(d, n);
   }
   std::stable_sort(scored.begin(), scored.end(), [](const auto& a, const auto& b) { return a.first < b.first; });

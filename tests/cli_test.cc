@@ -1,0 +1,173 @@
+// End-to-end: the real binary, its exit codes, its one-line errors (SPEC §7) and the JSON fields
+// of SPEC §4.
+#include <algorithm>
+#include <cstdio>
+#include <map>
+#include <sys/wait.h>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+namespace {
+
+struct Result {
+  int code;
+  std::string out, err;
+};
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+Result attncost(const std::string& args) {
+  static int counter = 0;
+  const std::string base = std::string(ATTNCOST_TEST_TMP) + "/cli" + std::to_string(counter++);
+  const std::string cmd = std::string(ATTNCOST_BIN) + " " + args + " >" + base + ".out 2>" + base + ".err";
+  const int status = std::system(cmd.c_str());
+  return {WEXITSTATUS(status), slurp(base + ".out"), slurp(base + ".err")};
+}
+
+std::string write_file(const std::string& name, const std::string& text) {
+  const std::string path = std::string(ATTNCOST_TEST_TMP) + "/" + name;
+  std::ofstream(path) << text;
+  return path;
+}
+
+}  // namespace
+
+TEST_CASE("the main job works with no other input", "[cli]") {
+  const Result r = attncost("plan --ctx 65536 --gqa 8");
+  REQUIRE(r.code == 0);
+  REQUIRE(r.err.empty());
+  REQUIRE(r.out.find("GQA-8 · dense · fp16 KV") != std::string::npos);
+  REQUIRE(r.out.find("recommendation:") != std::string::npos);
+}
+
+TEST_CASE("every bad input gets exit code 2 and one line naming it", "[cli]") {
+  const std::string malformed = write_file("malformed.json", "{\"num_hidden_layers\": 32,");
+  const std::string not_divisible = write_file(
+      "bad_heads.json",
+      R"({"num_hidden_layers": 2, "num_attention_heads": 32, "num_key_value_heads": 6, "hidden_size": 256, "vocab_size": 100})");
+  const std::string bad_gpu = write_file("bad_gpu.json", R"({"name": "x", "hbm_bytes": -1})");
+  struct Case {
+    std::string args;
+    std::string must_contain;
+  };
+  const Case cases[] = {
+      {"plan --model llama-7b", "--model 'llama-7b': unknown model preset; did you mean llama-2-7b"},
+      {"estimate --gpu h100", "--gpu 'h100': unknown GPU preset; did you mean h100-pcie, h100-sxm"},
+      {"estimate --model /nonexistent/config.json", "'/nonexistent/config.json': cannot read the file"},
+      {"estimate --model " + malformed, "malformed JSON"},
+      {"estimate --model " + not_divisible, "32 heads are not divisible by 6 kv heads"},
+      {"estimate --gpu " + bad_gpu, "must be a non-negative number"},
+      {"estimate --gqa 5", "--gqa 5: 32 query heads of 'llama-2-7b' are not divisible by 5 KV heads"},
+      {"estimate --gqa 64", "not divisible by 64 KV heads"},
+      {"estimate --gqa 0", "--gqa '0': must be at least 1"},
+      {"estimate --ctx 0", "--ctx '0': must be at least 1"},
+      {"estimate --ctx -5", "--ctx"},
+      {"estimate --ctx abc", "--ctx 'abc': expected a positive integer"},
+      {"estimate --ctx 1099511627777", "--ctx '1099511627777': exceeds 2^40"},
+      {"estimate --ctx 2g --gen 1099511627776", "the sequence exceeds 2^40 tokens"},
+      {"estimate --batch 0", "--batch '0': must be at least 1"},
+      {"estimate --layers 0", "--layers '0': must be at least 1"},
+      {"estimate --heads 30 --kv-heads 32", "--heads 30 / --kv-heads 32"},
+      {"estimate --attn window:4x96", "--attn 'window:4x96': character 9 ('x')"},
+      {"estimate --attn 'ssm*40/dense'", "the layer cycle has 41 layers but 'llama-2-7b' has only 32"},
+      {"estimate --kv-dtype fp6", "--kv-dtype: unknown dtype 'fp6'"},
+      {"estimate --kernel fast", "--kernel 'fast': expected flash or naive"},
+      {"estimate --tp 3", "--tp 3: 32 query heads of 'llama-2-7b' do not split evenly over 3 GPUs"},
+      {"estimate --mla 0", "--mla '0': must be at least 1"},
+      {"estimate --mla 512:128", "the RoPE width must be in [0, head dim 128)"},
+      {"estimate --mqa --gqa 8", "--mqa"},
+      {"estimate --format yaml", "--format 'yaml': expected one of text, json, csv"},
+      {"estimate --phase train", "--phase 'train': expected prefill, decode or both"},
+      {"estimate --slo-ms -1", "--slo-ms"},
+      {"estimate -o /nonexistent-dir/x.json", "directory '/nonexistent-dir' does not exist"},
+      {"frobnicate", "unknown command 'frobnicate'"},
+      {"estmate --ctx 8", "unknown command 'estmate'; did you mean estimate?"},
+      {"estimate --ctx", "--ctx"},
+  };
+  for (const Case& c : cases) {
+    const std::string& args = c.args;
+    const std::string& want = c.must_contain;
+    const Result r = attncost(args);
+    INFO("attncost " << args << "\nstderr: " << r.err);
+    REQUIRE(r.code == 2);
+    REQUIRE(r.out.empty());
+    REQUIRE(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+    REQUIRE(r.err.rfind("attncost: error: ", 0) == 0);
+    REQUIRE(r.err.find(want) != std::string::npos);
+    REQUIRE(r.err.find("nan") == std::string::npos);
+  }
+}
+
+TEST_CASE("estimate --format json carries every field of SPEC §4", "[cli]") {
+  const Result r = attncost("estimate --ctx 32768 --gqa 8 --attn window:4096 --format json");
+  REQUIRE(r.code == 0);
+  const auto j = nlohmann::json::parse(r.out);
+  REQUIRE(j["schema"] == "attncost.estimate/1");
+  const std::map<std::string, std::vector<std::string>> fields = {
+      {"model", {"name", "layers", "heads", "kv_heads", "head_dim", "hidden", "ffn", "vocab", "params"}},
+      {"design", {"kv_sharing", "kv_heads", "attn", "kv_dtype"}},
+      {"workload", {"ctx", "batch", "gen"}},
+      {"hardware", {"name", "hbm_bytes", "hbm_bandwidth_Bps", "peak_flops"}},
+      {"kv_cache", {"bytes_per_token", "bytes_per_sequence", "bytes_total"}},
+      {"prefill", {"attention_pairs", "attention_flops", "flops", "hbm_bytes", "time_s", "bound"}},
+      {"decode", {"attention_pairs", "attention_flops", "flops", "hbm_bytes", "time_s", "bound", "tokens_per_s"}},
+      {"memory", {"weights_bytes", "kv_bytes", "total_bytes", "capacity_bytes", "fits", "max_concurrent_sequences"}},
+      {"quality", {"direct_reach_tokens", "attended_fraction", "kv_head_ratio"}},
+  };
+  for (const auto& [block, names] : fields)
+    for (const auto& name : names) {
+      INFO(block << "." << name);
+      REQUIRE(j.at(block).contains(name));
+    }
+  REQUIRE(j["design"]["kv_sharing"] == "gqa");
+  REQUIRE(j["design"]["attn"] == "window:4096");
+  REQUIRE(j["hardware"]["peak_flops"].contains("fp16"));
+  // Window 4096, 8 KV heads × 256 × 2 B × 32 layers = 128 KiB per token; 4096 cached tokens.
+  REQUIRE(j["kv_cache"]["bytes_per_token"] == 131072);
+  REQUIRE(j["kv_cache"]["bytes_per_sequence"] == 131072LL * 4096);
+  // Decode at ctx 32768 attends 4096 keys per head: 32 heads × 32 layers × 4096.
+  REQUIRE(j["decode"]["attention_pairs"] == 32LL * 32 * 4096);
+  REQUIRE(j["decode"]["attention_flops"] == 32LL * 32 * 4096 * 2 * 256);
+  REQUIRE((j["prefill"]["bound"] == "compute" || j["prefill"]["bound"] == "memory"));
+}
+
+TEST_CASE("plan --format json and presets --format json are parseable with their schemas", "[cli]") {
+  const Result plan = attncost("plan --ctx 65536 --gqa 8 --format json");
+  REQUIRE(plan.code == 0);
+  const auto p = nlohmann::json::parse(plan.out);
+  REQUIRE(p["schema"] == "attncost.plan/1");
+  REQUIRE(p["designs"].size() >= 3);
+  REQUIRE(p["designs"][0]["role"] == "baseline");
+  REQUIRE(p["designs"][1]["role"] == "proposed");
+  REQUIRE(p["ranking"].size() >= 1);
+  REQUIRE(p["recommendation"]["label"].is_string());
+  const Result presets = attncost("presets --format json");
+  REQUIRE(presets.code == 0);
+  const auto j = nlohmann::json::parse(presets.out);
+  REQUIRE(j["models"].size() >= 18);
+  REQUIRE(j["gpus"].size() >= 10);
+}
+
+TEST_CASE("a Hugging Face config.json with overrides and -o writes the file", "[cli]") {
+  const std::string cfg = write_file(
+      "mistral.json",
+      R"({"model_type": "mistral", "num_hidden_layers": 32, "num_attention_heads": 32, "num_key_value_heads": 8,
+          "hidden_size": 4096, "intermediate_size": 14336, "vocab_size": 32000, "sliding_window": 4096, "torch_dtype": "bfloat16"})");
+  const std::string out = std::string(ATTNCOST_TEST_TMP) + "/mistral_estimate.json";
+  const Result r = attncost("estimate --model " + cfg + " --layers 16 --ctx 32k --format json -o " + out);
+  REQUIRE(r.code == 0);
+  const auto j = nlohmann::json::parse(slurp(out));
+  REQUIRE(j["model"]["layers"] == 16);
+  REQUIRE(j["design"]["attn"] == "window:4096");
+  REQUIRE(j["workload"]["ctx"] == 32768);
+}

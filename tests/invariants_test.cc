@@ -1,0 +1,132 @@
+// Invariants every estimate must satisfy, whatever the formulas' details.
+#include <catch2/catch.hpp>
+
+#include "tests/test_helpers.h"
+
+using namespace attncost;
+using namespace attncost::testing;
+
+TEST_CASE("GQA with kv_heads = heads costs exactly what MHA costs", "[invariant]") {
+  for (const char* model : {"llama-2-7b", "llama-2-13b", "opt-13b"}) {
+    const int64_t heads = load_model(model).heads;
+    for (uint64_t ctx : {1u, 4096u, 65536u}) {
+      REQUIRE(all_numbers(run(model, gqa(heads), ctx)) == all_numbers(run(model, sharing(KvSharing::mha), ctx)));
+    }
+  }
+}
+
+TEST_CASE("GQA-1 costs exactly what MQA costs", "[invariant]") {
+  for (uint64_t ctx : {1u, 4096u, 1u << 20}) {
+    REQUIRE(all_numbers(run("llama-3.1-8b", gqa(1), ctx)) == all_numbers(run("llama-3.1-8b", sharing(KvSharing::mqa), ctx)));
+  }
+}
+
+TEST_CASE("a window or sinks+window at least as long as the context equals dense", "[invariant]") {
+  for (uint64_t ctx : {1u, 100u, 4096u}) {
+    const auto dense = all_numbers(run("llama-2-7b", attn("dense"), ctx));
+    REQUIRE(all_numbers(run("llama-2-7b", attn("window:4096"), ctx)) == dense);
+    REQUIRE(all_numbers(run("llama-2-7b", attn("window:100000"), ctx)) == dense);
+    REQUIRE(all_numbers(run("llama-2-7b", attn("sinks:96+window:4000"), ctx)) == dense);
+  }
+  // One token past the window the two differ.
+  REQUIRE(run("llama-2-7b", attn("window:4096"), 4097).kv.bytes_per_sequence <
+          run("llama-2-7b", attn("dense"), 4097).kv.bytes_per_sequence);
+}
+
+TEST_CASE("KV bytes, pairs, FLOPs and time never decrease with ctx", "[invariant]") {
+  // Axial's default width ⌈√ctx⌉ redraws the grid as ctx grows, so only a fixed width is checked.
+  // A decode step of axial and block masks is a sawtooth by definition (the first query of a new
+  // row or block sees fewer keys than the last of the previous one), so decode is checked only
+  // for masks whose pairs(i) never decreases; prompt totals and the cache grow for every mask.
+  struct Spec { const char* text; bool decode_monotone; };
+  const Spec specs[] = {{"dense", true}, {"window:512", true}, {"sinks:4+window:512", true},
+                        {"strided:64+window:128", true}, {"axial:33", false},
+                        {"block:64:local=2:global=1:random=1", false}, {"linear", true}, {"ssm*3/dense", true},
+                        {"window:512/dense", true}};
+  for (const Spec& spec : specs) {
+    Estimate prev = run("llama-2-7b", attn(spec.text), 1);
+    for (uint64_t ctx = 2; ctx < (uint64_t{1} << 34); ctx = ctx * 3 / 2 + 1) {
+      const Estimate e = run("llama-2-7b", attn(spec.text), ctx);
+      INFO(spec.text << " ctx=" << ctx);
+      REQUIRE(e.kv.bytes_per_sequence >= prev.kv.bytes_per_sequence);
+      REQUIRE(e.prefill.attention_pairs >= prev.prefill.attention_pairs);
+      REQUIRE(e.prefill.flops >= prev.prefill.flops);
+      REQUIRE(e.prefill.hbm_bytes >= prev.prefill.hbm_bytes);
+      REQUIRE(e.prefill.time_s >= prev.prefill.time_s);
+      if (spec.decode_monotone) {
+        REQUIRE(e.decode.flops >= prev.decode.flops);
+        REQUIRE(e.decode.kv_read_bytes >= prev.decode.kv_read_bytes);
+        REQUIRE(e.decode.time_s >= prev.decode.time_s);
+      }
+      prev = e;
+    }
+  }
+}
+
+TEST_CASE("linear and SSM state is the same at 4k and 1M tokens", "[invariant]") {
+  for (const char* spec : {"linear", "linear:64", "ssm", "ssm:64"}) {
+    const Estimate a = run("llama-2-7b", attn(spec), 4096);
+    const Estimate b = run("llama-2-7b", attn(spec), 1u << 20);
+    INFO(spec);
+    REQUIRE(a.kv.bytes_per_sequence > 0);
+    REQUIRE(a.kv.bytes_per_sequence == b.kv.bytes_per_sequence);
+    REQUIRE(a.kv.bytes_per_token == 0);
+    REQUIRE(a.decode.kv_read_bytes == b.decode.kv_read_bytes);
+    REQUIRE(a.decode.time_s == b.decode.time_s);
+  }
+}
+
+TEST_CASE("batch scales KV, pairs and FLOPs linearly; weights are read once per decode step", "[invariant]") {
+  const Estimate one = run("llama-2-13b", DesignChoice{}, 8192, 1);
+  const Estimate many = run("llama-2-13b", DesignChoice{}, 8192, 16);
+  REQUIRE(many.kv.bytes_total == Approx(16 * one.kv.bytes_total).epsilon(1e-12));
+  REQUIRE(many.prefill.attention_pairs == Approx(16 * one.prefill.attention_pairs).epsilon(1e-12));
+  REQUIRE(many.prefill.flops == Approx(16 * one.prefill.flops).epsilon(1e-12));
+  REQUIRE(many.decode.attention_flops == Approx(16 * one.decode.attention_flops).epsilon(1e-12));
+  REQUIRE(many.decode.kv_read_bytes == Approx(16 * one.decode.kv_read_bytes).epsilon(1e-12));
+  REQUIRE(many.decode.weight_bytes == one.decode.weight_bytes);
+}
+
+TEST_CASE("fewer KV heads shrink KV bytes, decode traffic and projections", "[invariant]") {
+  const Estimate mha = run("llama-2-7b", DesignChoice{}, 32768);
+  const Estimate g8 = run("llama-2-7b", gqa(8), 32768);
+  const Estimate mqa = run("llama-2-7b", sharing(KvSharing::mqa), 32768);
+  REQUIRE(g8.kv.bytes_per_token == mha.kv.bytes_per_token / 4);
+  REQUIRE(mqa.kv.bytes_per_token == mha.kv.bytes_per_token / 32);
+  REQUIRE(g8.decode.kv_read_bytes == Approx(mha.decode.kv_read_bytes / 4).epsilon(1e-12));
+  REQUIRE(g8.params < mha.params);
+  REQUIRE(g8.prefill.attention_flops == mha.prefill.attention_flops);  // every query head still attends
+}
+
+TEST_CASE("a repeat-KV (naive) kernel reads the cache once per query head", "[invariant]") {
+  DesignChoice flash = gqa(8), naive = gqa(8);
+  naive.kernel = Kernel::naive;
+  const Estimate f = run("llama-2-7b", flash, 16384), n = run("llama-2-7b", naive, 16384);
+  REQUIRE(n.decode.kv_read_bytes == Approx(4 * f.decode.kv_read_bytes).epsilon(1e-12));
+  REQUIRE(n.prefill.attention_flops == f.prefill.attention_flops);       // counted FLOPs are the mask's
+  REQUIRE(n.prefill.hbm_bytes > f.prefill.hbm_bytes + 16384.0 * 16384 * 32 * 32 * 2 * 4 * 0.99);  // n×n S and P
+}
+
+TEST_CASE("tensor parallelism splits weights and replicates KV heads beyond their count", "[invariant]") {
+  DesignChoice tp8;
+  tp8.tp = 8;
+  const Estimate one = run("llama-2-70b", DesignChoice{}, 8192), eight = run("llama-2-70b", tp8, 8192);
+  REQUIRE(eight.memory.kv_bytes == Approx(one.memory.kv_bytes / 8).epsilon(1e-12));
+  REQUIRE(eight.kv_replication == 1);
+  DesignChoice tp16 = tp8;
+  tp16.tp = 16;
+  // 64 query heads over 16 GPUs, 8 KV heads: each KV head lives on 2 GPUs.
+  const Estimate sixteen = run("llama-2-70b", tp16, 8192);
+  REQUIRE(sixteen.kv_replication == 2);
+  REQUIRE(sixteen.memory.kv_bytes == Approx(eight.memory.kv_bytes).epsilon(1e-12));
+  REQUIRE(sixteen.kv.bytes_total == one.kv.bytes_total);  // the logical cache is unchanged
+}
+
+TEST_CASE("paged KV rounds each sequence up to whole pages", "[invariant]") {
+  DesignChoice paged, contiguous;
+  paged.page_size = 16;
+  contiguous.page_size = 0;
+  const Estimate p = run("llama-2-7b", paged, 1000), c = run("llama-2-7b", contiguous, 1000);
+  REQUIRE(p.memory.kv_bytes == Approx(c.memory.kv_bytes * 1008.0 / 1000.0).epsilon(1e-12));
+  REQUIRE(p.memory.page_waste_bytes == Approx(8.0 * 512 * 1024).epsilon(1e-12));
+}
