@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <map>
 #include <sys/wait.h>
+#include <unistd.h>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -28,14 +29,15 @@ std::string slurp(const std::string& path) {
 
 Result attncost(const std::string& args) {
   static int counter = 0;
-  const std::string base = std::string(ATTNCOST_TEST_TMP) + "/cli" + std::to_string(counter++);
+  // Tests run as parallel processes: the pid keeps their files apart.
+  const std::string base = std::string(ATTNCOST_TEST_TMP) + "/cli" + std::to_string(::getpid()) + "_" + std::to_string(counter++);
   const std::string cmd = std::string(ATTNCOST_BIN) + " " + args + " >" + base + ".out 2>" + base + ".err";
   const int status = std::system(cmd.c_str());
   return {WEXITSTATUS(status), slurp(base + ".out"), slurp(base + ".err")};
 }
 
 std::string write_file(const std::string& name, const std::string& text) {
-  const std::string path = std::string(ATTNCOST_TEST_TMP) + "/" + name;
+  const std::string path = std::string(ATTNCOST_TEST_TMP) + "/" + std::to_string(::getpid()) + "_" + name;
   std::ofstream(path) << text;
   return path;
 }
