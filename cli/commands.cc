@@ -1,10 +1,15 @@
 #include "cli/commands.h"
 
+#include <filesystem>
+
 #include <fmt/format.h>
 
 #include "estimators/estimate.h"
 #include "estimators/plan.h"
+#include "estimators/reverse.h"
 #include "model/error.h"
+#include "reports/compare.h"
+#include "reports/memo.h"
 #include "reports/reports.h"
 
 namespace attncost::cli {
@@ -16,6 +21,18 @@ void check_format(const std::string& format, std::initializer_list<const char*> 
   std::string list;
   for (const char* a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
   throw InputError(fmt::format("--format '{}': expected one of {}", format, list));
+}
+
+double parse_gib(const std::string& text, const char* flag) {
+  size_t used = 0;
+  double v = -1;
+  try {
+    v = std::stod(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used != text.size() || !(v > 0) || v > 1e9) throw InputError(fmt::format("{} '{}': expected a positive number of GiB", flag, text));
+  return v * 1073741824.0;
 }
 
 }  // namespace
@@ -38,17 +55,95 @@ int run_estimate(const Flags& f) {
 }
 
 int run_plan(const Flags& f) {
-  check_format(f.format, {"text", "json", "csv"});
+  check_format(f.format, {"text", "json", "csv", "md"});
   const ModelConfig m = resolve_model(f);
   const GpuSpec gpu = resolve_gpu(f);
-  bool given = false;
-  const DesignChoice choice = resolve_choice(f, m, &given);
-  const Workload w = resolve_workload(f);
-  const PlanResult p = plan(m, choice, given, w, gpu);
+  PlanInputs in{m, gpu, resolve_workloads(f), {}, false};
+  in.proposed = resolve_choice(f, m, &in.has_proposal);
+  if (!f.budget_gb.empty()) in.budget_bytes = parse_gib(f.budget_gb, "--budget-gb");
+  {
+    size_t used = 0;
+    double v = -1;
+    try { v = std::stod(f.reserve, &used); } catch (const std::exception&) { used = 0; }
+    if (used != f.reserve.size() || !(v >= 0) || v >= 1) throw InputError(fmt::format("--reserve '{}': expected a fraction in [0, 1)", f.reserve));
+    in.reserve_fraction = v;
+  }
+  if (!f.require.empty()) {
+    if (f.require != "early-recall") throw InputError(fmt::format("--require '{}': expected early-recall", f.require));
+    in.require_early_recall = true;
+  }
+  if (f.candidates != "full" && f.candidates != "basic") throw InputError(fmt::format("--candidates '{}': expected full or basic", f.candidates));
+  in.full_space = f.candidates == "full";
+  if (!f.max.empty() && f.max != "ctx" && f.max != "batch" && f.max != "sequences")
+    throw InputError(fmt::format("--max '{}': expected ctx, batch or sequences", f.max));
+
+  const PlanResult p = plan(in);
   std::string text;
-  if (f.format == "json") text = plan_json(m, w, gpu, p).dump(2) + "\n";
-  else if (f.format == "csv") text = plan_csv(m, w, gpu, p);
-  else text = plan_text(m, w, gpu, p);
+  if (f.format == "json") {
+    text = plan_json(m, gpu, p).dump(2) + "\n";
+  } else if (f.format == "csv") {
+    text = plan_csv(m, gpu, p);
+  } else if (f.format == "md") {
+    std::string stem;
+    std::filesystem::path dir;
+    if (!f.output.empty() && f.output != "-") {
+      const std::filesystem::path out(f.output);
+      stem = out.stem().string();
+      dir = out.has_parent_path() ? out.parent_path() : std::filesystem::path(".");
+    }
+    const Memo memo = render_memo(m, gpu, p, stem);
+    for (const ChartFile& chart : memo.charts) write_output((dir / chart.name).string(), chart.svg);
+    text = memo.markdown;
+  } else {
+    text = plan_text(m, gpu, p);
+  }
+  if (!f.max.empty()) {
+    std::string limits;
+    std::vector<const Candidate*> subjects = {&p.candidates[static_cast<size_t>(p.recommended)]};
+    for (const Candidate& c : p.candidates)
+      if (c.role != Role::alternative && &c != subjects.front()) subjects.push_back(&c);
+    for (const Candidate* c : subjects)
+      for (const Workload& w : p.workloads) {
+        const Limit lim = f.max == "ctx" ? max_context(m, c->design, w, gpu, p.budget_bytes) : max_batch(m, c->design, w, gpu, p.budget_bytes);
+        limits += limit_text(f.max == "ctx" ? fmt::format("ctx at batch {}", w.batch) : fmt::format("concurrent sequences at ctx {}", w.ctx),
+                             fmt::format("{} [{}]", c->label, role_name(c->role)), w.name, lim.value, lim.unbounded);
+      }
+    if (f.format == "json") {
+      // Keep stdout a single JSON document: the limits go in as a field.
+      auto j = nlohmann::json::parse(text);
+      j["limits"] = limits;
+      text = j.dump(2) + "\n";
+    } else {
+      text += (f.format == "md" ? "\n## Limits within the budget\n\n```\n" + limits + "```\n" : "\n" + limits);
+    }
+  }
+  write_output(f.output, text);
+  return 0;
+}
+
+int run_compare(const Flags& f) {
+  check_format(f.format, {"text", "json", "csv", "md"});
+  const ModelConfig m = resolve_model(f);
+  const GpuSpec gpu = resolve_gpu(f);
+  const std::vector<Workload> workloads = resolve_workloads(f);
+  std::vector<std::pair<std::string, Design>> designs;
+  if (f.designs.empty()) {
+    const Design d = make_design(m, resolve_choice(f, m, nullptr));
+    designs.emplace_back(design_label(d), d);
+  } else {
+    for (const auto& spec : f.designs) {
+      auto [label, choice] = parse_design_spec(spec, m);
+      designs.emplace_back(label, make_design(m, choice));
+    }
+  }
+  if (designs.size() * workloads.size() < 2)
+    throw InputError("compare: give at least two --workload or two --design (e.g. --workload a:ctx=500,batch=32 --workload b:ctx=16000)");
+  const Comparison c = compare(m, gpu, designs, workloads);
+  std::string text;
+  if (f.format == "json") text = comparison_json(m, gpu, c).dump(2) + "\n";
+  else if (f.format == "csv") text = comparison_csv(m, gpu, c);
+  else if (f.format == "md") text = comparison_md(m, gpu, c);
+  else text = comparison_text(m, gpu, c);
   write_output(f.output, text);
   return 0;
 }

@@ -1,5 +1,5 @@
-// The subcommands: each parses nothing itself, resolves its inputs from Flags, calls the core
-// and renders. Returns the process exit code.
+// The subcommands: each resolves its inputs from Flags, calls the core and renders. Returns the
+// process exit code.
 #pragma once
 #include "cli/options.h"
 
@@ -7,6 +7,8 @@ namespace attncost::cli {
 
 int run_estimate(const Flags& f);
 int run_plan(const Flags& f);
+int run_compare(const Flags& f);
+int run_sweep(const Flags& f);
 int run_presets(const Flags& f);
 
 }  // namespace attncost::cli

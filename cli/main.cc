@@ -21,21 +21,25 @@ int main(int argc, char** argv) {
 
   auto* plan = app.add_subcommand("plan", "baseline vs proposed design vs ranked alternatives, with a recommendation");
   auto* estimate = app.add_subcommand("estimate", "the full cost breakdown of one design");
+  auto* compare = app.add_subcommand("compare", "designs and workloads side by side, with ratios to the first");
   auto* presets = app.add_subcommand("presets", "list built-in models and GPUs");
-  for (auto* sub : {plan, estimate}) {
+  for (auto* sub : {plan, estimate, compare}) {
     cli::add_model_flags(*sub, flags);
     cli::add_design_flags(*sub, flags);
     cli::add_workload_flags(*sub, flags);
-    cli::add_output_flags(*sub, flags, "text|json|csv");
+    cli::add_output_flags(*sub, flags, sub == estimate ? "text|json|csv" : "text|json|csv|md");
   }
+  cli::add_plan_flags(*plan, flags);
+  compare->add_option("--workload", flags.workloads, "a named workload NAME:ctx=N,batch=B,gen=T (repeatable)");
+  compare->add_option("--design", flags.designs, "a design LABEL:gqa=8,attn=window:4096,kv_dtype=fp8 (repeatable)");
   cli::add_output_flags(*presets, flags, "text|json");
 
   // A mistyped command gets "did you mean", as ninja does, rather than CLI11's generic message.
   if (argc > 1 && argv[1][0] != '-') {
-    const std::vector<std::string> commands = {"plan", "estimate", "presets"};
+    const std::vector<std::string> commands = {"plan", "estimate", "compare", "presets"};
     if (std::find(commands.begin(), commands.end(), argv[1]) == commands.end()) {
       std::cerr << "attncost: error: unknown command '" << argv[1] << "'; did you mean "
-                << closest_names(argv[1], commands, 1).front() << "? (commands: plan, estimate, presets)\n";
+                << closest_names(argv[1], commands, 1).front() << "? (commands: plan, estimate, compare, presets)\n";
       return 2;
     }
   }
@@ -56,6 +60,7 @@ int main(int argc, char** argv) {
   try {
     if (*plan) return cli::run_plan(flags);
     if (*estimate) return cli::run_estimate(flags);
+    if (*compare) return cli::run_compare(flags);
     if (*presets) return cli::run_presets(flags);
   } catch (const InputError& e) {
     std::cerr << "attncost: error: " << e.what() << "\n";

@@ -94,6 +94,7 @@ ModelConfig resolve_model(const Flags& f) {
   auto apply = [&](const std::string& text, const char* flag, int64_t& field) {
     if (text.empty()) return;
     field = parse_field(text, flag);
+    m.origin += fmt::format(" {} {}", flag, field);
     changed = true;
   };
   const int64_t heads_before = m.heads, kv_before = m.kv_heads;
@@ -105,6 +106,7 @@ ModelConfig resolve_model(const Flags& f) {
   apply(f.vocab, "--vocab", m.vocab);
   if (!f.head_dim.empty()) {
     m.head_dim = m.v_head_dim = parse_field(f.head_dim, "--head-dim");
+    m.origin += fmt::format(" --head-dim {}", m.head_dim);
     changed = true;
   }
   // A new head count keeps MHA models MHA unless --kv-heads says otherwise.
@@ -178,6 +180,103 @@ Workload resolve_workload(const Flags& f) {
   return w;
 }
 
+void add_plan_flags(CLI::App& app, Flags& f) {
+  app.add_option("--workload", f.workloads, "a named workload NAME:ctx=N,batch=B,gen=T,slo_ms=X (repeatable)");
+  app.add_option("--budget-gb", f.budget_gb, "memory budget per GPU for weights + KV, GiB (default: HBM minus --reserve)");
+  app.add_option("--reserve", f.reserve, "fraction of HBM kept for activations and workspace when no --budget-gb")->capture_default_str();
+  app.add_option("--require", f.require, "early-recall: the first tokens must stay directly attendable");
+  app.add_option("--max", f.max, "reverse question: ctx | batch | sequences that fit the budget, for the recommended, proposed and baseline designs");
+  app.add_option("--candidates", f.candidates, "full (KV sharing × pattern × KV dtype) | basic (single changes)")->capture_default_str();
+}
+
+Workload parse_workload(const std::string& spec) {
+  Workload w;
+  const auto colon = spec.find(':');
+  const bool named = colon != std::string::npos && spec.find('=') > colon;
+  w.name = named ? spec.substr(0, colon) : "workload";
+  if (w.name.empty()) throw InputError(fmt::format("--workload '{}': the name before ':' is empty", spec));
+  bool has_ctx = false;
+  std::string rest = named ? spec.substr(colon + 1) : spec;
+  size_t start = 0;
+  while (start <= rest.size()) {
+    const size_t end = std::min(rest.find(',', start), rest.size());
+    const std::string item = rest.substr(start, end - start);
+    const auto eq = item.find('=');
+    if (eq == std::string::npos) throw InputError(fmt::format("--workload '{}': expected key=value, got '{}'", spec, item));
+    const std::string key = item.substr(0, eq), value = item.substr(eq + 1);
+    const std::string flag = fmt::format("--workload '{}': {}", spec, key);
+    if (key == "ctx") w.ctx = parse_count(value, flag), has_ctx = true;
+    else if (key == "batch") w.batch = parse_count(value, flag);
+    else if (key == "gen") w.gen = parse_count(value, flag, true);
+    else if (key == "slo_ms" || key == "slo-ms") {
+      size_t used = 0;
+      double v = -1;
+      try { v = std::stod(value, &used); } catch (const std::exception&) { used = 0; }
+      if (used != value.size() || !(v > 0) || v > 1e9) throw InputError(fmt::format("{} '{}': expected a positive number of milliseconds", flag, value));
+      w.slo_ms = v;
+    } else {
+      throw InputError(fmt::format("--workload '{}': unknown key '{}' (expected ctx, batch, gen, slo_ms)", spec, key));
+    }
+    start = end + 1;
+  }
+  if (!has_ctx) throw InputError(fmt::format("--workload '{}': ctx= is required", spec));
+  validate_workload(w);
+  return w;
+}
+
+std::vector<Workload> resolve_workloads(const Flags& f) {
+  if (f.workloads.empty()) {
+    Workload w = resolve_workload(f);
+    w.name = "default";
+    return {w};
+  }
+  std::vector<Workload> out;
+  for (const auto& spec : f.workloads) {
+    out.push_back(parse_workload(spec));
+    for (size_t k = 0; k + 1 < out.size(); ++k)
+      if (out[k].name == out.back().name) throw InputError(fmt::format("--workload '{}': the name '{}' is used twice", spec, out.back().name));
+  }
+  return out;
+}
+
+std::pair<std::string, DesignChoice> parse_design_spec(const std::string& spec, const ModelConfig& m) {
+  const auto colon = spec.find(':');
+  const auto eq = spec.find('=');
+  const bool named = colon != std::string::npos && (eq == std::string::npos || colon < eq) &&
+                     spec.substr(0, colon).find(',') == std::string::npos && spec.substr(0, colon) != "attn";
+  std::string label = named ? spec.substr(0, colon) : spec;
+  const std::string rest = named ? spec.substr(colon + 1) : spec;
+  Flags f;
+  size_t start = 0;
+  while (start < rest.size()) {
+    const size_t end = std::min(rest.find(',', start), rest.size());
+    const std::string item = rest.substr(start, end - start);
+    const auto e = item.find('=');
+    const std::string key = item.substr(0, e), value = e == std::string::npos ? "" : item.substr(e + 1);
+    if (key == "mha") f.mha = true;
+    else if (key == "mqa") f.mqa = true;
+    else if (key == "gqa") f.gqa = value;
+    else if (key == "mla") f.mla = value;
+    else if (key == "attn") f.attn = value;
+    else if (key == "kv_dtype" || key == "kv-dtype") f.kv_dtype = value;
+    else if (key == "weight_dtype" || key == "weight-dtype") f.weight_dtype = value;
+    else if (key == "act_dtype" || key == "act-dtype") f.act_dtype = value;
+    else if (key == "kv_group" || key == "kv-group") f.kv_group = value;
+    else if (key == "tp") f.tp = value;
+    else if (key == "kernel") f.kernel = value;
+    else if (key == "page_size" || key == "page-size") f.page_size = value;
+    else throw InputError(fmt::format("--design '{}': unknown key '{}' (expected mha, mqa, gqa=G, mla=R[:ROPE], attn=SPEC, kv_dtype=, "
+                                      "weight_dtype=, act_dtype=, kv_group=, tp=, kernel=, page_size=)", spec, key));
+    if (e == std::string::npos && key != "mha" && key != "mqa") throw InputError(fmt::format("--design '{}': '{}' needs a value", spec, key));
+    start = end + 1;
+  }
+  if (int(f.mha) + int(f.mqa) + int(!f.gqa.empty()) + int(!f.mla.empty()) > 1)
+    throw InputError(fmt::format("--design '{}': give at most one of mha, mqa, gqa, mla", spec));
+  DesignChoice c = resolve_choice(f, m, nullptr);
+  if (!named) label = design_label(make_design(m, c));
+  return {label, c};
+}
+
 void write_output(const std::string& path, const std::string& text) {
   if (path.empty() || path == "-") {
     std::cout << text;
@@ -203,6 +302,47 @@ void write_output(const std::string& path, const std::string& text) {
   if (ec) {
     fs::remove(tmp, ec);
     throw RuntimeError(fmt::format("-o '{}': cannot replace the file", path));
+  }
+}
+
+OutputStream::OutputStream(const std::string& path) : path_(path) {
+  if (path.empty() || path == "-") {
+    to_stdout_ = true;
+    return;
+  }
+  namespace fs = std::filesystem;
+  const fs::path target(path);
+  const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) throw InputError(fmt::format("-o '{}': directory '{}' does not exist", path, dir.string()));
+  tmp_ = (dir / fmt::format(".{}.tmp{}", target.filename().string(), static_cast<long>(::getpid()))).string();
+  file_ = std::fopen(tmp_.c_str(), "wb");
+  if (!file_) throw RuntimeError(fmt::format("-o '{}': cannot write the file", path));
+}
+
+OutputStream::~OutputStream() {
+  if (file_) {
+    std::fclose(file_);
+    std::remove(tmp_.c_str());
+  }
+}
+
+void OutputStream::write(const std::string& chunk) {
+  std::FILE* out = to_stdout_ ? stdout : file_;
+  if (std::fwrite(chunk.data(), 1, chunk.size(), out) != chunk.size())
+    throw RuntimeError(fmt::format("-o '{}': write failed", to_stdout_ ? "-" : path_));
+}
+
+void OutputStream::commit() {
+  if (to_stdout_) {
+    std::fflush(stdout);
+    return;
+  }
+  const bool ok = std::fclose(file_) == 0;
+  file_ = nullptr;
+  if (!ok || std::rename(tmp_.c_str(), path_.c_str()) != 0) {
+    std::remove(tmp_.c_str());
+    throw RuntimeError(fmt::format("-o '{}': cannot write the file", path_));
   }
 }
 

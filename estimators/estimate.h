@@ -54,7 +54,8 @@ struct Quality {  // structural proxies (SPEC §5); never a claim about accuracy
   double kv_elements_ratio = 0;     // cached elements per token per layer vs MHA
   bool first_token_visible = false; // some layer's last query attends token 0 directly
   double state_vs_kv_ratio = 0;     // linear/SSM state bytes vs the dense KV they replace
-  double softmax_layers = 0, state_layers = 0, full_reach_layers = 0;
+  double softmax_layers = 0, state_layers = 0;
+  double full_access_layers = 0;    // layers whose last query attends every earlier token directly
 };
 
 struct Estimate {

@@ -2,75 +2,21 @@
 
 #include <algorithm>
 #include <cmath>
+#include <unordered_set>
 
 #include <fmt/format.h>
 
+#include "estimators/candidates.h"
 #include "model/error.h"
 
 namespace attncost {
 namespace {
 
-struct Alternative {
-  std::string change;
-  DesignChoice choice;
-};
+// Weight of cost against risk: halving the cost (geometric mean of decode time, prefill time
+// and memory per GPU vs the baseline) is worth 0.25 of risk.
+constexpr double kCostWeight = 0.25;
 
-// The standard moves a reviewer asks about, each applied to the baseline alone.
-std::vector<Alternative> standard_alternatives(const ModelConfig& m, const Workload& w) {
-  std::vector<Alternative> out;
-  auto gqa = [&](int64_t g) {
-    if (g < m.heads && g > 1 && m.heads % g == 0 && g != m.kv_heads) {
-      DesignChoice c;
-      c.sharing = KvSharing::gqa;
-      c.kv_heads = g;
-      out.push_back({fmt::format("GQA with {} KV heads", g), c});
-    }
-  };
-  gqa(8);
-  gqa(4);
-  if (m.kv_heads != 1) {
-    DesignChoice c;
-    c.sharing = KvSharing::mqa;
-    out.push_back({"MQA (one KV head)", c});
-  }
-  if (!m.is_mla()) {
-    DesignChoice c;
-    c.sharing = KvSharing::mla;
-    c.mla_rank = 512;
-    out.push_back({"MLA, latent rank 512 + RoPE 64", c});
-  }
-  const uint64_t window = 4096;
-  if (w.ctx > window) {
-    auto attn = [&](std::string spec, std::string change) {
-      DesignChoice c;
-      c.attn = std::move(spec);
-      out.push_back({std::move(change), c});
-    };
-    attn("window:4096", "sliding window of 4096 in every layer");
-    attn("sinks:4+window:4096", "4 attention sinks + window of 4096");
-    if (m.layers >= 2) attn("window:4096/dense", "window of 4096 alternating with dense layers (Gemma-2 style)");
-    if (m.layers >= 4) attn("window:4096*3/dense", "three window layers per dense layer");
-  }
-  for (Dtype kv : {Dtype::fp8, Dtype::int4}) {
-    if (dtype_bits(kv) < dtype_bits(m.dtype)) {
-      DesignChoice c;
-      c.kv_dtype = kv;
-      out.push_back({fmt::format("{} KV cache", dtype_name(kv)), c});
-    }
-  }
-  return out;
-}
-
-double risk_of(const Estimate& e, const ModelConfig& m, const Workload& w) {
-  const Quality& q = e.quality;
-  const double ctx = static_cast<double>(w.ctx);
-  double risk = 0.3 * (1 - q.receptive_field_tokens / ctx);          // tokens no path reaches
-  risk += 0.2 * (q.first_token_visible ? 0 : 1);                       // early-token recall
-  risk += 0.15 * (1 - std::min(1.0, q.kv_head_ratio * 8));             // fewer than 1 KV head per 8 query heads
-  risk += 0.2 * q.state_layers / static_cast<double>(m.layers);        // recall through a fixed state
-  risk += 0.1 * (1 - q.full_reach_layers / static_cast<double>(m.layers));  // layers without global reach
-  return risk;
-}
+double gib(double bytes) { return bytes / 1073741824.0; }
 
 }  // namespace
 
@@ -83,47 +29,117 @@ std::string_view role_name(Role r) {
   return "alternative";
 }
 
-PlanResult plan(const ModelConfig& m, const DesignChoice& proposed, bool has_proposal, const Workload& w,
-                const GpuSpec& gpu) {
+Risk design_risk(const ModelConfig& m, const Design& d, const Design& baseline, const Workload& w, const Estimate& e) {
+  const Quality& q = e.quality;
+  const double ctx = static_cast<double>(w.ctx);
+  const double layers = static_cast<double>(m.layers);
+  Risk r;
+  // GQA paper (Ainslie et al. 2023): GQA with ≥ 1 KV head per 8 query heads is close to MHA;
+  // fewer, down to MQA, degrades. Rises to 0.3 at MQA on a log scale.
+  if (d.sharing != KvSharing::mla && q.softmax_layers > 0) {
+    const double heads = static_cast<double>(m.heads), g = static_cast<double>(d.kv_heads);
+    if (heads > 8 && g * 8 < heads) r.kv_sharing = 0.3 * std::log2(heads / (8 * g)) / std::log2(heads / 8);
+  } else if (d.sharing == KvSharing::mla && !m.is_mla()) {
+    r.kv_sharing = 0.1;  // converting a trained MHA/GQA model to a latent cache needs retraining
+  }
+  r.reach = 0.4 * (1 - q.receptive_field_tokens / ctx);
+  // StreamingLLM (Xiao et al. 2023): once the first tokens leave the window, quality collapses
+  // unless they are kept; and early details cannot be recalled directly.
+  r.early_tokens = q.first_token_visible ? 0 : 0.3;
+  // Local/global hybrids (Gemma-2: 1 in 2 global; Character.AI: 1 in 6) keep direct access to
+  // every token in some layers; below 1 in 4 the risk grows to 0.3 with none.
+  r.access = 0.3 * std::max(0.0, 1 - 4 * q.full_access_layers / layers);
+  // Fixed-size states recall worse than attention (Arora et al. 2023, Zoology; Jelassi et al. 2024).
+  r.state = 0.5 * q.state_layers / layers;
+  switch (d.kv_dtype) {
+    case Dtype::fp8: r.quantization = 0.02; break;
+    case Dtype::int8: r.quantization = 0.03; break;
+    case Dtype::int4: r.quantization = 0.1; break;  // KIVI/KVQuant: usable with groups, measurable loss
+    default: break;
+  }
+  // A trained model changes KV sharing or pattern only by uptraining (GQA paper: ~5% of the
+  // pre-training compute); KV precision changes after training.
+  const bool sharing_changed = d.sharing != baseline.sharing || d.kv_heads != baseline.kv_heads || d.mla_rank != baseline.mla_rank;
+  r.retraining = 0.05 * (sharing_changed ? 1 : 0) + 0.05 * (d.attn.text != baseline.attn.text ? 1 : 0);
+  return r;
+}
+
+std::vector<int> ranked(const PlanResult& p) {
+  std::vector<int> order;
+  for (int i = 0; i < static_cast<int>(p.candidates.size()); ++i)
+    if (p.candidates[static_cast<size_t>(i)].rank > 0) order.push_back(i);
+  std::sort(order.begin(), order.end(), [&](int a, int b) {
+    return p.candidates[static_cast<size_t>(a)].rank < p.candidates[static_cast<size_t>(b)].rank;
+  });
+  return order;
+}
+
+PlanResult plan(const PlanInputs& in) {
+  const ModelConfig& m = in.model;
+  if (in.workloads.empty()) throw InputError("plan: no workload given");
   PlanResult r;
-  auto add = [&](Role role, std::string change, const DesignChoice& choice) {
+  r.workloads = in.workloads;
+  r.budget_bytes = in.budget_bytes > 0 ? in.budget_bytes : in.gpu.hbm_bytes * (1 - in.reserve_fraction);
+
+  std::unordered_set<std::string> seen;
+  auto add = [&](Role role, std::string change, DesignChoice choice) {
+    // Every candidate is deployed the way the user described (TP, kernel, paging, dtypes of
+    // weights and activations); only the attention design varies.
+    if (!choice.tp) choice.tp = in.proposed.tp;
+    if (!choice.kernel) choice.kernel = in.proposed.kernel;
+    if (!choice.page_size) choice.page_size = in.proposed.page_size;
+    if (!choice.weight_dtype) choice.weight_dtype = in.proposed.weight_dtype;
+    if (!choice.act_dtype) choice.act_dtype = in.proposed.act_dtype;
+    if (!choice.kv_group) choice.kv_group = in.proposed.kv_group;
     Candidate c;
     c.role = role;
     c.change = std::move(change);
-    c.design = make_design(m, choice);
+    try {
+      c.design = make_design(m, choice);
+    } catch (const InputError&) {
+      if (role != Role::alternative) throw;
+      return;  // an alternative this model cannot take (e.g. a stack longer than its layers)
+    }
+    c.choice = choice;
     c.label = design_label(c.design);
-    for (const auto& existing : r.candidates)
-      if (existing.label == c.label && existing.design.tp == c.design.tp) return;  // same design already listed
-    c.est = estimate(m, c.design, w, gpu);
+    if (!seen.insert(c.label).second) return;
+    for (const Workload& w : in.workloads) c.per_workload.push_back(estimate(m, c.design, w, in.gpu));
     r.candidates.push_back(std::move(c));
   };
   add(Role::baseline, "the model as it is", DesignChoice{});
-  if (has_proposal) add(Role::proposed, "the proposed design", proposed);
-  for (const auto& alt : standard_alternatives(m, w)) {
-    DesignChoice c = alt.choice;
-    c.tp = proposed.tp;  // keep the deployment the user described
-    c.kernel = proposed.kernel;
-    c.page_size = proposed.page_size;
-    add(Role::alternative, alt.change, c);
-  }
+  if (in.has_proposal) add(Role::proposed, "the proposed design", in.proposed);
+  for (auto& spec : candidate_space(m, in.workloads, in.full_space)) add(Role::alternative, std::move(spec.change), spec.choice);
 
-  const Estimate& base = r.candidates.front().est;
-  for (auto& c : r.candidates) {
-    const Estimate& e = c.est;
-    if (!e.memory.fits) {
-      c.feasible = false;
-      c.infeasible_reason = fmt::format("needs {:.1f} GiB of {:.1f} GiB", e.memory.total_bytes / 1073741824.0,
-                                        e.memory.capacity_bytes / 1073741824.0);
-    } else if (w.slo_ms > 0 && e.decode.time_s * 1e3 > w.slo_ms) {
-      c.feasible = false;
-      c.infeasible_reason = fmt::format("decode step {:.2f} ms misses the {:.2f} ms target", e.decode.time_s * 1e3, w.slo_ms);
+  const Candidate& base = r.candidates.front();
+  if (base.per_workload.front().memory.weights_bytes > r.budget_bytes)
+    throw InputError(fmt::format("memory budget {:.1f} GiB per GPU: the weights alone need {:.1f} GiB (add GPUs with --tp or raise --budget-gb)",
+                                 gib(r.budget_bytes), gib(base.per_workload.front().memory.weights_bytes)));
+
+  for (Candidate& c : r.candidates) {
+    double log_cost = 0;
+    for (size_t k = 0; k < in.workloads.size(); ++k) {
+      const Workload& w = in.workloads[k];
+      const Estimate& e = c.per_workload[k];
+      const Estimate& b = base.per_workload[k];
+      if (c.feasible && e.memory.total_bytes > r.budget_bytes) {
+        c.feasible = false;
+        c.infeasible_reason = fmt::format("{}: needs {:.1f} GiB per GPU, budget {:.1f} GiB", w.name, gib(e.memory.total_bytes), gib(r.budget_bytes));
+      }
+      if (c.feasible && w.slo_ms > 0 && e.decode.time_s * 1e3 > w.slo_ms) {
+        c.feasible = false;
+        c.infeasible_reason = fmt::format("{}: decode step {:.2f} ms misses the {:.2f} ms target", w.name, e.decode.time_s * 1e3, w.slo_ms);
+      }
+      if (c.feasible && in.require_early_recall && !e.quality.first_token_visible) {
+        c.feasible = false;
+        c.infeasible_reason = fmt::format("{}: the first tokens are out of reach at {} tokens (early-token recall required)", w.name, w.ctx);
+      }
+      log_cost += std::log(e.decode.time_s / b.decode.time_s * e.prefill.time_s / b.prefill.time_s *
+                           e.memory.total_bytes / b.memory.total_bytes) / 3;
+      const Risk risk = design_risk(m, c.design, base.design, w, e);
+      if (k == 0 || risk.total() > c.risk.total()) c.risk = risk;
     }
-    const double ratio_decode = e.decode.time_s / base.decode.time_s;
-    const double ratio_prefill = e.prefill.time_s / base.prefill.time_s;
-    const double ratio_kv = e.memory.kv_bytes / base.memory.kv_bytes;
-    c.cost_score = std::cbrt(ratio_decode * ratio_prefill * ratio_kv);
-    c.risk_score = risk_of(e, m, w);
-    c.score = c.cost_score * (1 + c.risk_score);
+    c.cost = std::exp(log_cost / static_cast<double>(in.workloads.size()));
+    c.score = c.risk.total() + kCostWeight * std::log2(c.cost);
   }
   std::vector<int> order;
   for (int i = 0; i < static_cast<int>(r.candidates.size()); ++i)
@@ -132,20 +148,17 @@ PlanResult plan(const ModelConfig& m, const DesignChoice& proposed, bool has_pro
     return r.candidates[static_cast<size_t>(a)].score < r.candidates[static_cast<size_t>(b)].score;
   });
   for (size_t k = 0; k < order.size(); ++k) r.candidates[static_cast<size_t>(order[k])].rank = static_cast<int>(k + 1);
-  if (!order.empty()) r.recommended = order[0];
-  if (order.size() > 1) r.runner_up = order[1];
-  if (r.recommended < 0) {
-    r.rationale = "No candidate fits the GPU memory and latency target; reduce the batch or the context, or add GPUs (--tp).";
-  } else {
-    const Candidate& best = r.candidates[static_cast<size_t>(r.recommended)];
-    const Candidate& b = r.candidates.front();
-    r.rationale = fmt::format(
-        "{} has the lowest score ({:.3f} = cost {:.3f} × (1 + risk {:.3f})): decode step {:.3f} ms vs {:.3f} ms "
-        "for the baseline, KV cache {:.2f} GiB vs {:.2f} GiB, up to {:.0f} concurrent sequences vs {:.0f}.",
-        best.label, best.score, best.cost_score, best.risk_score, best.est.decode.time_s * 1e3, b.est.decode.time_s * 1e3,
-        best.est.memory.kv_bytes / 1073741824.0, b.est.memory.kv_bytes / 1073741824.0,
-        best.est.memory.max_concurrent_sequences, b.est.memory.max_concurrent_sequences);
+  r.feasible_count = static_cast<int>(order.size());
+  if (order.empty()) {
+    // Name the constraint that bites on the design that comes closest.
+    const Candidate* closest = &r.candidates.front();
+    for (const Candidate& c : r.candidates)
+      if (c.per_workload.back().memory.total_bytes < closest->per_workload.back().memory.total_bytes) closest = &c;
+    throw InputError(fmt::format("no candidate design satisfies the constraints ({} candidates); the closest, {}, fails: {}",
+                                 r.candidates.size(), closest->label, closest->infeasible_reason));
   }
+  r.recommended = order[0];
+  if (order.size() > 1) r.runner_up = order[1];
   return r;
 }
 

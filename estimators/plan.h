@@ -1,6 +1,8 @@
-// A first `plan`: the model's own design (baseline), the user's proposed design and a handful of
-// standard alternatives, each estimated by `estimate`, checked against memory and the latency
-// target, scored and ranked. Pure: reports render the result.
+// `plan`: the model's own design (baseline), the user's proposed design and an enumerated space
+// of alternatives (KV sharing × pattern × KV dtype), each estimated on every workload by
+// `estimate`, checked against the memory budget and latency targets, scored for cost and
+// structural quality risk, and ranked; one design is recommended for all workloads together.
+// Pure: reports render the result.
 #pragma once
 #include <string>
 #include <vector>
@@ -12,29 +14,61 @@ namespace attncost {
 enum class Role : uint8_t { baseline, proposed, alternative };
 std::string_view role_name(Role r);
 
+struct PlanInputs {
+  const ModelConfig& model;
+  const GpuSpec& gpu;
+  std::vector<Workload> workloads;   // at least one
+  DesignChoice proposed;             // the user's design flags (also carries tp/kernel/page size)
+  bool has_proposal = false;
+  double budget_bytes = 0;           // per GPU, weights + KV; 0 = HBM minus reserve_fraction
+  double reserve_fraction = 0.05;    // HBM kept for activations, workspace and the CUDA context
+  bool require_early_recall = false; // the first tokens must stay directly attendable
+  bool full_space = true;            // enumerate the whole candidate space (else a handful)
+};
+
+// Structural risk terms of one design at one workload (docs/cost-model.md §8). Each is a number
+// computed from the quality proxies; the weights are the documented policy.
+struct Risk {
+  double kv_sharing = 0;   // fewer than one KV head per 8 query heads
+  double reach = 0;        // context no path through the layers reaches
+  double early_tokens = 0; // token 0 not attendable by the last query
+  double access = 0;       // fewer than 1 layer in 4 with direct access to every token
+  double state = 0;        // layers that compress history into a fixed state
+  double quantization = 0; // KV precision below 8 bits (or 8-bit)
+  double retraining = 0;   // changes a trained model only takes with (up)training
+  double total() const { return kv_sharing + reach + early_tokens + access + state + quantization + retraining; }
+};
+// `baseline` is the model's own design: changing its KV sharing or its pattern needs training.
+Risk design_risk(const ModelConfig& m, const Design& d, const Design& baseline, const Workload& w, const Estimate& e);
+
 struct Candidate {
-  std::string label;         // design_label()
+  std::string label;               // design_label()
   Role role = Role::alternative;
-  std::string change;        // what differs from the baseline, in words
+  std::string change;              // what differs from the baseline, in words
+  DesignChoice choice;
   Design design;
-  Estimate est;
+  std::vector<Estimate> per_workload;  // aligned with PlanInputs::workloads
   bool feasible = true;
-  std::string infeasible_reason;
-  double cost_score = 0;     // geometric mean of decode, prefill and KV bytes vs baseline
-  double risk_score = 0;     // sum of structural risk terms (docs/cost-model.md §Plan)
-  double score = 0;          // cost_score × (1 + risk_score); lower is better
-  int rank = 0;              // 1 = best feasible; 0 = infeasible
+  std::string infeasible_reason;   // the first constraint it breaks, with numbers
+  double cost = 0;                 // geometric mean over workloads of ∛(decode×prefill×memory vs baseline)
+  Risk risk;                       // the worst workload's terms
+  double score = 0;                // risk + 0.25·log2(cost); lower is better
+  int rank = 0;                    // 1 = best feasible; 0 = infeasible
 };
 
 struct PlanResult {
-  std::vector<Candidate> candidates;  // baseline first, proposed second (when given)
-  int recommended = -1;               // index into candidates
+  std::vector<Workload> workloads;
+  double budget_bytes = 0;
+  std::vector<Candidate> candidates;  // baseline first, proposed second (when given), then the space
+  int recommended = -1;
   int runner_up = -1;
-  std::string rationale;
+  int feasible_count = 0;
 };
 
-// `proposed` holds the user's design flags; has_proposal false when none were given.
-PlanResult plan(const ModelConfig& m, const DesignChoice& proposed, bool has_proposal, const Workload& w,
-                const GpuSpec& gpu);
+// Throws InputError when the budget is smaller than the weights or no candidate fits it.
+PlanResult plan(const PlanInputs& in);
+
+// Indices of candidates in rank order (feasible only).
+std::vector<int> ranked(const PlanResult& p);
 
 }  // namespace attncost

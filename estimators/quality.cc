@@ -18,7 +18,7 @@ Quality quality_proxies(const ModelConfig& m, const Design& d, const Workload& w
     if (layers == 0) continue;
     const double reach = static_cast<double>(direct_reach(use.pattern, n));
     q.direct_reach_tokens = std::max(q.direct_reach_tokens, reach);
-    if (reach >= static_cast<double>(n)) q.full_reach_layers += layers;
+    if (decode_pairs(use.pattern, n) == n) q.full_access_layers += layers;
     reach_sum += layers * (reach - 1);
     if (use.pattern.is_softmax()) {
       q.softmax_layers += layers;
@@ -32,8 +32,8 @@ Quality quality_proxies(const ModelConfig& m, const Design& d, const Workload& w
                      dtype_bits(d.kv_dtype) / 8.0;
     }
   }
-  q.receptive_field_tokens = q.full_reach_layers > 0 ? static_cast<double>(n)
-                                                      : std::min(static_cast<double>(n), reach_sum + 1);
+  q.receptive_field_tokens = q.direct_reach_tokens >= static_cast<double>(n) ? static_cast<double>(n)
+                                                                             : std::min(static_cast<double>(n), reach_sum + 1);
   q.attended_fraction = attended / (static_cast<double>(m.layers) * dense_pairs);
   q.kv_head_ratio = d.sharing == KvSharing::mla ? 1.0 : static_cast<double>(d.kv_heads) / static_cast<double>(m.heads);
   const double mha_elements = static_cast<double>(m.heads) * (whole.d_k + whole.d_v);

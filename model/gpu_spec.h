@@ -14,6 +14,7 @@ namespace attncost {
 struct GpuSpec {
   std::string name;
   std::string source;
+  std::string origin;            // the --gpu argument that reproduces this GPU
   double hbm_bytes = 0;
   double hbm_bandwidth_Bps = 0;
   // Dense (no structured sparsity) tensor-core rate per dtype, FLOP/s; 0 = not supported, and

@@ -13,6 +13,7 @@ namespace attncost {
 struct ModelConfig {
   std::string name;
   std::string source;          // where the numbers come from (preset) or the file path
+  std::string origin;          // the --model argument (and overrides) that reproduce this model
   int64_t layers = 0;
   int64_t heads = 0;
   int64_t kv_heads = 0;

@@ -96,19 +96,27 @@ ModelConfig load_model(std::string_view name_or_path) {
   if (const EmbeddedFile* f = find_preset(presets_data::models(), name_or_path)) {
     ModelConfig m = model_from_json(nlohmann::json::parse(f->text), fmt::format("preset '{}'", f->name));
     m.name = f->name;
+    m.origin = f->name;
     return m;
   }
   if (!looks_like_path(name_or_path)) unknown("model", "--model", name_or_path, model_preset_names());
   ModelConfig m = model_from_json(read_json_file(name_or_path, "--model"), fmt::format("--model '{}'", name_or_path));
   if (m.source.rfind("--model", 0) == 0) m.source = std::string(name_or_path);
+  m.origin = std::string(name_or_path);
   return m;
 }
 
 GpuSpec load_gpu(std::string_view name_or_path) {
-  if (const EmbeddedFile* f = find_preset(presets_data::gpus(), name_or_path))
-    return gpu_from_json(nlohmann::json::parse(f->text), fmt::format("preset '{}'", f->name));
+  GpuSpec g;
+  if (const EmbeddedFile* f = find_preset(presets_data::gpus(), name_or_path)) {
+    g = gpu_from_json(nlohmann::json::parse(f->text), fmt::format("preset '{}'", f->name));
+    g.origin = f->name;
+    return g;
+  }
   if (!looks_like_path(name_or_path)) unknown("GPU", "--gpu", name_or_path, gpu_preset_names());
-  return gpu_from_json(read_json_file(name_or_path, "--gpu"), fmt::format("--gpu '{}'", name_or_path));
+  g = gpu_from_json(read_json_file(name_or_path, "--gpu"), fmt::format("--gpu '{}'", name_or_path));
+  g.origin = std::string(name_or_path);
+  return g;
 }
 
 }  // namespace attncost

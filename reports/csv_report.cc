@@ -41,11 +41,12 @@ std::string estimate_csv_row(const EstimateInputs& in, const Estimate& e) {
                      e.quality.direct_reach_tokens, e.quality.attended_fraction, e.quality.kv_head_ratio);
 }
 
-std::string plan_csv(const ModelConfig& m, const Workload& w, const GpuSpec& gpu, const PlanResult& p) {
-  std::string out = "rank,role,feasible,score," + estimate_csv_header();
+std::string plan_csv(const ModelConfig& m, const GpuSpec& gpu, const PlanResult& p) {
+  std::string out = "rank,role,feasible,score,risk,workload," + estimate_csv_header();
   for (const Candidate& c : p.candidates)
-    out += fmt::format("{},{},{},{},", c.rank, role_name(c.role), c.feasible ? 1 : 0, c.score) +
-           estimate_csv_row({m, c.design, w, gpu}, c.est);
+    for (size_t k = 0; k < p.workloads.size(); ++k)
+      out += fmt::format("{},{},{},{},{},{},", c.rank, role_name(c.role), c.feasible ? 1 : 0, c.score, c.risk.total(), field(p.workloads[k].name)) +
+             estimate_csv_row({m, c.design, p.workloads[k], gpu}, c.per_workload[k]);
   return out;
 }
 

@@ -1,5 +1,7 @@
 // JSON renderings of estimates and plans (SPEC §4). Field names are a stable contract: add,
 // never rename.
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "estimators/pattern_counts.h"
@@ -123,42 +125,75 @@ json estimate_json(const EstimateInputs& in, const Estimate& e) {
                    {"state_vs_kv_ratio", q.state_vs_kv_ratio},
                    {"softmax_layers", json_number(q.softmax_layers)},
                    {"state_layers", json_number(q.state_layers)},
-                   {"full_reach_layers", json_number(q.full_reach_layers)}}},
+                   {"full_access_layers", json_number(q.full_access_layers)}}},
   };
 }
 
-json plan_json(const ModelConfig& m, const Workload& w, const GpuSpec& gpu, const PlanResult& p) {
+json plan_json(const ModelConfig& m, const GpuSpec& gpu, const PlanResult& p) {
+  const size_t longest = [&] {
+    size_t k = 0;
+    for (size_t i = 1; i < p.workloads.size(); ++i)
+      if (p.workloads[i].ctx + p.workloads[i].gen > p.workloads[k].ctx + p.workloads[k].gen) k = i;
+    return k;
+  }();
+  auto risk_json = [](const Risk& r) {
+    return json{{"total", r.total()}, {"kv_sharing", r.kv_sharing}, {"reach", r.reach}, {"early_tokens", r.early_tokens},
+                {"access", r.access}, {"state", r.state}, {"quantization", r.quantization}, {"retraining", r.retraining}};
+  };
+  auto summary = [&](const Candidate& c) {
+    json j = {{"label", c.label}, {"role", role_name(c.role)}, {"change", c.change}, {"feasible", c.feasible},
+              {"rank", c.rank}, {"score", c.score}, {"cost", c.cost}, {"risk", risk_json(c.risk)}};
+    if (!c.feasible) j["infeasible_reason"] = c.infeasible_reason;
+    json per = json::array();
+    for (size_t k = 0; k < p.workloads.size(); ++k) {
+      const Estimate& e = c.per_workload[k];
+      per.push_back({{"workload", p.workloads[k].name}, {"memory_total_bytes", json_number(e.memory.total_bytes)},
+                     {"kv_bytes", json_number(e.memory.kv_bytes)}, {"decode_time_s", e.decode.time_s},
+                     {"prefill_time_s", e.prefill.time_s}, {"max_concurrent_sequences", json_number(e.memory.max_concurrent_sequences)}});
+    }
+    j["per_workload"] = std::move(per);
+    return j;
+  };
   json designs = json::array();
-  json ranking = json::array();
-  for (size_t i = 0; i < p.candidates.size(); ++i) {
-    const Candidate& c = p.candidates[i];
-    json d = estimate_json({m, c.design, w, gpu}, c.est);
-    d["role"] = role_name(c.role);
-    d["change"] = c.change;
-    d["feasible"] = c.feasible;
-    if (!c.feasible) d["infeasible_reason"] = c.infeasible_reason;
-    d["score"] = {{"total", c.score}, {"cost", c.cost_score}, {"risk", c.risk_score}, {"rank", c.rank}};
+  std::vector<int> shown;
+  for (int i = 0; i < static_cast<int>(p.candidates.size()); ++i)
+    if (p.candidates[static_cast<size_t>(i)].role != Role::alternative) shown.push_back(i);
+  const auto order = ranked(p);
+  for (size_t k = 0; k < order.size() && k < 10; ++k)
+    if (std::find(shown.begin(), shown.end(), order[k]) == shown.end()) shown.push_back(order[k]);
+  for (int i : shown) {
+    const Candidate& c = p.candidates[static_cast<size_t>(i)];
+    json d = estimate_json({m, c.design, p.workloads[longest], gpu}, c.per_workload[longest]);
+    json per = json::array();
+    for (size_t k = 0; k < p.workloads.size(); ++k)
+      per.push_back(estimate_json({m, c.design, p.workloads[k], gpu}, c.per_workload[k]));
+    d["per_workload"] = std::move(per);
+    d["plan"] = summary(c);
     designs.push_back(std::move(d));
   }
-  std::vector<const Candidate*> ranked;
-  for (const auto& c : p.candidates)
-    if (c.rank > 0) ranked.push_back(&c);
-  std::sort(ranked.begin(), ranked.end(), [](const Candidate* a, const Candidate* b) { return a->rank < b->rank; });
-  for (const Candidate* c : ranked)
-    ranking.push_back({{"rank", c->rank}, {"label", c->label}, {"score", c->score}, {"role", role_name(c->role)}});
-  json rec = nullptr;
-  if (p.recommended >= 0) {
-    const Candidate& best = p.candidates[static_cast<size_t>(p.recommended)];
-    rec = {{"label", best.label}, {"index", p.recommended}, {"rationale", p.rationale}};
-    if (p.runner_up >= 0) rec["runner_up"] = p.candidates[static_cast<size_t>(p.runner_up)].label;
-  } else {
-    rec = {{"label", nullptr}, {"rationale", p.rationale}};
+  json candidates = json::array(), ranking = json::array();
+  for (const Candidate& c : p.candidates) candidates.push_back(summary(c));
+  for (int i : order) {
+    const Candidate& c = p.candidates[static_cast<size_t>(i)];
+    ranking.push_back({{"rank", c.rank}, {"label", c.label}, {"score", c.score}, {"role", role_name(c.role)}});
   }
+  json workloads = json::array();
+  for (const Workload& w : p.workloads)
+    workloads.push_back({{"name", w.name}, {"ctx", w.ctx}, {"batch", w.batch}, {"gen", w.gen}, {"slo_ms", w.slo_ms}});
+  const Candidate& best = p.candidates[static_cast<size_t>(p.recommended)];
+  json rec = {{"label", best.label}, {"change", best.change}, {"score", best.score}, {"risk", risk_json(best.risk)}, {"cost", best.cost}};
+  if (p.runner_up >= 0) rec["runner_up"] = p.candidates[static_cast<size_t>(p.runner_up)].label;
   return {{"schema", "attncost.plan/1"},
           {"tool", {{"name", "attncost"}, {"version", kVersion}}},
-          {"workloads", json::array({{{"name", w.name}, {"ctx", w.ctx}, {"batch", w.batch}, {"gen", w.gen}, {"slo_ms", w.slo_ms}}})},
-          {"score", "cost = cbrt(decode_time × prefill_time × kv_bytes, each vs baseline); total = cost × (1 + risk); see docs/cost-model.md"},
+          {"model", m.name},
+          {"gpu", gpu.name},
+          {"budget_bytes", json_number(p.budget_bytes)},
+          {"workloads", workloads},
+          {"score_definition", "score = risk + 0.25*log2(cost); cost = geometric mean over workloads of cbrt(decode_time * prefill_time * memory_per_gpu), each relative to the baseline; lower is better (docs/cost-model.md §8)"},
+          {"candidate_count", p.candidates.size()},
+          {"feasible_count", p.feasible_count},
           {"designs", designs},
+          {"candidates", candidates},
           {"ranking", ranking},
           {"recommendation", rec}};
 }

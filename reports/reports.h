@@ -26,9 +26,14 @@ std::string estimate_text(const EstimateInputs& in, const Estimate& e);
 std::string estimate_csv_header();
 std::string estimate_csv_row(const EstimateInputs& in, const Estimate& e);
 
-nlohmann::json plan_json(const ModelConfig& m, const Workload& w, const GpuSpec& gpu, const PlanResult& p);
-std::string plan_text(const ModelConfig& m, const Workload& w, const GpuSpec& gpu, const PlanResult& p);
-std::string plan_csv(const ModelConfig& m, const Workload& w, const GpuSpec& gpu, const PlanResult& p);
+// SPEC §4 "attncost.plan/1": workloads, designs (baseline, proposed and the top-ranked, each an
+// estimate of the longest workload with `per_workload` estimates), every candidate in compact
+// form, the ranking and the recommendation.
+nlohmann::json plan_json(const ModelConfig& m, const GpuSpec& gpu, const PlanResult& p);
+std::string plan_text(const ModelConfig& m, const GpuSpec& gpu, const PlanResult& p);
+std::string plan_csv(const ModelConfig& m, const GpuSpec& gpu, const PlanResult& p);
+// One line per workload and limit for `plan --max ctx|batch`.
+std::string limit_text(const std::string& what, const std::string& design, const std::string& workload, uint64_t value, bool unbounded);
 
 nlohmann::json presets_json();
 std::string presets_text();

@@ -1,4 +1,6 @@
 // Terminal renderings: aligned tables a person reads; scripts use JSON or CSV.
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "estimators/pattern_counts.h"
@@ -44,9 +46,9 @@ std::string estimate_text(const EstimateInputs& in, const Estimate& e) {
                      human_bytes(g.hbm_bytes), g.hbm_bandwidth_Bps / 1e12);
   out += fmt::format("KV cache  {} per token, {} per sequence, {} for the batch\n\n", human_bytes(e.kv.bytes_per_token),
                      human_bytes(e.kv.bytes_per_sequence), human_bytes(e.kv.bytes_total));
-  phase_lines(out, "prefill (whole batch)", e.prefill, false);
-  out += "\n";
-  phase_lines(out, "decode (one step at ctx)", e.decode, true);
+  if (w.phase != Phase::decode) phase_lines(out, "prefill (whole batch)", e.prefill, false);
+  if (w.phase == Phase::both) out += "\n";
+  if (w.phase != Phase::prefill) phase_lines(out, "decode (one step at ctx)", e.decode, true);
   const Memory& mem = e.memory;
   out += fmt::format("\nmemory per GPU at {} tokens: weights {} + KV {} = {} of {} → {}; at most {} concurrent sequences\n",
                      w.ctx + w.gen, human_bytes(mem.weights_bytes), human_bytes(mem.kv_bytes), human_bytes(mem.total_bytes),
@@ -59,33 +61,49 @@ std::string estimate_text(const EstimateInputs& in, const Estimate& e) {
   return out;
 }
 
-std::string plan_text(const ModelConfig& m, const Workload& w, const GpuSpec& gpu, const PlanResult& p) {
-  std::string out;
-  out += fmt::format("attncost plan — {} on {}, ctx {}, batch {}, gen {}{}\n\n", m.name, gpu.name, w.ctx, w.batch, w.gen,
-                     w.slo_ms > 0 ? fmt::format(", per-token target {} ms", w.slo_ms) : "");
-  out += fmt::format("{:>4}  {:<11} {:<44} {:>11} {:>11} {:>11} {:>11} {:>7} {:>7}  {}\n", "rank", "role", "design",
-                     "KV/GPU", "prefill", "decode", "tok/s", "max seq", "score", "notes");
-  for (const Candidate& c : p.candidates) {
-    const Estimate& e = c.est;
-    const std::string rank = c.rank > 0 ? fmt::format("{}", c.rank) : "-";
-    const std::string notes = c.feasible ? c.change : fmt::format("{}; infeasible: {}", c.change, c.infeasible_reason);
-    out += fmt::format("{:>4}  {:<11} {:<44} {:>11} {:>11} {:>11} {:>11} {:>7} {:>7.3f}  {}\n", rank, role_name(c.role), c.label,
-                       human_bytes(e.memory.kv_bytes), human_time(e.prefill.time_s), human_time(e.decode.time_s),
-                       human_count(e.decode.tokens_per_s), e.memory.max_concurrent_sequences, c.score, notes);
+std::string plan_text(const ModelConfig& m, const GpuSpec& gpu, const PlanResult& p) {
+  std::string out = fmt::format("attncost plan — {} on {}; memory budget {} per GPU; {} candidates, {} feasible\n", m.name, gpu.name,
+                                human_bytes(p.budget_bytes), p.candidates.size(), p.feasible_count);
+  for (const Workload& w : p.workloads)
+    out += fmt::format("  workload {}: ctx {}, batch {}, gen {}{}\n", w.name, w.ctx, w.batch, w.gen,
+                       w.slo_ms > 0 ? fmt::format(", per-token target {} ms", w.slo_ms) : "");
+  out += fmt::format("\n{:>4}  {:<11} {:<46}", "rank", "role", "design");
+  for (const Workload& w : p.workloads) out += fmt::format(" {:>11} {:>10} {:>6}", "mem " + w.name.substr(0, 7), "decode", "seqs");
+  out += fmt::format(" {:>6} {:>7}  {}\n", "risk", "score", "notes");
+  std::vector<const Candidate*> rows;
+  for (const Candidate& c : p.candidates)
+    if (c.role != Role::alternative) rows.push_back(&c);
+  const auto order = ranked(p);
+  for (size_t k = 0; k < order.size() && k < 15; ++k) {
+    const Candidate* c = &p.candidates[static_cast<size_t>(order[k])];
+    if (std::find(rows.begin(), rows.end(), c) == rows.end()) rows.push_back(c);
   }
-  out += "\nquality proxies (structure, not accuracy):\n";
-  out += fmt::format("      {:<44} {:>12} {:>12} {:>9} {:>9} {:>8}\n", "design", "reach", "recept.field", "attended", "kv/q-head",
-                     "token 0");
-  for (const Candidate& c : p.candidates) {
-    const Quality& q = c.est.quality;
-    out += fmt::format("      {:<44} {:>12} {:>12} {:>9.4f} {:>9.4f} {:>8}\n", c.label, q.direct_reach_tokens, q.receptive_field_tokens,
-                       q.attended_fraction, q.kv_head_ratio, q.first_token_visible ? "yes" : "no");
+  for (const Candidate* c : rows) {
+    out += fmt::format("{:>4}  {:<11} {:<46}", c->rank > 0 ? fmt::format("{}", c->rank) : "-", role_name(c->role), c->label);
+    for (const Estimate& e : c->per_workload)
+      out += fmt::format(" {:>11} {:>10} {:>6}", human_bytes(e.memory.total_bytes), human_time(e.decode.time_s), e.memory.max_concurrent_sequences);
+    out += fmt::format(" {:>6.3f} {:>7.3f}  {}\n", c->risk.total(), c->score, c->feasible ? c->change : "infeasible: " + c->infeasible_reason);
   }
-  out += fmt::format("\nrecommendation: {}\n", p.recommended >= 0 ? p.candidates[static_cast<size_t>(p.recommended)].label : "none");
+  if (order.size() > 15) out += fmt::format("      … {} more feasible candidates (--format json lists all)\n", order.size() - 15);
+  const Candidate& rec = p.candidates[static_cast<size_t>(p.recommended)];
+  out += fmt::format("\nrecommendation: {} — {}\n", rec.label, rec.change);
   if (p.runner_up >= 0) out += fmt::format("runner-up:      {}\n", p.candidates[static_cast<size_t>(p.runner_up)].label);
-  out += fmt::format("why: {}\n", p.rationale);
-  out += "score = cbrt(decode × prefill × KV bytes, each relative to the baseline) × (1 + structural risk); lower is better.\n";
+  const Candidate& base = p.candidates.front();
+  for (size_t k = 0; k < p.workloads.size(); ++k) {
+    const Estimate& b = base.per_workload[k];
+    const Estimate& r = rec.per_workload[k];
+    out += fmt::format("  {}: memory {} → {}, decode step {} → {}, concurrent sequences {} → {}\n", p.workloads[k].name,
+                       human_bytes(b.memory.total_bytes), human_bytes(r.memory.total_bytes), human_time(b.decode.time_s),
+                       human_time(r.decode.time_s), b.memory.max_concurrent_sequences, r.memory.max_concurrent_sequences);
+  }
+  out += "score = structural risk + 0.25·log2(cost vs baseline); lower is better. `--format md -o memo.md` writes the full memo.\n";
   return out;
+}
+
+std::string limit_text(const std::string& what, const std::string& design, const std::string& workload, uint64_t value, bool unbounded) {
+  if (unbounded) return fmt::format("max {} for {} ({}): unbounded up to 2^40 (memory stops growing)\n", what, design, workload);
+  if (value == 0) return fmt::format("max {} for {} ({}): none fits the budget\n", what, design, workload);
+  return fmt::format("max {} for {} ({}): {}\n", what, design, workload, value);
 }
 
 }  // namespace attncost
