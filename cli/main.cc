@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
   auto* plan = app.add_subcommand("plan", "baseline vs proposed design vs ranked alternatives, with a recommendation");
   auto* estimate = app.add_subcommand("estimate", "the full cost breakdown of one design");
   auto* compare = app.add_subcommand("compare", "designs and workloads side by side, with ratios to the first");
+  auto* sweep = app.add_subcommand("sweep", "a grid over comma-separated axes (ctx, batch, gen, gqa, attn, kv-dtype, gpu, model, tp, kernel, page-size) to CSV/JSON lines");
   auto* presets = app.add_subcommand("presets", "list built-in models and GPUs");
   for (auto* sub : {plan, estimate, compare}) {
     cli::add_model_flags(*sub, flags);
@@ -32,14 +33,23 @@ int main(int argc, char** argv) {
   cli::add_plan_flags(*plan, flags);
   compare->add_option("--workload", flags.workloads, "a named workload NAME:ctx=N,batch=B,gen=T (repeatable)");
   compare->add_option("--design", flags.designs, "a design LABEL:gqa=8,attn=window:4096,kv_dtype=fp8 (repeatable)");
+  cli::add_model_flags(*sweep, flags);
+  cli::add_design_flags(*sweep, flags);
+  cli::add_workload_flags(*sweep, flags);
+  flags.format = "text";
+  cli::add_output_flags(*sweep, flags, "csv|json (JSON lines)|text; default csv");
+  sweep->add_option("--chart", flags.chart, "also write an SVG chart of decode step time vs context (or batch)");
+  sweep->parse_complete_callback([&flags, sweep] {
+    if (sweep->get_option("--format")->count() == 0) flags.format = "csv";
+  });
   cli::add_output_flags(*presets, flags, "text|json");
 
   // A mistyped command gets "did you mean", as ninja does, rather than CLI11's generic message.
   if (argc > 1 && argv[1][0] != '-') {
-    const std::vector<std::string> commands = {"plan", "estimate", "compare", "presets"};
+    const std::vector<std::string> commands = {"plan", "estimate", "compare", "sweep", "presets"};
     if (std::find(commands.begin(), commands.end(), argv[1]) == commands.end()) {
       std::cerr << "attncost: error: unknown command '" << argv[1] << "'; did you mean "
-                << closest_names(argv[1], commands, 1).front() << "? (commands: plan, estimate, compare, presets)\n";
+                << closest_names(argv[1], commands, 1).front() << "? (commands: plan, estimate, compare, sweep, presets)\n";
       return 2;
     }
   }
@@ -61,6 +71,7 @@ int main(int argc, char** argv) {
     if (*plan) return cli::run_plan(flags);
     if (*estimate) return cli::run_estimate(flags);
     if (*compare) return cli::run_compare(flags);
+    if (*sweep) return cli::run_sweep(flags);
     if (*presets) return cli::run_presets(flags);
   } catch (const InputError& e) {
     std::cerr << "attncost: error: " << e.what() << "\n";

@@ -1,4 +1,7 @@
 // CSV renderings: one header, one row per estimate; stable column names for scripts.
+#include <cmath>
+#include <iterator>
+
 #include <fmt/format.h>
 
 #include "reports/reports.h"
@@ -28,17 +31,91 @@ std::string estimate_csv_header() {
          "direct_reach_tokens,attended_fraction,kv_head_ratio\n";
 }
 
-std::string estimate_csv_row(const EstimateInputs& in, const Estimate& e) {
+namespace {
+
+// Sweeps write millions of numbers: integral values (bytes, pairs, FLOPs) take fmt's integer path,
+// the rest its shortest round-trip double path.
+void num(std::string& out, double v) {
+  if (v == std::floor(v) && std::fabs(v) < 9.2e18) {
+    const fmt::format_int text(static_cast<int64_t>(v));
+    out.append(text.data(), text.size());
+  } else {
+    fmt::format_to(std::back_inserter(out), "{}", v);
+  }
+  out += ',';
+}
+void num(std::string& out, uint64_t v) {
+  const fmt::format_int text(v);
+  out.append(text.data(), text.size());
+  out += ',';
+}
+void num(std::string& out, int64_t v) { num(out, static_cast<uint64_t>(v)); }
+void text(std::string& out, std::string_view s) {
+  out += s;
+  out += ',';
+}
+
+}  // namespace
+
+void append_estimate_csv_row(std::string& out, const EstimateInputs& in, const Estimate& e) {
   const auto& [m, d, w, g] = in;
-  return fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
-                     field(m.name), sharing_name(d.sharing), d.kv_heads, field(d.attn.text), dtype_name(d.kv_dtype),
-                     kernel_name(d.kernel), d.tp, field(g.name), w.ctx, w.batch, w.gen, e.kv.bytes_per_token,
-                     e.kv.bytes_per_sequence, e.kv.bytes_total, e.prefill.attention_pairs, e.prefill.attention_flops,
-                     e.prefill.flops, e.prefill.hbm_bytes, e.prefill.time_s, bound_name(e.prefill.bound),
-                     e.decode.attention_pairs, e.decode.attention_flops, e.decode.flops, e.decode.hbm_bytes,
-                     e.decode.time_s, bound_name(e.decode.bound), e.decode.tokens_per_s, e.memory.weights_bytes,
-                     e.memory.total_bytes, e.memory.fits ? 1 : 0, e.memory.max_concurrent_sequences,
-                     e.quality.direct_reach_tokens, e.quality.attended_fraction, e.quality.kv_head_ratio);
+  text(out, field(m.name));
+  text(out, sharing_name(d.sharing));
+  num(out, d.kv_heads);
+  text(out, field(d.attn.text));
+  text(out, dtype_name(d.kv_dtype));
+  text(out, kernel_name(d.kernel));
+  num(out, d.tp);
+  text(out, field(g.name));
+  num(out, w.ctx);
+  num(out, w.batch);
+  num(out, w.gen);
+  for (double v : {e.kv.bytes_per_token, e.kv.bytes_per_sequence, e.kv.bytes_total, e.prefill.attention_pairs,
+                   e.prefill.attention_flops, e.prefill.flops, e.prefill.hbm_bytes, e.prefill.time_s})
+    num(out, v);
+  text(out, bound_name(e.prefill.bound));
+  for (double v : {e.decode.attention_pairs, e.decode.attention_flops, e.decode.flops, e.decode.hbm_bytes, e.decode.time_s}) num(out, v);
+  text(out, bound_name(e.decode.bound));
+  for (double v : {e.decode.tokens_per_s, e.memory.weights_bytes, e.memory.total_bytes}) num(out, v);
+  num(out, uint64_t{e.memory.fits ? 1u : 0u});
+  for (double v : {e.memory.max_concurrent_sequences, e.quality.direct_reach_tokens, e.quality.attended_fraction, e.quality.kv_head_ratio})
+    num(out, v);
+  out.back() = '\n';
+}
+
+std::string estimate_csv_row(const EstimateInputs& in, const Estimate& e) {
+  std::string out;
+  append_estimate_csv_row(out, in, e);
+  return out;
+}
+
+// A JSON string literal; names rarely need escaping, so the common case stays allocation-light.
+std::string json_quoted(const std::string& s) {
+  for (char c : s)
+    if (c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20) return nlohmann::json(s).dump();
+  return "\"" + s + "\"";
+}
+
+void append_estimate_jsonl(std::string& out, const EstimateInputs& in, const Estimate& e) {
+  const auto& [m, d, w, g] = in;
+  // Attention specs and enum names never need escaping (the grammar admits none); names might.
+  fmt::format_to(std::back_inserter(out),
+                 "{{\"model\":{},\"kv_sharing\":\"{}\",\"kv_heads\":{},\"attn\":\"{}\",\"kv_dtype\":\"{}\",\"kernel\":\"{}\","
+                 "\"tp\":{},\"gpu\":{},\"ctx\":{},\"batch\":{},\"gen\":{},\"kv_bytes_per_token\":{},\"kv_bytes_per_sequence\":{},"
+                 "\"kv_bytes_total\":{},\"prefill_attention_pairs\":{},\"prefill_attention_flops\":{},\"prefill_flops\":{},"
+                 "\"prefill_hbm_bytes\":{},\"prefill_time_s\":{},\"prefill_bound\":\"{}\",\"decode_attention_pairs\":{},"
+                 "\"decode_attention_flops\":{},\"decode_flops\":{},\"decode_hbm_bytes\":{},\"decode_time_s\":{},"
+                 "\"decode_bound\":\"{}\",\"decode_tokens_per_s\":{},\"weights_bytes\":{},\"memory_total_bytes\":{},"
+                 "\"fits\":{},\"max_concurrent_sequences\":{},\"direct_reach_tokens\":{},\"attended_fraction\":{},"
+                 "\"kv_head_ratio\":{}}}\n",
+                 json_quoted(m.name), sharing_name(d.sharing), d.kv_heads, d.attn.text, dtype_name(d.kv_dtype),
+                 kernel_name(d.kernel), d.tp, json_quoted(g.name), w.ctx, w.batch, w.gen, e.kv.bytes_per_token,
+                 e.kv.bytes_per_sequence, e.kv.bytes_total, e.prefill.attention_pairs, e.prefill.attention_flops,
+                 e.prefill.flops, e.prefill.hbm_bytes, e.prefill.time_s, bound_name(e.prefill.bound),
+                 e.decode.attention_pairs, e.decode.attention_flops, e.decode.flops, e.decode.hbm_bytes,
+                 e.decode.time_s, bound_name(e.decode.bound), e.decode.tokens_per_s, e.memory.weights_bytes,
+                 e.memory.total_bytes, e.memory.fits ? "true" : "false", e.memory.max_concurrent_sequences,
+                 e.quality.direct_reach_tokens, e.quality.attended_fraction, e.quality.kv_head_ratio);
 }
 
 std::string plan_csv(const ModelConfig& m, const GpuSpec& gpu, const PlanResult& p) {

@@ -25,6 +25,10 @@ nlohmann::json estimate_json(const EstimateInputs& in, const Estimate& e);
 std::string estimate_text(const EstimateInputs& in, const Estimate& e);
 std::string estimate_csv_header();
 std::string estimate_csv_row(const EstimateInputs& in, const Estimate& e);
+// Appends one CSV row (the columns of estimate_csv_header) or one JSON-lines object with the same
+// fields to `out`; the sweep's hot path, so no temporaries.
+void append_estimate_csv_row(std::string& out, const EstimateInputs& in, const Estimate& e);
+void append_estimate_jsonl(std::string& out, const EstimateInputs& in, const Estimate& e);
 
 // SPEC §4 "attncost.plan/1": workloads, designs (baseline, proposed and the top-ranked, each an
 // estimate of the longest workload with `per_workload` estimates), every candidate in compact
