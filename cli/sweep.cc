@@ -149,7 +149,7 @@ int run_sweep(const Flags& f) {
     const bool by_ctx = ctxs.size() >= 2;
     if (!by_ctx && batches.size() < 2) throw InputError("--chart: the sweep needs at least two --ctx or two --batch values to draw");
     LineChart c{by_ctx ? "Decode step time vs context" : "Decode step time vs batch", by_ctx ? "context (tokens)" : "batch",
-                "decode step", {}, true, tokens_axis, ms_axis, 0, ""};
+                "decode step", {}, true, tokens_axis, ms_axis, 0, "", 1e-3};
     for (const Point& line : lines) {
       if (c.series.size() == 8) break;  // a legend past eight lines is unreadable; the CSV has them all
       const ModelConfig& m = models[line.model];

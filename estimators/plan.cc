@@ -29,7 +29,8 @@ std::string_view role_name(Role r) {
   return "alternative";
 }
 
-Risk design_risk(const ModelConfig& m, const Design& d, const Design& baseline, const Workload& w, const Estimate& e) {
+Risk design_risk(const ModelConfig& m, const Design& d, const Design& baseline, const Workload& w, const Estimate& e,
+                 bool recall_critical) {
   const Quality& q = e.quality;
   const double ctx = static_cast<double>(w.ctx);
   const double layers = static_cast<double>(m.layers);
@@ -48,7 +49,7 @@ Risk design_risk(const ModelConfig& m, const Design& d, const Design& baseline, 
   r.early_tokens = q.first_token_visible ? 0 : 0.3;
   // Local/global hybrids (Gemma-2: 1 in 2 global; Character.AI: 1 in 6) keep direct access to
   // every token in some layers; below 1 in 4 the risk grows to 0.3 with none.
-  r.access = 0.3 * std::max(0.0, 1 - 4 * q.full_access_layers / layers);
+  r.access = recall_critical ? 0.3 * (1 - q.full_access_layers / layers) : 0.3 * std::max(0.0, 1 - 4 * q.full_access_layers / layers);
   // Fixed-size states recall worse than attention (Arora et al. 2023, Zoology; Jelassi et al. 2024).
   r.state = 0.5 * q.state_layers / layers;
   switch (d.kv_dtype) {
@@ -127,7 +128,7 @@ PlanResult plan(const PlanInputs& in) {
       }
       if (c.feasible && w.slo_ms > 0 && e.decode.time_s * 1e3 > w.slo_ms) {
         c.feasible = false;
-        c.infeasible_reason = fmt::format("{}: decode step {:.2f} ms misses the {:.2f} ms target", w.name, e.decode.time_s * 1e3, w.slo_ms);
+        c.infeasible_reason = fmt::format("{}: decode step {:.3g} ms misses the {:g} ms target", w.name, e.decode.time_s * 1e3, w.slo_ms);
       }
       if (c.feasible && in.require_early_recall && !e.quality.first_token_visible) {
         c.feasible = false;
@@ -135,7 +136,7 @@ PlanResult plan(const PlanInputs& in) {
       }
       log_cost += std::log(e.decode.time_s / b.decode.time_s * e.prefill.time_s / b.prefill.time_s *
                            e.memory.total_bytes / b.memory.total_bytes) / 3;
-      const Risk risk = design_risk(m, c.design, base.design, w, e);
+      const Risk risk = design_risk(m, c.design, base.design, w, e, in.require_early_recall);
       if (k == 0 || risk.total() > c.risk.total()) c.risk = risk;
     }
     c.cost = std::exp(log_cost / static_cast<double>(in.workloads.size()));
@@ -150,10 +151,18 @@ PlanResult plan(const PlanInputs& in) {
   for (size_t k = 0; k < order.size(); ++k) r.candidates[static_cast<size_t>(order[k])].rank = static_cast<int>(k + 1);
   r.feasible_count = static_cast<int>(order.size());
   if (order.empty()) {
-    // Name the constraint that bites on the design that comes closest.
+    // Name the constraint that bites on the design that comes closest: the fastest when a latency
+    // target is set, else the smallest.
+    bool has_slo = false;
+    for (const Workload& w : in.workloads) has_slo = has_slo || w.slo_ms > 0;
+    auto worst = [&](const Candidate& c) {
+      double v = 0;
+      for (const Estimate& e : c.per_workload) v = std::max(v, has_slo ? e.decode.time_s : e.memory.total_bytes);
+      return v;
+    };
     const Candidate* closest = &r.candidates.front();
     for (const Candidate& c : r.candidates)
-      if (c.per_workload.back().memory.total_bytes < closest->per_workload.back().memory.total_bytes) closest = &c;
+      if (worst(c) < worst(*closest)) closest = &c;
     throw InputError(fmt::format("no candidate design satisfies the constraints ({} candidates); the closest, {}, fails: {}",
                                  r.candidates.size(), closest->label, closest->infeasible_reason));
   }

@@ -39,7 +39,10 @@ struct Risk {
   double total() const { return kv_sharing + reach + early_tokens + access + state + quantization + retraining; }
 };
 // `baseline` is the model's own design: changing its KV sharing or its pattern needs training.
-Risk design_risk(const ModelConfig& m, const Design& d, const Design& baseline, const Workload& w, const Estimate& e);
+// With `recall_critical`, every layer without direct access to every token adds risk (not just
+// below one in four): the user said early details must be recalled.
+Risk design_risk(const ModelConfig& m, const Design& d, const Design& baseline, const Workload& w, const Estimate& e,
+                 bool recall_critical = false);
 
 struct Candidate {
   std::string label;               // design_label()

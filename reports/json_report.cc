@@ -168,6 +168,7 @@ json plan_json(const ModelConfig& m, const GpuSpec& gpu, const PlanResult& p) {
     for (size_t k = 0; k < p.workloads.size(); ++k)
       per.push_back(estimate_json({m, c.design, p.workloads[k], gpu}, c.per_workload[k]));
     d["per_workload"] = std::move(per);
+    d["role"] = role_name(c.role);
     d["plan"] = summary(c);
     designs.push_back(std::move(d));
   }

@@ -478,14 +478,15 @@ Memo render_memo(const ModelConfig& m, const GpuSpec& gpu, const PlanResult& p, 
     std::vector<const Candidate*> shown = {&base};
     for (const Candidate* c : {proposed, &rec, runner})
       if (c && std::find(shown.begin(), shown.end(), c) == shown.end()) shown.push_back(c);
-    LineChart kv{"KV cache per sequence vs context", "context (tokens)", "KV cache per sequence", {}, true, fmt_tokens_axis, fmt_gib_axis, 0, ""};
+    LineChart kv{"KV cache per sequence vs context", "context (tokens)", "KV cache per sequence", {}, true, fmt_tokens_axis, fmt_gib_axis, 0, "", 1073741824.0};
     LineChart dec{fmt::format("Decode step time vs context (batch {})", p.workloads.front().batch), "context (tokens)", "decode step",
-                  {}, true, fmt_tokens_axis, fmt_ms_axis, 0, ""};
+                  {}, true, fmt_tokens_axis, fmt_ms_axis, 0, "", 1e-3};
     for (const Workload& w : p.workloads)
       if (w.slo_ms > 0) dec.y_limit = w.slo_ms / 1e3, dec.y_limit_label = fmt::format("{} target {} ms", w.name, w.slo_ms);
     const uint64_t top = std::max<uint64_t>(2 * (longest.ctx + longest.gen), 8192);
     for (const Candidate* c : shown) {
-      Series a{fmt::format("{} ({})", c->label, role_name(c->role)), {}}, b = a;
+      const std::string role = c == &rec ? "recommended" : c == runner ? "runner-up" : std::string(role_name(c->role));
+      Series a{fmt::format("{} ({})", c->label, role), {}}, b = a;
       for (uint64_t n = 1024; n <= top; n *= 2) {
         Workload w = p.workloads.front();
         w.ctx = n;
@@ -497,10 +498,11 @@ Memo render_memo(const ModelConfig& m, const GpuSpec& gpu, const PlanResult& p, 
       dec.series.push_back(std::move(b));
     }
     BarChart mem{fmt::format("Memory per GPU at {} (ctx {}, batch {})", longest.name, longest.ctx, longest.batch), "bytes per GPU", {},
-                 p.budget_bytes, "budget", fmt_gib_axis};
+                 p.budget_bytes, "budget", fmt_gib_axis, 1073741824.0};
     for (const Candidate* c : shown) {
       const Memory& e = c->per_workload[lw].memory;
-      mem.bars.push_back({std::string(role_name(c->role)), {{"weights", e.weights_bytes}, {"KV cache", e.kv_bytes}}});
+      const std::string name = c == &rec ? "recommended" : c == runner ? "runner-up" : std::string(role_name(c->role));
+      mem.bars.push_back({name, {{"weights", e.weights_bytes}, {"KV cache", e.kv_bytes}}});
     }
     memo.charts.push_back({chart_stem + "-kv.svg", render_line_chart(kv)});
     memo.charts.push_back({chart_stem + "-decode.svg", render_line_chart(dec)});

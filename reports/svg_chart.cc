@@ -8,8 +8,8 @@
 namespace attncost {
 namespace {
 
-constexpr double kWidth = 820, kHeight = 460;
-constexpr double kLeft = 90, kRight = 250, kTop = 50, kBottom = 60;
+constexpr double kWidth = 1000, kHeight = 460;
+constexpr double kLeft = 110, kRight = 400, kTop = 50, kBottom = 60;
 // Colour-blind-safe palette (Okabe & Ito 2008).
 const char* const kColors[] = {"#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"};
 
@@ -25,21 +25,32 @@ std::string header(const std::string& title) {
       kWidth, kHeight, kLeft, xml_escape(title));
 }
 
-// Tick values: powers of `base` across [lo, hi] for log axes, ~6 round steps for linear ones.
-std::vector<double> ticks(double lo, double hi, bool log_scale) {
+// Tick values across [lo, hi]: powers of two (token counts) or 1-2-5 decades on log axes, ~6
+// round steps of `unit` on linear ones.
+std::vector<double> ticks(double lo, double hi, bool log_scale, bool powers_of_two = false, double unit = 1) {
   std::vector<double> out;
-  if (log_scale) {
-    const double base = hi / lo > 1e6 ? 10 : 2;
-    double start = std::pow(base, std::floor(std::log(lo) / std::log(base)));
-    const double step = hi / lo > 1e3 && base == 2 ? 4 : base;
-    for (double t = start; t <= hi * 1.0001; t *= step)
+  if (log_scale && powers_of_two) {
+    const double step = hi / lo > 4096 ? 4 : 2;
+    for (double t = std::pow(2, std::floor(std::log2(lo))); t <= hi * 1.0001; t *= step)
       if (t >= lo * 0.9999) out.push_back(t);
     return out;
   }
+  if (log_scale) {
+    lo /= unit, hi /= unit;
+    const bool sparse = hi / lo > 1e4;
+    for (double decade = std::pow(10, std::floor(std::log10(lo))); decade <= hi; decade *= 10)
+      for (double f : {1.0, 2.0, 5.0}) {
+        if (sparse && f != 1.0) continue;
+        const double t = decade * f;
+        if (t >= lo * 0.9999 && t <= hi * 1.0001) out.push_back(t * unit);
+      }
+    return out;
+  }
+  lo /= unit, hi /= unit;
   const double raw = (hi - lo) / 6;
   const double mag = std::pow(10, std::floor(std::log10(raw)));
   const double step = raw / mag < 2 ? 2 * mag : raw / mag < 5 ? 5 * mag : 10 * mag;
-  for (double t = std::ceil(lo / step) * step; t <= hi * 1.0001; t += step) out.push_back(t);
+  for (double t = std::ceil(lo / step) * step; t <= hi * 1.0001; t += step) out.push_back(t * unit);
   return out;
 }
 
@@ -70,7 +81,8 @@ std::string render_line_chart(const LineChart& c) {
   if (!(x_hi > x_lo)) x_hi = x_lo * 2 + 1;
   if (!c.log_y) y_lo = 0;
   if (!(y_hi > y_lo)) y_hi = y_lo + 1;
-  if (c.log_y) y_lo = std::pow(10, std::floor(std::log10(y_lo))), y_hi = std::pow(10, std::ceil(std::log10(y_hi)));
+  if (c.log_y)
+    y_lo = c.y_unit * std::pow(10, std::floor(std::log10(y_lo / c.y_unit))), y_hi = c.y_unit * std::pow(10, std::ceil(std::log10(y_hi / c.y_unit)));
   else y_hi *= 1.05;
   const double pw = kWidth - kLeft - kRight, ph = kHeight - kTop - kBottom;
   auto px = [&](double x) { return kLeft + pw * (std::log(x / x_lo) / std::log(x_hi / x_lo)); };
@@ -82,16 +94,16 @@ std::string render_line_chart(const LineChart& c) {
   auto fy = c.format_y ? c.format_y : plain;
   std::string out = header(c.title);
   out += fmt::format("<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"none\" stroke=\"#444\"/>\n", kLeft, kTop, pw, ph);
-  for (double t : ticks(x_lo, x_hi, true)) {
+  for (double t : ticks(x_lo, x_hi, true, true)) {
     out += fmt::format("<line x1=\"{0:.1f}\" y1=\"{1}\" x2=\"{0:.1f}\" y2=\"{2}\" stroke=\"#ddd\"/>\n", px(t), kTop, kTop + ph);
     out += fmt::format("<text x=\"{:.1f}\" y=\"{}\" text-anchor=\"middle\">{}</text>\n", px(t), kTop + ph + 18, xml_escape(fx(t)));
   }
-  for (double t : ticks(y_lo, y_hi, c.log_y)) {
+  for (double t : ticks(y_lo, y_hi, c.log_y, false, c.y_unit)) {
     out += fmt::format("<line x1=\"{0}\" y1=\"{1:.1f}\" x2=\"{2}\" y2=\"{1:.1f}\" stroke=\"#ddd\"/>\n", kLeft, py(t), kLeft + pw);
     out += fmt::format("<text x=\"{}\" y=\"{:.1f}\" text-anchor=\"end\">{}</text>\n", kLeft - 6, py(t) + 4, xml_escape(fy(t)));
   }
   out += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text>\n", kLeft + pw / 2, kHeight - 15, xml_escape(c.x_label));
-  out += fmt::format("<text x=\"18\" y=\"{0}\" text-anchor=\"middle\" transform=\"rotate(-90 18 {0})\">{1}</text>\n", kTop + ph / 2,
+  out += fmt::format("<text x=\"16\" y=\"{0}\" text-anchor=\"middle\" transform=\"rotate(-90 16 {0})\">{1}</text>\n", kTop + ph / 2,
                      xml_escape(c.y_label));
   if (c.y_limit > 0) {
     out += fmt::format("<line x1=\"{0}\" y1=\"{1:.1f}\" x2=\"{2}\" y2=\"{1:.1f}\" stroke=\"#B00\" stroke-dasharray=\"6 4\"/>\n", kLeft,
@@ -105,11 +117,13 @@ std::string render_line_chart(const LineChart& c) {
     std::string pts;
     for (auto [x, y] : s.points)
       if (!c.log_y || y > 0) pts += fmt::format("{:.1f},{:.1f} ", px(x), py(y));
-    out += fmt::format("<polyline points=\"{}\" fill=\"none\" stroke=\"{}\" stroke-width=\"2\"/>\n", pts, color);
+    // Every other series dashed, so lines that coincide stay distinguishable.
+    const char* dash = i % 2 == 1 ? " stroke-dasharray=\"8 5\"" : "";
+    out += fmt::format("<polyline points=\"{}\" fill=\"none\" stroke=\"{}\" stroke-width=\"2\"{}/>\n", pts, color, dash);
     const double ly = kTop + 10 + 20 * static_cast<double>(i);
-    out += fmt::format("<line x1=\"{0}\" y1=\"{1}\" x2=\"{2}\" y2=\"{1}\" stroke=\"{3}\" stroke-width=\"3\"/>\n", kLeft + pw + 12, ly,
-                       kLeft + pw + 32, color);
-    out += fmt::format("<text x=\"{}\" y=\"{}\">{}</text>\n", kLeft + pw + 38, ly + 4, xml_escape(s.name));
+    out += fmt::format("<line x1=\"{0}\" y1=\"{1}\" x2=\"{2}\" y2=\"{1}\" stroke=\"{3}\" stroke-width=\"3\"{4}/>\n", kLeft + pw + 12, ly,
+                       kLeft + pw + 32, color, dash);
+    out += fmt::format("<text x=\"{}\" y=\"{}\" font-size=\"11\">{}</text>\n", kLeft + pw + 38, ly + 4, xml_escape(s.name));
   }
   return out + "</svg>\n";
 }
@@ -128,7 +142,7 @@ std::string render_bar_chart(const BarChart& c) {
   auto px = [&](double v) { return left + pw * v / hi; };
   auto fx = c.format_x ? c.format_x : plain;
   std::string out = header(c.title);
-  for (double t : ticks(0, hi, false)) {
+  for (double t : ticks(0, hi, false, false, c.tick_unit)) {
     out += fmt::format("<line x1=\"{0:.1f}\" y1=\"{1}\" x2=\"{0:.1f}\" y2=\"{2}\" stroke=\"#ddd\"/>\n", px(t), kTop, kHeight - kBottom);
     out += fmt::format("<text x=\"{:.1f}\" y=\"{}\" text-anchor=\"middle\">{}</text>\n", px(t), kHeight - kBottom + 18, xml_escape(fx(t)));
   }

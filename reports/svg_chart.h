@@ -19,6 +19,7 @@ struct LineChart {
   std::string (*format_y)(double) = nullptr;
   double y_limit = 0;                          // a dashed horizontal line (e.g. the budget); 0 = none
   std::string y_limit_label;
+  double y_unit = 1;                           // y ticks fall on 1-2-5 multiples of this unit (2^30 for GiB)
 };
 std::string render_line_chart(const LineChart& c);
 
@@ -36,6 +37,7 @@ struct BarChart {
   double limit = 0;
   std::string limit_label;
   std::string (*format_x)(double) = nullptr;
+  double tick_unit = 1;  // ticks fall on round multiples of this unit (e.g. 2^30 for GiB)
 };
 std::string render_bar_chart(const BarChart& c);
 

@@ -1,0 +1,123 @@
+// plan in-process: constraints change the recommendation the way an expert expects, the reverse
+// questions are exact, and infeasible budgets are input errors.
+#include <catch2/catch.hpp>
+
+#include "estimators/plan.h"
+#include "estimators/reverse.h"
+#include "model/error.h"
+#include "model/presets.h"
+
+using namespace attncost;
+
+namespace {
+
+struct Fixture {
+  ModelConfig m = load_model("llama-2-7b");
+  GpuSpec gpu = load_gpu("h100-sxm");
+};
+
+Workload workload(const char* name, uint64_t ctx, uint64_t batch, uint64_t gen = 0, double slo_ms = 0) {
+  Workload w;
+  w.name = name, w.ctx = ctx, w.batch = batch, w.gen = gen, w.slo_ms = slo_ms;
+  return w;
+}
+
+const Candidate& recommended(const PlanResult& p) { return p.candidates[static_cast<size_t>(p.recommended)]; }
+
+}  // namespace
+
+TEST_CASE("every candidate's numbers are the estimator's own", "[plan]") {
+  Fixture f;
+  PlanInputs in{f.m, f.gpu, {workload("a", 8192, 8), workload("b", 65536, 1)}, {}, false};
+  const PlanResult p = plan(in);
+  REQUIRE(p.candidates.size() > 100);
+  for (size_t i = 0; i < p.candidates.size(); i += 37) {
+    const Candidate& c = p.candidates[i];
+    for (size_t k = 0; k < p.workloads.size(); ++k) {
+      const Estimate e = estimate(f.m, c.design, p.workloads[k], f.gpu);
+      REQUIRE(e.decode.time_s == c.per_workload[k].decode.time_s);
+      REQUIRE(e.memory.total_bytes == c.per_workload[k].memory.total_bytes);
+    }
+  }
+}
+
+TEST_CASE("a tighter memory budget never recommends more memory", "[plan]") {
+  Fixture f;
+  double previous = 1e300;
+  for (double budget_gib : {70.0, 40.0, 20.0, 14.0, 13.0}) {
+    PlanInputs in{f.m, f.gpu, {workload("doc", 131072, 2)}, {}, false};
+    in.budget_bytes = budget_gib * 1073741824.0;
+    const PlanResult p = plan(in);
+    const Estimate& e = recommended(p).per_workload[0];
+    INFO("budget " << budget_gib << " GiB → " << recommended(p).label);
+    REQUIRE(e.memory.total_bytes <= in.budget_bytes);
+    REQUIRE(e.memory.total_bytes <= previous * (1 + 1e-12));
+    previous = e.memory.total_bytes;
+  }
+}
+
+TEST_CASE("requiring early-token recall rules out windows without sinks or dense layers", "[plan]") {
+  Fixture f;
+  PlanInputs in{f.m, f.gpu, {workload("policy-qa", 65536, 4, 1024)}, {}, false};
+  in.require_early_recall = true;
+  const PlanResult p = plan(in);
+  for (const Candidate& c : p.candidates)
+    if (c.feasible) REQUIRE(c.per_workload[0].quality.first_token_visible);
+  bool pure_window_seen = false;
+  for (const Candidate& c : p.candidates)
+    if (c.design.attn.text == "window:4096") {
+      pure_window_seen = true;
+      REQUIRE_FALSE(c.feasible);
+      REQUIRE(c.infeasible_reason.find("early-token recall required") != std::string::npos);
+    }
+  REQUIRE(pure_window_seen);
+  // And the recommendation keeps every layer's direct access to the whole context.
+  REQUIRE(recommended(p).per_workload[0].quality.full_access_layers == 32);
+}
+
+TEST_CASE("a per-token target removes designs whose decode step is slower", "[plan]") {
+  Fixture f;
+  PlanInputs in{f.m, f.gpu, {workload("chat", 8192, 32, 0, 6.0)}, {}, false};
+  const PlanResult p = plan(in);
+  for (const Candidate& c : p.candidates) {
+    if (c.per_workload[0].decode.time_s * 1e3 > 6.0) REQUIRE_FALSE(c.feasible);
+    if (c.feasible) REQUIRE(c.per_workload[0].decode.time_s * 1e3 <= 6.0);
+  }
+}
+
+TEST_CASE("a budget smaller than the weights, or one nothing fits, is an input error", "[plan]") {
+  Fixture f;
+  PlanInputs in{f.m, f.gpu, {workload("a", 4096, 1)}, {}, false};
+  in.budget_bytes = 5.0 * 1073741824.0;
+  REQUIRE_THROWS_WITH(plan(in), Catch::Contains("the weights alone need 12.6 GiB"));
+  // Linear, SSM and sink designs keep constant memory, so memory alone always admits one; a
+  // 1 µs per-token target admits none.
+  PlanInputs tight{f.m, f.gpu, {workload("a", 1u << 30, 64, 0, 0.001)}, {}, false};
+  REQUIRE_THROWS_WITH(plan(tight), Catch::Contains("no candidate design satisfies the constraints"));
+}
+
+TEST_CASE("max context and max batch are the exact edge of the budget", "[plan]") {
+  Fixture f;
+  const double budget = 40.0 * 1073741824.0;
+  for (const char* spec : {"dense", "window:4096*3/dense"}) {
+    DesignChoice c;
+    c.attn = spec;
+    const Design d = make_design(f.m, c);
+    Workload w = workload("w", 1024, 2, 100);
+    const Limit ctx = max_context(f.m, d, w, f.gpu, budget);
+    REQUIRE_FALSE(ctx.unbounded);
+    w.ctx = ctx.value;
+    REQUIRE(estimate(f.m, d, w, f.gpu).memory.total_bytes <= budget);
+    w.ctx = ctx.value + 1;
+    REQUIRE(estimate(f.m, d, w, f.gpu).memory.total_bytes > budget);
+    w.ctx = 32768;
+    const Limit batch = max_batch(f.m, d, w, f.gpu, budget);
+    w.batch = batch.value;
+    REQUIRE(estimate(f.m, d, w, f.gpu).memory.total_bytes <= budget);
+    w.batch = batch.value + 1;
+    REQUIRE(estimate(f.m, d, w, f.gpu).memory.total_bytes > budget);
+  }
+  DesignChoice window;
+  window.attn = "window:4096";
+  REQUIRE(max_context(f.m, make_design(f.m, window), workload("w", 1, 1), f.gpu, budget).unbounded);
+}
