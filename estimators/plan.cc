@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "estimators/candidates.h"
+#include "estimators/reverse.h"
 #include "model/error.h"
 
 namespace attncost {
@@ -136,6 +137,7 @@ PlanResult plan(const PlanInputs& in) {
       }
       log_cost += std::log(e.decode.time_s / b.decode.time_s * e.prefill.time_s / b.prefill.time_s *
                            e.memory.total_bytes / b.memory.total_bytes) / 3;
+      c.max_sequences.push_back(static_cast<double>(max_batch(e.memory, r.budget_bytes).value));
       const Risk risk = design_risk(m, c.design, base.design, w, e, in.require_early_recall);
       if (k == 0 || risk.total() > c.risk.total()) c.risk = risk;
     }

@@ -51,6 +51,7 @@ struct Candidate {
   DesignChoice choice;
   Design design;
   std::vector<Estimate> per_workload;  // aligned with PlanInputs::workloads
+  std::vector<double> max_sequences;   // per workload: concurrent sequences within the budget
   bool feasible = true;
   std::string infeasible_reason;   // the first constraint it breaks, with numbers
   double cost = 0;                 // geometric mean over workloads of ∛(decode×prefill×memory vs baseline)

@@ -22,9 +22,10 @@ Limit max_context(const ModelConfig& m, const Design& d, const Workload& w, cons
 }
 
 Limit max_batch(const ModelConfig& m, const Design& d, const Workload& w, const GpuSpec& gpu, double budget_bytes) {
-  Workload one = w;
-  one.batch = 1;
-  const Memory mem = estimate(m, d, one, gpu).memory;
+  return max_batch(estimate(m, d, w, gpu).memory, budget_bytes);
+}
+
+Limit max_batch(const Memory& mem, double budget_bytes) {
   const double free_bytes = budget_bytes - mem.weights_bytes;
   if (free_bytes < mem.kv_bytes_per_sequence) return {0, false};
   const double n = std::floor(free_bytes / mem.kv_bytes_per_sequence);

@@ -17,5 +17,7 @@ struct Limit {
 Limit max_context(const ModelConfig& m, const Design& d, const Workload& w, const GpuSpec& gpu, double budget_bytes);
 // Largest batch of w-shaped sequences whose memory fits `budget_bytes`.
 Limit max_batch(const ModelConfig& m, const Design& d, const Workload& w, const GpuSpec& gpu, double budget_bytes);
+// The same from an estimate's memory (weights and per-sequence KV do not depend on the batch).
+Limit max_batch(const Memory& mem, double budget_bytes);
 
 }  // namespace attncost

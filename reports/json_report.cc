@@ -149,7 +149,7 @@ json plan_json(const ModelConfig& m, const GpuSpec& gpu, const PlanResult& p) {
       const Estimate& e = c.per_workload[k];
       per.push_back({{"workload", p.workloads[k].name}, {"memory_total_bytes", json_number(e.memory.total_bytes)},
                      {"kv_bytes", json_number(e.memory.kv_bytes)}, {"decode_time_s", e.decode.time_s},
-                     {"prefill_time_s", e.prefill.time_s}, {"max_concurrent_sequences", json_number(e.memory.max_concurrent_sequences)}});
+                     {"prefill_time_s", e.prefill.time_s}, {"max_sequences_within_budget", json_number(c.max_sequences[k])}});
     }
     j["per_workload"] = std::move(per);
     return j;

@@ -159,10 +159,10 @@ Memo render_memo(const ModelConfig& m, const GpuSpec& gpu, const PlanResult& p, 
   for (size_t k = 0; k < p.workloads.size(); ++k) {
     const Estimate& b = base.per_workload[k];
     const Estimate& r = rec.per_workload[k];
-    md += fmt::format("- **{}** (ctx {}, batch {}): memory {} → {} of a {} budget; decode step {} → {}; up to {:.0f} → {:.0f} concurrent sequences.\n",
+    md += fmt::format("- **{}** (ctx {}, batch {}): memory {} → {} of a {} budget; decode step {} → {}; concurrent sequences within the "
+                      "budget {:.0f} → {:.0f}.\n",
                       p.workloads[k].name, p.workloads[k].ctx, p.workloads[k].batch, gb(b.memory.total_bytes), gb(r.memory.total_bytes),
-                      gb(p.budget_bytes), ms(b.decode.time_s), ms(r.decode.time_s), b.memory.max_concurrent_sequences,
-                      r.memory.max_concurrent_sequences);
+                      gb(p.budget_bytes), ms(b.decode.time_s), ms(r.decode.time_s), base.max_sequences[k], rec.max_sequences[k]);
   }
 
   // 1. Situation.
@@ -174,7 +174,7 @@ Memo render_memo(const ModelConfig& m, const GpuSpec& gpu, const PlanResult& p, 
   md += fmt::format("**GPU** {}: {} of HBM at {:.2f} TB/s, {:.0f} TFLOP/s dense {} ({}). Memory budget per GPU for weights + KV cache: {}.\n\n",
                     gpu.name, gb(gpu.hbm_bytes), gpu.hbm_bandwidth_Bps / 1e12, gpu.matmul_flops(base.design.act_dtype) / 1e12,
                     dtype_name(base.design.act_dtype), gpu.source, gb(p.budget_bytes));
-  md += "| workload | context | batch | generated | per-token target | baseline memory | fits | decode step | KV share of decode bytes | bound | max sequences |\n";
+  md += "| workload | context | batch | generated | per-token target | baseline memory | fits | decode step | KV share of decode bytes | bound | sequences within budget |\n";
   md += "|---|---:|---:|---:|---:|---:|---|---:|---:|---|---:|\n";
   for (size_t k = 0; k < p.workloads.size(); ++k) {
     const Workload& w = p.workloads[k];
@@ -182,7 +182,7 @@ Memo render_memo(const ModelConfig& m, const GpuSpec& gpu, const PlanResult& p, 
     md += fmt::format("| {} | {} | {} | {} | {} | {} (weights {} + KV {}) | {} | {} | {} | {} | {:.0f} |\n", w.name, w.ctx, w.batch, w.gen,
                       w.slo_ms > 0 ? fmt::format("{} ms", w.slo_ms) : "—", gb(b.memory.total_bytes), gb(b.memory.weights_bytes),
                       gb(b.memory.kv_bytes), b.memory.total_bytes <= p.budget_bytes ? "yes" : "**no**", ms(b.decode.time_s),
-                      pct(b.decode.kv_read_bytes / b.decode.hbm_bytes), bound_name(b.decode.bound), b.memory.max_concurrent_sequences);
+                      pct(b.decode.kv_read_bytes / b.decode.hbm_bytes), bound_name(b.decode.bound), base.max_sequences[k]);
   }
   md += "\nWhat breaks:\n\n";
   bool any_break = false;
@@ -274,7 +274,7 @@ Memo render_memo(const ModelConfig& m, const GpuSpec& gpu, const PlanResult& p, 
     md += fmt::format("| {} | {} | {} | ", c->rank > 0 ? fmt::format("{}", c->rank) : "—", c->label, role_name(c->role));
     for (size_t k = 0; k < p.workloads.size(); ++k) {
       const Estimate& e = c->per_workload[k];
-      md += fmt::format("{} | {} | {:.0f} | ", gb(e.memory.total_bytes), ms(e.decode.time_s), e.memory.max_concurrent_sequences);
+      md += fmt::format("{} | {} | {:.0f} | ", gb(e.memory.total_bytes), ms(e.decode.time_s), c->max_sequences[k]);
     }
     md += fmt::format("{} | {} | {:.3f} | {:.3f} | {} | {:.2f} | {:.3f} | {} |\n", human_time(c->per_workload[lw].prefill.time_s),
                       tokens(q.direct_reach_tokens), q.attended_fraction, q.kv_head_ratio, q.first_token_visible ? "yes" : "no",
@@ -296,10 +296,10 @@ Memo render_memo(const ModelConfig& m, const GpuSpec& gpu, const PlanResult& p, 
     const Estimate& b = base.per_workload[k];
     const Estimate& r = rec.per_workload[k];
     md += fmt::format("- {}: KV cache {} → {} per GPU ({:.1f}× less), decode step {} → {} ({}-bound), prefill {} → {}, concurrent sequences "
-                      "{:.0f} → {:.0f}.\n",
+                      "within the budget {:.0f} → {:.0f}.\n",
                       p.workloads[k].name, gb(b.memory.kv_bytes), gb(r.memory.kv_bytes), b.memory.kv_bytes / r.memory.kv_bytes,
                       ms(b.decode.time_s), ms(r.decode.time_s), bound_name(r.decode.bound), human_time(b.prefill.time_s),
-                      human_time(r.prefill.time_s), b.memory.max_concurrent_sequences, r.memory.max_concurrent_sequences);
+                      human_time(r.prefill.time_s), base.max_sequences[k], rec.max_sequences[k]);
   }
   if (runner)
     md += fmt::format("\nRunner-up: **{}** (score {:.3f}, risk {:.3f}: {}). Prefer it if {}.\n", runner->label, runner->score, runner->risk.total(),

@@ -69,6 +69,7 @@ std::string plan_text(const ModelConfig& m, const GpuSpec& gpu, const PlanResult
                        w.slo_ms > 0 ? fmt::format(", per-token target {} ms", w.slo_ms) : "");
   out += fmt::format("\n{:>4}  {:<11} {:<46}", "rank", "role", "design");
   for (const Workload& w : p.workloads) out += fmt::format(" {:>11} {:>10} {:>6}", "mem " + w.name.substr(0, 7), "decode", "seqs");
+  // seqs: concurrent sequences of the workload's shape that fit the budget.
   out += fmt::format(" {:>6} {:>7}  {}\n", "risk", "score", "notes");
   std::vector<const Candidate*> rows;
   for (const Candidate& c : p.candidates)
@@ -80,8 +81,10 @@ std::string plan_text(const ModelConfig& m, const GpuSpec& gpu, const PlanResult
   }
   for (const Candidate* c : rows) {
     out += fmt::format("{:>4}  {:<11} {:<46}", c->rank > 0 ? fmt::format("{}", c->rank) : "-", role_name(c->role), c->label);
-    for (const Estimate& e : c->per_workload)
-      out += fmt::format(" {:>11} {:>10} {:>6}", human_bytes(e.memory.total_bytes), human_time(e.decode.time_s), e.memory.max_concurrent_sequences);
+    for (size_t k = 0; k < c->per_workload.size(); ++k) {
+      const Estimate& e = c->per_workload[k];
+      out += fmt::format(" {:>11} {:>10} {:>6}", human_bytes(e.memory.total_bytes), human_time(e.decode.time_s), c->max_sequences[k]);
+    }
     out += fmt::format(" {:>6.3f} {:>7.3f}  {}\n", c->risk.total(), c->score, c->feasible ? c->change : "infeasible: " + c->infeasible_reason);
   }
   if (order.size() > 15) out += fmt::format("      … {} more feasible candidates (--format json lists all)\n", order.size() - 15);
@@ -92,9 +95,9 @@ std::string plan_text(const ModelConfig& m, const GpuSpec& gpu, const PlanResult
   for (size_t k = 0; k < p.workloads.size(); ++k) {
     const Estimate& b = base.per_workload[k];
     const Estimate& r = rec.per_workload[k];
-    out += fmt::format("  {}: memory {} → {}, decode step {} → {}, concurrent sequences {} → {}\n", p.workloads[k].name,
+    out += fmt::format("  {}: memory {} → {}, decode step {} → {}, concurrent sequences within the budget {} → {}\n", p.workloads[k].name,
                        human_bytes(b.memory.total_bytes), human_bytes(r.memory.total_bytes), human_time(b.decode.time_s),
-                       human_time(r.decode.time_s), b.memory.max_concurrent_sequences, r.memory.max_concurrent_sequences);
+                       human_time(r.decode.time_s), base.max_sequences[k], rec.max_sequences[k]);
   }
   out += "score = structural risk + 0.25·log2(cost vs baseline); lower is better. `--format md -o memo.md` writes the full memo.\n";
   return out;

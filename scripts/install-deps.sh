@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Installs attncost's build dependencies from Debian packages (run as root on a fresh Debian
-# machine). Does nothing when they are all present. The CUDA Toolkit (nvcc) is optional: the
+# machine). Does nothing when they are all present. python3 runs one test (SVG well-formedness). The CUDA Toolkit (nvcc) is optional: the
 # probe's CUDA code builds when /usr/local/cuda/bin/nvcc or nvcc on PATH exists.
 set -euo pipefail
-packages=(build-essential cmake ninja-build libcli11-dev libfmt-dev nlohmann-json3-dev libeigen3-dev catch2 libbenchmark-dev)
+packages=(build-essential cmake ninja-build python3 libcli11-dev libfmt-dev nlohmann-json3-dev libeigen3-dev catch2 libbenchmark-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
