@@ -400,7 +400,7 @@ Memo render_memo(const ModelConfig& m, const GpuSpec& gpu, const PlanResult& p, 
   if (rd.kv_dtype != m.dtype) {
     DesignChoice c = rec.choice;
     c.kv_dtype = dtype_bits(rd.kv_dtype) < 8 ? Dtype::int8 : m.dtype;
-    make_variant(m, gpu, p, rec, c, fmt::format("a {} KV cache", dtype_name(*c.kv_dtype)),
+    make_variant(m, gpu, p, rec, c, fmt::format("a KV cache in {}", dtype_name(*c.kv_dtype)),
                  "more KV bytes per token; removes most quantization error from long-context attention", variants);
   }
   if (!variants.empty()) {
