@@ -11,4 +11,10 @@ int run_compare(const Flags& f);
 int run_sweep(const Flags& f);
 int run_presets(const Flags& f);
 
+struct ProbeFlags {
+  std::string backend = "cuda", suite = "quick", repeats = "5", tolerance = "0.25";
+  bool check = false, calibrate = false, gpu_given = false;
+};
+int run_probe(const Flags& f, const ProbeFlags& p);
+
 }  // namespace attncost::cli

@@ -24,6 +24,8 @@ int main(int argc, char** argv) {
   auto* compare = app.add_subcommand("compare", "designs and workloads side by side, with ratios to the first");
   auto* sweep = app.add_subcommand("sweep", "a grid over comma-separated axes (ctx, batch, gen, gqa, attn, kv-dtype, gpu, model, tp, kernel, page-size) to CSV/JSON lines");
   auto* presets = app.add_subcommand("presets", "list built-in models and GPUs");
+  auto* probe = app.add_subcommand("probe", "time real attention kernels (CUDA, or --backend cpu) against the predictions; --check gates CI");
+  cli::ProbeFlags probe_flags;
   for (auto* sub : {plan, estimate, compare}) {
     cli::add_model_flags(*sub, flags);
     cli::add_design_flags(*sub, flags);
@@ -43,13 +45,21 @@ int main(int argc, char** argv) {
     if (sweep->get_option("--format")->count() == 0) flags.format = "csv";
   });
   cli::add_output_flags(*presets, flags, "text|json");
+  probe->add_option("--backend", probe_flags.backend, "cuda (the attached GPU) | cpu (one core, runs anywhere)")->capture_default_str();
+  probe->add_option("--suite", probe_flags.suite, "quick (under a minute) | full")->capture_default_str();
+  probe->add_option("--repeats", probe_flags.repeats, "timed repeats per case (median reported)")->capture_default_str();
+  probe->add_flag("--check", probe_flags.check, "exit 1 when a case is wrong or off its prediction by more than --tolerance");
+  probe->add_option("--tolerance", probe_flags.tolerance, "allowed max(measured/predicted, predicted/measured) - 1")->capture_default_str();
+  probe->add_flag("--calibrate", probe_flags.calibrate, "fit launch overhead and per-kernel-class efficiency; -o writes the GPU profile");
+  probe->add_option("--gpu", flags.gpu, "a calibrated profile (from --calibrate) whose efficiencies the predictions use");
+  cli::add_output_flags(*probe, flags, "text|json|md|junit");
 
   // A mistyped command gets "did you mean", as ninja does, rather than CLI11's generic message.
   if (argc > 1 && argv[1][0] != '-') {
-    const std::vector<std::string> commands = {"plan", "estimate", "compare", "sweep", "presets"};
+    const std::vector<std::string> commands = {"plan", "estimate", "compare", "sweep", "presets", "probe"};
     if (std::find(commands.begin(), commands.end(), argv[1]) == commands.end()) {
       std::cerr << "attncost: error: unknown command '" << argv[1] << "'; did you mean "
-                << closest_names(argv[1], commands, 1).front() << "? (commands: plan, estimate, compare, sweep, presets)\n";
+                << closest_names(argv[1], commands, 1).front() << "? (commands: plan, estimate, compare, sweep, presets, probe)\n";
       return 2;
     }
   }
@@ -73,6 +83,10 @@ int main(int argc, char** argv) {
     if (*compare) return cli::run_compare(flags);
     if (*sweep) return cli::run_sweep(flags);
     if (*presets) return cli::run_presets(flags);
+    if (*probe) {
+      probe_flags.gpu_given = probe->get_option("--gpu")->count() > 0;
+      return cli::run_probe(flags, probe_flags);
+    }
   } catch (const InputError& e) {
     std::cerr << "attncost: error: " << e.what() << "\n";
     return 2;

@@ -140,6 +140,7 @@ void build_ops(const ModelConfig& m, const Design& d, const Workload& w, const G
       proj.act_bytes = tokens * (2 * h + 4 * d_in + dt + 2 * state_n) * ab;
       OpCost& scan = out.add(OpKind::ssm_scan);
       scan.pattern = u, scan.layers = layers, scan.kernels = 2, scan.matmul_dtype = d.act_dtype;
+      scan.efficiency = EfficiencyClass::scan;
       // Per token and channel: discretize (exp, mul), B·x, state update, C·h (≈9 per state
       // element), the causal conv (2 per tap) and gating/skip (6).
       scan.other_flops = tokens * d_in * (9 * state_n + 2 * static_cast<double>(m.ssm_conv) + 6);
@@ -161,6 +162,7 @@ void build_ops(const ModelConfig& m, const Design& d, const Workload& w, const G
       const double f = linear_features(p, s), sh = state_heads(s);
       OpCost& op = out.add(OpKind::linear_attn);
       op.pattern = u, op.layers = layers, op.kernels = 1, op.matmul_dtype = d.act_dtype;
+      op.efficiency = EfficiencyClass::linear_attention;
       op.matmul_flops = tokens * (2 * f * s.d_v * sh + 2 * f * s.d_v * hq);  // S += φ(k)vᵀ ; o = φ(q)ᵀS
       op.other_flops = tokens * (hq * (4 * f + s.d_v) + sh * 3 * f + (f != s.d_k ? 2 * s.d_k * f * (hq + sh) : 0));
       op.act_bytes = tokens * (hq * s.d_k + sh * (s.d_k + s.d_v) + hq * s.d_v) * ab;
@@ -172,6 +174,7 @@ void build_ops(const ModelConfig& m, const Design& d, const Workload& w, const G
 
     OpCost& op = out.add(OpKind::attention);
     op.pattern = u, op.layers = layers, op.kernels = naive ? 3 : 1, op.matmul_dtype = d.act_dtype;
+    op.efficiency = naive ? EfficiencyClass::attention_naive : is_decode ? EfficiencyClass::attention_decode : EfficiencyClass::attention_prefill;
     const double kvb = kv_bytes_per_token_layer(s, d);
     if (is_decode) {
       const double keys = static_cast<double>(decode_pairs(p, w.ctx));
@@ -246,6 +249,7 @@ void build_ops(const ModelConfig& m, const Design& d, const Workload& w, const G
   if (d.tp > 1) {  // Megatron-style TP: one all-reduce after attention and one after the MLP
     OpCost& ar = out.add(OpKind::allreduce);
     ar.layers = 2 * static_cast<double>(m.layers), ar.kernels = 1, ar.matmul_dtype = d.act_dtype;
+    ar.efficiency = EfficiencyClass::network;
     ar.comm_bytes = 2 * (s.tp - 1) / s.tp * tokens * h * ab;  // ring all-reduce, per GPU
     ar.act_bytes = 2 * tokens * h * ab;
   }

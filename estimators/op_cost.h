@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "model/dtype.h"
+#include "model/gpu_spec.h"
 
 namespace attncost {
 
@@ -30,6 +31,7 @@ struct OpCost {
   double layers = 1;             // instances of this op in the model (per step)
   double kernels = 1;            // kernel launches per instance
   Dtype matmul_dtype = Dtype::fp16;
+  EfficiencyClass efficiency = EfficiencyClass::gemm;  // which calibrated efficiency applies
 
   // Per instance, per GPU.
   double pairs = 0;              // query-key pairs scored, summed over heads and batch

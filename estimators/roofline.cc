@@ -28,9 +28,11 @@ std::string_view bound_name(Bound b) {
 }
 
 void apply_roofline(OpCost& op, const GpuSpec& gpu) {
-  op.compute_s = op.executed_matmul_flops / gpu.matmul_flops(op.matmul_dtype) + op.other_flops / gpu.vector_flops;
-  op.memory_s = op.hbm_bytes() / gpu.hbm_bandwidth_Bps;
-  op.network_s = op.comm_bytes > 0 && gpu.interconnect_Bps > 0 ? op.comm_bytes / gpu.interconnect_Bps : 0;
+  // A calibrated profile says what fraction of the roofline this class of kernel reaches.
+  const double eff = gpu.efficiency[static_cast<size_t>(op.efficiency)];
+  op.compute_s = (op.executed_matmul_flops / gpu.matmul_flops(op.matmul_dtype) + op.other_flops / gpu.vector_flops) / eff;
+  op.memory_s = op.hbm_bytes() / gpu.hbm_bandwidth_Bps / eff;
+  op.network_s = op.comm_bytes > 0 && gpu.interconnect_Bps > 0 ? op.comm_bytes / gpu.interconnect_Bps / eff : 0;
   op.launch_s = op.kernels * gpu.launch_latency_s;
   double busy = op.memory_s;
   op.bound = Bound::memory;

@@ -7,6 +7,19 @@
 
 namespace attncost {
 
+std::string_view efficiency_class_name(EfficiencyClass c) {
+  switch (c) {
+    case EfficiencyClass::gemm: return "gemm";
+    case EfficiencyClass::attention_decode: return "attention_decode";
+    case EfficiencyClass::attention_prefill: return "attention_prefill";
+    case EfficiencyClass::attention_naive: return "attention_naive";
+    case EfficiencyClass::linear_attention: return "linear_attention";
+    case EfficiencyClass::scan: return "scan";
+    case EfficiencyClass::network: return "network";
+  }
+  return "gemm";
+}
+
 double GpuSpec::matmul_flops(Dtype d) const {
   const double rate = peak_flops[static_cast<size_t>(d)];
   if (rate > 0) return rate;
@@ -48,9 +61,33 @@ GpuSpec gpu_from_json(const nlohmann::json& j, const std::string& what) {
       throw InputError(fmt::format("{}: peak_flops.{} must be a non-negative number", what, key));
     g.peak_flops[static_cast<size_t>(d)] = value.get<double>();
   }
+  if (auto eff = j.find("efficiency"); eff != j.end()) {
+    if (!eff->is_object()) throw InputError(fmt::format("{}: 'efficiency' must be an object of kernel class → fraction", what));
+    for (auto& [key, value] : eff->items()) {
+      int found = -1;
+      for (int c = 0; c < kEfficiencyClasses; ++c)
+        if (efficiency_class_name(static_cast<EfficiencyClass>(c)) == key) found = c;
+      if (found < 0) throw InputError(fmt::format("{}: unknown efficiency class '{}'", what, key));
+      if (!value.is_number() || !(value.get<double>() > 0) || value.get<double>() > 1)
+        throw InputError(fmt::format("{}: efficiency.{} must be in (0, 1], got {}", what, key, value.dump()));
+      g.efficiency[static_cast<size_t>(found)] = value.get<double>();
+    }
+  }
   if (g.hbm_bytes <= 0 || g.hbm_bandwidth_Bps <= 0 || g.vector_flops <= 0 || g.peak_flops[static_cast<size_t>(Dtype::fp16)] <= 0)
     throw InputError(fmt::format("{}: hbm_bytes, hbm_bandwidth_Bps, vector_flops and peak_flops.fp16 must be positive", what));
   return g;
+}
+
+nlohmann::json gpu_to_json(const GpuSpec& g) {
+  nlohmann::json peaks = nlohmann::json::object(), eff = nlohmann::json::object();
+  for (int i = 0; i < kDtypeCount; ++i)
+    if (g.peak_flops[static_cast<size_t>(i)] > 0) peaks[std::string(dtype_name(static_cast<Dtype>(i)))] = g.peak_flops[static_cast<size_t>(i)];
+  for (int c = 0; c < kEfficiencyClasses; ++c)
+    eff[std::string(efficiency_class_name(static_cast<EfficiencyClass>(c)))] = g.efficiency[static_cast<size_t>(c)];
+  return {{"schema", "attncost.gpu/1"}, {"name", g.name}, {"source", g.source}, {"calibrated", g.calibrated},
+          {"hbm_bytes", g.hbm_bytes}, {"hbm_bandwidth_Bps", g.hbm_bandwidth_Bps}, {"peak_flops", peaks},
+          {"vector_flops", g.vector_flops}, {"launch_latency_s", g.launch_latency_s}, {"interconnect_Bps", g.interconnect_Bps},
+          {"l2_bytes", g.l2_bytes}, {"sms", g.sms}, {"efficiency", eff}};
 }
 
 }  // namespace attncost

@@ -11,6 +11,11 @@
 
 namespace attncost {
 
+// Kernel classes whose achieved fraction of the roofline a probe calibration measures.
+enum class EfficiencyClass : uint8_t { gemm, attention_decode, attention_prefill, attention_naive, linear_attention, scan, network };
+inline constexpr int kEfficiencyClasses = 7;
+std::string_view efficiency_class_name(EfficiencyClass c);
+
 struct GpuSpec {
   std::string name;
   std::string source;
@@ -26,11 +31,15 @@ struct GpuSpec {
   double l2_bytes = 0;
   int64_t sms = 0;
   bool calibrated = false;       // numbers measured by the probe rather than the datasheet
+  // Fraction of the roofline each kernel class achieves, in (0, 1]; 1 unless calibrated.
+  std::array<double, kEfficiencyClasses> efficiency{1, 1, 1, 1, 1, 1, 1};
 
   // Rate a matmul whose inputs are `d` runs at on this GPU.
   double matmul_flops(Dtype d) const;
 };
 
 GpuSpec gpu_from_json(const nlohmann::json& j, const std::string& what);
+// The profile format gpu_from_json reads (what `probe --calibrate -o` writes).
+nlohmann::json gpu_to_json(const GpuSpec& g);
 
 }  // namespace attncost

@@ -1,0 +1,420 @@
+// The CPU backend: the probe's kernels in plain C++ on one core, its ceilings measured the same
+// way as on a GPU (streaming read, copy, an Eigen GEMM, an FMA loop, an empty call), so the whole
+// predict → measure → compare pipeline runs in CI and on laptops. Kernels mirror the CUDA ones:
+// decode shares each K/V row across its query group with an online softmax; prefill is tiled
+// with an online softmax, or naive through full n×n matrices.
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <numeric>
+#include <random>
+
+#include <Eigen/Dense>
+#include <fmt/format.h>
+
+#include "cuda_probe/inputs.h"
+#include "cuda_probe/kv_format.h"
+#include "cuda_probe/probe.h"
+#include "cuda_probe/reference.h"
+#include "estimators/pattern_counts.h"
+#include "model/attn_spec.h"
+
+namespace attncost::probe {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using RowMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
+double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.empty() ? 0 : v[v.size() / 2];
+}
+
+// Flash-decoding on one core: tiles of 64 keys are dequantized once into fp32, scored for every
+// query head of the group as one small GEMM, exponentiated as a vector, and accumulated into the
+// group's outputs with a second GEMM; an online softmax carries the running max and sum.
+void cpu_decode(const DecodeInputs& in, std::vector<float>& out) {
+  const AttentionShape& s = in.s;
+  const uint64_t d = s.head_dim, group = s.heads / s.kv_heads, n = in.n, tile = 64;
+  const auto D = static_cast<Eigen::Index>(d), G = static_cast<Eigen::Index>(group);
+  const float scale = 1.0f / std::sqrt(static_cast<float>(d));
+  out.assign(s.batch * s.heads * d, 0.0f);
+  const uint64_t lo = s.window && n > s.window ? n - s.window : 0;  // first key of the window
+  const uint64_t sink_end = std::min(s.sinks, lo), count = sink_end + (n - lo);
+  RowMatrix kt(static_cast<Eigen::Index>(tile), D), vt(static_cast<Eigen::Index>(tile), D), sc(static_cast<Eigen::Index>(tile), G), acc(G, D);
+  Eigen::VectorXf m(G), l(G);
+  for (uint64_t b = 0; b < s.batch; ++b)
+    for (uint64_t g = 0; g < s.kv_heads; ++g) {
+      const Eigen::Map<const RowMatrix> qg(&in.q[(b * s.heads + g * group) * d], G, D);
+      acc.setZero();
+      m.setConstant(-INFINITY);
+      l.setZero();
+      for (uint64_t t0 = 0; t0 < count; t0 += tile) {
+        const auto c = static_cast<Eigen::Index>(std::min(tile, count - t0));
+        for (Eigen::Index r = 0; r < c; ++r) {
+          const uint64_t t = t0 + static_cast<uint64_t>(r), j = t < sink_end ? t : lo + (t - sink_end);
+          in.k.decode(in.row(b, g, j), &kt(r, 0));
+          in.v.decode(in.row(b, g, j), &vt(r, 0));
+        }
+        auto scores = sc.topRows(c);
+        scores.noalias() = kt.topRows(c) * qg.transpose() * scale;
+        for (Eigen::Index h = 0; h < G; ++h) {
+          const float mx = std::max(m(h), scores.col(h).maxCoeff());
+          const float correction = std::exp(m(h) - mx);
+          scores.col(h) = (scores.col(h).array() - mx).exp().matrix();
+          l(h) = l(h) * correction + scores.col(h).sum();
+          acc.row(h) *= correction;
+          m(h) = mx;
+        }
+        acc.noalias() += scores.transpose() * vt.topRows(c);
+      }
+      for (Eigen::Index h = 0; h < G; ++h)
+        for (Eigen::Index e = 0; e < D; ++e) out[(b * s.heads + g * group + static_cast<uint64_t>(h)) * d + static_cast<uint64_t>(e)] = acc(h, e) / l(h);
+    }
+}
+
+// Tiled prefill: 64×64 tiles through Eigen, online softmax across key tiles, tiles outside the
+// causal/window band skipped, the mask applied inside boundary tiles.
+void cpu_prefill_flash(const PrefillInputs& in, std::vector<float>& out) {
+  const AttentionShape& s = in.s;
+  const uint64_t d = s.head_dim, n = in.n, group = s.heads / s.kv_heads, tile = 64;
+  const float scale = 1.0f / std::sqrt(static_cast<float>(d));
+  out.assign(in.q.size(), 0.0f);
+  RowMatrix scores(tile, tile), acc(tile, d);
+  Eigen::VectorXf m(tile), l(tile);
+  for (uint64_t b = 0; b < s.batch; ++b)
+    for (uint64_t h = 0; h < s.heads; ++h) {
+      const uint64_t g = h / group;
+      const float* q = &in.q[(b * s.heads + h) * n * d];
+      const float* k = &in.k[(b * s.kv_heads + g) * n * d];
+      const float* v = &in.v[(b * s.kv_heads + g) * n * d];
+      for (uint64_t r0 = 0; r0 < n; r0 += tile) {
+        const uint64_t rows = std::min(tile, n - r0);
+        Eigen::Map<const RowMatrix> qt(q + r0 * d, static_cast<Eigen::Index>(rows), static_cast<Eigen::Index>(d));
+        acc.setZero();
+        m.setConstant(-INFINITY);
+        l.setZero();
+        const uint64_t first_key = s.window && r0 + 1 > s.window ? (r0 + 1 - s.window) / tile * tile : 0;
+        auto tile_needed = [&](uint64_t c0) {
+          if (c0 >= first_key) return true;
+          return s.sinks > c0;  // a sink inside this tile
+        };
+        for (uint64_t c0 = 0; c0 < r0 + rows; c0 += tile) {
+          if (!tile_needed(c0)) continue;
+          const uint64_t cols = std::min(tile, n - c0);
+          Eigen::Map<const RowMatrix> kt(k + c0 * d, static_cast<Eigen::Index>(cols), static_cast<Eigen::Index>(d));
+          Eigen::Map<const RowMatrix> vt(v + c0 * d, static_cast<Eigen::Index>(cols), static_cast<Eigen::Index>(d));
+          auto sc = scores.topLeftCorner(static_cast<Eigen::Index>(rows), static_cast<Eigen::Index>(cols));
+          sc.noalias() = (qt * kt.transpose()) * scale;
+          for (uint64_t i = 0; i < rows; ++i) {
+            float row_max = -INFINITY;
+            for (uint64_t j = 0; j < cols; ++j) {
+              float& x = sc(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j));
+              if (!attends(s, r0 + i, c0 + j)) x = -INFINITY;
+              row_max = std::max(row_max, x);
+            }
+            const auto ii = static_cast<Eigen::Index>(i);
+            if (row_max == -INFINITY) {  // nothing visible in this tile: contribute nothing
+              sc.row(ii).setZero();
+              continue;
+            }
+            const float new_max = std::max(m(ii), row_max);
+            const float correction = std::exp(m(ii) - new_max);
+            float sum = 0;
+            for (uint64_t j = 0; j < cols; ++j) {
+              float& x = sc(ii, static_cast<Eigen::Index>(j));
+              x = std::exp(x - new_max);
+              sum += x;
+            }
+            l(ii) = l(ii) * correction + sum;
+            acc.row(ii) *= correction;
+            m(ii) = new_max;
+          }
+          acc.topRows(static_cast<Eigen::Index>(rows)).noalias() += sc * vt;
+        }
+        for (uint64_t i = 0; i < rows; ++i)
+          for (uint64_t e = 0; e < d; ++e)
+            out[((b * s.heads + h) * n + r0 + i) * d + e] = acc(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(e)) / l(static_cast<Eigen::Index>(i));
+      }
+    }
+}
+
+// Naive prefill: the full n×n score matrix per head, masked, softmaxed, multiplied by V.
+void cpu_prefill_naive(const PrefillInputs& in, std::vector<float>& out) {
+  const AttentionShape& s = in.s;
+  const uint64_t d = s.head_dim, n = in.n, group = s.heads / s.kv_heads;
+  const auto N = static_cast<Eigen::Index>(n), D = static_cast<Eigen::Index>(d);
+  const float scale = 1.0f / std::sqrt(static_cast<float>(d));
+  out.assign(in.q.size(), 0.0f);
+  RowMatrix scores(N, N);
+  for (uint64_t b = 0; b < s.batch; ++b)
+    for (uint64_t h = 0; h < s.heads; ++h) {
+      const uint64_t g = h / group;
+      Eigen::Map<const RowMatrix> q(&in.q[(b * s.heads + h) * n * d], N, D);
+      Eigen::Map<const RowMatrix> k(&in.k[(b * s.kv_heads + g) * n * d], N, D);
+      Eigen::Map<const RowMatrix> v(&in.v[(b * s.kv_heads + g) * n * d], N, D);
+      scores.noalias() = (q * k.transpose()) * scale;
+      for (Eigen::Index i = 0; i < N; ++i) {
+        float row_max = -INFINITY;
+        for (Eigen::Index j = 0; j < N; ++j) {
+          if (!attends(s, static_cast<uint64_t>(i), static_cast<uint64_t>(j))) scores(i, j) = -INFINITY;
+          row_max = std::max(row_max, scores(i, j));
+        }
+        float sum = 0;
+        for (Eigen::Index j = 0; j < N; ++j) sum += (scores(i, j) = std::exp(scores(i, j) - row_max));
+        scores.row(i) /= sum;
+      }
+      Eigen::Map<RowMatrix> o(&out[(b * s.heads + h) * n * d], N, D);
+      o.noalias() = scores * v;
+    }
+}
+
+float phi_f(float x) { return x > 0 ? x + 1 : std::exp(x); }
+
+// Linear attention over a chunk-wise recurrence: within a chunk of 64 tokens the causal
+// φ(Q)φ(K)ᵀ block, across chunks the state S = Σφ(k)vᵀ and normalizer z = Σφ(k).
+void cpu_linear(uint64_t bh_count, uint64_t n, uint64_t d, const std::vector<float>& q, const std::vector<float>& k,
+                const std::vector<float>& v, std::vector<float>& state, std::vector<float>& z, std::vector<float>& out) {
+  const uint64_t chunk = 64;
+  const auto D = static_cast<Eigen::Index>(d);
+  out.assign(bh_count * n * d, 0.0f);
+  RowMatrix fq(chunk, D), fk(chunk, D), a(chunk, chunk), num(chunk, D);
+  for (uint64_t bh = 0; bh < bh_count; ++bh) {
+    Eigen::Map<RowMatrix> S(&state[bh * d * d], D, D);
+    Eigen::Map<Eigen::RowVectorXf> Z(&z[bh * d], D);
+    for (uint64_t t0 = 0; t0 < n; t0 += chunk) {
+      const auto c = static_cast<Eigen::Index>(std::min(chunk, n - t0));
+      for (Eigen::Index i = 0; i < c; ++i)
+        for (Eigen::Index e = 0; e < D; ++e) {
+          const uint64_t at = (bh * n + t0 + static_cast<uint64_t>(i)) * d + static_cast<uint64_t>(e);
+          fq(i, e) = phi_f(q[at]);
+          fk(i, e) = phi_f(k[at]);
+        }
+      Eigen::Map<const RowMatrix> vc(&v[(bh * n + t0) * d], c, D);
+      auto A = a.topLeftCorner(c, c);
+      A.noalias() = fq.topRows(c) * fk.topRows(c).transpose();
+      A.triangularView<Eigen::StrictlyUpper>().setZero();
+      auto nm = num.topRows(c);
+      nm.noalias() = A * vc + fq.topRows(c) * S;
+      Eigen::VectorXf den = A.rowwise().sum() + fq.topRows(c) * Z.transpose();
+      for (Eigen::Index i = 0; i < c; ++i)
+        for (Eigen::Index e = 0; e < D; ++e) out[(bh * n + t0 + static_cast<uint64_t>(i)) * d + static_cast<uint64_t>(e)] = nm(i, e) / den(i);
+      S.noalias() += fk.topRows(c).transpose() * vc;
+      Z += fk.topRows(c).colwise().sum();
+    }
+  }
+}
+
+// Times `fn` with one warm-up and `repeats` timed calls; the median is the measurement.
+template <typename Fn>
+void time_it(Measurement& m, int repeats, Fn fn) {
+  fn(0);
+  std::vector<double> times;
+  for (int r = 0; r < repeats; ++r) {
+    const auto t0 = Clock::now();
+    fn(r + 1);
+    times.push_back(seconds_since(t0));
+  }
+  m.measured_s = median(times);
+  m.min_s = *std::min_element(times.begin(), times.end());
+  m.max_s = *std::max_element(times.begin(), times.end());
+  m.repeats = repeats;
+  m.ran = true;
+}
+
+class CpuBackend final : public Backend {
+ public:
+  Device device() override {
+    Device d;
+    d.backend = "cpu";
+    d.name = "CPU (one core)";
+    d.sms = 1;
+    d.memory_bytes = static_cast<double>(::sysconf(_SC_PHYS_PAGES)) * static_cast<double>(::sysconf(_SC_PAGESIZE));
+    d.l2_bytes = static_cast<double>(last_level_cache_bytes());
+    return d;
+  }
+
+  Ceilings measure_ceilings() override {
+    Ceilings c;
+    const size_t n = std::max<size_t>(size_t{64} << 20, 8 * last_level_cache_bytes()) / sizeof(float);
+    std::vector<float> a(n, 1.0f), b(n, 2.0f);
+    std::vector<double> reads, copies;
+    volatile float sink = 0;
+    for (int r = 0; r < 5; ++r) {
+      auto t0 = Clock::now();
+      float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      for (size_t i = 0; i + 4 <= n; i += 4) s0 += a[i], s1 += a[i + 1], s2 += a[i + 2], s3 += a[i + 3];
+      reads.push_back(seconds_since(t0));
+      sink = sink + s0 + s1 + s2 + s3;
+      t0 = Clock::now();
+      std::memcpy(b.data(), a.data(), n * sizeof(float));
+      copies.push_back(seconds_since(t0));
+    }
+    c.read_Bps = static_cast<double>(n * sizeof(float)) / median(reads);
+    c.copy_Bps = 2.0 * static_cast<double>(n * sizeof(float)) / median(copies);
+    // GEMM: a square float product through Eigen (the CPU's matmul peak).
+    const Eigen::Index dim = 512;
+    RowMatrix x = RowMatrix::Random(dim, dim), y = RowMatrix::Random(dim, dim), z(dim, dim);
+    std::vector<double> gemms;
+    for (int r = 0; r < 5; ++r) {
+      const auto t0 = Clock::now();
+      z.noalias() = x * y;
+      gemms.push_back(seconds_since(t0));
+    }
+    sink = sink + z(0, 0);
+    c.gemm_fp16_flops = c.gemm_bf16_flops = 2.0 * static_cast<double>(dim * dim * dim) / median(gemms);
+    // Vector rate: independent multiply-adds on data in L1.
+    std::vector<float> u(1024, 1.0001f), w(1024, 0.9999f), acc(1024, 0.0f);
+    std::vector<double> fmas;
+    for (int r = 0; r < 5; ++r) {
+      const auto t0 = Clock::now();
+      for (int rep = 0; rep < 2000; ++rep)
+        for (size_t i = 0; i < acc.size(); ++i) acc[i] = acc[i] * u[i] + w[i];
+      fmas.push_back(seconds_since(t0));
+    }
+    sink = sink + acc[7];
+    c.vector_flops = 2.0 * 2000.0 * static_cast<double>(acc.size()) / median(fmas);
+    // "Launch": the fixed cost of calling a kernel that does nothing.
+    Case tiny;
+    tiny.kernel = Kernel::decode;
+    tiny.shape = {1, 1, 1, 1, 16, "dense", Dtype::fp32, 16};
+    const DecodeInputs in(tiny, 1);
+    std::vector<float> out;
+    std::vector<double> calls;
+    for (int r = 0; r < 2000; ++r) {
+      const auto t0 = Clock::now();
+      cpu_decode(in, out);
+      calls.push_back(seconds_since(t0));
+    }
+    c.launch_s = median(calls);
+    (void)sink;
+    return c;
+  }
+
+  Measurement run(const Case& c, int repeats) override {
+    Measurement m;
+    try {
+      switch (c.kernel) {
+        case Kernel::decode:
+        case Kernel::decode_paged: run_decode(c, repeats, m); break;
+        case Kernel::prefill_flash:
+        case Kernel::prefill_naive: run_prefill(c, repeats, m); break;
+        case Kernel::linear_decode:
+        case Kernel::linear_prefill: run_linear(c, repeats, m); break;
+      }
+    } catch (const std::bad_alloc&) {
+      m = Measurement{};
+      m.skip_reason = "not enough host memory for this shape";
+    }
+    return m;
+  }
+
+ private:
+  static void run_decode(const Case& c, int repeats, Measurement& m) {
+    // Enough copies of the cache that the timed passes stream from DRAM, not the cache.
+    const DecodeInputs first(c, 1);
+    const size_t copies = std::clamp<size_t>(4 * last_level_cache_bytes() / (first.k.bytes() + first.v.bytes()) + 1, 1, 4);
+    std::vector<DecodeInputs> inputs;
+    inputs.push_back(first);
+    for (size_t i = 1; i < copies; ++i) inputs.emplace_back(c, i + 1);
+    std::vector<float> out;
+    cpu_decode(inputs[0], out);
+    // Check sequence 0 against the reference.
+    AttentionShape one = inputs[0].s;
+    one.batch = 1;
+    const auto& in = inputs[0];
+    std::vector<double> want;
+    reference_decode(one, in.n, in.q, [&](uint64_t, uint64_t g, uint64_t j, uint64_t i) { return in.k.at(in.row(0, g, j), i); },
+                     [&](uint64_t, uint64_t g, uint64_t j, uint64_t i) { return in.v.at(in.row(0, g, j), i); }, want);
+    out.resize(want.size());
+    m.max_rel_error = max_rel_error(out, want);
+    m.correct = m.max_rel_error < 1e-3;
+    time_it(m, repeats, [&](int r) { cpu_decode(inputs[static_cast<size_t>(r) % inputs.size()], out); });
+  }
+
+  static void run_prefill(const Case& c, int repeats, Measurement& m) {
+    const PrefillInputs in(c, 7);
+    std::vector<float> out;
+    const bool naive = c.kernel == Kernel::prefill_naive;
+    if (naive) cpu_prefill_naive(in, out);
+    else cpu_prefill_flash(in, out);
+    std::vector<uint64_t> rows;
+    for (uint64_t i = 0; i < in.n; i += std::max<uint64_t>(1, in.n / 24)) rows.push_back(i);
+    rows.push_back(in.n - 1);
+    AttentionShape one = in.s;  // sequence 0, the query heads of the first KV head
+    one.batch = 1;
+    one.heads = in.s.heads / in.s.kv_heads;
+    one.kv_heads = 1;
+    std::vector<double> want;
+    reference_prefill(one, in.n, in.q, in.k, in.v, rows, want);
+    std::vector<float> got;
+    for (uint64_t h = 0; h < one.heads; ++h)
+      for (uint64_t r : rows)
+        for (uint64_t e = 0; e < in.s.head_dim; ++e) got.push_back(out[(h * in.n + r) * in.s.head_dim + e]);
+    m.max_rel_error = max_rel_error(got, want);
+    m.correct = m.max_rel_error < 1e-3;
+    time_it(m, repeats, [&](int) { naive ? cpu_prefill_naive(in, out) : cpu_prefill_flash(in, out); });
+  }
+
+  static void run_linear(const Case& c, int repeats, Measurement& m) {
+    const uint64_t d = c.shape.head_dim, bh = c.shape.batch * c.shape.heads;
+    const bool decode = c.kernel == Kernel::linear_decode;
+    // Decode: a state that has seen `history` tokens, then one step; prefill: n tokens.
+    const uint64_t history = 32, n = decode ? 1 : c.shape.ctx, total = decode ? history + 1 : n;
+    Rng rng(11);
+    std::vector<float> q(bh * total * d), k(q.size()), v(q.size());
+    for (auto* buf : {&q, &k, &v})
+      for (auto& x : *buf) x = rng.uniform();
+    // The reference runs the whole sequence for the first two heads.
+    const uint64_t check = std::min<uint64_t>(2, bh);
+    std::vector<double> want;
+    reference_linear(1, check, total, d, {q.begin(), q.begin() + static_cast<std::ptrdiff_t>(check * total * d)},
+                     {k.begin(), k.begin() + static_cast<std::ptrdiff_t>(check * total * d)},
+                     {v.begin(), v.begin() + static_cast<std::ptrdiff_t>(check * total * d)}, want);
+    std::vector<float> state(bh * d * d, 0.0f), z(bh * d, 0.0f), out;
+    std::vector<float> got;
+    if (decode) {
+      // Build the state from the history, then run the one-token step on the last position.
+      std::vector<float> hq, hk, hv, lq, lk, lv;
+      for (uint64_t i = 0; i < bh; ++i) {
+        hq.insert(hq.end(), q.begin() + static_cast<std::ptrdiff_t>(i * total * d), q.begin() + static_cast<std::ptrdiff_t>((i * total + history) * d));
+        hk.insert(hk.end(), k.begin() + static_cast<std::ptrdiff_t>(i * total * d), k.begin() + static_cast<std::ptrdiff_t>((i * total + history) * d));
+        hv.insert(hv.end(), v.begin() + static_cast<std::ptrdiff_t>(i * total * d), v.begin() + static_cast<std::ptrdiff_t>((i * total + history) * d));
+        lq.insert(lq.end(), q.begin() + static_cast<std::ptrdiff_t>((i * total + history) * d), q.begin() + static_cast<std::ptrdiff_t>((i + 1) * total * d));
+        lk.insert(lk.end(), k.begin() + static_cast<std::ptrdiff_t>((i * total + history) * d), k.begin() + static_cast<std::ptrdiff_t>((i + 1) * total * d));
+        lv.insert(lv.end(), v.begin() + static_cast<std::ptrdiff_t>((i * total + history) * d), v.begin() + static_cast<std::ptrdiff_t>((i + 1) * total * d));
+      }
+      cpu_linear(bh, history, d, hq, hk, hv, state, z, out);
+      cpu_linear(bh, 1, d, lq, lk, lv, state, z, out);
+      for (uint64_t i = 0; i < check; ++i)
+        for (uint64_t e = 0; e < d; ++e) got.push_back(out[i * d + e]);
+      std::vector<double> want_last;
+      for (uint64_t i = 0; i < check; ++i)
+        for (uint64_t e = 0; e < d; ++e) want_last.push_back(want[(i * total + history) * d + e]);
+      want = want_last;
+      // Timed steps keep advancing the state: the work per step is the same.
+      time_it(m, repeats, [&](int) { cpu_linear(bh, 1, d, lq, lk, lv, state, z, out); });
+    } else {
+      cpu_linear(bh, n, d, q, k, v, state, z, out);
+      got.assign(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(check * n * d));
+      time_it(m, repeats, [&](int) {
+        std::fill(state.begin(), state.end(), 0.0f);
+        std::fill(z.begin(), z.end(), 0.0f);
+        cpu_linear(bh, n, d, q, k, v, state, z, out);
+      });
+    }
+    m.max_rel_error = max_rel_error(got, want);
+    m.correct = m.max_rel_error < 1e-3;
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Backend> make_cpu_backend() { return std::make_unique<CpuBackend>(); }
+
+}  // namespace attncost::probe

@@ -1,0 +1,140 @@
+#include "cuda_probe/run.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include <Eigen/Dense>
+
+namespace attncost::probe {
+
+int Report::wrong() const {
+  return static_cast<int>(std::count_if(cases.begin(), cases.end(), [](const CaseResult& c) { return c.m.ran && !c.m.correct; }));
+}
+int Report::off() const {
+  return static_cast<int>(std::count_if(cases.begin(), cases.end(), [](const CaseResult& c) { return c.m.ran && c.m.correct && !c.within_tolerance; }));
+}
+int Report::skipped() const {
+  return static_cast<int>(std::count_if(cases.begin(), cases.end(), [](const CaseResult& c) { return !c.m.ran; }));
+}
+
+namespace {
+
+void compare(CaseResult& r, const GpuSpec& spec, double tolerance) {
+  r.p = predict(r.c, spec);
+  if (!r.m.ran || r.m.measured_s <= 0) return;
+  r.ratio = r.m.measured_s / r.p.time_s;
+  r.achieved_Bps = r.p.bytes / r.m.measured_s;
+  r.achieved_flops = r.p.flops / r.m.measured_s;
+  r.within_tolerance = std::max(r.ratio, 1 / r.ratio) <= 1 + tolerance;
+}
+
+int class_index(const std::string& name) {
+  for (int c = 0; c < kEfficiencyClasses; ++c)
+    if (efficiency_class_name(static_cast<EfficiencyClass>(c)) == name) return c;
+  return 0;
+}
+
+// Least squares for t ≈ L + a_k·busy (a_k = 1/efficiency ≥ 1), weighted by 1/t so the fit
+// minimizes relative error. Returns L and a_k per class (1 where a class has no case).
+std::pair<double, std::array<double, kEfficiencyClasses>> fit(const std::vector<const CaseResult*>& cases, const GpuSpec& raw) {
+  std::array<double, kEfficiencyClasses> a;
+  a.fill(1.0);
+  std::vector<int> classes;
+  for (const CaseResult* c : cases) {
+    const int k = class_index(c->p.efficiency_class);
+    if (std::find(classes.begin(), classes.end(), k) == classes.end()) classes.push_back(k);
+  }
+  if (cases.empty()) return {raw.launch_latency_s, a};
+  bool with_launch = true;
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    const Eigen::Index cols = static_cast<Eigen::Index>(classes.size()) + (with_launch ? 1 : 0);
+    Eigen::MatrixXd A = Eigen::MatrixXd::Zero(static_cast<Eigen::Index>(cases.size()), cols);
+    Eigen::VectorXd b(static_cast<Eigen::Index>(cases.size()));
+    for (size_t i = 0; i < cases.size(); ++i) {
+      const CaseResult& c = *cases[i];
+      const double busy = std::max(1e-12, c.p.time_s - raw.launch_latency_s);
+      const double w = 1 / c.m.measured_s;
+      const auto k = std::find(classes.begin(), classes.end(), class_index(c.p.efficiency_class)) - classes.begin();
+      A(static_cast<Eigen::Index>(i), k) = busy * w;
+      if (with_launch) A(static_cast<Eigen::Index>(i), cols - 1) = w;
+      b(static_cast<Eigen::Index>(i)) = 1;  // (t·w)
+    }
+    const Eigen::VectorXd x = A.colPivHouseholderQr().solve(b);
+    double launch = with_launch ? x(cols - 1) : 0;
+    if (with_launch && launch < 0) {  // a negative overhead is meaningless: refit without it
+      with_launch = false;
+      continue;
+    }
+    for (size_t k = 0; k < classes.size(); ++k) a[static_cast<size_t>(classes[k])] = std::max(1.0, x(static_cast<Eigen::Index>(k)));
+    return {launch, a};
+  }
+  return {0, a};
+}
+
+GpuSpec apply_fit(const GpuSpec& raw, double launch, const std::array<double, kEfficiencyClasses>& a) {
+  GpuSpec g = raw;
+  g.launch_latency_s = launch;
+  for (int k = 0; k < kEfficiencyClasses; ++k) g.efficiency[static_cast<size_t>(k)] = 1 / a[static_cast<size_t>(k)];
+  g.calibrated = true;
+  return g;
+}
+
+}  // namespace
+
+Report run_probe(Backend& backend, const Options& opt, const std::function<void(const CaseResult&)>& on_case) {
+  Report r;
+  r.suite = opt.suite;
+  r.tolerance = opt.tolerance;
+  r.device = backend.device();
+  r.ceilings = backend.measure_ceilings();
+  r.spec = spec_from_ceilings(r.device, r.ceilings, nullptr);
+  if (opt.profile) {
+    r.spec.efficiency = opt.profile->efficiency;
+    r.spec.calibrated = opt.profile->calibrated;
+  }
+  for (const Case& c : suite_cases(opt.suite, r.device.backend)) {
+    CaseResult result;
+    result.c = c;
+    result.m = backend.run(c, opt.repeats);
+    compare(result, r.spec, opt.tolerance);
+    if (on_case) on_case(result);
+    r.cases.push_back(std::move(result));
+  }
+  return r;
+}
+
+void repredict(Report& r, const GpuSpec& spec) {
+  r.spec = spec;
+  for (CaseResult& c : r.cases) compare(c, spec, r.tolerance);
+}
+
+Calibration calibrate(const Report& r) {
+  // Fit against the uncalibrated roofline (efficiency 1) on the measured ceilings.
+  GpuSpec raw = spec_from_ceilings(r.device, r.ceilings, nullptr);
+  Report base = r;
+  repredict(base, raw);
+  std::vector<const CaseResult*> usable, train, test;
+  for (const CaseResult& c : base.cases)
+    if (c.m.ran && c.m.correct && c.m.measured_s > 0) usable.push_back(&c);
+  for (size_t i = 0; i < usable.size(); ++i) (i % 2 == 0 ? train : test).push_back(usable[i]);
+  Calibration cal;
+  {
+    const auto [launch, a] = fit(train, raw);
+    const GpuSpec half = apply_fit(raw, launch, a);
+    std::vector<double> errors;
+    for (const CaseResult* c : test) {
+      const double predicted = predict(c->c, half).time_s;
+      errors.push_back(std::fabs(c->m.measured_s / predicted - 1));
+    }
+    std::sort(errors.begin(), errors.end());
+    cal.heldout_count = static_cast<int>(errors.size());
+    if (!errors.empty()) cal.heldout_median_error = errors[errors.size() / 2], cal.heldout_worst_error = errors.back();
+  }
+  const auto [launch, a] = fit(usable, raw);
+  cal.launch_s = launch;
+  cal.profile = apply_fit(raw, launch, a);
+  cal.profile.source = "attncost probe --calibrate on " + r.device.name;
+  return cal;
+}
+
+}  // namespace attncost::probe

@@ -1,0 +1,189 @@
+// The probe without a GPU: CPU kernels against the references on small shapes, the KV formats,
+// predictions from the estimator, the gate, calibration, and the report formats (replayed from a
+// hand-built report, the seam a recorded GPU run goes through).
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "cuda_probe/kv_format.h"
+#include "estimators/estimate.h"
+#include "cuda_probe/predict.h"
+#include "cuda_probe/report.h"
+#include "cuda_probe/run.h"
+#include "model/error.h"
+#include "model/presets.h"
+
+using namespace attncost;
+using namespace attncost::probe;
+
+namespace {
+
+Case small(probe::Kernel k, uint64_t batch, uint64_t ctx, uint64_t heads, uint64_t kv_heads, const std::string& attn, Dtype kv) {
+  Case c;
+  c.kernel = k;
+  c.name = std::string(kernel_name(k)) + "/" + attn;
+  c.shape = {batch, ctx, heads, kv_heads, 64, attn, kv, 16};
+  return c;
+}
+
+}  // namespace
+
+TEST_CASE("every CPU kernel matches the double-precision reference", "[probe]") {
+  auto backend = make_cpu_backend();
+  const Case cases[] = {
+      small(probe::Kernel::decode, 2, 300, 8, 8, "dense", Dtype::fp16),
+      small(probe::Kernel::decode, 2, 300, 8, 2, "dense", Dtype::bf16),
+      small(probe::Kernel::decode, 1, 300, 8, 1, "dense", Dtype::fp8),
+      small(probe::Kernel::decode, 1, 300, 8, 2, "dense", Dtype::int8),
+      small(probe::Kernel::decode, 1, 300, 8, 2, "window:64", Dtype::fp16),
+      small(probe::Kernel::decode, 1, 300, 8, 2, "sinks:3+window:64", Dtype::fp16),
+      small(probe::Kernel::decode_paged, 3, 300, 8, 2, "dense", Dtype::fp16),
+      small(probe::Kernel::prefill_flash, 1, 200, 4, 2, "dense", Dtype::fp16),
+      small(probe::Kernel::prefill_flash, 1, 200, 4, 4, "window:50", Dtype::fp16),
+      small(probe::Kernel::prefill_flash, 1, 200, 4, 4, "sinks:2+window:50", Dtype::fp16),
+      small(probe::Kernel::prefill_naive, 1, 150, 2, 2, "window:40", Dtype::fp16),
+      small(probe::Kernel::linear_decode, 2, 1, 4, 4, "linear", Dtype::fp32),
+      small(probe::Kernel::linear_prefill, 1, 150, 2, 2, "linear", Dtype::fp32),
+  };
+  for (const Case& c : cases) {
+    const Measurement m = backend->run(c, 1);
+    INFO(c.name << " " << dtype_name(c.shape.kv_dtype) << " error " << m.max_rel_error);
+    REQUIRE(m.ran);
+    REQUIRE(m.correct);
+    REQUIRE(m.measured_s > 0);
+  }
+}
+
+TEST_CASE("KV formats round-trip the values they can represent", "[probe]") {
+  for (float x : {0.0f, 1.0f, -2.5f, 0.000061035156f, 65504.0f, 0.1f}) {
+    REQUIRE(half_to_float(float_to_half(x)) == Approx(x).epsilon(1e-3));
+    REQUIRE(bf16_to_float(float_to_bf16(x)) == Approx(x).epsilon(1e-2));
+  }
+  for (int code = 0; code < 127; ++code) {  // every fp8 e4m3 magnitude encodes back to itself
+    const float x = fp8_to_float(static_cast<uint8_t>(code));
+    REQUIRE(float_to_fp8(x) == code);
+    REQUIRE(float_to_fp8(-x) == (code == 0 ? 0 : code | 0x80));  // -0 encodes as +0
+  }
+  REQUIRE(fp8_to_float(0x7e) == 448.0f);  // the largest e4m3 value
+}
+
+TEST_CASE("a decode case is predicted from the estimator's own KV bytes", "[probe]") {
+  const GpuSpec gpu = load_gpu("h100-sxm");
+  Case c;
+  c.kernel = probe::Kernel::decode;
+  c.shape = {4, 32768, 32, 8, 128, "dense", Dtype::fp16, 16};
+  const Prediction p = predict(c, gpu);
+  const double kv = 4.0 * 32768 * 8 * 256 * 2;  // the cache read once per KV head
+  REQUIRE(p.bytes >= kv);
+  REQUIRE(p.bytes < kv * 1.01);
+  REQUIRE(p.bound == Bound::memory);
+  REQUIRE(p.time_s == Approx(p.bytes / gpu.hbm_bandwidth_Bps + gpu.launch_latency_s).epsilon(1e-9));
+  c.shape.attn = "window:4096";
+  REQUIRE(predict(c, gpu).bytes < kv / 7);
+}
+
+namespace {
+
+// A report as a recorded run would replay it: measured times chosen per case.
+Report replay(const std::vector<std::pair<Case, double>>& measured_over_predicted, double tolerance = 0.25) {
+  Report r;
+  r.suite = "replay";
+  r.device = {"cuda", "Recorded GPU", 132, 80e9, 50e6, 1.98e9, "13.0", "13.0"};
+  r.ceilings = {3.0e12, 5.0e12, 800e12, 800e12, 0, 60e12, 3e-6};
+  r.spec = spec_from_ceilings(r.device, r.ceilings, nullptr);
+  r.tolerance = tolerance;
+  for (const auto& [c, factor] : measured_over_predicted) {
+    CaseResult result;
+    result.c = c;
+    result.m.ran = result.m.correct = true;
+    result.m.measured_s = predict(c, r.spec).time_s * factor;
+    result.m.repeats = 5;
+    r.cases.push_back(result);
+  }
+  repredict(r, r.spec);
+  return r;
+}
+
+Case gpu_case(probe::Kernel k, uint64_t ctx, uint64_t kv_heads, const std::string& attn = "dense") {
+  Case c;
+  c.kernel = k;
+  c.shape = {4, ctx, 32, kv_heads, 128, attn, Dtype::fp16, 16};
+  c.name = std::string(kernel_name(k)) + "/" + std::to_string(ctx) + "/" + std::to_string(kv_heads) + "/" + attn;
+  return c;
+}
+
+}  // namespace
+
+TEST_CASE("the gate counts wrong cases and cases off their prediction", "[probe]") {
+  Report r = replay({{gpu_case(probe::Kernel::decode, 8192, 8), 1.1}, {gpu_case(probe::Kernel::decode, 16384, 8), 1.6},
+                     {gpu_case(probe::Kernel::decode, 4096, 32), 0.7}, {gpu_case(probe::Kernel::prefill_flash, 4096, 32), 1.0}});
+  r.cases[3].m.correct = false;
+  REQUIRE(r.wrong() == 1);
+  REQUIRE(r.off() == 2);  // 1.6× and 1/0.7 = 1.43× exceed 25%
+  r.cases.push_back({});
+  r.cases.back().m.skip_reason = "needs 200 GiB of device memory, 79 GiB free";
+  REQUIRE(r.skipped() == 1);
+  const std::string junit = report_junit(r);
+  REQUIRE(junit.find("failures=\"3\"") != std::string::npos);
+  REQUIRE(junit.find("<skipped message=\"needs 200 GiB") != std::string::npos);
+  REQUIRE(junit.find("wrong result") != std::string::npos);
+}
+
+TEST_CASE("probe JSON carries the SPEC §4 fields", "[probe]") {
+  const Report r = replay({{gpu_case(probe::Kernel::decode, 8192, 8), 1.05}});
+  const auto j = report_json(r);
+  REQUIRE(j["schema"] == "attncost.probe/1");
+  REQUIRE(j.contains("device"));
+  REQUIRE(j.contains("ceilings"));
+  for (const char* f : {"kernel", "shape", "predicted_s", "measured_s", "ratio", "bytes", "flops", "achieved_bandwidth_Bps",
+                        "achieved_flops", "correct"})
+    REQUIRE(j["cases"][0].contains(f));
+  REQUIRE(j["cases"][0]["ratio"].get<double>() == Approx(1.05).epsilon(1e-9));
+  REQUIRE(nlohmann::json::parse(j.dump()) == j);
+}
+
+TEST_CASE("calibration recovers per-class efficiencies and predicts held-out cases", "[probe]") {
+  // Decode runs at half its roofline, prefill at 80%: the fit must find 0.5 and 0.8.
+  std::vector<std::pair<Case, double>> runs;
+  for (uint64_t ctx : {4096u, 8192u, 16384u, 32768u, 65536u, 131072u}) runs.push_back({gpu_case(probe::Kernel::decode, ctx, 8), 2.0});
+  for (uint64_t ctx : {2048u, 4096u, 8192u, 16384u}) runs.push_back({gpu_case(probe::Kernel::prefill_flash, ctx, 32), 1.25});
+  const Report r = replay(runs);
+  const Calibration cal = calibrate(r);
+  REQUIRE(cal.profile.calibrated);
+  REQUIRE(cal.profile.efficiency[static_cast<size_t>(EfficiencyClass::attention_decode)] == Approx(0.5).epsilon(0.05));
+  REQUIRE(cal.profile.efficiency[static_cast<size_t>(EfficiencyClass::attention_prefill)] == Approx(0.8).epsilon(0.05));
+  REQUIRE(cal.heldout_count == 5);
+  REQUIRE(cal.heldout_worst_error < 0.1);
+  Report again = r;
+  repredict(again, cal.profile);
+  REQUIRE(again.off() == 0);
+}
+
+TEST_CASE("a calibrated profile round-trips through JSON and bad profiles are rejected", "[probe]") {
+  GpuSpec g = load_gpu("h100-sxm");
+  g.calibrated = true;
+  g.efficiency[static_cast<size_t>(EfficiencyClass::attention_decode)] = 0.87;
+  const GpuSpec back = gpu_from_json(gpu_to_json(g), "profile");
+  REQUIRE(back.calibrated);
+  REQUIRE(back.efficiency == g.efficiency);
+  REQUIRE(back.hbm_bandwidth_Bps == g.hbm_bandwidth_Bps);
+  nlohmann::json bad = gpu_to_json(g);
+  bad["efficiency"]["attention_decode"] = 1.5;
+  REQUIRE_THROWS_WITH(gpu_from_json(bad, "profile"), Catch::Contains("efficiency.attention_decode must be in (0, 1]"));
+  bad = gpu_to_json(g);
+  bad["efficiency"]["warp_magic"] = 0.5;
+  REQUIRE_THROWS_WITH(gpu_from_json(bad, "profile"), Catch::Contains("unknown efficiency class 'warp_magic'"));
+}
+
+TEST_CASE("a calibrated profile changes estimate's time and only its time", "[probe]") {
+  const ModelConfig m = load_model("llama-2-7b");
+  GpuSpec g = load_gpu("h100-sxm");
+  Workload w;
+  w.ctx = 65536;
+  const Design d = make_design(m);
+  const Estimate datasheet = estimate(m, d, w, g);
+  g.efficiency[static_cast<size_t>(EfficiencyClass::attention_decode)] = 0.5;
+  const Estimate calibrated = estimate(m, d, w, g);
+  REQUIRE(calibrated.decode.hbm_bytes == datasheet.decode.hbm_bytes);
+  REQUIRE(calibrated.decode.time_s > datasheet.decode.time_s * 1.5);
+  REQUIRE(calibrated.prefill.time_s == datasheet.prefill.time_s);
+}
