@@ -24,15 +24,7 @@ void check_format(const std::string& format, std::initializer_list<const char*> 
 }
 
 double parse_gib(const std::string& text, const char* flag) {
-  size_t used = 0;
-  double v = -1;
-  try {
-    v = std::stod(text, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (used != text.size() || !(v > 0) || v > 1e9) throw InputError(fmt::format("{} '{}': expected a positive number of GiB", flag, text));
-  return v * 1073741824.0;
+  return parse_number(text, flag, 0, 1e9, true, "a positive number of GiB") * 1073741824.0;
 }
 
 }  // namespace
@@ -61,13 +53,7 @@ int run_plan(const Flags& f) {
   PlanInputs in{m, gpu, resolve_workloads(f), {}, false};
   in.proposed = resolve_choice(f, m, &in.has_proposal);
   if (!f.budget_gb.empty()) in.budget_bytes = parse_gib(f.budget_gb, "--budget-gb");
-  {
-    size_t used = 0;
-    double v = -1;
-    try { v = std::stod(f.reserve, &used); } catch (const std::exception&) { used = 0; }
-    if (used != f.reserve.size() || !(v >= 0) || v >= 1) throw InputError(fmt::format("--reserve '{}': expected a fraction in [0, 1)", f.reserve));
-    in.reserve_fraction = v;
-  }
+  in.reserve_fraction = parse_number(f.reserve, "--reserve", 0, 0.999999, false, "a fraction in [0, 1)");
   if (!f.require.empty()) {
     if (f.require != "early-recall") throw InputError(fmt::format("--require '{}': expected early-recall", f.require));
     in.require_early_recall = true;

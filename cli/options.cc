@@ -1,5 +1,6 @@
 #include "cli/options.h"
 
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -79,6 +80,19 @@ uint64_t parse_count(const std::string& text, const std::string& flag, bool zero
     v *= mult;
   }
   if (v == 0 && !zero_ok) throw bad("must be at least 1");
+  return v;
+}
+
+double parse_number(const std::string& text, const std::string& flag, double lo, double hi, bool lo_open, const char* what) {
+  size_t used = 0;
+  double v = NAN;
+  try {
+    v = std::stod(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  const bool in_range = lo_open ? v > lo && v <= hi : v >= lo && v <= hi;
+  if (used == 0 || used != text.size() || !in_range) throw InputError(fmt::format("{} '{}': expected {}", flag, text, what));
   return v;
 }
 
@@ -164,18 +178,7 @@ Workload resolve_workload(const Flags& f) {
   else if (f.phase == "decode") w.phase = Phase::decode;
   else if (f.phase == "both") w.phase = Phase::both;
   else throw InputError(fmt::format("--phase '{}': expected prefill, decode or both", f.phase));
-  if (!f.slo_ms.empty()) {
-    size_t used = 0;
-    double v = -1;
-    try {
-      v = std::stod(f.slo_ms, &used);
-    } catch (const std::exception&) {
-      used = 0;
-    }
-    if (used != f.slo_ms.size() || !(v > 0) || v > 1e9)
-      throw InputError(fmt::format("--slo-ms '{}': expected a positive number of milliseconds", f.slo_ms));
-    w.slo_ms = v;
-  }
+  if (!f.slo_ms.empty()) w.slo_ms = parse_number(f.slo_ms, "--slo-ms", 0, 1e9, true, "a positive number of milliseconds");
   validate_workload(w);
   return w;
 }
@@ -208,13 +211,7 @@ Workload parse_workload(const std::string& spec) {
     if (key == "ctx") w.ctx = parse_count(value, flag), has_ctx = true;
     else if (key == "batch") w.batch = parse_count(value, flag);
     else if (key == "gen") w.gen = parse_count(value, flag, true);
-    else if (key == "slo_ms" || key == "slo-ms") {
-      size_t used = 0;
-      double v = -1;
-      try { v = std::stod(value, &used); } catch (const std::exception&) { used = 0; }
-      if (used != value.size() || !(v > 0) || v > 1e9) throw InputError(fmt::format("{} '{}': expected a positive number of milliseconds", flag, value));
-      w.slo_ms = v;
-    } else {
+    else if (key == "slo_ms" || key == "slo-ms") w.slo_ms = parse_number(value, flag, 0, 1e9, true, "a positive number of milliseconds"); else {
       throw InputError(fmt::format("--workload '{}': unknown key '{}' (expected ctx, batch, gen, slo_ms)", spec, key));
     }
     start = end + 1;
@@ -278,31 +275,9 @@ std::pair<std::string, DesignChoice> parse_design_spec(const std::string& spec, 
 }
 
 void write_output(const std::string& path, const std::string& text) {
-  if (path.empty() || path == "-") {
-    std::cout << text;
-    std::cout.flush();
-    return;
-  }
-  namespace fs = std::filesystem;
-  const fs::path target(path);
-  const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
-  std::error_code ec;
-  if (!fs::is_directory(dir, ec)) throw InputError(fmt::format("-o '{}': directory '{}' does not exist", path, dir.string()));
-  const fs::path tmp = dir / fmt::format(".{}.tmp{}", target.filename().string(), static_cast<long>(::getpid()));
-  {
-    std::ofstream out(tmp, std::ios::binary);
-    out << text;
-    out.close();
-    if (!out) {
-      fs::remove(tmp, ec);
-      throw RuntimeError(fmt::format("-o '{}': cannot write the file", path));
-    }
-  }
-  fs::rename(tmp, target, ec);
-  if (ec) {
-    fs::remove(tmp, ec);
-    throw RuntimeError(fmt::format("-o '{}': cannot replace the file", path));
-  }
+  OutputStream out(path);
+  out.write(text);
+  out.commit();
 }
 
 OutputStream::OutputStream(const std::string& path) : path_(path) {

@@ -57,6 +57,8 @@ void add_plan_flags(CLI::App& app, Flags& f);
 // A positive integer with an optional binary suffix (64k = 65536, 1m = 1048576). Throws
 // InputError naming `flag`.
 uint64_t parse_count(const std::string& text, const std::string& flag, bool zero_ok = false);
+// A real number in [lo, hi] (lo excluded when lo_open). Throws InputError naming `flag` and `what`.
+double parse_number(const std::string& text, const std::string& flag, double lo, double hi, bool lo_open, const char* what);
 
 // Writes `text` to `path` through a temporary file and a rename, so a failure never leaves a
 // truncated file; "" or "-" means stdout.

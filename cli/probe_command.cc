@@ -22,13 +22,7 @@ int run_probe(const Flags& f, const ProbeFlags& p) {
   (void)probe::suite_cases(opt.suite, p.backend);  // validates --suite before any work
   opt.repeats = static_cast<int>(parse_count(p.repeats, "--repeats"));
   if (opt.repeats > 1000) throw InputError(fmt::format("--repeats {}: at most 1000", opt.repeats));
-  {
-    size_t used = 0;
-    double v = -1;
-    try { v = std::stod(p.tolerance, &used); } catch (const std::exception&) { used = 0; }
-    if (used != p.tolerance.size() || !(v > 0) || v > 1000) throw InputError(fmt::format("--tolerance '{}': expected a positive number (0.2 = 20%)", p.tolerance));
-    opt.tolerance = v;
-  }
+  opt.tolerance = parse_number(p.tolerance, "--tolerance", 0, 1000, true, "a positive number (0.2 = 20%)");
   GpuSpec profile;
   if (p.gpu_given) {
     profile = load_gpu(f.gpu);

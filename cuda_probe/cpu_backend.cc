@@ -325,12 +325,7 @@ class CpuBackend final : public Backend {
     std::vector<float> out;
     cpu_decode(inputs[0], out);
     // Check sequence 0 against the reference.
-    AttentionShape one = inputs[0].s;
-    one.batch = 1;
-    const auto& in = inputs[0];
-    std::vector<double> want;
-    reference_decode(one, in.n, in.q, [&](uint64_t, uint64_t g, uint64_t j, uint64_t i) { return in.k.at(in.row(0, g, j), i); },
-                     [&](uint64_t, uint64_t g, uint64_t j, uint64_t i) { return in.v.at(in.row(0, g, j), i); }, want);
+    const std::vector<double> want = inputs[0].reference();
     out.resize(want.size());
     m.max_rel_error = max_rel_error(out, want);
     m.correct = m.max_rel_error < 1e-3;
@@ -343,73 +338,25 @@ class CpuBackend final : public Backend {
     const bool naive = c.kernel == Kernel::prefill_naive;
     if (naive) cpu_prefill_naive(in, out);
     else cpu_prefill_flash(in, out);
-    std::vector<uint64_t> rows;
-    for (uint64_t i = 0; i < in.n; i += std::max<uint64_t>(1, in.n / 24)) rows.push_back(i);
-    rows.push_back(in.n - 1);
-    AttentionShape one = in.s;  // sequence 0, the query heads of the first KV head
-    one.batch = 1;
-    one.heads = in.s.heads / in.s.kv_heads;
-    one.kv_heads = 1;
-    std::vector<double> want;
-    reference_prefill(one, in.n, in.q, in.k, in.v, rows, want);
-    std::vector<float> got;
-    for (uint64_t h = 0; h < one.heads; ++h)
-      for (uint64_t r : rows)
-        for (uint64_t e = 0; e < in.s.head_dim; ++e) got.push_back(out[(h * in.n + r) * in.s.head_dim + e]);
-    m.max_rel_error = max_rel_error(got, want);
+    m.max_rel_error = max_rel_error(in.checked(out), in.reference());
     m.correct = m.max_rel_error < 1e-3;
     time_it(m, repeats, [&](int) { naive ? cpu_prefill_naive(in, out) : cpu_prefill_flash(in, out); });
   }
 
   static void run_linear(const Case& c, int repeats, Measurement& m) {
-    const uint64_t d = c.shape.head_dim, bh = c.shape.batch * c.shape.heads;
-    const bool decode = c.kernel == Kernel::linear_decode;
-    // Decode: a state that has seen `history` tokens, then one step; prefill: n tokens.
-    const uint64_t history = 32, n = decode ? 1 : c.shape.ctx, total = decode ? history + 1 : n;
-    Rng rng(11);
-    std::vector<float> q(bh * total * d), k(q.size()), v(q.size());
-    for (auto* buf : {&q, &k, &v})
-      for (auto& x : *buf) x = rng.uniform();
-    // The reference runs the whole sequence for the first two heads.
-    const uint64_t check = std::min<uint64_t>(2, bh);
-    std::vector<double> want;
-    reference_linear(1, check, total, d, {q.begin(), q.begin() + static_cast<std::ptrdiff_t>(check * total * d)},
-                     {k.begin(), k.begin() + static_cast<std::ptrdiff_t>(check * total * d)},
-                     {v.begin(), v.begin() + static_cast<std::ptrdiff_t>(check * total * d)}, want);
-    std::vector<float> state(bh * d * d, 0.0f), z(bh * d, 0.0f), out;
-    std::vector<float> got;
-    if (decode) {
-      // Build the state from the history, then run the one-token step on the last position.
-      std::vector<float> hq, hk, hv, lq, lk, lv;
-      for (uint64_t i = 0; i < bh; ++i) {
-        hq.insert(hq.end(), q.begin() + static_cast<std::ptrdiff_t>(i * total * d), q.begin() + static_cast<std::ptrdiff_t>((i * total + history) * d));
-        hk.insert(hk.end(), k.begin() + static_cast<std::ptrdiff_t>(i * total * d), k.begin() + static_cast<std::ptrdiff_t>((i * total + history) * d));
-        hv.insert(hv.end(), v.begin() + static_cast<std::ptrdiff_t>(i * total * d), v.begin() + static_cast<std::ptrdiff_t>((i * total + history) * d));
-        lq.insert(lq.end(), q.begin() + static_cast<std::ptrdiff_t>((i * total + history) * d), q.begin() + static_cast<std::ptrdiff_t>((i + 1) * total * d));
-        lk.insert(lk.end(), k.begin() + static_cast<std::ptrdiff_t>((i * total + history) * d), k.begin() + static_cast<std::ptrdiff_t>((i + 1) * total * d));
-        lv.insert(lv.end(), v.begin() + static_cast<std::ptrdiff_t>((i * total + history) * d), v.begin() + static_cast<std::ptrdiff_t>((i + 1) * total * d));
-      }
-      cpu_linear(bh, history, d, hq, hk, hv, state, z, out);
-      cpu_linear(bh, 1, d, lq, lk, lv, state, z, out);
-      for (uint64_t i = 0; i < check; ++i)
-        for (uint64_t e = 0; e < d; ++e) got.push_back(out[i * d + e]);
-      std::vector<double> want_last;
-      for (uint64_t i = 0; i < check; ++i)
-        for (uint64_t e = 0; e < d; ++e) want_last.push_back(want[(i * total + history) * d + e]);
-      want = want_last;
-      // Timed steps keep advancing the state: the work per step is the same.
-      time_it(m, repeats, [&](int) { cpu_linear(bh, 1, d, lq, lk, lv, state, z, out); });
-    } else {
-      cpu_linear(bh, n, d, q, k, v, state, z, out);
-      got.assign(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(check * n * d));
-      time_it(m, repeats, [&](int) {
-        std::fill(state.begin(), state.end(), 0.0f);
-        std::fill(z.begin(), z.end(), 0.0f);
-        cpu_linear(bh, n, d, q, k, v, state, z, out);
-      });
-    }
-    m.max_rel_error = max_rel_error(got, want);
+    const LinearInputs in(c);
+    const auto q = in.part(in.q, in.history, in.n), k = in.part(in.k, in.history, in.n), v = in.part(in.v, in.history, in.n);
+    std::vector<float> state(in.bh * in.d * in.d, 0.0f), z(in.bh * in.d, 0.0f), out;
+    if (in.history > 0) cpu_linear(in.bh, in.history, in.d, in.part(in.q, 0, in.history), in.part(in.k, 0, in.history),
+                                   in.part(in.v, 0, in.history), state, z, out);
+    const auto state0 = state, z0 = z;
+    cpu_linear(in.bh, in.n, in.d, q, k, v, state, z, out);
+    m.max_rel_error = max_rel_error(in.checked(out), in.want);
     m.correct = m.max_rel_error < 1e-3;
+    time_it(m, repeats, [&](int) {
+      if (in.history == 0) state = state0, z = z0;  // a prefill starts from an empty state
+      cpu_linear(in.bh, in.n, in.d, q, k, v, state, z, out);  // decode steps keep advancing the state
+    });
   }
 };
 

@@ -221,12 +221,7 @@ class CudaBackend final : public Backend {
     a.splits = cuda::decode_splits(a, prop_.multiProcessorCount);
     DeviceBuffer ws(static_cast<size_t>(a.batch) * a.heads * a.splits * (a.head_dim + 2) * sizeof(float));
     a.workspace = ws.as<float>();
-    // Reference: sequence 0, the query heads of KV head 0.
-    AttentionShape one = in.s;
-    one.batch = 1, one.heads = in.s.heads / in.s.kv_heads, one.kv_heads = 1;
-    std::vector<double> want;
-    reference_decode(one, in.n, in.q, [&](uint64_t, uint64_t g, uint64_t j, uint64_t i) { return in.k.at(in.row(0, g, j), i); },
-                     [&](uint64_t, uint64_t g, uint64_t j, uint64_t i) { return in.v.at(in.row(0, g, j), i); }, want);
+    const std::vector<double> want = in.reference();  // sequence 0, the query heads of KV head 0
     m.correct = true;
     for (int version : {1, 2}) {  // every version is checked; the last is timed
       cuda::launch_decode(version, a, stream_);
@@ -247,13 +242,6 @@ class CudaBackend final : public Backend {
       x[i] = half_to_float(h[i]);
     }
     return h;
-  }
-
-  std::vector<uint64_t> check_rows(uint64_t n) {
-    std::vector<uint64_t> rows;
-    for (uint64_t i = 0; i < n; i += std::max<uint64_t>(1, n / 24)) rows.push_back(i);
-    rows.push_back(n - 1);
-    return rows;
   }
 
   void run_prefill_flash(const Case& c, int repeats, Measurement& m) {
@@ -305,71 +293,36 @@ class CudaBackend final : public Backend {
   }
 
   void check_prefill(const PrefillInputs& in, const std::vector<float>& out, Measurement& m, double tolerance = 2e-3) {
-    AttentionShape one = in.s;
-    one.batch = 1, one.heads = in.s.heads / in.s.kv_heads, one.kv_heads = 1;
-    const auto rows = check_rows(in.n);
-    std::vector<double> want;
-    reference_prefill(one, in.n, in.q, in.k, in.v, rows, want);
-    std::vector<float> got;
-    for (uint64_t h = 0; h < one.heads; ++h)
-      for (uint64_t r : rows)
-        for (uint64_t e = 0; e < in.s.head_dim; ++e) got.push_back(out[(h * in.n + r) * in.s.head_dim + e]);
-    m.max_rel_error = max_rel_error(got, want);
+    m.max_rel_error = max_rel_error(in.checked(out), in.reference());
     m.correct = m.max_rel_error < tolerance;
   }
 
   void run_linear(const Case& c, int repeats, Measurement& m) {
-    const uint64_t d = c.shape.head_dim, bh = c.shape.batch * c.shape.heads;
-    const bool decode = c.kernel == Kernel::linear_decode;
-    const uint64_t history = decode ? 32 : 0, n = decode ? 1 : c.shape.ctx, total = history + n;
-    Rng rng(11);
-    std::vector<float> q(bh * total * d), k(q.size()), v(q.size());
-    for (auto* buf : {&q, &k, &v})
-      for (auto& x : *buf) x = rng.uniform();
-    const uint64_t check = std::min<uint64_t>(2, bh);
-    std::vector<double> want;
-    reference_linear(1, check, total, d, {q.begin(), q.begin() + static_cast<std::ptrdiff_t>(check * total * d)},
-                     {k.begin(), k.begin() + static_cast<std::ptrdiff_t>(check * total * d)},
-                     {v.begin(), v.begin() + static_cast<std::ptrdiff_t>(check * total * d)}, want);
-    // Split each head's tokens into the history (builds the state) and the measured part.
-    auto part = [&](const std::vector<float>& x, uint64_t from, uint64_t count) {
-      std::vector<float> out;
-      for (uint64_t i = 0; i < bh; ++i)
-        out.insert(out.end(), x.begin() + static_cast<std::ptrdiff_t>((i * total + from) * d),
-                   x.begin() + static_cast<std::ptrdiff_t>((i * total + from + count) * d));
-      return out;
-    };
-    DeviceBuffer state(bh * d * d * sizeof(float)), z(bh * d * sizeof(float)), out(bh * std::max(history, n) * d * sizeof(float));
+    const LinearInputs in(c);
+    DeviceBuffer state(in.bh * in.d * in.d * sizeof(float)), z(in.bh * in.d * sizeof(float));
+    DeviceBuffer out(in.bh * std::max(in.history, in.n) * in.d * sizeof(float));
     ATTNCOST_CUDA_CHECK(cudaMemset(state.ptr, 0, state.bytes));
     ATTNCOST_CUDA_CHECK(cudaMemset(z.ptr, 0, z.bytes));
     cuda::LinearArgs a;
-    a.state = state.as<float>(), a.z = z.as<float>(), a.out = out.as<float>(), a.bh = static_cast<int>(bh), a.d = static_cast<int>(d);
-    if (history > 0) {
-      const auto hq = part(q, 0, history), hk = part(k, 0, history), hv = part(v, 0, history);
+    a.state = state.as<float>(), a.z = z.as<float>(), a.out = out.as<float>(), a.bh = static_cast<int>(in.bh), a.d = static_cast<int>(in.d);
+    if (in.history > 0) {  // build the state the measured step starts from
+      const auto hq = in.part(in.q, 0, in.history), hk = in.part(in.k, 0, in.history), hv = in.part(in.v, 0, in.history);
       DeviceBuffer dq(hq.data(), hq.size() * 4), dk(hk.data(), hk.size() * 4), dv(hv.data(), hv.size() * 4);
-      a.q = dq.as<float>(), a.k = dk.as<float>(), a.v = dv.as<float>(), a.n = static_cast<int>(history);
+      a.q = dq.as<float>(), a.k = dk.as<float>(), a.v = dv.as<float>(), a.n = static_cast<int>(in.history);
       cuda::launch_linear(a, stream_);
       ATTNCOST_CUDA_CHECK(cudaStreamSynchronize(stream_));
     }
-    const auto mq = part(q, history, n), mk = part(k, history, n), mv = part(v, history, n);
+    const auto mq = in.part(in.q, in.history, in.n), mk = in.part(in.k, in.history, in.n), mv = in.part(in.v, in.history, in.n);
     DeviceBuffer dq(mq.data(), mq.size() * 4), dk(mk.data(), mk.size() * 4), dv(mv.data(), mv.size() * 4);
-    a.q = dq.as<float>(), a.k = dk.as<float>(), a.v = dv.as<float>(), a.n = static_cast<int>(n);
+    a.q = dq.as<float>(), a.k = dk.as<float>(), a.v = dv.as<float>(), a.n = static_cast<int>(in.n);
     cuda::launch_linear(a, stream_);
     ATTNCOST_CUDA_CHECK(cudaGetLastError());
     ATTNCOST_CUDA_CHECK(cudaStreamSynchronize(stream_));
-    const auto all = to_host<float>(out, bh * n * d);
-    std::vector<float> got;
-    std::vector<double> want_part;
-    for (uint64_t i = 0; i < check; ++i)
-      for (uint64_t t = 0; t < n; ++t)
-        for (uint64_t e = 0; e < d; ++e) {
-          got.push_back(all[(i * n + t) * d + e]);
-          want_part.push_back(want[(i * total + history + t) * d + e]);
-        }
-    m.max_rel_error = max_rel_error(got, want_part);
+    m.max_rel_error = max_rel_error(in.checked(to_host<float>(out, in.bh * in.n * in.d)), in.want);
     m.correct = m.max_rel_error < 2e-3;
+    const bool prefill = in.history == 0;
     fill_timing(m, time([&] {
-      if (!decode) {  // a prefill starts from an empty state
+      if (prefill) {  // a prefill starts from an empty state
         ATTNCOST_CUDA_CHECK(cudaMemsetAsync(state.ptr, 0, state.bytes, stream_));
         ATTNCOST_CUDA_CHECK(cudaMemsetAsync(z.ptr, 0, z.bytes, stream_));
       }

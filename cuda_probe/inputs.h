@@ -141,6 +141,15 @@ struct DecodeInputs {
     const uint64_t n = c.kernel == Kernel::decode_paged ? (c.shape.ctx + c.shape.page_size - 1) / c.shape.page_size * c.shape.page_size : c.shape.ctx;
     return c.shape.batch * c.shape.kv_heads * n;
   }
+  // Reference outputs of sequence 0, the query heads of KV head 0: [group][head_dim].
+  std::vector<double> reference() const {
+    AttentionShape one = s;
+    one.batch = 1, one.heads = s.heads / s.kv_heads, one.kv_heads = 1;
+    std::vector<double> want;
+    reference_decode(one, n, q, [&](uint64_t, uint64_t g, uint64_t j, uint64_t i) { return k.at(row(0, g, j), i); },
+                     [&](uint64_t, uint64_t g, uint64_t j, uint64_t i) { return v.at(row(0, g, j), i); }, want);
+    return want;
+  }
   uint64_t row(uint64_t b, uint64_t g, uint64_t j) const {
     if (!paged) return (b * s.kv_heads + g) * n + j;
     const uint64_t pages = (n + page - 1) / page;
@@ -159,6 +168,67 @@ struct PrefillInputs {
     v.resize(k.size());
     for (auto* buf : {&q, &k, &v})
       for (auto& x : *buf) x = rng.uniform();
+  }
+  // Sampled query rows (every n/24th and the last) of sequence 0, the query heads of KV head 0:
+  // the reference outputs and the same entries of a kernel's [b][h][n][d] output.
+  std::vector<uint64_t> rows() const {
+    std::vector<uint64_t> r;
+    for (uint64_t i = 0; i < n; i += std::max<uint64_t>(1, n / 24)) r.push_back(i);
+    r.push_back(n - 1);
+    return r;
+  }
+  std::vector<double> reference() const {
+    AttentionShape one = s;
+    one.batch = 1, one.heads = s.heads / s.kv_heads, one.kv_heads = 1;
+    std::vector<double> want;
+    reference_prefill(one, n, q, k, v, rows(), want);
+    return want;
+  }
+  std::vector<float> checked(const std::vector<float>& out) const {
+    std::vector<float> got;
+    for (uint64_t h = 0; h < s.heads / s.kv_heads; ++h)
+      for (uint64_t r : rows())
+        for (uint64_t e = 0; e < s.head_dim; ++e) got.push_back(out[(h * n + r) * s.head_dim + e]);
+    return got;
+  }
+};
+
+// Linear attention: random q/k/v for every head; a decode case first feeds `history` tokens to
+// build the state, then measures one step; a prefill case measures all n tokens from an empty
+// state. The reference covers the first `check` heads over the whole sequence.
+struct LinearInputs {
+  uint64_t bh, d, history, n, total, check;
+  std::vector<float> q, k, v;   // [bh][total][d]
+  std::vector<double> want;     // reference outputs of the measured tokens: [check][n][d]
+
+  explicit LinearInputs(const Case& c)
+      : bh(c.shape.batch * c.shape.heads), d(c.shape.head_dim), history(c.kernel == Kernel::linear_decode ? 32 : 0),
+        n(c.kernel == Kernel::linear_decode ? 1 : c.shape.ctx), total(history + n), check(std::min<uint64_t>(2, bh)) {
+    Rng rng(11);
+    q.resize(bh * total * d), k.resize(q.size()), v.resize(q.size());
+    for (auto* buf : {&q, &k, &v})
+      for (auto& x : *buf) x = rng.uniform();
+    std::vector<double> all;
+    const auto first = [&](const std::vector<float>& x) {
+      return std::vector<float>(x.begin(), x.begin() + static_cast<std::ptrdiff_t>(check * total * d));
+    };
+    reference_linear(1, check, total, d, first(q), first(k), first(v), all);
+    for (uint64_t i = 0; i < check; ++i)
+      for (uint64_t t = history; t < total; ++t)
+        for (uint64_t e = 0; e < d; ++e) want.push_back(all[(i * total + t) * d + e]);
+  }
+  // Tokens [from, from + count) of every head: [bh][count][d].
+  std::vector<float> part(const std::vector<float>& x, uint64_t from, uint64_t count) const {
+    std::vector<float> out;
+    out.reserve(bh * count * d);
+    for (uint64_t i = 0; i < bh; ++i)
+      out.insert(out.end(), x.begin() + static_cast<std::ptrdiff_t>((i * total + from) * d),
+                 x.begin() + static_cast<std::ptrdiff_t>((i * total + from + count) * d));
+    return out;
+  }
+  // The checked heads' outputs out of a kernel's [bh][n][d] result.
+  std::vector<float> checked(const std::vector<float>& out) const {
+    return std::vector<float>(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(check * n * d));
   }
 };
 

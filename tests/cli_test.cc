@@ -13,39 +13,13 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
-namespace {
+#include "tests/cli_runner.h"
 
-struct Result {
-  int code;
-  std::string out, err;
-};
+using namespace attncost::testing;
 
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-Result attncost(const std::string& args) {
-  static int counter = 0;
-  // Tests run as parallel processes: the pid keeps their files apart.
-  const std::string base = std::string(ATTNCOST_TEST_TMP) + "/cli" + std::to_string(::getpid()) + "_" + std::to_string(counter++);
-  const std::string cmd = std::string(ATTNCOST_BIN) + " " + args + " >" + base + ".out 2>" + base + ".err";
-  const int status = std::system(cmd.c_str());
-  return {WEXITSTATUS(status), slurp(base + ".out"), slurp(base + ".err")};
-}
-
-std::string write_file(const std::string& name, const std::string& text) {
-  const std::string path = std::string(ATTNCOST_TEST_TMP) + "/" + std::to_string(::getpid()) + "_" + name;
-  std::ofstream(path) << text;
-  return path;
-}
-
-}  // namespace
 
 TEST_CASE("the main job works with no other input", "[cli]") {
-  const Result r = attncost("plan --ctx 65536 --gqa 8");
+  const CliResult r = run_cli("plan --ctx 65536 --gqa 8");
   REQUIRE(r.code == 0);
   REQUIRE(r.err.empty());
   REQUIRE(r.out.find("GQA-8 · dense · fp16 KV") != std::string::npos);
@@ -99,7 +73,7 @@ TEST_CASE("every bad input gets exit code 2 and one line naming it", "[cli]") {
   for (const Case& c : cases) {
     const std::string& args = c.args;
     const std::string& want = c.must_contain;
-    const Result r = attncost(args);
+    const CliResult r = run_cli(args);
     INFO("attncost " << args << "\nstderr: " << r.err);
     REQUIRE(r.code == 2);
     REQUIRE(r.out.empty());
@@ -111,7 +85,7 @@ TEST_CASE("every bad input gets exit code 2 and one line naming it", "[cli]") {
 }
 
 TEST_CASE("estimate --format json carries every field of SPEC §4", "[cli]") {
-  const Result r = attncost("estimate --ctx 32768 --gqa 8 --attn window:4096 --format json");
+  const CliResult r = run_cli("estimate --ctx 32768 --gqa 8 --attn window:4096 --format json");
   REQUIRE(r.code == 0);
   const auto j = nlohmann::json::parse(r.out);
   REQUIRE(j["schema"] == "attncost.estimate/1");
@@ -144,7 +118,7 @@ TEST_CASE("estimate --format json carries every field of SPEC §4", "[cli]") {
 }
 
 TEST_CASE("plan --format json and presets --format json are parseable with their schemas", "[cli]") {
-  const Result plan = attncost("plan --ctx 65536 --gqa 8 --format json");
+  const CliResult plan = run_cli("plan --ctx 65536 --gqa 8 --format json");
   REQUIRE(plan.code == 0);
   const auto p = nlohmann::json::parse(plan.out);
   REQUIRE(p["schema"] == "attncost.plan/1");
@@ -153,7 +127,7 @@ TEST_CASE("plan --format json and presets --format json are parseable with their
   REQUIRE(p["designs"][1]["role"] == "proposed");
   REQUIRE(p["ranking"].size() >= 1);
   REQUIRE(p["recommendation"]["label"].is_string());
-  const Result presets = attncost("presets --format json");
+  const CliResult presets = run_cli("presets --format json");
   REQUIRE(presets.code == 0);
   const auto j = nlohmann::json::parse(presets.out);
   REQUIRE(j["models"].size() >= 18);
@@ -166,7 +140,7 @@ TEST_CASE("a Hugging Face config.json with overrides and -o writes the file", "[
       R"({"model_type": "mistral", "num_hidden_layers": 32, "num_attention_heads": 32, "num_key_value_heads": 8,
           "hidden_size": 4096, "intermediate_size": 14336, "vocab_size": 32000, "sliding_window": 4096, "torch_dtype": "bfloat16"})");
   const std::string out = std::string(ATTNCOST_TEST_TMP) + "/mistral_estimate.json";
-  const Result r = attncost("estimate --model " + cfg + " --layers 16 --ctx 32k --format json -o " + out);
+  const CliResult r = run_cli("estimate --model " + cfg + " --layers 16 --ctx 32k --format json -o " + out);
   REQUIRE(r.code == 0);
   const auto j = nlohmann::json::parse(slurp(out));
   REQUIRE(j["model"]["layers"] == 16);

@@ -9,26 +9,11 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include "tests/cli_runner.h"
+
+using namespace attncost::testing;
+
 namespace {
-
-struct Result {
-  int code;
-  std::string out, err;
-};
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-Result attncost(const std::string& args) {
-  static int n = 0;
-  const std::string base = std::string(ATTNCOST_TEST_TMP) + "/cs" + std::to_string(::getpid()) + "_" + std::to_string(n++);
-  const int status = std::system((std::string(ATTNCOST_BIN) + " " + args + " >" + base + ".out 2>" + base + ".err").c_str());
-  return {WEXITSTATUS(status), slurp(base + ".out"), slurp(base + ".err")};
-}
 
 std::vector<std::string> lines(const std::string& s) {
   std::vector<std::string> out;
@@ -40,7 +25,7 @@ std::vector<std::string> lines(const std::string& s) {
 }  // namespace
 
 TEST_CASE("32 requests × 500 tokens vs one 16 000-token request: same KV, ~32× the prefill pairs", "[compare]") {
-  const Result r = attncost("compare --workload many:ctx=500,batch=32 --workload one:ctx=16000,batch=1 --format json");
+  const CliResult r = run_cli("compare --workload many:ctx=500,batch=32 --workload one:ctx=16000,batch=1 --format json");
   REQUIRE(r.code == 0);
   const auto j = nlohmann::json::parse(r.out);
   REQUIRE(j["schema"] == "attncost.compare/1");
@@ -53,31 +38,31 @@ TEST_CASE("32 requests × 500 tokens vs one 16 000-token request: same KV, ~32×
 }
 
 TEST_CASE("compare designs side by side: GQA-8 keeps a quarter of MHA's cache", "[compare]") {
-  const Result r = attncost("compare --ctx 32768 --design base:mha --design g8:gqa=8 --design w:gqa=8,attn=window:4096,kv_dtype=fp8 --format json");
+  const CliResult r = run_cli("compare --ctx 32768 --design base:mha --design g8:gqa=8 --design w:gqa=8,attn=window:4096,kv_dtype=fp8 --format json");
   REQUIRE(r.code == 0);
   const auto j = nlohmann::json::parse(r.out);
   REQUIRE(j["rows"].size() == 3);
   REQUIRE(j["rows"][1]["label"] == "g8");
   REQUIRE(j["rows"][1]["ratios_to_first"]["KV cache"].get<double>() == 0.25);
   REQUIRE(j["rows"][2]["ratios_to_first"]["KV cache"].get<double>() == Approx(0.25 * 0.5 * 4096 / 32768).epsilon(1e-12));
-  const Result text = attncost("compare --ctx 32768 --design base:mha --design g8:gqa=8");
+  const CliResult text = run_cli("compare --ctx 32768 --design base:mha --design g8:gqa=8");
   REQUIRE(text.out.find("(0.25×)") != std::string::npos);
 }
 
 TEST_CASE("sweep evaluates the full grid, one row per point, equal to estimate", "[sweep]") {
-  const Result r = attncost("sweep --ctx 1024,4096,65536 --gqa 32,8,1 --attn dense,window:4096 --kv-dtype fp16,fp8");
+  const CliResult r = run_cli("sweep --ctx 1024,4096,65536 --gqa 32,8,1 --attn dense,window:4096 --kv-dtype fp16,fp8");
   REQUIRE(r.code == 0);
   const auto rows = lines(r.out);
   REQUIRE(rows.size() == 1 + 3 * 3 * 2 * 2);
   REQUIRE(rows[0].rfind("model,kv_sharing,kv_heads,attn,kv_dtype", 0) == 0);
   // The GQA-8 · window:4096 · fp8 row at ctx 65536 against estimate.
-  const Result e = attncost("estimate --ctx 65536 --gqa 8 --attn window:4096 --kv-dtype fp8 --format csv");
+  const CliResult e = run_cli("estimate --ctx 65536 --gqa 8 --attn window:4096 --kv-dtype fp8 --format csv");
   const std::string expected = lines(e.out)[1];
   REQUIRE(std::find(rows.begin(), rows.end(), expected) != rows.end());
 }
 
 TEST_CASE("sweep JSON lines parse and end with crossover records", "[sweep]") {
-  const Result r = attncost("sweep --ctx 1k,4k,64k,1m --gqa 32,8 --format json");
+  const CliResult r = run_cli("sweep --ctx 1k,4k,64k,1m --gqa 32,8 --format json");
   REQUIRE(r.code == 0);
   const auto rows = lines(r.out);
   REQUIRE(rows.size() == 8 + 2);
@@ -94,10 +79,10 @@ TEST_CASE("sweep JSON lines parse and end with crossover records", "[sweep]") {
 }
 
 TEST_CASE("plan --max answers with the exact limit", "[plan]") {
-  const Result r = attncost("plan --ctx 4096 --batch 8 --max ctx --candidates basic");
+  const CliResult r = run_cli("plan --ctx 4096 --batch 8 --max ctx --candidates basic");
   REQUIRE(r.code == 0);
   REQUIRE(r.out.find("max ctx at batch 8 for MHA · dense · fp16 KV [baseline]") != std::string::npos);
-  const Result b = attncost("plan --ctx 65536 --max batch --budget-gb 60 --candidates basic");
+  const CliResult b = run_cli("plan --ctx 65536 --max batch --budget-gb 60 --candidates basic");
   REQUIRE(b.code == 0);
   // (60 GiB - 12.55 GiB of weights) / 32 GiB per 64k MHA sequence = 1 sequence.
   REQUIRE(b.out.find("max concurrent sequences at ctx 65536 for MHA · dense · fp16 KV [baseline] (default): 1") != std::string::npos);
@@ -131,7 +116,7 @@ TEST_CASE("bad plan, compare and sweep inputs get exit code 2 and one line", "[c
       {"sweep --format md", "--format 'md': expected one of csv, json (JSON lines), text"},
   };
   for (const Case& c : cases) {
-    const Result r = attncost(c.args);
+    const CliResult r = run_cli(c.args);
     INFO("attncost " << c.args << "\nstderr: " << r.err);
     REQUIRE(r.code == 2);
     REQUIRE(std::count(r.err.begin(), r.err.end(), '\n') == 1);
