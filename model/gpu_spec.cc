@@ -42,6 +42,9 @@ GpuSpec gpu_from_json(const nlohmann::json& j, const std::string& what) {
     if (!(v >= 0) || v > 1e30) throw InputError(fmt::format("{}: field '{}' must be a non-negative number, got {}", what, key, it->dump()));
     return v;
   };
+  if (auto schema = j.find("schema"); schema != j.end() && (!schema->is_string() || schema->get<std::string>() != "attncost.gpu/1"))
+    throw InputError(fmt::format("{}: profile schema {} is not attncost.gpu/1 (written by another version; re-run probe --calibrate)", what,
+                                 schema->dump()));
   if (!j.contains("name") || !j["name"].is_string()) throw InputError(fmt::format("{}: missing string field 'name'", what));
   g.name = j["name"].get<std::string>();
   g.source = j.contains("source") && j["source"].is_string() ? j["source"].get<std::string>() : what;

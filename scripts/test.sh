@@ -3,4 +3,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/build.sh
-ctest --test-dir build --output-on-failure --parallel "$(nproc)"
+# Deterministic tests in parallel ...
+ctest --test-dir build --output-on-failure --parallel "$(nproc)" --label-exclude probe
+# ... then the probe's timing gates alone (serial). A wrong result or a misprediction fails every
+# attempt; only a timing spike from a noisy machine is retried.
+ctest --test-dir build --output-on-failure --label-regex probe --repeat until-pass:3
