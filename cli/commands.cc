@@ -30,7 +30,7 @@ double parse_gib(const std::string& text, const char* flag) {
 }  // namespace
 
 int run_estimate(const Flags& f) {
-  check_format(f.format, {"text", "json", "csv"});
+  check_format(f.format, {"text", "json", "csv", "md"});
   const ModelConfig m = resolve_model(f);
   const GpuSpec gpu = resolve_gpu(f);
   const DesignChoice choice = resolve_choice(f, m, nullptr);
@@ -41,6 +41,7 @@ int run_estimate(const Flags& f) {
   std::string text;
   if (f.format == "json") text = estimate_json(in, e).dump(2) + "\n";
   else if (f.format == "csv") text = estimate_csv_header() + estimate_csv_row(in, e);
+  else if (f.format == "md") text = estimate_md(in, e);
   else text = estimate_text(in, e);
   write_output(f.output, text);
   return 0;

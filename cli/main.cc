@@ -30,7 +30,7 @@ int main(int argc, char** argv) {
     cli::add_model_flags(*sub, flags);
     cli::add_design_flags(*sub, flags);
     cli::add_workload_flags(*sub, flags);
-    cli::add_output_flags(*sub, flags, sub == estimate ? "text|json|csv" : "text|json|csv|md");
+    cli::add_output_flags(*sub, flags, "text|json|csv|md");
   }
   cli::add_plan_flags(*plan, flags);
   compare->add_option("--workload", flags.workloads, "a named workload NAME:ctx=N,batch=B,gen=T (repeatable)");

@@ -23,6 +23,7 @@ struct EstimateInputs {
 // prefill/decode/memory/quality blocks, plus per-operator detail.
 nlohmann::json estimate_json(const EstimateInputs& in, const Estimate& e);
 std::string estimate_text(const EstimateInputs& in, const Estimate& e);
+std::string estimate_md(const EstimateInputs& in, const Estimate& e);
 std::string estimate_csv_header();
 std::string estimate_csv_row(const EstimateInputs& in, const Estimate& e);
 // Appends one CSV row (the columns of estimate_csv_header) or one JSON-lines object with the same

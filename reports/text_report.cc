@@ -31,7 +31,7 @@ void phase_lines(std::string& out, const char* title, const PhaseCost& p, bool d
 std::string estimate_text(const EstimateInputs& in, const Estimate& e) {
   const auto& [m, d, w, g] = in;
   std::string out;
-  out += fmt::format("model     {} ({} layers, {} heads, {} KV heads, head dim {}, {} params)\n", m.name, m.layers, m.heads,
+  out += fmt::format("model     {} ({} layers, {} heads, {} KV heads, head dim {}; {} params with this design)\n", m.name, m.layers, m.heads,
                      m.kv_heads, m.head_dim, human_count(e.params));
   out += fmt::format("design    {}  [kernel {}, page {}, TP {}]\n", design_label(d), kernel_name(d.kernel), d.page_size, d.tp);
   if (d.tp > 1 && e.kv_replication > 1)
@@ -58,6 +58,33 @@ std::string estimate_text(const EstimateInputs& in, const Estimate& e) {
                      "token 0 visible: {}\n",
                      q.direct_reach_tokens, q.receptive_field_tokens, q.attended_fraction, q.kv_head_ratio,
                      q.first_token_visible ? "yes" : "no");
+  return out;
+}
+
+std::string estimate_md(const EstimateInputs& in, const Estimate& e) {
+  const auto& [m, d, w, g] = in;
+  std::string out = fmt::format("# Estimate: {} on {}\n\n", m.name, g.name);
+  out += fmt::format("| input | value |\n|---|---|\n| model | {} ({} layers, {} heads, {} KV heads, head dim {}; {} parameters with this design) |\n",
+                     m.name, m.layers, m.heads, m.kv_heads, m.head_dim, human_count(e.params));
+  out += fmt::format("| design | {} (kernel {}, page {}, TP {}) |\n| workload | ctx {}, batch {}, gen {} |\n| hardware | {}{} |\n\n",
+                     design_label(d), kernel_name(d.kernel), d.page_size, d.tp, w.ctx, w.batch, w.gen, g.name,
+                     g.calibrated ? " (calibrated profile)" : "");
+  if (d.tp > 1 && e.kv_replication > 1)
+    out += fmt::format("--tp {} exceeds the KV heads: each KV head is replicated on {:.0f} GPUs.\n\n", d.tp, e.kv_replication);
+  out += fmt::format("**KV cache**: {} per token, {} per sequence, {} for the batch.\n\n", human_bytes(e.kv.bytes_per_token),
+                     human_bytes(e.kv.bytes_per_sequence), human_bytes(e.kv.bytes_total));
+  out += "| phase | attention pairs | attention FLOPs | matmul FLOPs | HBM bytes | time | bound |\n|---|---:|---:|---:|---:|---:|---|\n";
+  for (const auto& [name, p] : {std::pair<const char*, const PhaseCost*>{"prefill (whole batch)", &e.prefill}, {"decode step", &e.decode}})
+    out += fmt::format("| {} | {} | {} | {} | {} | {} | {} |\n", name, human_count(p->attention_pairs), human_count(p->attention_flops),
+                       human_count(p->flops), human_bytes(p->hbm_bytes), human_time(p->time_s), bound_name(p->bound));
+  out += fmt::format("\nDecode: {} tokens/s. Memory per GPU at {} tokens: weights {} + KV {} = {} of {} ({}); at most {} concurrent sequences.\n",
+                     human_count(e.decode.tokens_per_s), w.ctx + w.gen, human_bytes(e.memory.weights_bytes), human_bytes(e.memory.kv_bytes),
+                     human_bytes(e.memory.total_bytes), human_bytes(e.memory.capacity_bytes), e.memory.fits ? "fits" : "does not fit",
+                     e.memory.max_concurrent_sequences);
+  const Quality& q = e.quality;
+  out += fmt::format("\nQuality proxies: direct reach {} tokens, receptive field {}, attended fraction {:.4f}, KV heads per query head {:.4f}, "
+                     "token 0 visible: {}.\n",
+                     q.direct_reach_tokens, q.receptive_field_tokens, q.attended_fraction, q.kv_head_ratio, q.first_token_visible ? "yes" : "no");
   return out;
 }
 

@@ -62,7 +62,7 @@ TEST_CASE("every bad input gets exit code 2 and one line naming it", "[cli]") {
       {"estimate --mla 0", "--mla '0': must be at least 1"},
       {"estimate --mla 512:128", "the RoPE width must be in [0, head dim 128)"},
       {"estimate --mqa --gqa 8", "--mqa"},
-      {"estimate --format yaml", "--format 'yaml': expected one of text, json, csv"},
+      {"estimate --format yaml", "--format 'yaml': expected one of text, json, csv, md"},
       {"estimate --phase train", "--phase 'train': expected prefill, decode or both"},
       {"estimate --slo-ms -1", "--slo-ms"},
       {"estimate -o /nonexistent-dir/x.json", "directory '/nonexistent-dir' does not exist"},
@@ -115,6 +115,15 @@ TEST_CASE("estimate --format json carries every field of SPEC §4", "[cli]") {
   REQUIRE(j["decode"]["attention_pairs"] == 32LL * 32 * 4096);
   REQUIRE(j["decode"]["attention_flops"] == 32LL * 32 * 4096 * 2 * 256);
   REQUIRE((j["prefill"]["bound"] == "compute" || j["prefill"]["bound"] == "memory"));
+}
+
+TEST_CASE("estimate --format md renders the same numbers as the JSON", "[cli]") {
+  const CliResult md = run_cli("estimate --ctx 32768 --gqa 8 --format md");
+  REQUIRE(md.code == 0);
+  REQUIRE(md.out.rfind("# Estimate: llama-2-7b on NVIDIA H100 SXM5 80GB", 0) == 0);
+  // 8 KV heads × 256 values × 2 bytes × 32 layers = 128 KiB per token; 32768 tokens = 4 GiB.
+  REQUIRE(md.out.find("**KV cache**: 128.00 KiB per token, 4.00 GiB per sequence") != std::string::npos);
+  REQUIRE(md.out.find("| decode step |") != std::string::npos);
 }
 
 TEST_CASE("plan --format json and presets --format json are parseable with their schemas", "[cli]") {
