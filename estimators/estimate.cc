@@ -54,6 +54,11 @@ void cost_phase(const ModelConfig& m, const Design& d, const Workload& w, const 
 
 }  // namespace
 
+double sequences_within(const Memory& mem, double budget_bytes) {
+  const double free_bytes = budget_bytes - mem.weights_bytes;
+  return free_bytes > 0 && mem.kv_bytes_per_sequence > 0 ? std::floor(free_bytes / mem.kv_bytes_per_sequence) : 0;
+}
+
 Estimate estimate(const ModelConfig& m, const Design& d, const Workload& w, const GpuSpec& gpu) {
   Estimate e;
   e.use_count = d.attn.uses(static_cast<uint64_t>(m.layers), e.uses);
@@ -116,8 +121,7 @@ Estimate estimate(const ModelConfig& m, const Design& d, const Workload& w, cons
   mem.total_bytes = mem.weights_bytes + mem.kv_bytes;
   mem.capacity_bytes = gpu.hbm_bytes;
   mem.fits = mem.total_bytes <= mem.capacity_bytes;
-  const double free_bytes = mem.capacity_bytes - mem.weights_bytes;
-  mem.max_concurrent_sequences = free_bytes > 0 && alloc_gpu > 0 ? std::floor(free_bytes / alloc_gpu) : 0;
+  mem.max_concurrent_sequences = sequences_within(mem, mem.capacity_bytes);
 
   e.quality = quality_proxies(m, d, w, e);
   return e;

@@ -69,6 +69,9 @@ struct Estimate {
   Quality quality;
 };
 
+// Whole sequences of `mem`'s shape that fit `budget_bytes` beside the weights (0 if none).
+double sequences_within(const Memory& mem, double budget_bytes);
+
 // Inputs must be valid (make_design / validate_workload / the loaders check them).
 Estimate estimate(const ModelConfig& m, const Design& d, const Workload& w, const GpuSpec& gpu);
 

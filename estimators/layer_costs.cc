@@ -65,6 +65,17 @@ double kv_bytes_per_token_layer(const Shape& s, const Design& d) {
   return storage_bytes(s.d_k, s.kv_heads, d.kv_dtype, d.kv_group) + storage_bytes(s.d_v, s.kv_heads, d.kv_dtype, d.kv_group);
 }
 
+double mha_kv_bytes_per_token_layer(const Shape& s, const Design& d) {
+  Shape mha = s;
+  mha.mla = false;
+  mha.kv_heads = s.q_heads;
+  return kv_bytes_per_token_layer(mha, d);
+}
+
+double naive_score_matrix_bytes(const Shape& s, const Design& d, uint64_t n) {
+  return s.q_heads * static_cast<double>(n) * static_cast<double>(n) * bytes_of(d.act_dtype);
+}
+
 double state_bytes_per_layer(const Pattern& p, const ModelConfig& m, const Shape& s, const Design& d) {
   if (p.kind == PatternKind::linear) {
     const double f = linear_features(p, s);
@@ -201,7 +212,7 @@ void build_ops(const ModelConfig& m, const Design& d, const Workload& w, const G
       op.kv_write_bytes = batch * static_cast<double>(cached_tokens(p, w.ctx)) * kvb;
       if (naive) {
         // QKᵀ and PV through GEMMs over the full n×n square; S and P written and read once each.
-        op.act_bytes += batch * n * hq * (dk + dv) * ab + 4 * batch * hq * n * n * ab;
+        op.act_bytes += batch * n * hq * (dk + dv) * ab + 4 * batch * naive_score_matrix_bytes(s, d, w.ctx);
         op.executed_matmul_flops = 2 * batch * hq * n * n * (dk + dv);
       } else {
         // K/V tiles are re-loaded for every query tile that needs them; MLA prefill attends

@@ -27,6 +27,12 @@ Shape shape_of(const ModelConfig& m, const Design& d, int64_t tp);
 
 // KV-cache bytes one cached token costs in one softmax layer, scales included.
 double kv_bytes_per_token_layer(const Shape& s, const Design& d);
+// The same for an MHA layer of this model (every query head keeps its own K/V): what linear and
+// SSM layers are compared against.
+double mha_kv_bytes_per_token_layer(const Shape& s, const Design& d);
+// Bytes of one materialized n×n score (or probability) matrix for all query heads of one layer
+// and one sequence: what a naive prefill writes and reads.
+double naive_score_matrix_bytes(const Shape& s, const Design& d, uint64_t n);
 // Bytes of the constant recurrent state of one linear or SSM layer for one sequence.
 double state_bytes_per_layer(const Pattern& p, const ModelConfig& m, const Shape& s, const Design& d);
 // Weights of one layer's token mixer (attention projections, or a Mamba mixer) on this GPU.

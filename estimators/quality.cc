@@ -28,8 +28,7 @@ Quality quality_proxies(const ModelConfig& m, const Design& d, const Workload& w
       q.state_layers += layers;
       state_bytes += layers * state_bytes_per_layer(use.pattern, m, whole, d);
       // What an MHA layer in the model's KV dtype would cache for the same context.
-      replaced_kv += layers * static_cast<double>(n) * static_cast<double>(m.heads) * (whole.d_k + whole.d_v) *
-                     dtype_bits(d.kv_dtype) / 8.0;
+      replaced_kv += layers * static_cast<double>(n) * mha_kv_bytes_per_token_layer(whole, d);
     }
   }
   q.receptive_field_tokens = q.direct_reach_tokens >= static_cast<double>(n) ? static_cast<double>(n)

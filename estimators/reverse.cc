@@ -26,9 +26,7 @@ Limit max_batch(const ModelConfig& m, const Design& d, const Workload& w, const 
 }
 
 Limit max_batch(const Memory& mem, double budget_bytes) {
-  const double free_bytes = budget_bytes - mem.weights_bytes;
-  if (free_bytes < mem.kv_bytes_per_sequence) return {0, false};
-  const double n = std::floor(free_bytes / mem.kv_bytes_per_sequence);
+  const double n = sequences_within(mem, budget_bytes);
   const double top = static_cast<double>(uint64_t{1} << 40);
   return n >= top ? Limit{uint64_t{1} << 40, true} : Limit{static_cast<uint64_t>(n), false};
 }

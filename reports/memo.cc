@@ -236,8 +236,7 @@ Memo render_memo(const ModelConfig& m, const GpuSpec& gpu, const PlanResult& p, 
     Design naive = base.design;
     naive.kernel = Kernel::naive;
     const Estimate en = estimate(m, naive, longest, gpu);
-    const double n = static_cast<double>(longest.ctx);
-    const double scores = n * n * static_cast<double>(m.heads) * dtype_bits(base.design.act_dtype) / 8.0;
+    const double scores = naive_score_matrix_bytes(s, base.design, longest.ctx);
     md += fmt::format(
         "**The n×n scores of a naive prefill.** An eager implementation materializes S = QKᵀ and P = softmax(S) for the whole prompt: "
         "{}² × {} heads × {} bytes = {} per layer and sequence at {} tokens, written and read twice (S, then P). With `--kernel naive` "
