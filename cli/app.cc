@@ -56,6 +56,14 @@ int attncost::attncost_main(int argc, char** argv) {
   probe->add_option("--gpu", flags.gpu, "a calibrated profile (from --calibrate) whose efficiencies the predictions use");
   cli::add_output_flags(*probe, flags, "text|json|md|junit");
 
+  // No attncost argument is valid empty, and CLI11 2.1 loops forever on an empty argument followed
+  // by an option (found by tests/fuzz/fuzz_cli): reject it before parsing.
+  for (int i = 1; i < argc; ++i) {
+    if (argv[i][0] == '\0') {
+      std::cerr << "attncost: error: argument " << i << " is empty (see attncost --help)\n";
+      return 2;
+    }
+  }
   // A mistyped command gets "did you mean", as ninja does, rather than CLI11's generic message.
   if (argc > 1 && argv[1][0] != '-') {
     const std::vector<std::string> commands = {"plan", "estimate", "compare", "sweep", "presets", "probe"};
