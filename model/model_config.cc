@@ -161,6 +161,22 @@ void validate_model(const ModelConfig& m) {
   positive(m.v_head_dim, "value head dim");
   positive(m.ffn, "ffn size");
   positive(m.vocab, "vocab size");
+  auto non_negative = [&](int64_t v, const char* field) {
+    if (v < 0) throw InputError(fmt::format("model '{}': {} must not be negative, got {}", m.name, field, v));
+    if (v > (int64_t{1} << 40)) throw InputError(fmt::format("model '{}': {} = {} is beyond 2^40", m.name, field, v));
+  };
+  non_negative(m.kv_lora_rank, "kv_lora_rank");
+  non_negative(m.q_lora_rank, "q_lora_rank");
+  non_negative(m.qk_rope_head_dim, "qk_rope_head_dim");
+  non_negative(m.experts, "number of experts");
+  non_negative(m.shared_experts, "shared experts");
+  non_negative(m.first_dense_layers, "first_k_dense_replace");
+  non_negative(m.moe_offset, "expert_layer_offset");
+  non_negative(m.ssm_dt_rank, "mamba_dt_rank");
+  positive(m.ssm_expand, "mamba_expand");
+  positive(m.ssm_conv, "mamba_d_conv");
+  if (m.is_mla() && m.qk_rope_head_dim >= m.head_dim)
+    throw InputError(fmt::format("model '{}': qk_rope_head_dim {} must be smaller than the key head dim {}", m.name, m.qk_rope_head_dim, m.head_dim));
   if (m.heads % m.kv_heads != 0)
     throw InputError(fmt::format("model '{}': {} heads are not divisible by {} kv heads", m.name, m.heads, m.kv_heads));
   if (m.experts > 0) {

@@ -90,4 +90,13 @@ TEST_CASE("bad configs name the field", "[config]") {
   j["torch_dtype"] = "float64";
   REQUIRE(error_of(j).find("unknown dtype 'float64'") != std::string::npos);
   REQUIRE(error_of(json::array()).find("expected a JSON object") != std::string::npos);
+  j = llama();
+  j["mamba_expand"] = -3;  // found by tests/fuzz/fuzz_model_config: negative parameter counts
+  REQUIRE(error_of(j).find("mamba_expand must be positive, got -3") != std::string::npos);
+  j = llama();
+  j["kv_lora_rank"] = -1;
+  REQUIRE(error_of(j).find("kv_lora_rank must not be negative") != std::string::npos);
+  j = llama();
+  j["num_local_experts"] = 4, j["expert_layer_offset"] = -2;
+  REQUIRE(error_of(j).find("expert_layer_offset must not be negative") != std::string::npos);
 }
