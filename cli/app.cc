@@ -52,6 +52,8 @@ int attncost::attncost_main(int argc, char** argv) {
   probe->add_option("--repeats", probe_flags.repeats, "timed repeats per case (median reported)")->capture_default_str();
   probe->add_flag("--check", probe_flags.check, "exit 1 when a case is wrong or off its prediction by more than --tolerance");
   probe->add_option("--tolerance", probe_flags.tolerance, "allowed max(measured/predicted, predicted/measured) - 1")->capture_default_str();
+  probe->add_option("--case-timeout", probe_flags.case_timeout, "seconds a case's first run may take before it is skipped, not timed")
+      ->capture_default_str();
   probe->add_flag("--calibrate", probe_flags.calibrate, "fit launch overhead and per-kernel-class efficiency; -o writes the GPU profile");
   probe->add_option("--gpu", flags.gpu, "a calibrated profile (from --calibrate) whose efficiencies the predictions use");
   cli::add_output_flags(*probe, flags, "text|json|md|junit");

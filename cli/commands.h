@@ -12,7 +12,7 @@ int run_sweep(const Flags& f);
 int run_presets(const Flags& f);
 
 struct ProbeFlags {
-  std::string backend = "cuda", suite = "quick", repeats = "5", tolerance = "0.25";
+  std::string backend = "cuda", suite = "quick", repeats = "5", tolerance = "0.25", case_timeout = "60";
   bool check = false, calibrate = false, gpu_given = false;
 };
 int run_probe(const Flags& f, const ProbeFlags& p);

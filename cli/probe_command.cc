@@ -23,6 +23,7 @@ int run_probe(const Flags& f, const ProbeFlags& p) {
   opt.repeats = static_cast<int>(parse_count(p.repeats, "--repeats"));
   if (opt.repeats > 1000) throw InputError(fmt::format("--repeats {}: at most 1000", opt.repeats));
   opt.tolerance = parse_number(p.tolerance, "--tolerance", 0, 1000, true, "a positive number (0.2 = 20%)");
+  opt.case_timeout_s = parse_number(p.case_timeout, "--case-timeout", 0, 86400, true, "a positive number of seconds");
   GpuSpec profile;
   if (p.gpu_given) {
     profile = load_gpu(f.gpu);

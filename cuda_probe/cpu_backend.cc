@@ -210,10 +210,13 @@ void cpu_linear(uint64_t bh_count, uint64_t n, uint64_t d, const std::vector<flo
   }
 }
 
-// Times `fn` with one warm-up and `repeats` timed calls; the median is the measurement.
+// Times `fn` with one warm-up and `repeats` timed calls; the median is the measurement. A warm-up
+// over `limit_s` stops the case.
 template <typename Fn>
-void time_it(Measurement& m, int repeats, Fn fn) {
+void time_it(Measurement& m, int repeats, double limit_s, Fn fn) {
+  const auto warm = Clock::now();
   fn(0);
+  if (seconds_since(warm) > limit_s) throw TimeLimitExceeded(time_limit_reason(seconds_since(warm), limit_s));
   std::vector<double> times;
   for (int r = 0; r < repeats; ++r) {
     const auto t0 = Clock::now();
@@ -301,12 +304,15 @@ class CpuBackend final : public Backend {
     try {
       switch (c.kernel) {
         case Kernel::decode:
-        case Kernel::decode_paged: run_decode(c, repeats, m); break;
+        case Kernel::decode_paged: run_decode(c, repeats, time_limit_s, m); break;
         case Kernel::prefill_flash:
-        case Kernel::prefill_naive: run_prefill(c, repeats, m); break;
+        case Kernel::prefill_naive: run_prefill(c, repeats, time_limit_s, m); break;
         case Kernel::linear_decode:
-        case Kernel::linear_prefill: run_linear(c, repeats, m); break;
+        case Kernel::linear_prefill: run_linear(c, repeats, time_limit_s, m); break;
       }
+    } catch (const TimeLimitExceeded& e) {
+      m.ran = false;  // the correctness check above still stands
+      m.skip_reason = e.what();
     } catch (const std::bad_alloc&) {
       m = Measurement{};
       m.skip_reason = "not enough host memory for this shape";
@@ -315,7 +321,7 @@ class CpuBackend final : public Backend {
   }
 
  private:
-  static void run_decode(const Case& c, int repeats, Measurement& m) {
+  static void run_decode(const Case& c, int repeats, double limit, Measurement& m) {
     // Enough copies of the cache that the timed passes stream from DRAM, not the cache.
     const DecodeInputs first(c, 1);
     const size_t copies = std::clamp<size_t>(4 * last_level_cache_bytes() / (first.k.bytes() + first.v.bytes()) + 1, 1, 4);
@@ -329,10 +335,11 @@ class CpuBackend final : public Backend {
     out.resize(want.size());
     m.max_rel_error = max_rel_error(out, want);
     m.correct = m.max_rel_error < 1e-3;
-    time_it(m, repeats, [&](int r) { cpu_decode(inputs[static_cast<size_t>(r) % inputs.size()], out); });
+    m.checked = true;
+    time_it(m, repeats, limit, [&](int r) { cpu_decode(inputs[static_cast<size_t>(r) % inputs.size()], out); });
   }
 
-  static void run_prefill(const Case& c, int repeats, Measurement& m) {
+  static void run_prefill(const Case& c, int repeats, double limit, Measurement& m) {
     const PrefillInputs in(c, 7);
     std::vector<float> out;
     const bool naive = c.kernel == Kernel::prefill_naive;
@@ -340,10 +347,11 @@ class CpuBackend final : public Backend {
     else cpu_prefill_flash(in, out);
     m.max_rel_error = max_rel_error(in.checked(out), in.reference());
     m.correct = m.max_rel_error < 1e-3;
-    time_it(m, repeats, [&](int) { naive ? cpu_prefill_naive(in, out) : cpu_prefill_flash(in, out); });
+    m.checked = true;
+    time_it(m, repeats, limit, [&](int) { naive ? cpu_prefill_naive(in, out) : cpu_prefill_flash(in, out); });
   }
 
-  static void run_linear(const Case& c, int repeats, Measurement& m) {
+  static void run_linear(const Case& c, int repeats, double limit, Measurement& m) {
     const LinearInputs in(c);
     const auto q = in.part(in.q, in.history, in.n), k = in.part(in.k, in.history, in.n), v = in.part(in.v, in.history, in.n);
     std::vector<float> state(in.bh * in.d * in.d, 0.0f), z(in.bh * in.d, 0.0f), out;
@@ -353,7 +361,8 @@ class CpuBackend final : public Backend {
     cpu_linear(in.bh, in.n, in.d, q, k, v, state, z, out);
     m.max_rel_error = max_rel_error(in.checked(out), in.want);
     m.correct = m.max_rel_error < 1e-3;
-    time_it(m, repeats, [&](int) {
+    m.checked = true;
+    time_it(m, repeats, limit, [&](int) {
       if (in.history == 0) state = state0, z = z0;  // a prefill starts from an empty state
       cpu_linear(in.bh, in.n, in.d, q, k, v, state, z, out);  // decode steps keep advancing the state
     });

@@ -6,6 +6,7 @@
 #include <cuda_runtime.h>
 
 #include <algorithm>
+#include <chrono>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -131,6 +132,9 @@ class CudaBackend final : public Backend {
         case Kernel::linear_decode:
         case Kernel::linear_prefill: run_linear(c, repeats, m); break;
       }
+    } catch (const TimeLimitExceeded& e) {
+      m.ran = false;  // the correctness check above still stands
+      m.skip_reason = e.what();
     } catch (const CudaError& e) {
       cudaGetLastError();  // clear a sticky launch error so the next case can run
       m = Measurement{};
@@ -159,9 +163,12 @@ class CudaBackend final : public Backend {
   // Median seconds of `launch` over `repeats` timed runs after one warm-up, the L2 flushed first.
   template <typename Fn>
   double time(Fn launch, int repeats, bool flush = true) {
+    const auto warm = std::chrono::steady_clock::now();
     launch();
     ATTNCOST_CUDA_CHECK(cudaGetLastError());
     ATTNCOST_CUDA_CHECK(cudaStreamSynchronize(stream_));
+    const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - warm).count();
+    if (took > time_limit_s) throw TimeLimitExceeded(time_limit_reason(took, time_limit_s));
     std::vector<double> t;
     for (int r = 0; r < repeats; ++r) {
       if (flush) ATTNCOST_CUDA_CHECK(cudaMemsetAsync(flush_->ptr, r, flush_->bytes, stream_));
@@ -231,6 +238,7 @@ class CudaBackend final : public Backend {
       const double err = max_rel_error(got, want);
       m.max_rel_error = std::max(m.max_rel_error, err);
       m.correct = m.correct && err < 2e-3;
+      m.checked = true;
     }
     fill_timing(m, time([&] { cuda::launch_decode(2, a, stream_); }, repeats));
   }
@@ -295,6 +303,7 @@ class CudaBackend final : public Backend {
   void check_prefill(const PrefillInputs& in, const std::vector<float>& out, Measurement& m, double tolerance = 2e-3) {
     m.max_rel_error = max_rel_error(in.checked(out), in.reference());
     m.correct = m.max_rel_error < tolerance;
+    m.checked = true;
   }
 
   void run_linear(const Case& c, int repeats, Measurement& m) {
@@ -320,6 +329,7 @@ class CudaBackend final : public Backend {
     ATTNCOST_CUDA_CHECK(cudaStreamSynchronize(stream_));
     m.max_rel_error = max_rel_error(in.checked(to_host<float>(out, in.bh * in.n * in.d)), in.want);
     m.correct = m.max_rel_error < 2e-3;
+    m.checked = true;
     const bool prefill = in.history == 0;
     fill_timing(m, time([&] {
       if (prefill) {  // a prefill starts from an empty state

@@ -5,6 +5,7 @@
 #pragma once
 #include <cstdint>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -56,6 +57,7 @@ struct Ceilings {
 struct Measurement {
   bool ran = false;
   std::string skip_reason;      // why it did not run (too large, unsupported, CUDA error)
+  bool checked = false;         // the output was compared with the reference
   bool correct = false;
   double max_rel_error = 0;     // against the double-precision CPU reference
   double measured_s = 0;        // median of the repeats
@@ -66,12 +68,21 @@ struct Measurement {
 class Backend {
  public:
   virtual ~Backend() = default;
+  // A case whose warm-up run takes longer is reported as skipped with the reason, not timed.
+  // (A kernel that never returns cannot be preempted from inside the process.)
+  double time_limit_s = 60;
   virtual Device device() = 0;
   virtual Ceilings measure_ceilings() = 0;
   // Runs one case: checks it against the reference, then times it (warm-up, median of repeats,
   // inputs rotated or larger than the last-level cache). Never throws for a case-level failure.
   virtual Measurement run(const Case& c, int repeats) = 0;
 };
+
+// Thrown by a backend's timing loop when the warm-up run exceeds time_limit_s.
+struct TimeLimitExceeded : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+std::string time_limit_reason(double took_s, double limit_s);
 
 std::unique_ptr<Backend> make_cpu_backend();
 // nullptr with `why` set when attncost was built without CUDA or no device is present.

@@ -8,13 +8,13 @@
 namespace attncost::probe {
 
 int Report::wrong() const {
-  return static_cast<int>(std::count_if(cases.begin(), cases.end(), [](const CaseResult& c) { return c.m.ran && !c.m.correct; }));
+  return static_cast<int>(std::count_if(cases.begin(), cases.end(), [](const CaseResult& c) { return c.m.checked && !c.m.correct; }));
 }
 int Report::off() const {
   return static_cast<int>(std::count_if(cases.begin(), cases.end(), [](const CaseResult& c) { return c.m.ran && c.m.correct && !c.within_tolerance; }));
 }
 int Report::skipped() const {
-  return static_cast<int>(std::count_if(cases.begin(), cases.end(), [](const CaseResult& c) { return !c.m.ran; }));
+  return static_cast<int>(std::count_if(cases.begin(), cases.end(), [](const CaseResult& c) { return !c.m.ran && !(c.m.checked && !c.m.correct); }));
 }
 
 namespace {
@@ -85,6 +85,7 @@ Report run_probe(Backend& backend, const Options& opt, const std::function<void(
   Report r;
   r.suite = opt.suite;
   r.tolerance = opt.tolerance;
+  backend.time_limit_s = opt.case_timeout_s;
   r.device = backend.device();
   r.ceilings = backend.measure_ceilings();
   r.spec = spec_from_ceilings(r.device, r.ceilings, nullptr);

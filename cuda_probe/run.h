@@ -25,6 +25,7 @@ struct Options {
   int repeats = 5;
   double tolerance = 0.25;          // a case passes when max(ratio, 1/ratio) ≤ 1 + tolerance
   const GpuSpec* profile = nullptr; // calibrated efficiencies to predict with (from --gpu)
+  double case_timeout_s = 60;       // a case whose first run takes longer is skipped, not timed
 };
 
 struct Report {

@@ -53,6 +53,16 @@ TEST_CASE("every CPU kernel matches the double-precision reference", "[probe]") 
   }
 }
 
+TEST_CASE("a case over the time limit is reported as skipped with the reason, after its check", "[probe]") {
+  auto backend = make_cpu_backend();
+  backend->time_limit_s = 1e-9;
+  const Measurement m = backend->run(small(probe::Kernel::decode, 1, 300, 8, 2, "dense", Dtype::fp16), 3);
+  REQUIRE_FALSE(m.ran);
+  REQUIRE(m.checked);
+  REQUIRE(m.correct);
+  REQUIRE(m.skip_reason.find("over the 0 s case time limit (--case-timeout); not timed") != std::string::npos);
+}
+
 TEST_CASE("KV formats round-trip the values they can represent", "[probe]") {
   for (float x : {0.0f, 1.0f, -2.5f, 0.000061035156f, 65504.0f, 0.1f}) {
     REQUIRE(half_to_float(float_to_half(x)) == Approx(x).epsilon(1e-3));
@@ -94,7 +104,7 @@ Report replay(const std::vector<std::pair<Case, double>>& measured_over_predicte
   for (const auto& [c, factor] : measured_over_predicted) {
     CaseResult result;
     result.c = c;
-    result.m.ran = result.m.correct = true;
+    result.m.ran = result.m.checked = result.m.correct = true;
     result.m.measured_s = predict(c, r.spec).time_s * factor;
     result.m.repeats = 5;
     r.cases.push_back(result);
