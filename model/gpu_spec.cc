@@ -54,7 +54,9 @@ GpuSpec gpu_from_json(const nlohmann::json& j, const std::string& what) {
   g.launch_latency_s = number("launch_latency_s", false);
   g.interconnect_Bps = number("interconnect_Bps", false);
   g.l2_bytes = number("l2_bytes", false);
-  g.sms = static_cast<int64_t>(number("sms", false));
+  const double sms = number("sms", false);
+  if (sms > 1e6) throw InputError(fmt::format("{}: field 'sms' = {} is out of range", what, sms));  // before the integer cast
+  g.sms = static_cast<int64_t>(sms);
   g.calibrated = j.contains("calibrated") && j["calibrated"].is_boolean() && j["calibrated"].get<bool>();
   auto peaks = j.find("peak_flops");
   if (peaks == j.end() || !peaks->is_object()) throw InputError(fmt::format("{}: missing object 'peak_flops'", what));

@@ -1,5 +1,6 @@
 #include "model/model_config.h"
 
+#include <cmath>
 #include <initializer_list>
 
 #include <fmt/format.h>
@@ -28,12 +29,23 @@ int64_t get_int(const json& j, std::initializer_list<const char*> keys, int64_t 
     if (required) throw InputError(fmt::format("{}: missing field '{}'", what, *keys.begin()));
     return fallback;
   }
-  if (!v->is_number_integer() && !v->is_number_unsigned()) {
-    if (v->is_number_float() && v->get<double>() == static_cast<double>(static_cast<int64_t>(v->get<double>())))
-      return static_cast<int64_t>(v->get<double>());
-    throw InputError(fmt::format("{}: field '{}' must be an integer, got {}", what, *keys.begin(), v->dump()));
+  // Range first: converting an out-of-range double to an integer is undefined behaviour (found by
+  // the config.json fuzzer with 1.2e123), and a huge unsigned value would wrap.
+  constexpr double kLimit = 4611686018427387904.0;  // 2^62
+  const auto out_of_range = [&] {
+    return InputError(fmt::format("{}: field '{}' = {} is out of range", what, *keys.begin(), v->dump()));
+  };
+  if (v->is_number_unsigned()) {
+    if (v->get<uint64_t>() > static_cast<uint64_t>(kLimit)) throw out_of_range();
+    return static_cast<int64_t>(v->get<uint64_t>());
   }
-  return v->get<int64_t>();
+  if (v->is_number_integer()) return v->get<int64_t>();
+  if (v->is_number_float()) {
+    const double x = v->get<double>();
+    if (!(std::fabs(x) < kLimit)) throw out_of_range();
+    if (x == std::floor(x)) return static_cast<int64_t>(x);
+  }
+  throw InputError(fmt::format("{}: field '{}' must be an integer, got {}", what, *keys.begin(), v->dump()));
 }
 
 bool get_bool(const json& j, const char* key, bool fallback, const std::string& what) {

@@ -94,6 +94,15 @@ TEST_CASE("bad configs name the field", "[config]") {
   j["mamba_expand"] = -3;  // found by tests/fuzz/fuzz_model_config: negative parameter counts
   REQUIRE(error_of(j).find("mamba_expand must be positive, got -3") != std::string::npos);
   j = llama();
+  j["intermediate_size"] = 1.2e123;  // found by the fuzzer: undefined float → integer conversion
+  REQUIRE(error_of(j).find("field 'intermediate_size' = 1.2e+123 is out of range") != std::string::npos);
+  j = llama();
+  j["vocab_size"] = 18446744073709551615u;
+  REQUIRE(error_of(j).find("field 'vocab_size' = 18446744073709551615 is out of range") != std::string::npos);
+  j = llama();
+  j["hidden_size"] = 4096.0;  // an integral float is an integer
+  REQUIRE(error_of(j).empty());
+  j = llama();
   j["kv_lora_rank"] = -1;
   REQUIRE(error_of(j).find("kv_lora_rank must not be negative") != std::string::npos);
   j = llama();
