@@ -15,6 +15,12 @@
 namespace attncost::cli {
 namespace {
 
+double parse_gib(const std::string& text, const char* flag) {
+  return parse_number(text, flag, 0, 1e9, true, "a positive number of GiB") * 1073741824.0;
+}
+
+}  // namespace
+
 void check_format(const std::string& format, std::initializer_list<const char*> allowed) {
   for (const char* a : allowed)
     if (format == a) return;
@@ -22,12 +28,6 @@ void check_format(const std::string& format, std::initializer_list<const char*> 
   for (const char* a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
   throw InputError(fmt::format("--format '{}': expected one of {}", format, list));
 }
-
-double parse_gib(const std::string& text, const char* flag) {
-  return parse_number(text, flag, 0, 1e9, true, "a positive number of GiB") * 1073741824.0;
-}
-
-}  // namespace
 
 int run_estimate(const Flags& f) {
   check_format(f.format, {"text", "json", "csv", "md"});

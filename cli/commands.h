@@ -1,9 +1,14 @@
 // The subcommands: each resolves its inputs from Flags, calls the core and renders. Returns the
 // process exit code.
 #pragma once
+#include <initializer_list>
+
 #include "cli/options.h"
 
 namespace attncost::cli {
+
+// Throws InputError unless `format` is one of `allowed`.
+void check_format(const std::string& format, std::initializer_list<const char*> allowed);
 
 int run_estimate(const Flags& f);
 int run_plan(const Flags& f);

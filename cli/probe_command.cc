@@ -14,8 +14,7 @@
 namespace attncost::cli {
 
 int run_probe(const Flags& f, const ProbeFlags& p) {
-  if (f.format != "text" && f.format != "json" && f.format != "md" && f.format != "junit")
-    throw InputError(fmt::format("--format '{}': expected one of text, json, md, junit", f.format));
+  check_format(f.format, {"text", "json", "md", "junit"});
   if (p.backend != "cuda" && p.backend != "cpu") throw InputError(fmt::format("--backend '{}': expected cuda or cpu", p.backend));
   probe::Options opt;
   opt.suite = p.suite;

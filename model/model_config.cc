@@ -161,10 +161,14 @@ ModelConfig model_from_json(const json& j, const std::string& what) {
 }
 
 void validate_model(const ModelConfig& m) {
-  auto positive = [&](int64_t v, const char* field) {
-    if (v <= 0) throw InputError(fmt::format("model '{}': {} must be positive, got {}", m.name, field, v));
+  // Every size is an integer in [lowest, 2^40]: positive for shapes, non-negative for optional parts.
+  auto in_range = [&](int64_t v, const char* field, int64_t lowest) {
+    if (v < lowest)
+      throw InputError(fmt::format("model '{}': {} must {}, got {}", m.name, field, lowest > 0 ? "be positive" : "not be negative", v));
     if (v > (int64_t{1} << 40)) throw InputError(fmt::format("model '{}': {} = {} is beyond 2^40", m.name, field, v));
   };
+  auto positive = [&](int64_t v, const char* field) { in_range(v, field, 1); };
+  auto non_negative = [&](int64_t v, const char* field) { in_range(v, field, 0); };
   positive(m.layers, "layers");
   positive(m.hidden, "hidden size");
   positive(m.heads, "heads");
@@ -173,10 +177,6 @@ void validate_model(const ModelConfig& m) {
   positive(m.v_head_dim, "value head dim");
   positive(m.ffn, "ffn size");
   positive(m.vocab, "vocab size");
-  auto non_negative = [&](int64_t v, const char* field) {
-    if (v < 0) throw InputError(fmt::format("model '{}': {} must not be negative, got {}", m.name, field, v));
-    if (v > (int64_t{1} << 40)) throw InputError(fmt::format("model '{}': {} = {} is beyond 2^40", m.name, field, v));
-  };
   non_negative(m.kv_lora_rank, "kv_lora_rank");
   non_negative(m.q_lora_rank, "q_lora_rank");
   non_negative(m.qk_rope_head_dim, "qk_rope_head_dim");
