@@ -46,8 +46,10 @@ struct PrefillArgs {
   int batch = 0, heads = 0, kv_heads = 0, head_dim = 128, n = 0;
   int window = 0, sinks = 0;
 };
-// Flash prefill versions: 1 = SIMT tiles (64 queries × 32 keys in shared memory, online softmax).
+// Flash prefill versions: 1 = SIMT tiles (64 queries × 32 keys in shared memory, online softmax);
+// 2 = tensor cores (WMMA fp16 → fp32), a warp per 16 query rows, 64-key tiles.
 void launch_prefill_flash(int version, const PrefillArgs& a, cudaStream_t stream);
+void launch_prefill_flash_v2(const PrefillArgs& a, cudaStream_t stream);  // prefill_flash_wmma.cu
 
 struct LinearArgs {
   const float* q = nullptr;         // [batch·heads][n][d]

@@ -8,8 +8,8 @@
 //   v1  SIMT tiles: a block of 128 threads owns 64 query rows (two threads per row, 64 output
 //       elements each); 32-key tiles of K and V are staged in shared memory as fp32; scores,
 //       an online softmax and the PV update stay on chip. Only tiles inside the causal/window
-//       band (and the sink tiles) are visited. No tensor cores yet: a WMMA/mma version is the
-//       next step toward the ≥30%-of-cuBLAS target.
+//       band (and the sink tiles) are visited. The simplest correct version.
+//   v2  tensor cores (WMMA), FlashAttention-2's warp-per-16-rows split: prefill_flash_wmma.cu.
 #include <cuda_fp16.h>
 
 #include "cuda_probe/cuda_kernels.h"
@@ -126,7 +126,8 @@ void launch_masked_softmax(uint16_t* scores, int n, int rows_total, float scale,
   masked_softmax<<<rows_total, 256, smem, stream>>>(reinterpret_cast<__half*>(scores), n, scale, window, sinks);
 }
 
-void launch_prefill_flash(int, const PrefillArgs& a, cudaStream_t stream) {
+void launch_prefill_flash(int version, const PrefillArgs& a, cudaStream_t stream) {
+  if (version == 2) return launch_prefill_flash_v2(a, stream);
   const size_t smem = sizeof(float) * (kRows * kD + kCols * (kD + 1) + kCols * kD + kRows * (kCols + 1));
   cudaFuncSetAttribute(prefill_flash_v1, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(smem));
   const int tiles = (a.n + kRows - 1) / kRows;

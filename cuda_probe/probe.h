@@ -52,6 +52,7 @@ struct Ceilings {
   double gemm_fp16_flops = 0, gemm_bf16_flops = 0, gemm_fp8_flops = 0;  // 0 = not measured/supported
   double vector_flops = 0;      // fp32 non-tensor rate
   double launch_s = 0;          // an empty kernel's launch-to-completion time
+  std::vector<std::string> notes;  // why a ceiling was not measured
 };
 
 struct Measurement {

@@ -14,6 +14,12 @@ std::string status(const CaseResult& c) {
   return c.within_tolerance ? "ok" : "OFF prediction";
 }
 
+// A FLOP rate, or "n/a" for a ceiling that was not measured.
+std::string rate(double flops) {
+  if (flops <= 0) return "n/a";
+  return flops >= 1e12 ? fmt::format("{:.2f} TFLOP/s", flops / 1e12) : fmt::format("{:.1f} GFLOP/s", flops / 1e9);
+}
+
 std::string shape_text(const Shape& s) {
   return fmt::format("b{} ctx{} h{}/kv{} d{} {} {}", s.batch, s.ctx, s.heads, s.kv_heads, s.head_dim, s.attn, dtype_name(s.kv_dtype));
 }
@@ -23,8 +29,10 @@ std::string shape_text(const Shape& s) {
 std::string report_text(const Report& r) {
   std::string out = fmt::format("attncost probe — {} ({} backend), suite {}\n", r.device.name, r.device.backend, r.suite);
   const Ceilings& c = r.ceilings;
-  out += fmt::format("ceilings: read {:.1f} GB/s, copy {:.1f} GB/s, GEMM fp16 {:.2f} TFLOP/s, vector {:.2f} TFLOP/s, launch {}\n",
-                     c.read_Bps / 1e9, c.copy_Bps / 1e9, c.gemm_fp16_flops / 1e12, c.vector_flops / 1e12, human_time(c.launch_s));
+  out += fmt::format("ceilings: read {:.1f} GB/s, copy {:.1f} GB/s, GEMM fp16 {} / bf16 {} / fp8 {}, vector {}, launch {}\n",
+                     c.read_Bps / 1e9, c.copy_Bps / 1e9, rate(c.gemm_fp16_flops), rate(c.gemm_bf16_flops), rate(c.gemm_fp8_flops),
+                     rate(c.vector_flops), human_time(c.launch_s));
+  for (const std::string& note : c.notes) out += fmt::format("  ({})\n", note);
   out += fmt::format("predictions: the estimator's roofline on these ceilings{}\n\n", r.spec.calibrated ? ", calibrated efficiencies" : "");
   out += fmt::format("{:<52} {:>11} {:>11} {:>7} {:>11} {:>9}  {}\n", "case", "predicted", "measured", "ratio", "achieved", "bound", "status");
   for (const CaseResult& k : r.cases) {
@@ -75,7 +83,7 @@ nlohmann::json report_json(const Report& r) {
                       {"l2_bytes", r.device.l2_bytes}, {"clock_hz", r.device.clock_hz}, {"driver", r.device.driver}, {"runtime", r.device.runtime}}},
           {"ceilings", {{"read_Bps", c.read_Bps}, {"copy_Bps", c.copy_Bps}, {"gemm_fp16_flops", c.gemm_fp16_flops},
                         {"gemm_bf16_flops", c.gemm_bf16_flops}, {"gemm_fp8_flops", c.gemm_fp8_flops}, {"vector_flops", c.vector_flops},
-                        {"launch_s", c.launch_s}}},
+                        {"launch_s", c.launch_s}, {"notes", c.notes}}},
           {"calibrated", r.spec.calibrated},
           {"tolerance", r.tolerance},
           {"summary", {{"cases", r.cases.size()}, {"wrong", r.wrong()}, {"off", r.off()}, {"skipped", r.skipped()}}},
@@ -88,8 +96,11 @@ std::string report_md(const Report& r) {
                                 r.device.name, r.device.backend, r.suite, r.spec.calibrated ? " with calibrated efficiencies" : "");
   const Ceilings& c = r.ceilings;
   out += fmt::format("| ceiling | value |\n|---|---:|\n| read bandwidth | {:.1f} GB/s |\n| copy bandwidth | {:.1f} GB/s |\n"
-                     "| GEMM fp16 | {:.2f} TFLOP/s |\n| vector fp32 | {:.2f} TFLOP/s |\n| launch | {} |\n\n",
-                     c.read_Bps / 1e9, c.copy_Bps / 1e9, c.gemm_fp16_flops / 1e12, c.vector_flops / 1e12, human_time(c.launch_s));
+                     "| GEMM fp16 | {} |\n| GEMM bf16 | {} |\n| GEMM fp8 | {} |\n| vector fp32 | {} |\n| launch | {} |\n\n",
+                     c.read_Bps / 1e9, c.copy_Bps / 1e9, rate(c.gemm_fp16_flops), rate(c.gemm_bf16_flops), rate(c.gemm_fp8_flops),
+                     rate(c.vector_flops), human_time(c.launch_s));
+  for (const std::string& note : c.notes) out += fmt::format("- {}\n", note);
+  if (!c.notes.empty()) out += "\n";
   out += "| case | shape | predicted | measured | ratio | achieved | bound | max rel. error | status |\n|---|---|---:|---:|---:|---:|---|---:|---|\n";
   for (const CaseResult& k : r.cases)
     out += fmt::format("| {} | {} | {} | {} | {} | {:.1f} GB/s, {:.2f} TF/s | {} | {:.1e} | {} |\n", k.c.name, shape_text(k.c.shape),

@@ -98,7 +98,7 @@ Report replay(const std::vector<std::pair<Case, double>>& measured_over_predicte
   Report r;
   r.suite = "replay";
   r.device = {"cuda", "Recorded GPU", 132, 80e9, 50e6, 1.98e9, "13.0", "13.0"};
-  r.ceilings = {3.0e12, 5.0e12, 800e12, 800e12, 0, 60e12, 3e-6};
+  r.ceilings = {3.0e12, 5.0e12, 800e12, 800e12, 0, 60e12, 3e-6, {"GEMM fp8 not measured: replayed"}};
   r.spec = spec_from_ceilings(r.device, r.ceilings, nullptr);
   r.tolerance = tolerance;
   for (const auto& [c, factor] : measured_over_predicted) {
@@ -149,6 +149,17 @@ TEST_CASE("probe JSON carries the SPEC §4 fields", "[probe]") {
     REQUIRE(j["cases"][0].contains(f));
   REQUIRE(j["cases"][0]["ratio"].get<double>() == Approx(1.05).epsilon(1e-9));
   REQUIRE(nlohmann::json::parse(j.dump()) == j);
+}
+
+TEST_CASE("a ceiling that was not measured reads n/a with its reason, never 0", "[probe]") {
+  const Report r = replay({{gpu_case(probe::Kernel::decode, 8192, 8), 1.0}});
+  REQUIRE(report_json(r)["ceilings"]["notes"][0] == "GEMM fp8 not measured: replayed");
+  const std::pair<std::string, std::string> reports[] = {{report_text(r), "fp8 n/a"}, {report_md(r), "| GEMM fp8 | n/a |"}};
+  for (const auto& [text, fp8] : reports) {
+    REQUIRE(text.find("800.00 TFLOP/s") != std::string::npos);
+    REQUIRE(text.find(fp8) != std::string::npos);
+    REQUIRE(text.find("GEMM fp8 not measured: replayed") != std::string::npos);
+  }
 }
 
 TEST_CASE("calibration recovers per-class efficiencies and predicts held-out cases", "[probe]") {

@@ -1,0 +1,196 @@
+// Flash prefill v2: the same online-softmax tiling as v1 (prefill_attention.cu), with both
+// matmuls on tensor cores through WMMA (fp16 in, fp32 accumulate), FlashAttention-2's split of
+// work (Dao 2023): each warp owns 16 query rows, so the softmax statistics of a row never leave
+// the warp and K/V tiles are the only thing the block's warps share.
+//
+// Per block: 4 warps × 16 rows = 64 query rows; per step a 64-key tile of K and V in shared
+// memory. Per warp and step:
+//   1. S (16×64) = Q·Kᵀ on tensor cores, stored to the warp's fp32 scratch;
+//   2. two lanes per row read their row's half of S, apply scale, causal/window/sink mask, and
+//      the online-softmax update (running max m, running sum l) in the log2 domain; they write
+//      P (fp16) for the tensor cores and keep the rescale factor of their row;
+//   3. P·V (16×128) on tensor cores into fresh accumulators, stored over the scratch;
+//   4. each lane folds its 64 columns of P·V into its register-resident output row:
+//      o = o·corr + pv. (WMMA leaves an accumulator's element→row map unspecified, so the
+//      per-row rescale cannot be applied to fragments directly; the scratch round trip pays
+//      for that portability.)
+// Rows are padded (136 halves, 132 floats) so WMMA's strided shared-memory loads do not all
+// hit one bank; every fragment pointer stays 32-byte aligned as WMMA requires.
+// Tiles outside the causal/window band are never visited; the diagonal tiles go first in the
+// grid (reverse tile order) so the longest blocks start earliest.
+#include <cuda_fp16.h>
+#include <mma.h>
+
+#include "cuda_probe/cuda_kernels.h"
+
+namespace attncost::probe::cuda {
+namespace {
+
+using namespace nvcuda;
+
+constexpr int kD = 128;                 // head dim (the probe's CUDA prefill cases)
+constexpr int kWarps = 4, kThreads = kWarps * 32;
+constexpr int kRows = kWarps * 16;      // query rows per block
+constexpr int kKeys = 64;               // keys per tile
+constexpr int kLdH = kD + 8;            // padded fp16 row of Q/K/V tiles
+constexpr int kLdS = kD + 4;            // padded fp32 scratch row (S uses the first kKeys columns)
+constexpr int kLdP = kKeys + 8;         // padded fp16 row of P
+
+constexpr size_t kTileBytes = sizeof(__half) * kRows * kLdH;            // Q tile (and K, V with kKeys rows)
+constexpr size_t kScratchBytes = sizeof(float) * 16 * kLdS;             // per warp
+constexpr size_t kPBytes = sizeof(__half) * 16 * kLdP;                  // per warp
+constexpr size_t kSmemBytes = 3 * kTileBytes + kWarps * (kScratchBytes + kPBytes);
+static_assert(kRows == kKeys, "the Q, K and V tiles share one size");
+static_assert(kTileBytes % 32 == 0 && kScratchBytes % 32 == 0 && kPBytes % 32 == 0, "WMMA needs 32-byte aligned fragments");
+
+__device__ inline bool visible(int i, int j, int window, int sinks) {
+  return j <= i && (window == 0 || i - j < window || j < sinks);
+}
+
+// Copies rows [r0, r0 + 64) of a [n][128] fp16 matrix into a padded tile; rows past n are zero.
+__device__ inline void load_tile(__half* tile, const __half* src, int r0, int n) {
+  constexpr int kChunks = kD * sizeof(__half) / sizeof(uint4);  // 16-byte pieces per row
+  for (int x = threadIdx.x; x < kRows * kChunks; x += kThreads) {
+    const int r = x / kChunks, c = x % kChunks;
+    uint4 v = make_uint4(0, 0, 0, 0);
+    if (r0 + r < n) v = reinterpret_cast<const uint4*>(src + static_cast<size_t>(r0 + r) * kD)[c];
+    reinterpret_cast<uint4*>(tile + r * kLdH)[c] = v;
+  }
+}
+
+__global__ void __launch_bounds__(kThreads, 2) prefill_flash_v2(PrefillArgs a) {
+  extern __shared__ __align__(128) unsigned char smem[];
+  __half* qs = reinterpret_cast<__half*>(smem);
+  __half* ks = reinterpret_cast<__half*>(smem + kTileBytes);
+  __half* vs = reinterpret_cast<__half*>(smem + 2 * kTileBytes);
+  const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
+  float* scratch = reinterpret_cast<float*>(smem + 3 * kTileBytes + warp * kScratchBytes);
+  __half* ps = reinterpret_cast<__half*>(smem + 3 * kTileBytes + kWarps * kScratchBytes + warp * kPBytes);
+
+  const int tiles = (a.n + kRows - 1) / kRows;
+  const int tile = tiles - 1 - static_cast<int>(blockIdx.x % tiles);
+  const int bh = static_cast<int>(blockIdx.x / tiles);
+  const int b = bh / a.heads, h = bh % a.heads, g = h / (a.heads / a.kv_heads);
+  const __half* q = reinterpret_cast<const __half*>(a.q) + (static_cast<size_t>(b) * a.heads + h) * a.n * kD;
+  const __half* k = reinterpret_cast<const __half*>(a.k) + (static_cast<size_t>(b) * a.kv_heads + g) * a.n * kD;
+  const __half* v = reinterpret_cast<const __half*>(a.v) + (static_cast<size_t>(b) * a.kv_heads + g) * a.n * kD;
+  const int r0 = tile * kRows;
+  load_tile(qs, q, r0, a.n);
+
+  // Lane l owns row l/2 of its warp's 16 rows and half (l%2) of each row's columns.
+  const int my_row = lane / 2, my_half = lane % 2;
+  const int i = r0 + warp * 16 + my_row;  // this lane's query position
+  const float scale_log2 = rsqrtf(static_cast<float>(kD)) * 1.4426950408889634f;
+  float o[kD / 2];
+#pragma unroll
+  for (int e = 0; e < kD / 2; ++e) o[e] = 0;
+  float m = -INFINITY, l = 0;  // running max (log2 domain) and sum of this lane's row
+
+  const int last = min(a.n, r0 + kRows) - 1;
+  int first = a.window > 0 ? max(0, r0 - a.window + 1) : 0;
+  first = first / kKeys * kKeys;
+  const int sink_end = a.window > 0 ? min(first, (a.sinks + kKeys - 1) / kKeys * kKeys) : 0;
+  for (int c0 = 0; c0 <= last; c0 += kKeys) {
+    if (c0 < first && c0 >= sink_end) c0 = first;  // skip the tiles between the sinks and the window
+    if (c0 > last) break;
+    __syncthreads();  // every warp is done with the previous K/V tile
+    load_tile(ks, k, c0, a.n);
+    load_tile(vs, v, c0, a.n);
+    __syncthreads();
+
+    // 1. S = Q·Kᵀ: four 16×16 accumulators across the tile's keys, eight k-steps over the head dim.
+    {
+      wmma::fragment<wmma::accumulator, 16, 16, 16, float> s_acc[kKeys / 16];
+#pragma unroll
+      for (int nn = 0; nn < kKeys / 16; ++nn) wmma::fill_fragment(s_acc[nn], 0.0f);
+#pragma unroll
+      for (int kk = 0; kk < kD / 16; ++kk) {
+        wmma::fragment<wmma::matrix_a, 16, 16, 16, __half, wmma::row_major> qa;
+        wmma::load_matrix_sync(qa, qs + warp * 16 * kLdH + kk * 16, kLdH);
+#pragma unroll
+        for (int nn = 0; nn < kKeys / 16; ++nn) {
+          // Kᵀ as a column-major 128×64 operand is K's row-major tile.
+          wmma::fragment<wmma::matrix_b, 16, 16, 16, __half, wmma::col_major> kb;
+          wmma::load_matrix_sync(kb, ks + nn * 16 * kLdH + kk * 16, kLdH);
+          wmma::mma_sync(s_acc[nn], qa, kb, s_acc[nn]);
+        }
+      }
+#pragma unroll
+      for (int nn = 0; nn < kKeys / 16; ++nn) wmma::store_matrix_sync(scratch + nn * 16, s_acc[nn], kLdS, wmma::mem_row_major);
+    }
+    __syncwarp();
+
+    // 2. Online softmax on this lane's 32 scores; the row's two lanes agree through one shuffle.
+    constexpr int kMine = kKeys / 2;
+    const float* srow = scratch + my_row * kLdS + my_half * kMine;
+    const int j0 = c0 + my_half * kMine;
+    float tile_max = -INFINITY;
+#pragma unroll
+    for (int jj = 0; jj < kMine; ++jj) {
+      const bool vis = i < a.n && visible(i, j0 + jj, a.window, a.sinks);
+      if (vis) tile_max = fmaxf(tile_max, srow[jj] * scale_log2);
+    }
+    tile_max = fmaxf(tile_max, __shfl_xor_sync(0xffffffffu, tile_max, 1));
+    const float m_new = fmaxf(m, tile_max);
+    // A row with nothing visible so far keeps m = -inf; its P is all zero and o, l stay 0.
+    const float corr = m_new == -INFINITY ? 1.0f : exp2f(m - m_new);
+    float sum = 0;
+    __half* prow = ps + my_row * kLdP + my_half * kMine;
+#pragma unroll
+    for (int jj = 0; jj < kMine; ++jj) {
+      const bool vis = i < a.n && visible(i, j0 + jj, a.window, a.sinks);
+      const float p = vis ? exp2f(srow[jj] * scale_log2 - m_new) : 0.0f;
+      const __half ph = __float2half(p);
+      sum += __half2float(ph);  // normalize by what the tensor cores multiply
+      prow[jj] = ph;
+    }
+    sum += __shfl_xor_sync(0xffffffffu, sum, 1);
+    l = l * corr + sum;
+    m = m_new;
+    __syncwarp();
+
+    // 3. P·V: eight 16×16 accumulators across the head dim, four k-steps over the tile's keys.
+    {
+      wmma::fragment<wmma::accumulator, 16, 16, 16, float> o_acc[kD / 16];
+#pragma unroll
+      for (int nn = 0; nn < kD / 16; ++nn) wmma::fill_fragment(o_acc[nn], 0.0f);
+#pragma unroll
+      for (int kk = 0; kk < kKeys / 16; ++kk) {
+        wmma::fragment<wmma::matrix_a, 16, 16, 16, __half, wmma::row_major> pa;
+        wmma::load_matrix_sync(pa, ps + kk * 16, kLdP);
+#pragma unroll
+        for (int nn = 0; nn < kD / 16; ++nn) {
+          wmma::fragment<wmma::matrix_b, 16, 16, 16, __half, wmma::row_major> vb;
+          wmma::load_matrix_sync(vb, vs + kk * 16 * kLdH + nn * 16, kLdH);
+          wmma::mma_sync(o_acc[nn], pa, vb, o_acc[nn]);
+        }
+      }
+#pragma unroll
+      for (int nn = 0; nn < kD / 16; ++nn) wmma::store_matrix_sync(scratch + nn * 16, o_acc[nn], kLdS, wmma::mem_row_major);
+    }
+    __syncwarp();
+
+    // 4. Fold this step's P·V into the lane's half row.
+    const float* pv = scratch + my_row * kLdS + my_half * (kD / 2);
+#pragma unroll
+    for (int e = 0; e < kD / 2; ++e) o[e] = o[e] * corr + pv[e];
+    __syncwarp();  // the scratch is rewritten by the next step's S
+  }
+
+  if (i < a.n) {
+    float* out = a.out + ((static_cast<size_t>(b) * a.heads + h) * a.n + i) * kD + my_half * (kD / 2);
+    const float inv = l > 0 ? 1.0f / l : 0.0f;
+#pragma unroll
+    for (int e = 0; e < kD / 2; e += 4) *reinterpret_cast<float4*>(out + e) = make_float4(o[e] * inv, o[e + 1] * inv, o[e + 2] * inv, o[e + 3] * inv);
+  }
+}
+
+}  // namespace
+
+void launch_prefill_flash_v2(const PrefillArgs& a, cudaStream_t stream) {
+  cudaFuncSetAttribute(prefill_flash_v2, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(kSmemBytes));
+  const int tiles = (a.n + kRows - 1) / kRows;
+  prefill_flash_v2<<<a.batch * a.heads * tiles, kThreads, kSmemBytes, stream>>>(a);
+}
+
+}  // namespace attncost::probe::cuda
