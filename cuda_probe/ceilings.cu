@@ -33,11 +33,11 @@ __global__ void empty_kernel() {}
 }  // namespace
 
 void launch_read(const float4* data, size_t count, float* sink, int sms, cudaStream_t stream) {
-  read_kernel<<<sms * 8, 512, 0, stream>>>(data, count, sink);
+  ATTNCOST_LAUNCH(read_kernel, sms * 8, 512, 0, stream, data, count, sink);
 }
 
-void launch_fma(float* sink, int blocks, int iterations, cudaStream_t stream) { fma_kernel<<<blocks, 256, 0, stream>>>(sink, iterations); }
+void launch_fma(float* sink, int blocks, int iterations, cudaStream_t stream) { ATTNCOST_LAUNCH(fma_kernel, blocks, 256, 0, stream, sink, iterations); }
 
-void launch_empty(cudaStream_t stream) { empty_kernel<<<1, 32, 0, stream>>>(); }
+void launch_empty(cudaStream_t stream) { ATTNCOST_LAUNCH(empty_kernel, 1, 32, 0, stream); }
 
 }  // namespace attncost::probe::cuda

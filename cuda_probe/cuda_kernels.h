@@ -2,9 +2,18 @@
 // the C++20 backend calls these). Every kernel family has numbered versions, simplest first
 // (llm.c dev/cuda style); each version is checked against the CPU reference before it is timed.
 #pragma once
+#include <cstddef>
 #include <cstdint>
 
 #include <cuda_runtime.h>
+
+// Kernel launches and dynamic shared memory go through these two macros so that the kernel
+// sources also compile as host C++ under the CPU emulator the tests run them with
+// (tests/cuda_emulation/), which defines both before including a kernel file.
+#ifndef ATTNCOST_CUDA_EMULATION
+#define ATTNCOST_LAUNCH(kernel, grid, block, smem, stream, ...) kernel<<<grid, block, smem, stream>>>(__VA_ARGS__)
+#define ATTNCOST_DYNAMIC_SHARED(type, name) extern __shared__ __align__(128) type name[]
+#endif
 
 namespace attncost::probe::cuda {
 
@@ -50,6 +59,10 @@ struct PrefillArgs {
 // 2 = tensor cores (WMMA fp16 → fp32), a warp per 16 query rows, 64-key tiles.
 void launch_prefill_flash(int version, const PrefillArgs& a, cudaStream_t stream);
 void launch_prefill_flash_v2(const PrefillArgs& a, cudaStream_t stream);  // prefill_flash_wmma.cu
+// The largest relative error (against the double reference) a version may show: v1 keeps P in
+// fp32; v2 rounds P to fp16 for the tensor cores (as FlashAttention does), which a row averaging
+// a handful of values sees almost undiluted (~2⁻¹¹ of their spread).
+inline double prefill_flash_tolerance(int version) { return version == 1 ? 2e-3 : 1e-2; }
 
 struct LinearArgs {
   const float* q = nullptr;         // [batch·heads][n][d]
@@ -58,11 +71,15 @@ struct LinearArgs {
   float* state = nullptr;           // [batch·heads][d][d], updated in place
   float* z = nullptr;               // [batch·heads][d]
   float* out = nullptr;             // [batch·heads][n][d]
-  int bh = 0, n = 0, d = 128;
+  int bh = 0, n = 0, d = 128;       // d: a multiple of 32 (v2 splits the state into 32-column slices)
+  float* workspace = nullptr;       // v2: linear_chunk_workspace_floats(a) floats
 };
-// Linear attention: each block owns one head's state; decode (n = 1) reads and writes it once,
-// prefill scans the tokens in order with the state in shared memory.
-void launch_linear(const LinearArgs& a, cudaStream_t stream);
+// Linear attention versions: 1 = a block per head owns its state in shared memory and scans the
+// tokens in order (a decode step is n = 1: the state is read and written once); 2 = chunked
+// prefill, parallel over 64-token chunks (linear_attention_chunked.cu).
+void launch_linear(int version, const LinearArgs& a, cudaStream_t stream);
+size_t linear_chunk_workspace_floats(const LinearArgs& a);
+void launch_linear_chunked(const LinearArgs& a, cudaStream_t stream);  // linear_attention_chunked.cu
 
 // Ceilings.
 void launch_read(const float4* data, size_t count, float* sink, int sms, cudaStream_t stream);

@@ -168,11 +168,17 @@ __global__ void __launch_bounds__(kThreads) decode_v2(DecodeArgs a, int chunks) 
   const KeyRange keys(a);
   const int per = (keys.count + splits - 1) / splits;
   const int begin = split * per, end = min(keys.count, begin + per);
-  for (int t = begin + kg; t < end; t += kKeyGroups) {
-    const size_t row = kv_row(a, b, g, keys.key(t));
-    float kf[8], vf[8];
-    Kv<T>::load8(a.k, row, kD, e0, a.k_scale, kf);
-    Kv<T>::load8(a.v, row, kD, e0, a.v_scale, vf);
+  // Every lane runs the same number of steps: a warp holds two key groups, and the shuffles
+  // below name the whole warp, so a group past the end still takes part (with no key).
+  for (int t0 = begin; t0 < end; t0 += kKeyGroups) {
+    const int t = t0 + kg;
+    const bool valid = t < end;
+    float kf[8] = {}, vf[8] = {};
+    if (valid) {
+      const size_t row = kv_row(a, b, g, keys.key(t));
+      Kv<T>::load8(a.k, row, kD, e0, a.k_scale, kf);
+      Kv<T>::load8(a.v, row, kD, e0, a.v_scale, vf);
+    }
 #pragma unroll
     for (int i = 0; i < GH; ++i) {
       float s = 0;
@@ -181,6 +187,7 @@ __global__ void __launch_bounds__(kThreads) decode_v2(DecodeArgs a, int chunks) 
       // Sum over the 16 lanes that hold this key (xor within aligned groups of 16).
 #pragma unroll
       for (int o = kLanesPerKey / 2; o > 0; o >>= 1) s += __shfl_xor_sync(0xffffffffu, s, o);
+      if (!valid) continue;
       const float mn = fmaxf(m[i], s);
       const float corr = __expf(m[i] - mn), p = __expf(s - mn);
       l[i] = l[i] * corr + p;
@@ -245,19 +252,19 @@ template <KvType T>
 void launch_v2_typed(const DecodeArgs& a, cudaStream_t stream) {
   const int group = a.heads / a.kv_heads, gh = heads_per_block(group), chunks = group / gh;
   const dim3 grid(static_cast<unsigned>(a.batch * a.kv_heads * chunks), static_cast<unsigned>(a.splits));
-  switch (gh) {
-    case 8: decode_v2<T, 8><<<grid, kThreads, 0, stream>>>(a, chunks); break;
-    case 4: decode_v2<T, 4><<<grid, kThreads, 0, stream>>>(a, chunks); break;
-    case 2: decode_v2<T, 2><<<grid, kThreads, 0, stream>>>(a, chunks); break;
-    default: decode_v2<T, 1><<<grid, kThreads, 0, stream>>>(a, chunks); break;
-  }
-  if (a.splits > 1) decode_combine<<<a.batch * a.heads, kD, 0, stream>>>(a);
+  const auto kernel = gh == 8 ? decode_v2<T, 8> : gh == 4 ? decode_v2<T, 4> : gh == 2 ? decode_v2<T, 2> : decode_v2<T, 1>;
+  ATTNCOST_LAUNCH(kernel, grid, kThreads, 0, stream, a, chunks);
+  if (a.splits > 1) ATTNCOST_LAUNCH(decode_combine, a.batch * a.heads, kD, 0, stream, a);
 }
 
 template <KvType T>
 void launch_typed(int version, const DecodeArgs& a, cudaStream_t stream) {
-  if (version == 1) decode_v1<T><<<a.batch * a.heads, a.head_dim, 0, stream>>>(a);
-  else launch_v2_typed<T>(a, stream);
+  if (version == 1) {
+    const auto kernel = decode_v1<T>;
+    ATTNCOST_LAUNCH(kernel, a.batch * a.heads, a.head_dim, 0, stream, a);
+  } else {
+    launch_v2_typed<T>(a, stream);
+  }
 }
 
 }  // namespace

@@ -2,7 +2,7 @@
 // head's d×d state S = Σφ(k)vᵀ and normalizer z = Σφ(k) in shared memory, reads them once,
 // scans the tokens in order (a decode step is n = 1) and writes them back once. Thread e owns
 // column e of S, so each token's update and readout are d FMAs per thread without conflicts.
-// v1 is this recurrent scan; a chunked tensor-core prefill is the next version.
+// v1 is this recurrent scan; v2, the chunked prefill, is in linear_attention_chunked.cu.
 #include "cuda_probe/cuda_kernels.h"
 
 namespace attncost::probe::cuda {
@@ -11,7 +11,7 @@ namespace {
 __device__ inline float phi(float x) { return x > 0 ? x + 1 : __expf(x); }
 
 __global__ void linear_scan(LinearArgs a) {
-  extern __shared__ float smem[];
+  ATTNCOST_DYNAMIC_SHARED(float, smem);
   const int d = a.d, e = threadIdx.x;
   float* S = smem;            // [d][d]
   float* z = S + d * d;       // [d]
@@ -46,10 +46,11 @@ __global__ void linear_scan(LinearArgs a) {
 
 }  // namespace
 
-void launch_linear(const LinearArgs& a, cudaStream_t stream) {
+void launch_linear(int version, const LinearArgs& a, cudaStream_t stream) {
+  if (version == 2) return launch_linear_chunked(a, stream);
   const size_t smem = sizeof(float) * (static_cast<size_t>(a.d) * a.d + 3 * a.d);
   cudaFuncSetAttribute(linear_scan, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(smem));
-  linear_scan<<<a.bh, a.d, smem, stream>>>(a);
+  ATTNCOST_LAUNCH(linear_scan, a.bh, a.d, smem, stream, a);
 }
 
 }  // namespace attncost::probe::cuda

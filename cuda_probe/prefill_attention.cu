@@ -22,7 +22,7 @@ __device__ inline bool visible(int i, int j, int window, int sinks) {
 }
 
 __global__ void masked_softmax(__half* scores, int n, float scale, int window, int sinks) {
-  extern __shared__ float row[];
+  ATTNCOST_DYNAMIC_SHARED(float, row);
   __shared__ float red[32];
   const size_t r = blockIdx.x;
   const int i = static_cast<int>(r % n);
@@ -36,8 +36,9 @@ __global__ void masked_softmax(__half* scores, int n, float scale, int window, i
   for (int o = 16; o > 0; o >>= 1) mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, o));
   if (threadIdx.x % 32 == 0) red[threadIdx.x / 32] = mx;
   __syncthreads();
+  const int warps = static_cast<int>((blockDim.x + 31) / 32);
   mx = -INFINITY;
-  for (int w = 0; w < (blockDim.x + 31) / 32; ++w) mx = fmaxf(mx, red[w]);
+  for (int w = 0; w < warps; ++w) mx = fmaxf(mx, red[w]);
   __syncthreads();
   float sum = 0;
   for (int j = threadIdx.x; j < n; j += blockDim.x) sum += (row[j] = __expf(row[j] - mx));
@@ -45,7 +46,7 @@ __global__ void masked_softmax(__half* scores, int n, float scale, int window, i
   if (threadIdx.x % 32 == 0) red[threadIdx.x / 32] = sum;
   __syncthreads();
   sum = 0;
-  for (int w = 0; w < (blockDim.x + 31) / 32; ++w) sum += red[w];
+  for (int w = 0; w < warps; ++w) sum += red[w];
   const float inv = 1.0f / sum;
   for (int j = threadIdx.x; j < n; j += blockDim.x) s[j] = __float2half(row[j] * inv);
 }
@@ -53,7 +54,7 @@ __global__ void masked_softmax(__half* scores, int n, float scale, int window, i
 constexpr int kD = 128, kRows = 64, kCols = 32, kThreads = 128;
 
 __global__ void __launch_bounds__(kThreads) prefill_flash_v1(PrefillArgs a) {
-  extern __shared__ float smem[];
+  ATTNCOST_DYNAMIC_SHARED(float, smem);
   float* qs = smem;                       // [kRows][kD]
   float* ks = qs + kRows * kD;            // [kCols][kD + 1] (padded: conflict-free column reads)
   float* vs = ks + kCols * (kD + 1);      // [kCols][kD]
@@ -123,7 +124,7 @@ __global__ void __launch_bounds__(kThreads) prefill_flash_v1(PrefillArgs a) {
 void launch_masked_softmax(uint16_t* scores, int n, int rows_total, float scale, int window, int sinks, cudaStream_t stream) {
   const size_t smem = static_cast<size_t>(n) * sizeof(float);
   if (smem > 48 * 1024) cudaFuncSetAttribute(masked_softmax, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(smem));
-  masked_softmax<<<rows_total, 256, smem, stream>>>(reinterpret_cast<__half*>(scores), n, scale, window, sinks);
+  ATTNCOST_LAUNCH(masked_softmax, rows_total, 256, smem, stream, reinterpret_cast<__half*>(scores), n, scale, window, sinks);
 }
 
 void launch_prefill_flash(int version, const PrefillArgs& a, cudaStream_t stream) {
@@ -131,7 +132,7 @@ void launch_prefill_flash(int version, const PrefillArgs& a, cudaStream_t stream
   const size_t smem = sizeof(float) * (kRows * kD + kCols * (kD + 1) + kCols * kD + kRows * (kCols + 1));
   cudaFuncSetAttribute(prefill_flash_v1, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(smem));
   const int tiles = (a.n + kRows - 1) / kRows;
-  prefill_flash_v1<<<a.batch * a.heads * tiles, kThreads, smem, stream>>>(a);
+  ATTNCOST_LAUNCH(prefill_flash_v1, a.batch * a.heads * tiles, kThreads, smem, stream, a);
 }
 
 }  // namespace attncost::probe::cuda

@@ -59,7 +59,7 @@ __device__ inline void load_tile(__half* tile, const __half* src, int r0, int n)
 }
 
 __global__ void __launch_bounds__(kThreads, 2) prefill_flash_v2(PrefillArgs a) {
-  extern __shared__ __align__(128) unsigned char smem[];
+  ATTNCOST_DYNAMIC_SHARED(unsigned char, smem);
   __half* qs = reinterpret_cast<__half*>(smem);
   __half* ks = reinterpret_cast<__half*>(smem + kTileBytes);
   __half* vs = reinterpret_cast<__half*>(smem + 2 * kTileBytes);
@@ -190,7 +190,7 @@ __global__ void __launch_bounds__(kThreads, 2) prefill_flash_v2(PrefillArgs a) {
 void launch_prefill_flash_v2(const PrefillArgs& a, cudaStream_t stream) {
   cudaFuncSetAttribute(prefill_flash_v2, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(kSmemBytes));
   const int tiles = (a.n + kRows - 1) / kRows;
-  prefill_flash_v2<<<a.batch * a.heads * tiles, kThreads, kSmemBytes, stream>>>(a);
+  ATTNCOST_LAUNCH(prefill_flash_v2, a.batch * a.heads * tiles, kThreads, kSmemBytes, stream, a);
 }
 
 }  // namespace attncost::probe::cuda
