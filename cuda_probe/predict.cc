@@ -61,6 +61,7 @@ Prediction predict(const Case& c, const GpuSpec& gpu) {
     p.time_s = op.time_s;
     p.bytes = op.hbm_bytes();
     p.flops = op.executed_matmul_flops + op.other_flops;
+    p.matmul_flops = op.executed_matmul_flops;
     p.bound = op.bound;
     p.efficiency_class = std::string(efficiency_class_name(op.efficiency));
   }

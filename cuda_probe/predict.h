@@ -12,6 +12,7 @@ struct Prediction {
   double time_s = 0;
   double bytes = 0;          // HBM bytes of the operator
   double flops = 0;          // executed matmul + other FLOPs
+  double matmul_flops = 0;   // the executed matmul part alone (causal pairs only, for flash)
   Bound bound = Bound::memory;
   std::string efficiency_class;
 };

@@ -1,4 +1,5 @@
 #include "cuda_probe/report.h"
+#include "cuda_probe/targets.h"
 
 #include <fmt/format.h>
 
@@ -12,6 +13,19 @@ std::string status(const CaseResult& c) {
   if (c.m.checked && !c.m.correct) return fmt::format("WRONG (max rel. error {:.2e})", c.m.max_rel_error);
   if (!c.m.ran) return "skipped: " + c.m.skip_reason;
   return c.within_tolerance ? "ok" : "OFF prediction";
+}
+
+std::string target_line(const TargetCheck& t) {
+  return fmt::format("{:<19} {:<52} {:6.1f}% (goal {} {:.0f}%){}", t.target, t.case_name, t.value * 100, t.at_least ? "≥" : "≤", t.goal * 100,
+                     t.met ? "" : "  MISSED");
+}
+
+nlohmann::json targets_json(const Report& r) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const TargetCheck& t : performance_targets(r))
+    out.push_back({{"target", t.target}, {"case", t.case_name}, {"value", t.value}, {"goal", t.goal},
+                   {"comparison", t.at_least ? ">=" : "<="}, {"met", t.met}});
+  return out;
 }
 
 // A FLOP rate, or "n/a" for a ceiling that was not measured.
@@ -46,6 +60,9 @@ std::string report_text(const Report& r) {
   }
   out += fmt::format("\n{} cases: {} wrong, {} off the prediction by more than {:.0f}%, {} skipped\n", r.cases.size(), r.wrong(), r.off(),
                      r.tolerance * 100, r.skipped());
+  const auto targets = performance_targets(r);
+  if (!targets.empty()) out += "\nperformance targets:\n";
+  for (const TargetCheck& t : targets) out += fmt::format("  {}\n", target_line(t));
   return out;
 }
 
@@ -85,6 +102,7 @@ nlohmann::json report_json(const Report& r) {
                         {"gemm_bf16_flops", c.gemm_bf16_flops}, {"gemm_fp8_flops", c.gemm_fp8_flops}, {"vector_flops", c.vector_flops},
                         {"launch_s", c.launch_s}, {"notes", c.notes}}},
           {"calibrated", r.spec.calibrated},
+          {"targets", targets_json(r)},
           {"tolerance", r.tolerance},
           {"summary", {{"cases", r.cases.size()}, {"wrong", r.wrong()}, {"off", r.off()}, {"skipped", r.skipped()}}},
           {"cases", cases}};
@@ -108,6 +126,13 @@ std::string report_md(const Report& r) {
                        k.achieved_Bps / 1e9, k.achieved_flops / 1e12, bound_name(k.p.bound), k.m.max_rel_error, status(k));
   out += fmt::format("\n{} cases: {} wrong, {} off by more than {:.0f}%, {} skipped.\n", r.cases.size(), r.wrong(), r.off(), r.tolerance * 100,
                      r.skipped());
+  const auto targets = performance_targets(r);
+  if (!targets.empty()) {
+    out += "\n## Performance targets\n\n| target | case | value | goal | met |\n|---|---|---:|---:|---|\n";
+    for (const TargetCheck& t : targets)
+      out += fmt::format("| {} | {} | {:.1f}% | {} {:.0f}% | {} |\n", t.target, t.case_name, t.value * 100, t.at_least ? "≥" : "≤", t.goal * 100,
+                         t.met ? "yes" : "**no**");
+  }
   return out;
 }
 

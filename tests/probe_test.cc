@@ -9,6 +9,7 @@
 #include "cuda_probe/predict.h"
 #include "cuda_probe/report.h"
 #include "cuda_probe/run.h"
+#include "cuda_probe/targets.h"
 #include "model/error.h"
 #include "model/presets.h"
 
@@ -207,4 +208,41 @@ TEST_CASE("a calibrated profile changes estimate's time and only its time", "[pr
   REQUIRE(calibrated.decode.hbm_bytes == datasheet.decode.hbm_bytes);
   REQUIRE(calibrated.decode.time_s > datasheet.decode.time_s * 1.5);
   REQUIRE(calibrated.prefill.time_s == datasheet.prefill.time_s);
+}
+
+TEST_CASE("a GPU report states whether it met the performance targets", "[probe]") {
+  // decode at 32k: measured 1.0× and 1.5× its bandwidth-bound prediction; decode at 4k has no
+  // target; flash prefill at 8k: 2× and 5× its compute-bound prediction at the GEMM rate.
+  Report r = replay({{gpu_case(probe::Kernel::decode, 32768, 8), 1.0},
+                     {gpu_case(probe::Kernel::decode_paged, 32768, 8), 1.5},
+                     {gpu_case(probe::Kernel::decode, 4096, 8), 1.0},
+                     {gpu_case(probe::Kernel::prefill_flash, 8192, 32), 2.0},
+                     {gpu_case(probe::Kernel::prefill_flash, 8192, 32, "window:1024"), 5.0}});
+  auto targets = performance_targets(r);
+  REQUIRE(targets.size() == 4);
+  REQUIRE(targets[0].target == "decode bandwidth");
+  REQUIRE(targets[0].met);
+  REQUIRE(targets[0].value > 0.85);
+  REQUIRE_FALSE(targets[1].met);
+  REQUIRE(targets[1].value < 0.7);
+  REQUIRE(targets[2].target == "flash prefill rate");
+  REQUIRE(targets[2].met);
+  REQUIRE_FALSE(targets[3].met);
+  REQUIRE(report_json(r)["targets"].size() == 4);
+  REQUIRE(report_md(r).find("| decode bandwidth | decode_paged/32768/8/dense |") != std::string::npos);
+  REQUIRE(report_text(r).find("MISSED") != std::string::npos);
+
+  // With a calibrated profile, every case is held to 10% (memory-bound) or 20% (compute-bound).
+  r.spec.calibrated = true;
+  targets = performance_targets(r);
+  int calibrated = 0, met = 0;
+  for (const TargetCheck& t : targets)
+    if (t.target == "calibrated error") ++calibrated, met += t.met;
+  REQUIRE(calibrated == 5);
+  REQUIRE(met == 2);  // the two cases measured at exactly 1.0×
+
+  // A CPU run has no targets.
+  r.device.backend = "cpu";
+  REQUIRE(performance_targets(r).empty());
+  REQUIRE(report_json(r)["targets"].empty());
 }
