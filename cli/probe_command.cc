@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 
 #include <fmt/format.h>
 
@@ -23,6 +24,12 @@ int run_probe(const Flags& f, const ProbeFlags& p) {
   if (opt.repeats > 1000) throw InputError(fmt::format("--repeats {}: at most 1000", opt.repeats));
   opt.tolerance = parse_number(p.tolerance, "--tolerance", 0, 1000, true, "a positive number (0.2 = 20%)");
   opt.case_timeout_s = parse_number(p.case_timeout, "--case-timeout", 0, 86400, true, "a positive number of seconds");
+  // A kernel that never returns: say which step and stop, rather than hang a CI job.
+  opt.on_hang = [](const std::string& step, double waited_s) {
+    std::fprintf(stderr, "attncost: probe stopped: %s has not returned after %.0f s (a kernel that never finishes?)\n", step.c_str(), waited_s);
+    std::fflush(stdout);
+    std::_Exit(1);
+  };
   GpuSpec profile;
   if (p.gpu_given) {
     profile = load_gpu(f.gpu);

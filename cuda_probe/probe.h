@@ -70,7 +70,8 @@ class Backend {
  public:
   virtual ~Backend() = default;
   // A case whose warm-up run takes longer is reported as skipped with the reason, not timed.
-  // (A kernel that never returns cannot be preempted from inside the process.)
+  // (A kernel that never returns cannot be preempted from inside the process; the pipeline's
+  // watchdog, watchdog.h, names it and the probe command stops.)
   double time_limit_s = 60;
   virtual Device device() = 0;
   virtual Ceilings measure_ceilings() = 0;

@@ -1,7 +1,9 @@
 #include "cuda_probe/run.h"
+#include "cuda_probe/watchdog.h"
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 
 #include <Eigen/Dense>
 
@@ -86,8 +88,15 @@ Report run_probe(Backend& backend, const Options& opt, const std::function<void(
   r.suite = opt.suite;
   r.tolerance = opt.tolerance;
   backend.time_limit_s = opt.case_timeout_s;
+  std::optional<Watchdog> watchdog;
+  if (opt.on_hang) watchdog.emplace(opt.on_hang);
+  auto watched = [&](const std::string& step, auto&& fn) {
+    if (watchdog) watchdog->start(step, opt.hang_limit_s());
+    fn();
+    if (watchdog) watchdog->stop();
+  };
   r.device = backend.device();
-  r.ceilings = backend.measure_ceilings();
+  watched("measuring the ceilings", [&] { r.ceilings = backend.measure_ceilings(); });
   r.spec = spec_from_ceilings(r.device, r.ceilings, nullptr);
   if (opt.profile) {
     r.spec.efficiency = opt.profile->efficiency;
@@ -96,7 +105,7 @@ Report run_probe(Backend& backend, const Options& opt, const std::function<void(
   for (const Case& c : suite_cases(opt.suite, r.device.backend)) {
     CaseResult result;
     result.c = c;
-    result.m = backend.run(c, opt.repeats);
+    watched("case " + c.name, [&] { result.m = backend.run(c, opt.repeats); });
     compare(result, r.spec, opt.tolerance);
     if (on_case) on_case(result);
     r.cases.push_back(std::move(result));

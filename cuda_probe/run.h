@@ -26,6 +26,12 @@ struct Options {
   double tolerance = 0.25;          // a case passes when max(ratio, 1/ratio) ≤ 1 + tolerance
   const GpuSpec* profile = nullptr; // calibrated efficiencies to predict with (from --gpu)
   double case_timeout_s = 60;       // a case whose first run takes longer is skipped, not timed
+  // Called (from a watchdog thread) when the ceilings or a case have not returned after
+  // hang_limit_s(): a kernel that never finishes. Unset: no watchdog.
+  std::function<void(const std::string& step, double waited_s)> on_hang;
+  // Generous on purpose: a first run at the case limit, the checks, and every repeat as slow.
+  double hang_grace_s = 60;
+  double hang_limit_s() const { return case_timeout_s * (repeats + 3) + hang_grace_s; }
 };
 
 struct Report {

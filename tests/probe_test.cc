@@ -1,6 +1,10 @@
 // The probe without a GPU: CPU kernels against the references on small shapes, the KV formats,
 // predictions from the estimator, the gate, calibration, and the report formats (replayed from a
 // hand-built report, the seam a recorded GPU run goes through).
+#include <chrono>
+#include <mutex>
+#include <thread>
+
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
@@ -10,6 +14,7 @@
 #include "cuda_probe/report.h"
 #include "cuda_probe/run.h"
 #include "cuda_probe/targets.h"
+#include "cuda_probe/watchdog.h"
 #include "model/error.h"
 #include "model/presets.h"
 
@@ -245,4 +250,55 @@ TEST_CASE("a GPU report states whether it met the performance targets", "[probe]
   r.device.backend = "cpu";
   REQUIRE(performance_targets(r).empty());
   REQUIRE(report_json(r)["targets"].empty());
+}
+
+namespace {
+
+// A backend whose first case never returns in time (a hung kernel, as the watchdog sees it).
+class StuckBackend final : public Backend {
+ public:
+  Device device() override { return {"cpu", "stuck", 1, 1e9, 1e6, 1e9, "", ""}; }
+  Ceilings measure_ceilings() override { return {10e9, 10e9, 1e11, 1e11, 0, 1e10, 1e-6, {}}; }
+  Measurement run(const Case&, int) override {
+    if (calls++ == 0) std::this_thread::sleep_for(std::chrono::milliseconds(800));
+    return {};
+  }
+  int calls = 0;
+};
+
+}  // namespace
+
+TEST_CASE("the watchdog names a step that outlives its limit, once, and stays quiet otherwise", "[probe]") {
+  std::vector<std::pair<std::string, double>> hangs;
+  std::mutex mu;
+  {
+    Watchdog dog([&](const std::string& step, double waited) {
+      std::lock_guard lock(mu);
+      hangs.emplace_back(step, waited);
+    });
+    dog.start("quick", 5.0);
+    dog.stop();
+    dog.start("slow", 0.1);
+    std::this_thread::sleep_for(std::chrono::milliseconds(400));
+    dog.stop();
+  }
+  REQUIRE(hangs.size() == 1);
+  REQUIRE(hangs[0].first == "slow");
+  REQUIRE(hangs[0].second >= 0.1);
+
+  // Through the pipeline: the stuck case is reported by name and the run still completes.
+  hangs.clear();
+  StuckBackend backend;
+  Options opt;
+  opt.repeats = 1;
+  opt.case_timeout_s = 0.05;
+  opt.hang_grace_s = 0.2;  // limit 0.05·4 + 0.2 = 0.4 s < the 0.8 s stuck case
+  opt.on_hang = [&](const std::string& step, double waited) {
+    std::lock_guard lock(mu);
+    hangs.emplace_back(step, waited);
+  };
+  const Report r = run_probe(backend, opt);
+  REQUIRE(hangs.size() == 1);
+  REQUIRE(hangs[0].first == "case " + suite_cases("quick", "cpu")[0].name);
+  REQUIRE(r.cases.size() == suite_cases("quick", "cpu").size());
 }
