@@ -58,6 +58,28 @@ __device__ inline void load_tile(__half* tile, const __half* src, int r0, int n)
   }
 }
 
+// One warp's out (16 × 16N, fp32, row-major) = A (16 × 16K, fp16, row-major) · B on tensor cores.
+// B's 16×16 tile (k, n) starts at b + k·b_k + n·b_n, laid out as BLayout with leading dim ldb.
+template <int N, int K, typename BLayout>
+__device__ inline void warp_matmul(const __half* a, int lda, const __half* b, int ldb, int b_k, int b_n, float* out, int ldo) {
+  wmma::fragment<wmma::accumulator, 16, 16, 16, float> acc[N];
+#pragma unroll
+  for (int n = 0; n < N; ++n) wmma::fill_fragment(acc[n], 0.0f);
+#pragma unroll
+  for (int k = 0; k < K; ++k) {
+    wmma::fragment<wmma::matrix_a, 16, 16, 16, __half, wmma::row_major> fa;
+    wmma::load_matrix_sync(fa, a + k * 16, lda);
+#pragma unroll
+    for (int n = 0; n < N; ++n) {
+      wmma::fragment<wmma::matrix_b, 16, 16, 16, __half, BLayout> fb;
+      wmma::load_matrix_sync(fb, b + k * b_k + n * b_n, ldb);
+      wmma::mma_sync(acc[n], fa, fb, acc[n]);
+    }
+  }
+#pragma unroll
+  for (int n = 0; n < N; ++n) wmma::store_matrix_sync(out + n * 16, acc[n], ldo, wmma::mem_row_major);
+}
+
 __global__ void __launch_bounds__(kThreads, 2) prefill_flash_v2(PrefillArgs a) {
   ATTNCOST_DYNAMIC_SHARED(unsigned char, smem);
   __half* qs = reinterpret_cast<__half*>(smem);
@@ -98,26 +120,8 @@ __global__ void __launch_bounds__(kThreads, 2) prefill_flash_v2(PrefillArgs a) {
     load_tile(vs, v, c0, a.n);
     __syncthreads();
 
-    // 1. S = Q·Kᵀ: four 16×16 accumulators across the tile's keys, eight k-steps over the head dim.
-    {
-      wmma::fragment<wmma::accumulator, 16, 16, 16, float> s_acc[kKeys / 16];
-#pragma unroll
-      for (int nn = 0; nn < kKeys / 16; ++nn) wmma::fill_fragment(s_acc[nn], 0.0f);
-#pragma unroll
-      for (int kk = 0; kk < kD / 16; ++kk) {
-        wmma::fragment<wmma::matrix_a, 16, 16, 16, __half, wmma::row_major> qa;
-        wmma::load_matrix_sync(qa, qs + warp * 16 * kLdH + kk * 16, kLdH);
-#pragma unroll
-        for (int nn = 0; nn < kKeys / 16; ++nn) {
-          // Kᵀ as a column-major 128×64 operand is K's row-major tile.
-          wmma::fragment<wmma::matrix_b, 16, 16, 16, __half, wmma::col_major> kb;
-          wmma::load_matrix_sync(kb, ks + nn * 16 * kLdH + kk * 16, kLdH);
-          wmma::mma_sync(s_acc[nn], qa, kb, s_acc[nn]);
-        }
-      }
-#pragma unroll
-      for (int nn = 0; nn < kKeys / 16; ++nn) wmma::store_matrix_sync(scratch + nn * 16, s_acc[nn], kLdS, wmma::mem_row_major);
-    }
+    // 1. S (16×64) = Q·Kᵀ; Kᵀ as a column-major 128×64 operand is K's row-major tile.
+    warp_matmul<kKeys / 16, kD / 16, wmma::col_major>(qs + warp * 16 * kLdH, kLdH, ks, kLdH, 16, 16 * kLdH, scratch, kLdS);
     __syncwarp();
 
     // 2. Online softmax on this lane's 32 scores; the row's two lanes agree through one shuffle.
@@ -149,25 +153,8 @@ __global__ void __launch_bounds__(kThreads, 2) prefill_flash_v2(PrefillArgs a) {
     m = m_new;
     __syncwarp();
 
-    // 3. P·V: eight 16×16 accumulators across the head dim, four k-steps over the tile's keys.
-    {
-      wmma::fragment<wmma::accumulator, 16, 16, 16, float> o_acc[kD / 16];
-#pragma unroll
-      for (int nn = 0; nn < kD / 16; ++nn) wmma::fill_fragment(o_acc[nn], 0.0f);
-#pragma unroll
-      for (int kk = 0; kk < kKeys / 16; ++kk) {
-        wmma::fragment<wmma::matrix_a, 16, 16, 16, __half, wmma::row_major> pa;
-        wmma::load_matrix_sync(pa, ps + kk * 16, kLdP);
-#pragma unroll
-        for (int nn = 0; nn < kD / 16; ++nn) {
-          wmma::fragment<wmma::matrix_b, 16, 16, 16, __half, wmma::row_major> vb;
-          wmma::load_matrix_sync(vb, vs + kk * 16 * kLdH + nn * 16, kLdH);
-          wmma::mma_sync(o_acc[nn], pa, vb, o_acc[nn]);
-        }
-      }
-#pragma unroll
-      for (int nn = 0; nn < kD / 16; ++nn) wmma::store_matrix_sync(scratch + nn * 16, o_acc[nn], kLdS, wmma::mem_row_major);
-    }
+    // 3. P·V (16×128) into fresh accumulators, stored over the scratch.
+    warp_matmul<kD / 16, kKeys / 16, wmma::row_major>(ps, kLdP, vs, kLdH, 16 * kLdH, 16, scratch, kLdS);
     __syncwarp();
 
     // 4. Fold this step's P·V into the lane's half row.
