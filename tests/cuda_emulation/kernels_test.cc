@@ -69,6 +69,7 @@ TEST_CASE("CUDA decode v1 and v2 match the reference (emulated)", "[emulation]")
       {Kernel::decode, 8, 8, "dense", Dtype::fp16},              // MHA: one head per block
       {Kernel::decode, 8, 2, "dense", Dtype::bf16},              // GQA-4
       {Kernel::decode, 8, 1, "dense", Dtype::fp8},               // MQA: eight heads share a K/V load
+      {Kernel::decode, 16, 1, "dense", Dtype::fp16},             // a group of 16: two blocks of 8 heads per KV head
       {Kernel::decode, 8, 2, "dense", Dtype::int8},              // per-row scales
       {Kernel::decode, 8, 2, "window:100", Dtype::fp16},         // the window starts mid-page, mid-split
       {Kernel::decode, 8, 2, "sinks:4+window:100", Dtype::fp16},
