@@ -282,7 +282,7 @@ class CudaBackend final : public Backend {
     a.head_dim = 128, a.n = static_cast<int>(in.n), a.window = static_cast<int>(in.s.window), a.sinks = static_cast<int>(in.s.sinks);
     bool all_correct = true;
     double worst = 0;
-    for (int version : {1, 2}) {  // every version is checked; the last (tensor cores) is timed
+    for (int version = 1; version <= cuda::kPrefillFlashVersions; ++version) {  // every version is checked; the last is timed
       ATTNCOST_CUDA_CHECK(cudaMemsetAsync(out.ptr, 0xff, out.bytes, stream_));  // NaN: a row left unwritten fails
       cuda::launch_prefill_flash(version, a, stream_);
       ATTNCOST_CUDA_CHECK(cudaGetLastError());
@@ -292,7 +292,7 @@ class CudaBackend final : public Backend {
       worst = std::max(worst, m.max_rel_error);
     }
     m.correct = all_correct, m.max_rel_error = worst;
-    fill_timing(m, time([&] { cuda::launch_prefill_flash(2, a, stream_); }, repeats));
+    fill_timing(m, time([&] { cuda::launch_prefill_flash(cuda::kPrefillFlashVersions, a, stream_); }, repeats));
   }
 
   void run_prefill_naive(const Case& c, int repeats, Measurement& m) {

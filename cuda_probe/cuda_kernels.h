@@ -56,11 +56,15 @@ struct PrefillArgs {
   int window = 0, sinks = 0;
 };
 // Flash prefill versions: 1 = SIMT tiles (64 queries × 32 keys in shared memory, online softmax);
-// 2 = tensor cores (WMMA fp16 → fp32), a warp per 16 query rows, 64-key tiles.
+// 2 = tensor cores (WMMA fp16 → fp32), a warp per 16 query rows, 64-key tiles, S and P·V
+// through shared memory;
 void launch_prefill_flash(int version, const PrefillArgs& a, cudaStream_t stream);
 void launch_prefill_flash_v2(const PrefillArgs& a, cudaStream_t stream);  // prefill_flash_wmma.cu
+// 3 = mma.sync m16n8k16 with S, P and O in registers (FlashAttention-2's layout).
+void launch_prefill_flash_v3(const PrefillArgs& a, cudaStream_t stream);  // prefill_flash_mma.cu
+constexpr int kPrefillFlashVersions = 3;
 // The largest relative error (against the double reference) a version may show: v1 keeps P in
-// fp32; v2 rounds P to fp16 for the tensor cores (as FlashAttention does), which a row averaging
+// fp32; v2 and v3 round P to fp16 for the tensor cores (as FlashAttention does), which a row averaging
 // a handful of values sees almost undiluted (~2⁻¹¹ of their spread).
 inline double prefill_flash_tolerance(int version) { return version == 1 ? 2e-3 : 1e-2; }
 

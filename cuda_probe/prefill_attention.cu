@@ -10,6 +10,7 @@
 //       an online softmax and the PV update stay on chip. Only tiles inside the causal/window
 //       band (and the sink tiles) are visited. The simplest correct version.
 //   v2  tensor cores (WMMA), FlashAttention-2's warp-per-16-rows split: prefill_flash_wmma.cu.
+//   v3  mma.sync with scores, probabilities and output in registers: prefill_flash_mma.cu.
 #include <cuda_fp16.h>
 
 #include "cuda_probe/cuda_kernels.h"
@@ -129,6 +130,7 @@ void launch_masked_softmax(uint16_t* scores, int n, int rows_total, float scale,
 
 void launch_prefill_flash(int version, const PrefillArgs& a, cudaStream_t stream) {
   if (version == 2) return launch_prefill_flash_v2(a, stream);
+  if (version == 3) return launch_prefill_flash_v3(a, stream);
   const size_t smem = sizeof(float) * (kRows * kD + kCols * (kD + 1) + kCols * kD + kRows * (kCols + 1));
   cudaFuncSetAttribute(prefill_flash_v1, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(smem));
   const int tiles = (a.n + kRows - 1) / kRows;

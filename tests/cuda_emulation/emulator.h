@@ -42,6 +42,10 @@ struct Block {
   std::unique_ptr<std::barrier<>> all;
   std::vector<std::unique_ptr<std::barrier<>>> warps;
   std::vector<std::array<uint64_t, 32>> lanes;  // one exchange slot per lane, for shuffles
+  struct MmaOperands {
+    uint32_t a[32][4], b[32][2];
+  };
+  std::vector<std::array<MmaOperands, 2>> mma;  // per warp, double-buffered (one barrier per mma)
   unsigned char* shared = nullptr;
 };
 
@@ -77,6 +81,34 @@ T shfl_xor(T value, int mask) {
   return out;
 }
 
+// mma.sync m16n8k16 (fp16 × fp16 + fp32) with the PTX ISA's register layout (see
+// cuda_probe/mma_m16n8k16.cuh): every lane posts its fragments, then computes its own four
+// outputs from the whole warp's. Two buffers alternate, so one barrier per mma suffices: a lane
+// reuses a buffer only after every lane has passed the next mma's barrier, i.e. read this one.
+inline thread_local unsigned mma_phase = 0;
+inline float mma_half(uint32_t reg, int upper) {
+  return __half2float(__ushort_as_half(static_cast<unsigned short>(upper ? reg >> 16 : reg & 0xffffu)));
+}
+inline void mma_m16n8k16(float c[4], const uint32_t a[4], const uint32_t b[2]) {
+  auto& ops = block->mma[warp()][mma_phase];
+  mma_phase ^= 1;
+  const unsigned me = lane();
+  std::copy(a, a + 4, ops.a[me]);
+  std::copy(b, b + 2, ops.b[me]);
+  sync_warp();
+  const unsigned g = me / 4, t = me % 4;
+  for (int r = 0; r < 4; ++r) {
+    const unsigned row = g + (r >= 2 ? 8 : 0), col = 2 * t + (r & 1);
+    float acc = c[r];
+    for (unsigned k = 0; k < 16; ++k) {
+      const unsigned a_lane = (row % 8) * 4 + (k % 8) / 2, a_reg = (row >= 8 ? 1 : 0) + (k >= 8 ? 2 : 0);
+      const unsigned b_lane = col * 4 + (k % 8) / 2, b_reg = k >= 8 ? 1 : 0;
+      acc += mma_half(ops.a[a_lane][a_reg], k & 1) * mma_half(ops.b[b_lane][b_reg], k & 1);
+    }
+    c[r] = acc;
+  }
+}
+
 template <typename T>
 T* dynamic_shared() {
   return reinterpret_cast<T*>(block->shared);
@@ -95,6 +127,7 @@ void launch(dim3 grid, dim3 threads, size_t shared_bytes, Body body) {
   b.all = std::make_unique<std::barrier<>>(count);
   for (unsigned w = 0; w * 32 < count; ++w) b.warps.push_back(std::make_unique<std::barrier<>>(std::min(32u, count - w * 32)));
   b.lanes.resize(b.warps.size());
+  b.mma.resize(b.warps.size());
   b.shared = shared.get();
   std::atomic<unsigned> finished{0};
   std::vector<std::thread> pool;
@@ -211,5 +244,6 @@ inline void store_matrix_sync(float* p, const fragment<accumulator, 16, 16, 16, 
 #define ATTNCOST_DYNAMIC_SHARED(type, name) type* name = ::attncost::emu::dynamic_shared<type>()
 
 inline float rsqrtf(float x) { return 1.0f / std::sqrt(x); }
+using ::attncost::emu::mma_m16n8k16;
 inline int min(int a, int b) { return a < b ? a : b; }
 inline int max(int a, int b) { return a > b ? a : b; }

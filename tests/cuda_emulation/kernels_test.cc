@@ -103,11 +103,12 @@ TEST_CASE("CUDA decode v1 and v2 match the reference (emulated)", "[emulation]")
     }
 }
 
-TEST_CASE("CUDA flash prefill v1 (SIMT) and v2 (WMMA) match the reference (emulated)", "[emulation]") {
-  // v2's tolerance is looser: its P is rounded to fp16 for the tensor cores, as in FlashAttention;
+TEST_CASE("CUDA flash prefill v1 (SIMT), v2 (WMMA) and v3 (mma.sync) match the reference (emulated)", "[emulation]") {
+  // v2's and v3's tolerance is looser: P is rounded to fp16 for the tensor cores, as in FlashAttention;
   // the first rows, which average a few values, see that rounding almost undiluted.
   REQUIRE(cuda::prefill_flash_tolerance(1) == 2e-3);
   REQUIRE(cuda::prefill_flash_tolerance(2) == 1e-2);
+  REQUIRE(cuda::prefill_flash_tolerance(3) == 1e-2);
   // 200 tokens: three full 64-row tiles and a partial one; the windows start inside a tile.
   const Case cases[] = {
       make_case(Kernel::prefill_flash, 1, 200, 4, 4, "dense"),
@@ -123,7 +124,7 @@ TEST_CASE("CUDA flash prefill v1 (SIMT) and v2 (WMMA) match the reference (emula
     a.q = qh.data(), a.k = kh.data(), a.v = vh.data(), a.out = out.data();
     a.batch = static_cast<int>(in.s.batch), a.heads = static_cast<int>(in.s.heads), a.kv_heads = static_cast<int>(in.s.kv_heads);
     a.n = static_cast<int>(in.n), a.window = static_cast<int>(in.s.window), a.sinks = static_cast<int>(in.s.sinks);
-    for (int version : {1, 2}) {
+    for (int version = 1; version <= cuda::kPrefillFlashVersions; ++version) {
       std::fill(out.begin(), out.end(), NAN);
       cuda::launch_prefill_flash(version, a, nullptr);
       INFO(c.name << " v" << version);
