@@ -14,13 +14,10 @@
 #include <cuda_fp16.h>
 
 #include "cuda_probe/cuda_kernels.h"
+#include "cuda_probe/prefill_tiles.cuh"
 
 namespace attncost::probe::cuda {
 namespace {
-
-__device__ inline bool visible(int i, int j, int window, int sinks) {
-  return j <= i && (window == 0 || i - j < window || j < sinks);
-}
 
 __global__ void masked_softmax(__half* scores, int n, float scale, int window, int sinks) {
   ATTNCOST_DYNAMIC_SHARED(float, row);
@@ -76,13 +73,8 @@ __global__ void __launch_bounds__(kThreads) prefill_flash_v1(PrefillArgs a) {
 #pragma unroll
   for (int e = 0; e < kD / 2; ++e) acc[e] = 0;
   float m = -INFINITY, l = 0;
-  const int last = min(a.n, r0 + kRows) - 1;
-  int first = a.window > 0 ? max(0, r0 - a.window + 1) : 0;
-  first = first / kCols * kCols;
-  const int sink_tiles_end = a.window > 0 ? min(first, (a.sinks + kCols - 1) / kCols * kCols) : 0;
-  for (int c0 = 0; c0 <= last; c0 += kCols) {
-    if (c0 < first && c0 >= sink_tiles_end) c0 = first;  // skip tiles between the sinks and the window
-    if (c0 > last) break;
+  const KeyTiles keys(a.n, r0, kRows, kCols, a.window, a.sinks);
+  for (int c0 = keys.begin(); c0 <= keys.last; c0 = keys.next(c0)) {
     __syncthreads();
     for (int x = threadIdx.x; x < kCols * kD; x += kThreads) {
       const int jj = x / kD, e = x % kD, j = c0 + jj;

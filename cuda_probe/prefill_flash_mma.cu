@@ -15,6 +15,7 @@
 
 #include "cuda_probe/cuda_kernels.h"
 #include "cuda_probe/mma_m16n8k16.cuh"
+#include "cuda_probe/prefill_tiles.cuh"
 
 namespace attncost::probe::cuda {
 namespace {
@@ -23,10 +24,6 @@ constexpr int kD = 128, kWarps = 4, kThreads = kWarps * 32, kRows = kWarps * 16,
 constexpr int kLdK = kD + 8;     // K tile [kKeys][kLdK]
 constexpr int kLdV = kKeys + 8;  // transposed V tile [kD][kLdV]
 constexpr size_t kSmemBytes = sizeof(__half) * (kKeys * kLdK + kD * kLdV);
-
-__device__ inline bool visible(int i, int j, int window, int sinks) {
-  return j <= i && (window == 0 || i - j < window || j < sinks);
-}
 
 __device__ inline uint32_t load_u32(const __half* p) { return *reinterpret_cast<const uint32_t*>(p); }
 
@@ -62,13 +59,8 @@ __global__ void __launch_bounds__(kThreads) prefill_flash_v3(PrefillArgs a) {
   float m[2] = {-INFINITY, -INFINITY}, l[2] = {0, 0};  // per row, log2 domain
   const float scale_log2 = rsqrtf(static_cast<float>(kD)) * 1.4426950408889634f;
 
-  const int last = min(a.n, r0 + kRows) - 1;
-  int first = a.window > 0 ? max(0, r0 - a.window + 1) : 0;
-  first = first / kKeys * kKeys;
-  const int sink_end = a.window > 0 ? min(first, (a.sinks + kKeys - 1) / kKeys * kKeys) : 0;
-  for (int c0 = 0; c0 <= last; c0 += kKeys) {
-    if (c0 < first && c0 >= sink_end) c0 = first;  // skip the tiles between the sinks and the window
-    if (c0 > last) break;
+  const KeyTiles keys(a.n, r0, kRows, kKeys, a.window, a.sinks);
+  for (int c0 = keys.begin(); c0 <= keys.last; c0 = keys.next(c0)) {
     __syncthreads();  // every warp is done with the previous tiles
     constexpr int kChunks = kD / 8;  // 16-byte pieces of a row
     for (int x = threadIdx.x; x < kKeys * kChunks; x += kThreads) {
@@ -99,7 +91,7 @@ __global__ void __launch_bounds__(kThreads) prefill_flash_v3(PrefillArgs a) {
       }
 
     // Scale (log2 domain) and mask; a tile inside the band for every row of the block needs no mask.
-    const bool inside = c0 + kKeys - 1 <= r0 && (a.window == 0 || (r0 + kRows - 1) - c0 < a.window) && last == r0 + kRows - 1;
+    const bool inside = c0 + kKeys - 1 <= r0 && (a.window == 0 || (r0 + kRows - 1) - c0 < a.window) && keys.last == r0 + kRows - 1;
     float tile_max[2] = {-INFINITY, -INFINITY};
 #pragma unroll
     for (int nt = 0; nt < kKeys / 8; ++nt)

@@ -22,6 +22,7 @@
 #include <mma.h>
 
 #include "cuda_probe/cuda_kernels.h"
+#include "cuda_probe/prefill_tiles.cuh"
 
 namespace attncost::probe::cuda {
 namespace {
@@ -42,10 +43,6 @@ constexpr size_t kPBytes = sizeof(__half) * 16 * kLdP;                  // per w
 constexpr size_t kSmemBytes = 3 * kTileBytes + kWarps * (kScratchBytes + kPBytes);
 static_assert(kRows == kKeys, "the Q, K and V tiles share one size");
 static_assert(kTileBytes % 32 == 0 && kScratchBytes % 32 == 0 && kPBytes % 32 == 0, "WMMA needs 32-byte aligned fragments");
-
-__device__ inline bool visible(int i, int j, int window, int sinks) {
-  return j <= i && (window == 0 || i - j < window || j < sinks);
-}
 
 // Copies rows [r0, r0 + 64) of a [n][128] fp16 matrix into a padded tile; rows past n are zero.
 __device__ inline void load_tile(__half* tile, const __half* src, int r0, int n) {
@@ -108,13 +105,8 @@ __global__ void __launch_bounds__(kThreads, 2) prefill_flash_v2(PrefillArgs a) {
   for (int e = 0; e < kD / 2; ++e) o[e] = 0;
   float m = -INFINITY, l = 0;  // running max (log2 domain) and sum of this lane's row
 
-  const int last = min(a.n, r0 + kRows) - 1;
-  int first = a.window > 0 ? max(0, r0 - a.window + 1) : 0;
-  first = first / kKeys * kKeys;
-  const int sink_end = a.window > 0 ? min(first, (a.sinks + kKeys - 1) / kKeys * kKeys) : 0;
-  for (int c0 = 0; c0 <= last; c0 += kKeys) {
-    if (c0 < first && c0 >= sink_end) c0 = first;  // skip the tiles between the sinks and the window
-    if (c0 > last) break;
+  const KeyTiles keys(a.n, r0, kRows, kKeys, a.window, a.sinks);
+  for (int c0 = keys.begin(); c0 <= keys.last; c0 = keys.next(c0)) {
     __syncthreads();  // every warp is done with the previous K/V tile
     load_tile(ks, k, c0, a.n);
     load_tile(vs, v, c0, a.n);
