@@ -63,14 +63,19 @@ __global__ void __launch_bounds__(kThreads) prefill_flash_v3(PrefillArgs a) {
   for (int c0 = keys.begin(); c0 <= keys.last; c0 = keys.next(c0)) {
     __syncthreads();  // every warp is done with the previous tiles
     constexpr int kChunks = kD / 8;  // 16-byte pieces of a row
+    // K: consecutive lanes take consecutive 16-byte pieces of a row (coalesced reads).
     for (int x = threadIdx.x; x < kKeys * kChunks; x += kThreads) {
       const int j = x / kChunks, e = (x % kChunks) * 8;
-      uint4 kv = make_uint4(0, 0, 0, 0), vv = make_uint4(0, 0, 0, 0);
-      if (c0 + j < a.n) {
-        kv = *reinterpret_cast<const uint4*>(k + static_cast<size_t>(c0 + j) * kD + e);
-        vv = *reinterpret_cast<const uint4*>(v + static_cast<size_t>(c0 + j) * kD + e);
-      }
+      uint4 kv = make_uint4(0, 0, 0, 0);
+      if (c0 + j < a.n) kv = *reinterpret_cast<const uint4*>(k + static_cast<size_t>(c0 + j) * kD + e);
       *reinterpret_cast<uint4*>(ks + j * kLdK + e) = kv;
+    }
+    // V, transposed: consecutive lanes take consecutive keys, so each of the eight 2-byte stores
+    // of a warp lands in consecutive halves of one Vᵀ row (no bank conflicts).
+    for (int x = threadIdx.x; x < kKeys * kChunks; x += kThreads) {
+      const int j = x % kKeys, e = (x / kKeys) * 8;
+      uint4 vv = make_uint4(0, 0, 0, 0);
+      if (c0 + j < a.n) vv = *reinterpret_cast<const uint4*>(v + static_cast<size_t>(c0 + j) * kD + e);
       const __half* vh = reinterpret_cast<const __half*>(&vv);
 #pragma unroll
       for (int i = 0; i < 8; ++i) vt[(e + i) * kLdV + j] = vh[i];
