@@ -300,25 +300,15 @@ class CpuBackend final : public Backend {
     return c;
   }
 
-  Measurement run(const Case& c, int repeats) override {
-    Measurement m;
-    try {
-      switch (c.kernel) {
-        case Kernel::decode:
-        case Kernel::decode_paged: run_decode(c, repeats, time_limit_s, m); break;
-        case Kernel::prefill_flash:
-        case Kernel::prefill_naive: run_prefill(c, repeats, time_limit_s, m); break;
-        case Kernel::linear_decode:
-        case Kernel::linear_prefill: run_linear(c, repeats, time_limit_s, m); break;
-      }
-    } catch (const TimeLimitExceeded& e) {
-      m.ran = false;  // the correctness check above still stands
-      m.skip_reason = e.what();
-    } catch (const std::bad_alloc&) {
-      m = Measurement{};
-      m.skip_reason = "not enough host memory for this shape";
+  void measure(const Case& c, int repeats, Measurement& m) override {
+    switch (c.kernel) {
+      case Kernel::decode:
+      case Kernel::decode_paged: run_decode(c, repeats, time_limit_s, m); break;
+      case Kernel::prefill_flash:
+      case Kernel::prefill_naive: run_prefill(c, repeats, time_limit_s, m); break;
+      case Kernel::linear_decode:
+      case Kernel::linear_prefill: run_linear(c, repeats, time_limit_s, m); break;
     }
-    return m;
   }
 
  private:
@@ -334,9 +324,7 @@ class CpuBackend final : public Backend {
     // Check sequence 0 against the reference.
     const std::vector<double> want = inputs[0].reference();
     out.resize(want.size());
-    m.max_rel_error = max_rel_error(out, want);
-    m.correct = m.max_rel_error < 1e-3;
-    m.checked = true;
+    m.record_check(max_rel_error(out, want), 1e-3);
     time_it(m, repeats, limit, [&](int r) { cpu_decode(inputs[static_cast<size_t>(r) % inputs.size()], out); });
   }
 
@@ -346,9 +334,7 @@ class CpuBackend final : public Backend {
     const bool naive = c.kernel == Kernel::prefill_naive;
     if (naive) cpu_prefill_naive(in, out);
     else cpu_prefill_flash(in, out);
-    m.max_rel_error = max_rel_error(in.checked(out), in.reference());
-    m.correct = m.max_rel_error < 1e-3;
-    m.checked = true;
+    m.record_check(max_rel_error(in.checked(out), in.reference()), 1e-3);
     time_it(m, repeats, limit, [&](int) { naive ? cpu_prefill_naive(in, out) : cpu_prefill_flash(in, out); });
   }
 
@@ -360,9 +346,7 @@ class CpuBackend final : public Backend {
                                    in.part(in.v, 0, in.history), state, z, out);
     const auto state0 = state, z0 = z;
     cpu_linear(in.bh, in.n, in.d, q, k, v, state, z, out);
-    m.max_rel_error = max_rel_error(in.checked(out), in.want);
-    m.correct = m.max_rel_error < 1e-3;
-    m.checked = true;
+    m.record_check(max_rel_error(in.checked(out), in.want), 1e-3);
     time_it(m, repeats, limit, [&](int) {
       if (in.history == 0) state = state0, z = z0;  // a prefill starts from an empty state
       cpu_linear(in.bh, in.n, in.d, q, k, v, state, z, out);  // decode steps keep advancing the state

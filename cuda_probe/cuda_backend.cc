@@ -19,8 +19,9 @@
 namespace attncost::probe {
 namespace {
 
-struct CudaError : std::runtime_error {
-  using std::runtime_error::runtime_error;
+// A CUDA or cuBLAS failure: the case is skipped with it as the reason.
+struct CudaError : CaseSkipped {
+  using CaseSkipped::CaseSkipped;
 };
 
 #define ATTNCOST_CUDA_CHECK(call)                                                                                    \
@@ -123,8 +124,7 @@ class CudaBackend final : public Backend {
     return c;
   }
 
-  Measurement run(const Case& c, int repeats) override {
-    Measurement m;
+  void measure(const Case& c, int repeats, Measurement& m) override {
     try {
       switch (c.kernel) {
         case Kernel::decode:
@@ -134,18 +134,10 @@ class CudaBackend final : public Backend {
         case Kernel::linear_decode:
         case Kernel::linear_prefill: run_linear(c, repeats, m); break;
       }
-    } catch (const TimeLimitExceeded& e) {
-      m.ran = false;  // the correctness check above still stands
-      m.skip_reason = e.what();
-    } catch (const CudaError& e) {
+    } catch (const CudaError&) {
       cudaGetLastError();  // clear a sticky launch error so the next case can run
-      m = Measurement{};
-      m.skip_reason = e.what();
-    } catch (const std::bad_alloc&) {
-      m = Measurement{};
-      m.skip_reason = "not enough host memory to prepare the inputs";
+      throw;
     }
-    return m;
   }
 
  private:
@@ -247,58 +239,39 @@ class CudaBackend final : public Backend {
     DeviceBuffer ws(static_cast<size_t>(a.batch) * a.heads * a.splits * (a.head_dim + 2) * sizeof(float));
     a.workspace = ws.as<float>();
     const std::vector<double> want = in.reference();  // sequence 0, the query heads of KV head 0
-    m.correct = true;
     for (int version : {1, 2}) {  // every version is checked; the last is timed
       cuda::launch_decode(version, a, stream_);
       ATTNCOST_CUDA_CHECK(cudaGetLastError());
       ATTNCOST_CUDA_CHECK(cudaStreamSynchronize(stream_));
-      std::vector<float> got = to_host<float>(out, want.size());
-      const double err = max_rel_error(got, want);
-      m.max_rel_error = std::max(m.max_rel_error, err);
-      m.correct = m.correct && err < 2e-3;
-      m.checked = true;
+      m.record_check(max_rel_error(to_host<float>(out, want.size()), want), 2e-3);
     }
     fill_timing(m, time([&] { cuda::launch_decode(2, a, stream_); }, repeats));
-  }
-
-  std::vector<uint16_t> to_half(std::vector<float>& x) {  // rounds x in place to what the GPU sees
-    std::vector<uint16_t> h(x.size());
-    for (size_t i = 0; i < x.size(); ++i) {
-      h[i] = float_to_half(x[i]);
-      x[i] = half_to_float(h[i]);
-    }
-    return h;
   }
 
   void run_prefill_flash(const Case& c, int repeats, Measurement& m) {
     if (c.shape.head_dim != 128) throw CudaError("the CUDA prefill kernels are built for head_dim 128");
     PrefillInputs in(c, 7);
-    const auto qh = to_half(in.q), kh = to_half(in.k), vh = to_half(in.v);
+    const auto qh = round_to_half(in.q), kh = round_to_half(in.k), vh = round_to_half(in.v);
     require((qh.size() + kh.size() + vh.size()) * 2 + in.q.size() * 4);
     DeviceBuffer q(qh.data(), qh.size() * 2), k(kh.data(), kh.size() * 2), v(vh.data(), vh.size() * 2), out(in.q.size() * sizeof(float));
     cuda::PrefillArgs a;
     a.q = q.as<uint16_t>(), a.k = k.as<uint16_t>(), a.v = v.as<uint16_t>(), a.out = out.as<float>();
     a.batch = static_cast<int>(in.s.batch), a.heads = static_cast<int>(in.s.heads), a.kv_heads = static_cast<int>(in.s.kv_heads);
     a.head_dim = 128, a.n = static_cast<int>(in.n), a.window = static_cast<int>(in.s.window), a.sinks = static_cast<int>(in.s.sinks);
-    bool all_correct = true;
-    double worst = 0;
     for (int version = 1; version <= cuda::kPrefillFlashVersions; ++version) {  // every version is checked; the last is timed
       ATTNCOST_CUDA_CHECK(cudaMemsetAsync(out.ptr, 0xff, out.bytes, stream_));  // NaN: a row left unwritten fails
       cuda::launch_prefill_flash(version, a, stream_);
       ATTNCOST_CUDA_CHECK(cudaGetLastError());
       ATTNCOST_CUDA_CHECK(cudaStreamSynchronize(stream_));
-      check_prefill(in, to_host<float>(out, in.q.size()), m, cuda::prefill_flash_tolerance(version));
-      all_correct = all_correct && m.correct;
-      worst = std::max(worst, m.max_rel_error);
+      m.record_check(max_rel_error(in.checked(to_host<float>(out, in.q.size())), in.reference()), cuda::prefill_flash_tolerance(version));
     }
-    m.correct = all_correct, m.max_rel_error = worst;
     fill_timing(m, time([&] { cuda::launch_prefill_flash(cuda::kPrefillFlashVersions, a, stream_); }, repeats));
   }
 
   void run_prefill_naive(const Case& c, int repeats, Measurement& m) {
     if (c.shape.kv_heads != c.shape.heads) throw CudaError("the naive prefill runs MHA shapes (repeat_kv is not modelled here)");
     PrefillInputs in(c, 7);
-    const auto qh = to_half(in.q), kh = to_half(in.k), vh = to_half(in.v);
+    const auto qh = round_to_half(in.q), kh = round_to_half(in.k), vh = round_to_half(in.v);
     const int n = static_cast<int>(in.n), d = static_cast<int>(in.s.head_dim), heads = static_cast<int>(in.s.batch * in.s.heads);
     const size_t score_bytes = static_cast<size_t>(heads) * n * n * 2;
     require(score_bytes + 4 * qh.size() * 2);
@@ -322,14 +295,8 @@ class CudaBackend final : public Backend {
     const auto oh = to_host<uint16_t>(o, qh.size());
     std::vector<float> got(oh.size());
     for (size_t i = 0; i < oh.size(); ++i) got[i] = half_to_float(oh[i]);
-    check_prefill(in, got, m, 1e-2);  // S and P are fp16, as in eager attention
+    m.record_check(max_rel_error(in.checked(got), in.reference()), 1e-2);  // S and P are fp16, as in eager attention
     fill_timing(m, time(launch, repeats));
-  }
-
-  void check_prefill(const PrefillInputs& in, const std::vector<float>& out, Measurement& m, double tolerance = 2e-3) {
-    m.max_rel_error = max_rel_error(in.checked(out), in.reference());
-    m.correct = m.max_rel_error < tolerance;
-    m.checked = true;
   }
 
   // Decode: v1 (the state read and written once). Prefill: v1 (scan) and v2 (chunked) are both
@@ -364,7 +331,6 @@ class CudaBackend final : public Backend {
     a.q = dq.as<float>(), a.k = dk.as<float>(), a.v = dv.as<float>();
     const int timed = prefill ? 2 : 1;
     std::vector<float> first_state;
-    m.correct = true;
     for (int version = 1; version <= timed; ++version) {
       if (prefill) reset_state();
       cuda::launch_linear(version, a, stream_);
@@ -377,9 +343,7 @@ class CudaBackend final : public Backend {
       } else {
         err = std::max(err, max_rel_error(final_state, std::vector<double>(first_state.begin(), first_state.end())));
       }
-      m.max_rel_error = std::max(m.max_rel_error, err);
-      m.correct = m.correct && err < 2e-3;
-      m.checked = true;
+      m.record_check(err, 2e-3);
     }
     fill_timing(m, time([&] {
       if (prefill) reset_state();  // a prefill starts from an empty state

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <vector>
 
 #include "model/dtype.h"
 
@@ -50,6 +51,16 @@ inline float fp8_to_float(uint8_t v) {
   const float mag = exp == 0 ? std::ldexp(static_cast<float>(man), -9) : std::ldexp(1.0f + static_cast<float>(man) / 8.0f, exp - 7);
   return sign ? -mag : mag;
 }
+// Rounds x to fp16 in place (what an fp16 kernel sees) and returns the fp16 bits.
+inline std::vector<uint16_t> round_to_half(std::vector<float>& x) {
+  std::vector<uint16_t> h(x.size());
+  for (size_t i = 0; i < x.size(); ++i) {
+    h[i] = float_to_half(x[i]);
+    x[i] = half_to_float(h[i]);
+  }
+  return h;
+}
+
 inline const std::array<float, 256>& fp8_table() {
   static const std::array<float, 256> table = [] {
     std::array<float, 256> t{};

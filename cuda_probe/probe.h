@@ -64,6 +64,23 @@ struct Measurement {
   double measured_s = 0;        // median of the repeats
   double min_s = 0, max_s = 0;
   int repeats = 0;
+  // One correctness check (a kernel version against the reference): the case is correct while
+  // every check so far was within its tolerance; the worst error is kept.
+  void record_check(double error, double tolerance) {
+    correct = (checked ? correct : true) && error < tolerance;
+    max_rel_error = checked && max_rel_error > error ? max_rel_error : error;
+    checked = true;
+  }
+};
+
+// Thrown by a backend's timing loop when the warm-up run exceeds time_limit_s.
+struct TimeLimitExceeded : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+// Thrown by a backend when a case cannot run here (too large for the device, a device error);
+// the message is the case's skip reason.
+struct CaseSkipped : std::runtime_error {
+  using std::runtime_error::runtime_error;
 };
 
 class Backend {
@@ -76,13 +93,12 @@ class Backend {
   virtual Device device() = 0;
   virtual Ceilings measure_ceilings() = 0;
   // Runs one case: checks it against the reference, then times it (warm-up, median of repeats,
-  // inputs rotated or larger than the last-level cache). Never throws for a case-level failure.
-  virtual Measurement run(const Case& c, int repeats) = 0;
-};
+  // inputs rotated or larger than the last-level cache). Never throws for a case-level failure:
+  // over the time limit, a CaseSkipped or running out of host memory become the skip reason.
+  Measurement run(const Case& c, int repeats);
 
-// Thrown by a backend's timing loop when the warm-up run exceeds time_limit_s.
-struct TimeLimitExceeded : std::runtime_error {
-  using std::runtime_error::runtime_error;
+ protected:
+  virtual void measure(const Case& c, int repeats, Measurement& m) = 0;
 };
 std::string time_limit_reason(double took_s, double limit_s);
 

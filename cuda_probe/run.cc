@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <new>
 #include <optional>
 
 #include <Eigen/Dense>
@@ -82,6 +83,23 @@ GpuSpec apply_fit(const GpuSpec& raw, double launch, const std::array<double, kE
 }
 
 }  // namespace
+
+Measurement Backend::run(const Case& c, int repeats) {
+  Measurement m;
+  try {
+    measure(c, repeats, m);
+  } catch (const TimeLimitExceeded& e) {
+    m.ran = false;  // the correctness check before it still stands
+    m.skip_reason = e.what();
+  } catch (const CaseSkipped& e) {
+    m = Measurement{};
+    m.skip_reason = e.what();
+  } catch (const std::bad_alloc&) {
+    m = Measurement{};
+    m.skip_reason = "not enough host memory to prepare the inputs";
+  }
+  return m;
+}
 
 Report run_probe(Backend& backend, const Options& opt, const std::function<void(const CaseResult&)>& on_case) {
   Report r;

@@ -259,9 +259,8 @@ class StuckBackend final : public Backend {
  public:
   Device device() override { return {"cpu", "stuck", 1, 1e9, 1e6, 1e9, "", ""}; }
   Ceilings measure_ceilings() override { return {10e9, 10e9, 1e11, 1e11, 0, 1e10, 1e-6, {}}; }
-  Measurement run(const Case&, int) override {
+  void measure(const Case&, int, Measurement&) override {
     if (calls++ == 0) std::this_thread::sleep_for(std::chrono::milliseconds(800));
-    return {};
   }
   int calls = 0;
 };
@@ -301,4 +300,39 @@ TEST_CASE("the watchdog names a step that outlives its limit, once, and stays qu
   REQUIRE(hangs.size() == 1);
   REQUIRE(hangs[0].first == "case " + suite_cases("quick", "cpu")[0].name);
   REQUIRE(r.cases.size() == suite_cases("quick", "cpu").size());
+}
+
+namespace {
+
+// A backend that cannot run its cases here (as a GPU backend with too little device memory).
+class SkippingBackend final : public Backend {
+ public:
+  Device device() override { return {"cpu", "skipping", 1, 1e9, 1e6, 1e9, "", ""}; }
+  Ceilings measure_ceilings() override { return {10e9, 10e9, 1e11, 1e11, 0, 1e10, 1e-6, {}}; }
+  void measure(const Case&, int, Measurement& m) override {
+    m.record_check(0.5, 1e-3);  // whatever was recorded before the failure is dropped
+    throw CaseSkipped("needs 200 GiB of device memory, 79 GiB free");
+  }
+};
+
+}  // namespace
+
+TEST_CASE("a case the backend cannot run is skipped with its reason", "[probe]") {
+  SkippingBackend backend;
+  const Measurement m = backend.run(suite_cases("quick", "cpu")[0], 1);
+  REQUIRE_FALSE(m.ran);
+  REQUIRE_FALSE(m.checked);
+  REQUIRE(m.skip_reason == "needs 200 GiB of device memory, 79 GiB free");
+}
+
+TEST_CASE("every check counts: one version off its tolerance makes the case wrong", "[probe]") {
+  Measurement m;
+  m.record_check(1e-4, 2e-3);
+  REQUIRE((m.checked && m.correct));
+  m.record_check(5e-3, 1e-2);  // a looser version within its own tolerance
+  REQUIRE(m.correct);
+  REQUIRE(m.max_rel_error == 5e-3);
+  m.record_check(3e-3, 2e-3);
+  REQUIRE_FALSE(m.correct);
+  REQUIRE(m.max_rel_error == 5e-3);  // the worst error is kept
 }

@@ -32,16 +32,6 @@ cuda::KvType kv_type(Dtype d) {
   }
 }
 
-// Rounds x to fp16 in place (what the GPU sees) and returns the fp16 bits.
-std::vector<uint16_t> to_half(std::vector<float>& x) {
-  std::vector<uint16_t> h(x.size());
-  for (size_t i = 0; i < x.size(); ++i) {
-    h[i] = float_to_half(x[i]);
-    x[i] = half_to_float(h[i]);
-  }
-  return h;
-}
-
 TEST_CASE("emulator: shuffles exchange lanes and unwritten shared memory reads as NaN", "[emulation]") {
   std::vector<float> out(64, 0.0f);
   float* o = out.data();
@@ -118,7 +108,7 @@ TEST_CASE("CUDA flash prefill v1 (SIMT), v2 (WMMA) and v3 (mma.sync) match the r
   };
   for (const Case& c : cases) {
     PrefillInputs in(c, 7);
-    const auto qh = to_half(in.q), kh = to_half(in.k), vh = to_half(in.v);
+    const auto qh = round_to_half(in.q), kh = round_to_half(in.k), vh = round_to_half(in.v);
     std::vector<float> out(in.q.size());
     cuda::PrefillArgs a;
     a.q = qh.data(), a.k = kh.data(), a.v = vh.data(), a.out = out.data();
@@ -142,7 +132,7 @@ TEST_CASE("CUDA masked softmax (naive prefill) matches a direct softmax (emulate
     Rng rng(5);
     std::vector<float> s(static_cast<size_t>(heads) * n * n);
     for (auto& x : s) x = 4 * rng.uniform();
-    std::vector<uint16_t> p = to_half(s);
+    std::vector<uint16_t> p = round_to_half(s);
     cuda::launch_masked_softmax(p.data(), n, heads * n, scale, window, sinks, nullptr);
     for (int r = 0; r < heads * n; ++r) {
       const int i = r % n;
