@@ -30,8 +30,7 @@ nlohmann::json targets_json(const Report& r) {
 
 // A FLOP rate, or "n/a" for a ceiling that was not measured.
 std::string rate(double flops) {
-  if (flops <= 0) return "n/a";
-  return flops >= 1e12 ? fmt::format("{:.2f} TFLOP/s", flops / 1e12) : fmt::format("{:.1f} GFLOP/s", flops / 1e9);
+  return flops > 0 ? human_count(flops) + "FLOP/s" : "n/a";
 }
 
 std::string shape_text(const Shape& s) {
@@ -48,14 +47,11 @@ std::string report_text(const Report& r) {
                      rate(c.vector_flops), human_time(c.launch_s));
   for (const std::string& note : c.notes) out += fmt::format("  ({})\n", note);
   out += fmt::format("predictions: the estimator's roofline on these ceilings{}\n\n", r.spec.calibrated ? ", calibrated efficiencies" : "");
-  out += fmt::format("{:<52} {:>11} {:>11} {:>7} {:>11} {:>9}  {}\n", "case", "predicted", "measured", "ratio", "achieved", "bound", "status");
+  out += fmt::format("{:<52} {:>11} {:>11} {:>7} {:>14} {:>9}  {}\n", "case", "predicted", "measured", "ratio", "achieved", "bound", "status");
   for (const CaseResult& k : r.cases) {
-    out += fmt::format("{:<52} {:>11} {:>11} {:>7} {:>11} {:>9}  {}\n", k.c.name, human_time(k.p.time_s),
+    out += fmt::format("{:<52} {:>11} {:>11} {:>7} {:>14} {:>9}  {}\n", k.c.name, human_time(k.p.time_s),
                        k.m.ran ? human_time(k.m.measured_s) : "-", k.m.ran ? fmt::format("{:.2f}", k.ratio) : "-",
-                       k.m.ran ? (k.p.bound == Bound::memory ? fmt::format("{:.0f} GB/s", k.achieved_Bps / 1e9)
-                                  : k.achieved_flops >= 1e12 ? fmt::format("{:.1f} TF/s", k.achieved_flops / 1e12)
-                                                             : fmt::format("{:.1f} GF/s", k.achieved_flops / 1e9))
-                               : "-",
+                       k.m.ran ? (k.p.bound == Bound::memory ? fmt::format("{:.0f} GB/s", k.achieved_Bps / 1e9) : rate(k.achieved_flops)) : "-",
                        bound_name(k.p.bound), status(k));
   }
   out += fmt::format("\n{} cases: {} wrong, {} off the prediction by more than {:.0f}%, {} skipped\n", r.cases.size(), r.wrong(), r.off(),
