@@ -62,14 +62,8 @@ __global__ void __launch_bounds__(kThreads) prefill_flash_v3(PrefillArgs a) {
   const KeyTiles keys(a.n, r0, kRows, kKeys, a.window, a.sinks);
   for (int c0 = keys.begin(); c0 <= keys.last; c0 = keys.next(c0)) {
     __syncthreads();  // every warp is done with the previous tiles
+    load_rows<kKeys, kD>(ks, kLdK, k, c0, a.n);
     constexpr int kChunks = kD / 8;  // 16-byte pieces of a row
-    // K: consecutive lanes take consecutive 16-byte pieces of a row (coalesced reads).
-    for (int x = threadIdx.x; x < kKeys * kChunks; x += kThreads) {
-      const int j = x / kChunks, e = (x % kChunks) * 8;
-      uint4 kv = make_uint4(0, 0, 0, 0);
-      if (c0 + j < a.n) kv = *reinterpret_cast<const uint4*>(k + static_cast<size_t>(c0 + j) * kD + e);
-      *reinterpret_cast<uint4*>(ks + j * kLdK + e) = kv;
-    }
     // V, transposed: consecutive lanes take consecutive keys, so each of the eight 2-byte stores
     // of a warp lands in consecutive halves of one Vᵀ row (no bank conflicts).
     for (int x = threadIdx.x; x < kKeys * kChunks; x += kThreads) {

@@ -44,17 +44,6 @@ constexpr size_t kSmemBytes = 3 * kTileBytes + kWarps * (kScratchBytes + kPBytes
 static_assert(kRows == kKeys, "the Q, K and V tiles share one size");
 static_assert(kTileBytes % 32 == 0 && kScratchBytes % 32 == 0 && kPBytes % 32 == 0, "WMMA needs 32-byte aligned fragments");
 
-// Copies rows [r0, r0 + 64) of a [n][128] fp16 matrix into a padded tile; rows past n are zero.
-__device__ inline void load_tile(__half* tile, const __half* src, int r0, int n) {
-  constexpr int kChunks = kD * sizeof(__half) / sizeof(uint4);  // 16-byte pieces per row
-  for (int x = threadIdx.x; x < kRows * kChunks; x += kThreads) {
-    const int r = x / kChunks, c = x % kChunks;
-    uint4 v = make_uint4(0, 0, 0, 0);
-    if (r0 + r < n) v = reinterpret_cast<const uint4*>(src + static_cast<size_t>(r0 + r) * kD)[c];
-    reinterpret_cast<uint4*>(tile + r * kLdH)[c] = v;
-  }
-}
-
 // One warp's out (16 × 16N, fp32, row-major) = A (16 × 16K, fp16, row-major) · B on tensor cores.
 // B's 16×16 tile (k, n) starts at b + k·b_k + n·b_n, laid out as BLayout with leading dim ldb.
 template <int N, int K, typename BLayout>
@@ -94,7 +83,7 @@ __global__ void __launch_bounds__(kThreads, 2) prefill_flash_v2(PrefillArgs a) {
   const __half* k = reinterpret_cast<const __half*>(a.k) + (static_cast<size_t>(b) * a.kv_heads + g) * a.n * kD;
   const __half* v = reinterpret_cast<const __half*>(a.v) + (static_cast<size_t>(b) * a.kv_heads + g) * a.n * kD;
   const int r0 = tile * kRows;
-  load_tile(qs, q, r0, a.n);
+  load_rows<kRows, kD>(qs, kLdH, q, r0, a.n);
 
   // Lane l owns row l/2 of its warp's 16 rows and half (l%2) of each row's columns.
   const int my_row = lane / 2, my_half = lane % 2;
@@ -108,8 +97,8 @@ __global__ void __launch_bounds__(kThreads, 2) prefill_flash_v2(PrefillArgs a) {
   const KeyTiles keys(a.n, r0, kRows, kKeys, a.window, a.sinks);
   for (int c0 = keys.begin(); c0 <= keys.last; c0 = keys.next(c0)) {
     __syncthreads();  // every warp is done with the previous K/V tile
-    load_tile(ks, k, c0, a.n);
-    load_tile(vs, v, c0, a.n);
+    load_rows<kKeys, kD>(ks, kLdH, k, c0, a.n);
+    load_rows<kKeys, kD>(vs, kLdH, v, c0, a.n);
     __syncthreads();
 
     // 1. S (16×64) = Q·Kᵀ; Kᵀ as a column-major 128×64 operand is K's row-major tile.

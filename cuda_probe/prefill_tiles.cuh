@@ -2,6 +2,9 @@
 // including itself, S sink keys), and which key tiles a block of query rows has to visit: the
 // tiles from the window's start to the block's last row, plus the sink tiles before them.
 #pragma once
+#include <cuda_fp16.h>
+
+#include <cstddef>
 
 namespace attncost::probe::cuda {
 
@@ -24,5 +27,19 @@ struct KeyTiles {
     return c0 < first && c0 >= sink_end ? first : c0;  // skip the tiles between the sinks and the window
   }
 };
+
+// Copies rows [r0, r0 + Rows) of a [n][D] fp16 matrix into a shared-memory tile with row stride
+// ld (in halves), 16 bytes per thread per step, consecutive threads along a row (coalesced);
+// rows past n are zero.
+template <int Rows, int D>
+__device__ inline void load_rows(__half* tile, int ld, const __half* src, int r0, int n) {
+  constexpr int kPieces = D * sizeof(__half) / sizeof(uint4);
+  for (int x = threadIdx.x; x < Rows * kPieces; x += blockDim.x) {
+    const int r = x / kPieces, c = x % kPieces;
+    uint4 v = make_uint4(0, 0, 0, 0);
+    if (r0 + r < n) v = reinterpret_cast<const uint4*>(src + static_cast<size_t>(r0 + r) * D)[c];
+    reinterpret_cast<uint4*>(tile + r * ld)[c] = v;
+  }
+}
 
 }  // namespace attncost::probe::cuda
