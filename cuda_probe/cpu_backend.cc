@@ -19,6 +19,7 @@
 #include "cuda_probe/kv_format.h"
 #include "cuda_probe/probe.h"
 #include "cuda_probe/reference.h"
+#include "estimators/linear_chunk.h"
 #include "estimators/pattern_counts.h"
 #include "model/attn_spec.h"
 
@@ -180,7 +181,7 @@ float phi_f(float x) { return x > 0 ? x + 1 : std::exp(x); }
 // φ(Q)φ(K)ᵀ block, across chunks the state S = Σφ(k)vᵀ and normalizer z = Σφ(k).
 void cpu_linear(uint64_t bh_count, uint64_t n, uint64_t d, const std::vector<float>& q, const std::vector<float>& k,
                 const std::vector<float>& v, std::vector<float>& state, std::vector<float>& z, std::vector<float>& out) {
-  const uint64_t chunk = 64;
+  const uint64_t chunk = kLinearPrefillChunk;
   const auto D = static_cast<Eigen::Index>(d);
   out.assign(bh_count * n * d, 0.0f);
   RowMatrix fq(chunk, D), fk(chunk, D), a(chunk, chunk), num(chunk, D);

@@ -9,14 +9,15 @@
 //                  / (φ(q_t)·z_c + Σ_{s≤t} A_ts) with A = φ(Q_c)φ(K_c)ᵀ, thread e owning output
 //                  column e (it streams column e of S_c once from the workspace).
 //
-// The workspace holds one d×d state per chunk, the traffic the estimator's linear prefill
-// counts ("state written per 64-token chunk", docs/cost-model.md §4).
+// The workspace holds one d×d state per chunk of kLinearPrefillChunk tokens, the traffic the
+// estimator's linear prefill counts (docs/cost-model.md §4), with the same chunk length.
 #include "cuda_probe/cuda_kernels.h"
+#include "estimators/linear_chunk.h"
 
 namespace attncost::probe::cuda {
 namespace {
 
-constexpr int kChunk = 64, kSlice = 32;
+constexpr int kChunk = kLinearPrefillChunk, kSlice = 32;
 
 __device__ inline float phi(float x) { return x > 0 ? x + 1 : __expf(x); }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "estimators/linear_chunk.h"
 #include "estimators/pattern_counts.h"
 
 namespace attncost {
@@ -10,9 +11,6 @@ namespace {
 
 // Weight matrices are stored with one fp16 scale per 128 elements when quantized to int8/int4.
 constexpr int64_t kWeightGroup = 128;
-// Chunk length of chunked linear-attention prefill (flash-linear-attention's default); one state
-// per chunk is written to HBM.
-constexpr double kLinearChunk = 64;
 // Elementwise operations per attended pair outside the matmuls: scale, running max, subtract,
 // exp, running sum (the mask is applied by not scoring masked pairs).
 constexpr double kSoftmaxOpsPerPair = 5;
@@ -179,7 +177,7 @@ void build_ops(const ModelConfig& m, const Design& d, const Workload& w, const G
       op.act_bytes = tokens * (hq * s.d_k + sh * (s.d_k + s.d_v) + hq * s.d_v) * ab;
       const double state = state_bytes_per_layer(p, m, s, d);
       op.kv_read_bytes = is_decode ? batch * state : 0;
-      op.kv_write_bytes = batch * state * (is_decode ? 1 : std::ceil(n / kLinearChunk));
+      op.kv_write_bytes = batch * state * (is_decode ? 1 : std::ceil(n / kLinearPrefillChunk));
       continue;
     }
 
