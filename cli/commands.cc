@@ -1,14 +1,18 @@
+// estimate, plan, compare and presets: resolve the inputs, call the core, render, write.
 #include "cli/commands.h"
 
 #include <filesystem>
 
 #include <fmt/format.h>
 
+#include "cli/output.h"
+#include "cli/resolve.h"
 #include "estimators/estimate.h"
 #include "estimators/plan.h"
-#include "estimators/reverse.h"
+#include "estimators/plan_limits.h"
 #include "model/error.h"
 #include "reports/compare.h"
+#include "reports/explain_report.h"
 #include "reports/memo.h"
 #include "reports/reports.h"
 
@@ -21,16 +25,10 @@ double parse_gib(const std::string& text, const char* flag) {
 
 }  // namespace
 
-void check_format(const std::string& format, std::initializer_list<const char*> allowed) {
-  for (const char* a : allowed)
-    if (format == a) return;
-  std::string list;
-  for (const char* a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
-  throw InputError(fmt::format("--format '{}': expected one of {}", format, list));
-}
-
 int run_estimate(const Flags& f) {
   check_format(f.format, {"text", "json", "csv", "md"});
+  if (f.explain && f.format == "csv") throw InputError("--explain: not available with --format csv (use text, md or json)");
+  check_writable(f.output);
   const ModelConfig m = resolve_model(f);
   const GpuSpec gpu = resolve_gpu(f);
   const DesignChoice choice = resolve_choice(f, m, nullptr);
@@ -39,16 +37,26 @@ int run_estimate(const Flags& f) {
   const Estimate e = estimate(m, d, w, gpu);
   const EstimateInputs in{m, d, w, gpu};
   std::string text;
-  if (f.format == "json") text = estimate_json(in, e).dump(2) + "\n";
-  else if (f.format == "csv") text = estimate_csv_header() + estimate_csv_row(in, e);
-  else if (f.format == "md") text = estimate_md(in, e);
-  else text = estimate_text(in, e);
+  if (f.format == "json") {
+    nlohmann::json j = estimate_json(in, e);
+    if (f.explain) j["explain"] = explain_json(explain(m, d, w, gpu, e));
+    text = j.dump(2) + "\n";
+  } else if (f.format == "csv") {
+    text = estimate_csv_header() + estimate_csv_row(in, e);
+  } else if (f.format == "md") {
+    text = estimate_md(in, e);
+    if (f.explain) text += "\n" + explain_md(explain(m, d, w, gpu, e));
+  } else {
+    text = estimate_text(in, e);
+    if (f.explain) text += "\n" + explain_text(explain(m, d, w, gpu, e));
+  }
   write_output(f.output, text);
-  return 0;
+  return kExitOk;
 }
 
 int run_plan(const Flags& f) {
   check_format(f.format, {"text", "json", "csv", "md"});
+  check_writable(f.output);
   const ModelConfig m = resolve_model(f);
   const GpuSpec gpu = resolve_gpu(f);
   PlanInputs in{m, gpu, resolve_workloads(f), {}, false};
@@ -61,55 +69,43 @@ int run_plan(const Flags& f) {
   }
   if (f.candidates != "full" && f.candidates != "basic") throw InputError(fmt::format("--candidates '{}': expected full or basic", f.candidates));
   in.full_space = f.candidates == "full";
-  if (!f.max.empty() && f.max != "ctx" && f.max != "batch" && f.max != "sequences")
-    throw InputError(fmt::format("--max '{}': expected ctx, batch or sequences", f.max));
+  const std::optional<LimitKind> limit_kind = f.max.empty() ? std::nullopt : std::optional(parse_limit_kind(f.max));
+
+  // The charts of a memo are written beside it: check those paths too before any work.
+  std::string stem;
+  std::filesystem::path dir;
+  if (f.format == "md" && !f.output.empty() && f.output != "-") {
+    const std::filesystem::path out(f.output);
+    stem = out.stem().string();
+    dir = out.has_parent_path() ? out.parent_path() : std::filesystem::path(".");
+    for (const char* suffix : {"-kv.svg", "-decode.svg", "-memory.svg"}) check_writable((dir / (stem + suffix)).string());
+  }
 
   const PlanResult p = plan(in);
+  const std::vector<PlanLimit> limits = limit_kind ? plan_limits(m, gpu, p, *limit_kind) : std::vector<PlanLimit>{};
   std::string text;
   if (f.format == "json") {
-    text = plan_json(m, gpu, p).dump(2) + "\n";
+    nlohmann::json j = plan_json(m, gpu, p);
+    if (limit_kind) j["limits"] = limits_json(limits);
+    text = j.dump(2) + "\n";
   } else if (f.format == "csv") {
     text = plan_csv(m, gpu, p);
   } else if (f.format == "md") {
-    std::string stem;
-    std::filesystem::path dir;
-    if (!f.output.empty() && f.output != "-") {
-      const std::filesystem::path out(f.output);
-      stem = out.stem().string();
-      dir = out.has_parent_path() ? out.parent_path() : std::filesystem::path(".");
-    }
     const Memo memo = render_memo(m, gpu, p, stem);
     for (const ChartFile& chart : memo.charts) write_output((dir / chart.name).string(), chart.svg);
     text = memo.markdown;
+    if (limit_kind) text += "\n## Limits within the budget\n\n```\n" + limits_text(limits) + "```\n";
   } else {
     text = plan_text(m, gpu, p);
-  }
-  if (!f.max.empty()) {
-    std::string limits;
-    std::vector<const Candidate*> subjects = {&p.candidates[static_cast<size_t>(p.recommended)]};
-    for (const Candidate& c : p.candidates)
-      if (c.role != Role::alternative && &c != subjects.front()) subjects.push_back(&c);
-    for (const Candidate* c : subjects)
-      for (const Workload& w : p.workloads) {
-        const Limit lim = f.max == "ctx" ? max_context(m, c->design, w, gpu, p.budget_bytes) : max_batch(m, c->design, w, gpu, p.budget_bytes);
-        limits += limit_text(f.max == "ctx" ? fmt::format("ctx at batch {}", w.batch) : fmt::format("concurrent sequences at ctx {}", w.ctx),
-                             fmt::format("{} [{}]", c->label, role_name(c->role)), w.name, lim.value, lim.unbounded);
-      }
-    if (f.format == "json") {
-      // Keep stdout a single JSON document: the limits go in as a field.
-      auto j = nlohmann::json::parse(text);
-      j["limits"] = limits;
-      text = j.dump(2) + "\n";
-    } else {
-      text += (f.format == "md" ? "\n## Limits within the budget\n\n```\n" + limits + "```\n" : "\n" + limits);
-    }
+    if (limit_kind) text += "\n" + limits_text(limits);
   }
   write_output(f.output, text);
-  return 0;
+  return kExitOk;
 }
 
 int run_compare(const Flags& f) {
   check_format(f.format, {"text", "json", "csv", "md"});
+  check_writable(f.output);
   const ModelConfig m = resolve_model(f);
   const GpuSpec gpu = resolve_gpu(f);
   const std::vector<Workload> workloads = resolve_workloads(f);
@@ -120,6 +116,9 @@ int run_compare(const Flags& f) {
   } else {
     for (const auto& spec : f.designs) {
       auto [label, choice] = parse_design_spec(spec, m);
+      for (const auto& [seen, _] : designs)
+        if (seen == label)
+          throw InputError(fmt::format("--design '{}': the label '{}' is used twice (give each design its own LABEL:)", spec, label));
       designs.emplace_back(label, make_design(m, choice));
     }
   }
@@ -132,13 +131,18 @@ int run_compare(const Flags& f) {
   else if (f.format == "md") text = comparison_md(m, gpu, c);
   else text = comparison_text(m, gpu, c);
   write_output(f.output, text);
-  return 0;
+  return kExitOk;
 }
 
 int run_presets(const Flags& f) {
-  check_format(f.format, {"text", "json"});
-  write_output(f.output, f.format == "json" ? presets_json().dump(2) + "\n" : presets_text());
-  return 0;
+  check_format(f.format, {"text", "json", "csv"});
+  check_writable(f.output);
+  std::string text;
+  if (f.format == "json") text = presets_json().dump(2) + "\n";
+  else if (f.format == "csv") text = presets_csv();
+  else text = presets_text();
+  write_output(f.output, text);
+  return kExitOk;
 }
 
 }  // namespace attncost::cli

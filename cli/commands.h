@@ -1,25 +1,24 @@
 // The subcommands: each resolves its inputs from Flags, calls the core and renders. Returns the
-// process exit code.
+// process exit code (cli/exit_codes.h).
 #pragma once
-#include <initializer_list>
-
-#include "cli/options.h"
+#include "cli/flags.h"
 
 namespace attncost::cli {
 
-// Throws InputError unless `format` is one of `allowed`.
-void check_format(const std::string& format, std::initializer_list<const char*> allowed);
+// The exit codes, one table for every command (README "Exit codes").
+enum ExitCode : int {
+  kExitOk = 0,
+  kExitFailed = 1,     // the probe's check failed (a case wrong or off its prediction), or a write failed midway
+  kExitBadInput = 2,   // bad input: flags, files, an output path that cannot be written (checked before work)
+  kExitNoGpu = 3,      // probe --backend cuda without a usable GPU or CUDA backend
+  kExitInternal = 70,  // a bug in attncost (EX_SOFTWARE); please report it
+};
 
 int run_estimate(const Flags& f);
 int run_plan(const Flags& f);
 int run_compare(const Flags& f);
 int run_sweep(const Flags& f);
 int run_presets(const Flags& f);
-
-struct ProbeFlags {
-  std::string backend = "cuda", suite = "quick", repeats = "5", tolerance = "0.25", case_timeout = "60";
-  bool check = false, calibrate = false, gpu_given = false;
-};
-int run_probe(const Flags& f, const ProbeFlags& p);
+int run_probe(const Flags& f);
 
 }  // namespace attncost::cli

@@ -19,6 +19,7 @@
 #include "cuda_probe/kv_format.h"
 #include "cuda_probe/probe.h"
 #include "cuda_probe/reference.h"
+#include "estimators/flash_tiles.h"
 #include "estimators/linear_chunk.h"
 #include "estimators/pattern_counts.h"
 #include "model/attn_spec.h"
@@ -30,11 +31,6 @@ using Clock = std::chrono::steady_clock;
 using RowMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
 double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v.empty() ? 0 : v[v.size() / 2];
-}
 
 // Flash-decoding on one core: tiles of 64 keys are dequantized once into fp32, scored for every
 // query head of the group as one small GEMM, exponentiated as a vector, and accumulated into the
@@ -83,7 +79,7 @@ void cpu_decode(const DecodeInputs& in, std::vector<float>& out) {
 // causal/window band skipped, the mask applied inside boundary tiles.
 void cpu_prefill_flash(const PrefillInputs& in, std::vector<float>& out) {
   const AttentionShape& s = in.s;
-  const uint64_t d = s.head_dim, n = in.n, group = s.heads / s.kv_heads, tile = 64;
+  const uint64_t d = s.head_dim, n = in.n, group = s.heads / s.kv_heads, tile = kProbeFlashTileRows;
   const float scale = 1.0f / std::sqrt(static_cast<float>(d));
   out.assign(in.q.size(), 0.0f);
   RowMatrix scores(tile, tile), acc(tile, d);
@@ -211,25 +207,30 @@ void cpu_linear(uint64_t bh_count, uint64_t n, uint64_t d, const std::vector<flo
   }
 }
 
-// Times `fn` with one warm-up and `repeats` timed calls; the median is the measurement. A warm-up
-// over `limit_s` stops the case.
+// A prepared case on the CPU: the inputs it owns and the kernel call that is timed.
 template <typename Fn>
-void time_it(Measurement& m, int repeats, double limit_s, Fn fn) {
-  const auto warm = Clock::now();
-  fn(0);
-  if (seconds_since(warm) > limit_s) throw TimeLimitExceeded(time_limit_reason(seconds_since(warm), limit_s));
-  std::vector<double> times;
-  for (int r = 0; r < repeats; ++r) {
-    const auto t0 = Clock::now();
-    fn(r + 1);
-    times.push_back(seconds_since(t0));
+class CpuCase final : public PreparedCase {
+ public:
+  explicit CpuCase(Fn fn) : fn_(std::move(fn)) {}
+  void launch(int r) override { fn_(r); }
+
+ private:
+  Fn fn_;
+};
+template <typename Fn>
+std::unique_ptr<PreparedCase> cpu_case(Fn fn) { return std::make_unique<CpuCase<Fn>>(std::move(fn)); }
+
+// Streams the last-level cache out between samples, as the GPU backend flushes L2.
+class CacheFlush {
+ public:
+  CacheFlush() : buffer_(2 * last_level_cache_bytes() / sizeof(float) + 1024, 1.0f) {}
+  void operator()() {
+    for (size_t i = 0; i < buffer_.size(); i += 16) buffer_[i] += 1.0f;
   }
-  m.measured_s = median(times);
-  m.min_s = *std::min_element(times.begin(), times.end());
-  m.max_s = *std::max_element(times.begin(), times.end());
-  m.repeats = repeats;
-  m.ran = true;
-}
+
+ private:
+  std::vector<float> buffer_;
+};
 
 class CpuBackend final : public Backend {
  public:
@@ -243,116 +244,121 @@ class CpuBackend final : public Backend {
     return d;
   }
 
-  Ceilings measure_ceilings() override {
-    Ceilings c;
+  std::vector<CeilingProbe> ceiling_probes(std::vector<std::string>& notes) override {
+    std::vector<CeilingProbe> out;
     const size_t n = std::max<size_t>(size_t{64} << 20, 8 * last_level_cache_bytes()) / sizeof(float);
-    std::vector<float> a(n, 1.0f), b(n, 2.0f);
-    std::vector<double> reads, copies;
-    volatile float sink = 0;
-    for (int r = 0; r < 5; ++r) {
-      auto t0 = Clock::now();
-      float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-      for (size_t i = 0; i + 4 <= n; i += 4) s0 += a[i], s1 += a[i + 1], s2 += a[i + 2], s3 += a[i + 3];
-      reads.push_back(seconds_since(t0));
-      sink = sink + s0 + s1 + s2 + s3;
-      t0 = Clock::now();
-      std::memcpy(b.data(), a.data(), n * sizeof(float));
-      copies.push_back(seconds_since(t0));
-    }
-    c.read_Bps = static_cast<double>(n * sizeof(float)) / median(reads);
-    c.copy_Bps = 2.0 * static_cast<double>(n * sizeof(float)) / median(copies);
+    auto a = std::make_shared<std::vector<float>>(n, 1.0f), b = std::make_shared<std::vector<float>>(n, 2.0f);
+    auto sink = std::make_shared<float>(0.0f);
+    out.push_back({CeilingProbe::Kind::read, cpu_case([a, sink](int) {
+                     const std::vector<float>& x = *a;
+                     float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+                     for (size_t i = 0; i + 4 <= x.size(); i += 4) s0 += x[i], s1 += x[i + 1], s2 += x[i + 2], s3 += x[i + 3];
+                     *sink += s0 + s1 + s2 + s3;
+                   }),
+                   static_cast<double>(n * sizeof(float)), false});
+    out.push_back({CeilingProbe::Kind::copy, cpu_case([a, b](int) { std::memcpy(b->data(), a->data(), a->size() * sizeof(float)); }),
+                   2.0 * static_cast<double>(n * sizeof(float)), false});
     // GEMM: a square float product through Eigen (the CPU's matmul peak).
     const Eigen::Index dim = 512;
-    RowMatrix x = RowMatrix::Random(dim, dim), y = RowMatrix::Random(dim, dim), z(dim, dim);
-    std::vector<double> gemms;
-    for (int r = 0; r < 5; ++r) {
-      const auto t0 = Clock::now();
-      z.noalias() = x * y;
-      gemms.push_back(seconds_since(t0));
-    }
-    sink = sink + z(0, 0);
-    c.gemm_fp16_flops = c.gemm_bf16_flops = 2.0 * static_cast<double>(dim * dim * dim) / median(gemms);
-    c.notes.push_back("GEMM fp16/bf16 are Eigen's fp32 product (the CPU has no half-precision matrix unit); GEMM fp8 not measured");
+    auto x = std::make_shared<RowMatrix>(RowMatrix::Random(dim, dim)), y = std::make_shared<RowMatrix>(RowMatrix::Random(dim, dim));
+    auto z = std::make_shared<RowMatrix>(dim, dim);
+    const double gemm_flops = 2.0 * static_cast<double>(dim * dim * dim);
+    for (auto kind : {CeilingProbe::Kind::gemm_fp16, CeilingProbe::Kind::gemm_bf16})
+      out.push_back({kind, cpu_case([x, y, z](int) { z->noalias() = *x * *y; }), gemm_flops, false});
+    notes.push_back("GEMM fp16/bf16 are Eigen's fp32 product (the CPU has no half-precision matrix unit); GEMM fp8 not measured");
     // Vector rate: independent multiply-adds on data in L1.
-    std::vector<float> u(1024, 1.0001f), w(1024, 0.9999f), acc(1024, 0.0f);
-    std::vector<double> fmas;
-    for (int r = 0; r < 5; ++r) {
-      const auto t0 = Clock::now();
-      for (int rep = 0; rep < 2000; ++rep)
-        for (size_t i = 0; i < acc.size(); ++i) acc[i] = acc[i] * u[i] + w[i];
-      fmas.push_back(seconds_since(t0));
-    }
-    sink = sink + acc[7];
-    c.vector_flops = 2.0 * 2000.0 * static_cast<double>(acc.size()) / median(fmas);
-    // "Launch": the fixed cost of calling a kernel that does nothing.
+    auto u = std::make_shared<std::vector<float>>(1024, 1.0001f), w = std::make_shared<std::vector<float>>(1024, 0.9999f);
+    auto acc = std::make_shared<std::vector<float>>(1024, 0.0f);
+    out.push_back({CeilingProbe::Kind::vector, cpu_case([u, w, acc](int) {
+                     std::vector<float>& c = *acc;
+                     for (int rep = 0; rep < 2000; ++rep)
+                       for (size_t i = 0; i < c.size(); ++i) c[i] = c[i] * (*u)[i] + (*w)[i];
+                   }),
+                   2.0 * 2000.0 * 1024.0, false});
+    // "Launch": the fixed cost of calling a kernel that does nothing, 1000 calls per sample.
     Case tiny;
     tiny.kernel = Kernel::decode;
     tiny.shape = {1, 1, 1, 1, 16, "dense", Dtype::fp32, 16};
-    const DecodeInputs in(tiny, 1);
-    std::vector<float> out;
-    std::vector<double> calls;
-    for (int r = 0; r < 2000; ++r) {
-      const auto t0 = Clock::now();
-      cpu_decode(in, out);
-      calls.push_back(seconds_since(t0));
-    }
-    c.launch_s = median(calls);
-    (void)sink;
-    return c;
+    auto in = std::make_shared<DecodeInputs>(tiny, 1);
+    auto dummy = std::make_shared<std::vector<float>>();
+    out.push_back({CeilingProbe::Kind::launch, cpu_case([in, dummy](int) {
+                     for (int i = 0; i < 1000; ++i) cpu_decode(*in, *dummy);
+                   }),
+                   1000.0, false});
+    return out;
   }
 
-  void measure(const Case& c, int repeats, Measurement& m) override {
+  std::unique_ptr<PreparedCase> prepare(const Case& c, Measurement& m) override {
     switch (c.kernel) {
       case Kernel::decode:
-      case Kernel::decode_paged: run_decode(c, repeats, time_limit_s, m); break;
+      case Kernel::decode_paged: return prepare_decode(c, m);
       case Kernel::prefill_flash:
-      case Kernel::prefill_naive: run_prefill(c, repeats, time_limit_s, m); break;
+      case Kernel::prefill_naive: return prepare_prefill(c, m);
       case Kernel::linear_decode:
-      case Kernel::linear_prefill: run_linear(c, repeats, time_limit_s, m); break;
+      case Kernel::linear_prefill: return prepare_linear(c, m);
     }
+    m.skip_reason = "unknown kernel";
+    return nullptr;
+  }
+
+  Sample time_once(PreparedCase& p, int r, bool flush) override {
+    if (flush) flush_();
+    const auto t0 = Clock::now();
+    p.launch(r);
+    return {seconds_since(t0), {}};
   }
 
  private:
-  static void run_decode(const Case& c, int repeats, double limit, Measurement& m) {
+  static std::unique_ptr<PreparedCase> prepare_decode(const Case& c, Measurement& m) {
     // Enough copies of the cache that the timed passes stream from DRAM, not the cache.
-    const DecodeInputs first(c, 1);
+    auto inputs = std::make_shared<std::vector<DecodeInputs>>();
+    inputs->emplace_back(c, 1);
+    const DecodeInputs& first = inputs->front();
     const size_t copies = std::clamp<size_t>(4 * last_level_cache_bytes() / (first.k.bytes() + first.v.bytes()) + 1, 1, 4);
-    std::vector<DecodeInputs> inputs;
-    inputs.push_back(first);
-    for (size_t i = 1; i < copies; ++i) inputs.emplace_back(c, i + 1);
-    std::vector<float> out;
-    cpu_decode(inputs[0], out);
+    for (size_t i = 1; i < copies; ++i) inputs->emplace_back(c, i + 1);
+    auto out = std::make_shared<std::vector<float>>();
+    cpu_decode(inputs->front(), *out);
     // Check sequence 0 against the reference.
-    const std::vector<double> want = inputs[0].reference();
-    out.resize(want.size());
-    m.record_check(max_rel_error(out, want), 1e-3);
-    time_it(m, repeats, limit, [&](int r) { cpu_decode(inputs[static_cast<size_t>(r) % inputs.size()], out); });
+    const std::vector<double> want = inputs->front().reference();
+    out->resize(want.size());
+    m.record_check(max_rel_error(*out, want), 1e-3);
+    return cpu_case([inputs, out](int r) { cpu_decode((*inputs)[static_cast<size_t>(r) % inputs->size()], *out); });
   }
 
-  static void run_prefill(const Case& c, int repeats, double limit, Measurement& m) {
-    const PrefillInputs in(c, 7);
-    std::vector<float> out;
+  static std::unique_ptr<PreparedCase> prepare_prefill(const Case& c, Measurement& m) {
+    auto in = std::make_shared<const PrefillInputs>(c, 7);
+    auto out = std::make_shared<std::vector<float>>();
     const bool naive = c.kernel == Kernel::prefill_naive;
-    if (naive) cpu_prefill_naive(in, out);
-    else cpu_prefill_flash(in, out);
-    m.record_check(max_rel_error(in.checked(out), in.reference()), 1e-3);
-    time_it(m, repeats, limit, [&](int) { naive ? cpu_prefill_naive(in, out) : cpu_prefill_flash(in, out); });
+    if (naive) cpu_prefill_naive(*in, *out);
+    else cpu_prefill_flash(*in, *out);
+    m.record_check(max_rel_error(in->checked(*out), in->reference()), 1e-3);
+    return cpu_case([in, out, naive](int) { naive ? cpu_prefill_naive(*in, *out) : cpu_prefill_flash(*in, *out); });
   }
 
-  static void run_linear(const Case& c, int repeats, double limit, Measurement& m) {
-    const LinearInputs in(c);
-    const auto q = in.part(in.q, in.history, in.n), k = in.part(in.k, in.history, in.n), v = in.part(in.v, in.history, in.n);
-    std::vector<float> state(in.bh * in.d * in.d, 0.0f), z(in.bh * in.d, 0.0f), out;
-    if (in.history > 0) cpu_linear(in.bh, in.history, in.d, in.part(in.q, 0, in.history), in.part(in.k, 0, in.history),
-                                   in.part(in.v, 0, in.history), state, z, out);
-    const auto state0 = state, z0 = z;
-    cpu_linear(in.bh, in.n, in.d, q, k, v, state, z, out);
-    m.record_check(max_rel_error(in.checked(out), in.want), 1e-3);
-    time_it(m, repeats, limit, [&](int) {
-      if (in.history == 0) state = state0, z = z0;  // a prefill starts from an empty state
-      cpu_linear(in.bh, in.n, in.d, q, k, v, state, z, out);  // decode steps keep advancing the state
+  static std::unique_ptr<PreparedCase> prepare_linear(const Case& c, Measurement& m) {
+    struct State {
+      LinearInputs in;
+      std::vector<float> q, k, v, state, z, out, state0, z0;
+      explicit State(const Case& c) : in(c) {}
+    };
+    auto st = std::make_shared<State>(c);
+    const LinearInputs& in = st->in;
+    st->q = in.part(in.q, in.history, in.n), st->k = in.part(in.k, in.history, in.n), st->v = in.part(in.v, in.history, in.n);
+    st->state.assign(in.bh * in.d * in.d, 0.0f);
+    st->z.assign(in.bh * in.d, 0.0f);
+    if (in.history > 0)
+      cpu_linear(in.bh, in.history, in.d, in.part(in.q, 0, in.history), in.part(in.k, 0, in.history), in.part(in.v, 0, in.history),
+                 st->state, st->z, st->out);
+    st->state0 = st->state, st->z0 = st->z;
+    cpu_linear(in.bh, in.n, in.d, st->q, st->k, st->v, st->state, st->z, st->out);
+    m.record_check(max_rel_error(in.checked(st->out), in.want), 1e-3);
+    return cpu_case([st](int) {
+      if (st->in.history == 0) st->state = st->state0, st->z = st->z0;  // a prefill starts from an empty state
+      cpu_linear(st->in.bh, st->in.n, st->in.d, st->q, st->k, st->v, st->state, st->z, st->out);  // decode steps keep advancing
     });
   }
+
+  CacheFlush flush_;
 };
 
 }  // namespace

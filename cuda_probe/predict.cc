@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "estimators/estimate.h"
+#include "estimators/flash_tiles.h"
 #include "estimators/layer_costs.h"
 #include "estimators/roofline.h"
 
@@ -44,6 +45,7 @@ Prediction predict(const Case& c, const GpuSpec& gpu) {
   choice.kv_dtype = c.shape.kv_dtype;
   choice.kernel = c.kernel == Kernel::prefill_naive ? attncost::Kernel::naive : attncost::Kernel::flash;
   choice.page_size = c.kernel == Kernel::decode_paged ? static_cast<int64_t>(c.shape.page_size) : 0;
+  choice.flash_tile_rows = kProbeFlashTileRows;  // the traffic of the kernel the probe times
   const Design d = make_design(m, choice);
   Workload w;
   w.ctx = c.shape.ctx;

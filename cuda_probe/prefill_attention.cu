@@ -13,6 +13,7 @@
 //   v3  mma.sync with scores, probabilities and output in registers: prefill_flash_mma.cu.
 #include <cuda_fp16.h>
 
+#include "estimators/flash_tiles.h"
 #include "cuda_probe/cuda_kernels.h"
 #include "cuda_probe/prefill_tiles.cuh"
 
@@ -49,7 +50,7 @@ __global__ void masked_softmax(__half* scores, int n, float scale, int window, i
   for (int j = threadIdx.x; j < n; j += blockDim.x) s[j] = __float2half(row[j] * inv);
 }
 
-constexpr int kD = 128, kRows = 64, kCols = 32, kThreads = 128;
+constexpr int kD = 128, kRows = kProbeFlashTileRows, kCols = 32, kThreads = 128;
 
 __global__ void __launch_bounds__(kThreads) prefill_flash_v1(PrefillArgs a) {
   ATTNCOST_DYNAMIC_SHARED(float, smem);

@@ -13,6 +13,7 @@
 // Tiles fully inside the causal/window band skip the per-element mask.
 #include <cuda_fp16.h>
 
+#include "estimators/flash_tiles.h"
 #include "cuda_probe/cuda_kernels.h"
 #include "cuda_probe/mma_m16n8k16.cuh"
 #include "cuda_probe/prefill_tiles.cuh"
@@ -20,7 +21,8 @@
 namespace attncost::probe::cuda {
 namespace {
 
-constexpr int kD = 128, kWarps = 4, kThreads = kWarps * 32, kRows = kWarps * 16, kKeys = 64;
+constexpr int kD = 128, kWarps = 4, kThreads = kWarps * 32, kRows = kWarps * 16, kKeys = kProbeFlashTileKeys;
+static_assert(kRows == kProbeFlashTileRows, "the estimator predicts the K/V traffic of kProbeFlashTileRows-row tiles");
 constexpr int kLdK = kD + 8;     // K tile [kKeys][kLdK]
 constexpr int kLdV = kKeys + 8;  // transposed V tile [kD][kLdV]
 constexpr size_t kSmemBytes = sizeof(__half) * (kKeys * kLdK + kD * kLdV);

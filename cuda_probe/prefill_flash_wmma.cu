@@ -21,6 +21,7 @@
 #include <cuda_fp16.h>
 #include <mma.h>
 
+#include "estimators/flash_tiles.h"
 #include "cuda_probe/cuda_kernels.h"
 #include "cuda_probe/prefill_tiles.cuh"
 
@@ -32,7 +33,8 @@ using namespace nvcuda;
 constexpr int kD = 128;                 // head dim (the probe's CUDA prefill cases)
 constexpr int kWarps = 4, kThreads = kWarps * 32;
 constexpr int kRows = kWarps * 16;      // query rows per block
-constexpr int kKeys = 64;               // keys per tile
+constexpr int kKeys = kProbeFlashTileKeys;  // keys per tile
+static_assert(kRows == kProbeFlashTileRows, "the estimator predicts the K/V traffic of kProbeFlashTileRows-row tiles");
 constexpr int kLdH = kD + 8;            // padded fp16 row of Q/K/V tiles
 constexpr int kLdS = kD + 4;            // padded fp32 scratch row (S uses the first kKeys columns)
 constexpr int kLdP = kKeys + 8;         // padded fp16 row of P

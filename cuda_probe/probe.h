@@ -1,11 +1,14 @@
 // The probe's vocabulary, shared by every backend: what a case is, what a device can do
 // (ceilings), what a measurement is, and the seam a backend implements (CUDA on the attached
 // GPU, or the CPU everywhere). Reports and the pass/fail gate only see these types, so they are
-// tested without a GPU.
+// tested without a GPU, and a recorded run (its JSON) replays through them.
+//
+// The CUDA backend lives in a separately loaded module (cuda_loader.h), so everything that crosses
+// this seam is a virtual call or a plain value: backends report failures as values (a skip reason,
+// an error string), never as exceptions that would have to cross the module boundary.
 #pragma once
 #include <cstdint>
 #include <memory>
-#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -21,6 +24,7 @@ enum class Kernel : uint8_t {
   linear_decode,   // linear attention: state update + readout for one token
   linear_prefill,  // linear attention: chunked prefill
 };
+inline constexpr int kKernelCount = 6;
 std::string_view kernel_name(Kernel k);
 
 struct Shape {
@@ -31,7 +35,7 @@ struct Shape {
 };
 
 struct Case {
-  std::string name;  // stable id, e.g. "decode/gqa8/dense/fp16/ctx32768"
+  std::string name;  // stable id, e.g. "decode/gqa8/dense/fp16/b4/ctx32768"
   Kernel kernel = Kernel::decode;
   Shape shape;
 };
@@ -41,8 +45,14 @@ struct Device {
   std::string name;
   int64_t sms = 0;              // CUDA SMs, or CPU cores used
   double memory_bytes = 0, l2_bytes = 0;
-  double clock_hz = 0;
+  double clock_hz = 0;          // SM clock (CUDA) as the device reports it
   std::string driver, runtime;  // versions
+  std::string compute_capability;  // "9.0"; empty on the CPU
+  double memory_clock_hz = 0;
+  int64_t memory_bus_bits = 0;
+  // Peak bandwidth from the device's own properties (2 × memory clock × bus width), shown beside
+  // the measured one as nvbench does; 0 where the device does not say.
+  double theoretical_bandwidth_Bps() const { return memory_clock_hz > 0 ? 2.0 * memory_clock_hz * static_cast<double>(memory_bus_bits) / 8 : 0; }
 };
 
 // Measured limits of the device; they replace the datasheet figures in predictions.
@@ -55,15 +65,22 @@ struct Ceilings {
   std::vector<std::string> notes;  // why a ceiling was not measured
 };
 
+// Why the measurement loop stopped taking samples.
+enum class StopReason : uint8_t { none, noise, time, samples };
+std::string_view stop_reason_name(StopReason r);
+
 struct Measurement {
   bool ran = false;
   std::string skip_reason;      // why it did not run (too large, unsupported, CUDA error)
   bool checked = false;         // the output was compared with the reference
   bool correct = false;
   double max_rel_error = 0;     // against the double-precision CPU reference
-  double measured_s = 0;        // median of the repeats
+  double measured_s = 0;        // median of the samples
   double min_s = 0, max_s = 0;
-  int repeats = 0;
+  double mean_s = 0;
+  double noise = 0;             // relative standard deviation of the samples
+  int repeats = 0;              // samples taken
+  StopReason stopped = StopReason::none;
   // One correctness check (a kernel version against the reference): the case is correct while
   // every check so far was within its tolerance; the worst error is kept.
   void record_check(double error, double tolerance) {
@@ -73,38 +90,47 @@ struct Measurement {
   }
 };
 
-// Thrown by a backend's timing loop when the warm-up run exceeds time_limit_s.
-struct TimeLimitExceeded : std::runtime_error {
-  using std::runtime_error::runtime_error;
+// A case made ready to time: its inputs are in place and every kernel version has been checked.
+// launch(r) runs the timed version once (r numbers the launch, so a backend can rotate inputs).
+class PreparedCase {
+ public:
+  virtual ~PreparedCase() = default;
+  virtual void launch(int r) = 0;
 };
-// Thrown by a backend when a case cannot run here (too large for the device, a device error);
-// the message is the case's skip reason.
-struct CaseSkipped : std::runtime_error {
-  using std::runtime_error::runtime_error;
+
+// One timed launch: seconds by the device's own clock, or an error (a failed CUDA call).
+struct Sample {
+  double seconds = 0;
+  std::string error;
 };
+
+// A micro-benchmark behind one ceiling: `work` units (bytes or FLOPs) per launch.
+struct CeilingProbe {
+  enum class Kind : uint8_t { read, copy, gemm_fp16, gemm_bf16, gemm_fp8, vector, launch } kind = Kind::read;
+  std::unique_ptr<PreparedCase> bench;
+  double work = 0;              // bytes (read, copy), FLOPs (gemm, vector), launches (launch)
+  bool flush = true;            // flush caches before each sample
+};
+
+// ABI version of this seam, checked when the CUDA module is loaded (a stale module is refused).
+inline constexpr int kBackendAbi = 2;
 
 class Backend {
  public:
   virtual ~Backend() = default;
-  // A case whose warm-up run takes longer is reported as skipped with the reason, not timed.
-  // (A kernel that never returns cannot be preempted from inside the process; the pipeline's
-  // watchdog, watchdog.h, names it and the probe command stops.)
-  double time_limit_s = 60;
   virtual Device device() = 0;
-  virtual Ceilings measure_ceilings() = 0;
-  // Runs one case: checks it against the reference, then times it (warm-up, median of repeats,
-  // inputs rotated or larger than the last-level cache). Never throws for a case-level failure:
-  // over the time limit, a CaseSkipped or running out of host memory become the skip reason.
-  Measurement run(const Case& c, int repeats);
-
- protected:
-  virtual void measure(const Case& c, int repeats, Measurement& m) = 0;
+  // The micro-benchmarks behind the ceilings, and notes on ceilings this device cannot measure.
+  virtual std::vector<CeilingProbe> ceiling_probes(std::vector<std::string>& notes) = 0;
+  // Places a case's inputs and checks every kernel version against the reference (recorded in
+  // `m`). nullptr, with m.skip_reason set, when the case cannot run here (too large, a device
+  // error); what was checked before such a failure is dropped.
+  virtual std::unique_ptr<PreparedCase> prepare(const Case& c, Measurement& m) = 0;
+  // One launch of `p`, timed by the device (CUDA events; a steady clock on the CPU), with the
+  // caches flushed first when `flush`.
+  virtual Sample time_once(PreparedCase& p, int r, bool flush) = 0;
 };
-std::string time_limit_reason(double took_s, double limit_s);
 
 std::unique_ptr<Backend> make_cpu_backend();
-// nullptr with `why` set when attncost was built without CUDA or no device is present.
-std::unique_ptr<Backend> make_cuda_backend(std::string* why);
 
 // The cases of a suite: "quick" (under a minute) or "full"; the CPU runs smaller shapes.
 std::vector<Case> suite_cases(const std::string& suite, const std::string& backend);

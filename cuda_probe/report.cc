@@ -33,6 +33,13 @@ std::string rate(double flops) {
   return flops > 0 ? human_count(flops) + "FLOP/s" : "n/a";
 }
 
+nlohmann::json efficiency_json(const GpuSpec& g) {
+  nlohmann::json eff = nlohmann::json::object();
+  for (int c = 0; c < kEfficiencyClasses; ++c)
+    eff[std::string(efficiency_class_name(static_cast<EfficiencyClass>(c)))] = g.efficiency[static_cast<size_t>(c)];
+  return eff;
+}
+
 std::string shape_text(const Shape& s) {
   return fmt::format("b{} ctx{} h{}/kv{} d{} {} {}", s.batch, s.ctx, s.heads, s.kv_heads, s.head_dim, s.attn, dtype_name(s.kv_dtype));
 }
@@ -79,25 +86,33 @@ nlohmann::json report_json(const Report& r) {
                         {"achieved_flops", k.achieved_flops},
                         {"bound", bound_name(k.p.bound)},
                         {"efficiency_class", k.p.efficiency_class},
+                        {"checked", k.m.checked},
                         {"correct", k.m.correct},
                         {"max_rel_error", k.m.max_rel_error},
                         {"within_tolerance", k.within_tolerance},
                         {"repeats", k.m.repeats},
                         {"min_s", k.m.min_s},
-                        {"max_s", k.m.max_s}};
+                        {"max_s", k.m.max_s},
+                        {"mean_s", k.m.mean_s},
+                        {"noise", k.m.noise},
+                        {"stopped_by", stop_reason_name(k.m.stopped)}};
     if (!k.m.ran) j["skipped"] = k.m.skip_reason;
     cases.push_back(std::move(j));
   }
   const Ceilings& c = r.ceilings;
   return {{"schema", "attncost.probe/1"},
-          {"tool", {{"name", "attncost"}, {"version", kVersion}}},
+          {"tool", {{"name", "attncost"}, {"version", r.run.tool_version}, {"commit", r.run.commit}}},
+          {"run", {{"command_line", r.run.command_line}, {"started_utc", r.run.started_utc}}},
           {"suite", r.suite},
           {"device", {{"backend", r.device.backend}, {"name", r.device.name}, {"sms", r.device.sms}, {"memory_bytes", r.device.memory_bytes},
-                      {"l2_bytes", r.device.l2_bytes}, {"clock_hz", r.device.clock_hz}, {"driver", r.device.driver}, {"runtime", r.device.runtime}}},
+                      {"l2_bytes", r.device.l2_bytes}, {"clock_hz", r.device.clock_hz}, {"memory_clock_hz", r.device.memory_clock_hz},
+                      {"memory_bus_bits", r.device.memory_bus_bits}, {"theoretical_bandwidth_Bps", r.device.theoretical_bandwidth_Bps()},
+                      {"compute_capability", r.device.compute_capability}, {"driver", r.device.driver}, {"runtime", r.device.runtime}}},
           {"ceilings", {{"read_Bps", c.read_Bps}, {"copy_Bps", c.copy_Bps}, {"gemm_fp16_flops", c.gemm_fp16_flops},
                         {"gemm_bf16_flops", c.gemm_bf16_flops}, {"gemm_fp8_flops", c.gemm_fp8_flops}, {"vector_flops", c.vector_flops},
                         {"launch_s", c.launch_s}, {"notes", c.notes}}},
           {"calibrated", r.spec.calibrated},
+          {"efficiency", efficiency_json(r.spec)},
           {"targets", targets_json(r)},
           {"tolerance", r.tolerance},
           {"summary", {{"cases", r.cases.size()}, {"wrong", r.wrong()}, {"off", r.off()}, {"skipped", r.skipped()}}},

@@ -15,4 +15,10 @@ std::string report_md(const Report& r);
 std::string report_junit(const Report& r);
 std::string calibration_text(const Calibration& c);
 
+// Reads a run written by report_json (`probe --format json`) back: device, ceilings, recorded
+// efficiencies and every case's measurement. Predictions are not read: the caller re-predicts
+// with the current estimator (prediction_spec + repredict). Throws InputError naming `what` and
+// the field on anything malformed.
+Report report_from_json(const nlohmann::json& j, const std::string& what);
+
 }  // namespace attncost::probe

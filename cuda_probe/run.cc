@@ -2,9 +2,12 @@
 #include "cuda_probe/watchdog.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <new>
 #include <optional>
+
+#include <fmt/format.h>
 
 #include <Eigen/Dense>
 
@@ -84,28 +87,112 @@ GpuSpec apply_fit(const GpuSpec& raw, double launch, const std::array<double, kE
 
 }  // namespace
 
-Measurement Backend::run(const Case& c, int repeats) {
+std::string_view stop_reason_name(StopReason r) {
+  switch (r) {
+    case StopReason::none: return "none";
+    case StopReason::noise: return "noise";
+    case StopReason::time: return "time";
+    case StopReason::samples: return "samples";
+  }
+  return "none";
+}
+
+std::string time_limit_reason(double took_s, double limit_s) {
+  return fmt::format("its first run took {:.1f} s, over the {:.0f} s case time limit (--case-timeout); not timed", took_s, limit_s);
+}
+
+void measure_loop(Backend& backend, PreparedCase& p, bool flush, const MeasurePolicy& policy, Measurement& m) {
+  using Clock = std::chrono::steady_clock;
+  const auto warm = Clock::now();
+  const Sample first = backend.time_once(p, 0, flush);
+  const double took = std::chrono::duration<double>(Clock::now() - warm).count();
+  if (!first.error.empty()) {
+    m.ran = false;
+    m.skip_reason = first.error;
+    return;
+  }
+  if (took > policy.first_run_limit_s) {
+    m.ran = false;  // the correctness checks before it still stand
+    m.skip_reason = time_limit_reason(took, policy.first_run_limit_s);
+    return;
+  }
+  std::vector<double> samples;
+  double sum = 0, sum_sq = 0, timed = 0;
+  for (int r = 1;; ++r) {
+    const Sample s = backend.time_once(p, r, flush);
+    if (!s.error.empty()) {
+      m.ran = false;
+      m.skip_reason = s.error;
+      return;
+    }
+    samples.push_back(s.seconds);
+    sum += s.seconds, sum_sq += s.seconds * s.seconds, timed += s.seconds;
+    const double n = static_cast<double>(samples.size()), mean = sum / n;
+    const double variance = n > 1 ? std::max(0.0, (sum_sq - n * mean * mean) / (n - 1)) : 0;
+    m.noise = mean > 0 ? std::sqrt(variance) / mean : 0;
+    if (static_cast<int>(samples.size()) < policy.min_samples) continue;
+    if (n > 1 && m.noise <= policy.max_noise) { m.stopped = StopReason::noise; break; }
+    if (timed >= policy.max_time_s) { m.stopped = StopReason::time; break; }
+    if (static_cast<int>(samples.size()) >= policy.max_samples) { m.stopped = StopReason::samples; break; }
+  }
+  m.mean_s = sum / static_cast<double>(samples.size());
+  std::sort(samples.begin(), samples.end());
+  m.measured_s = samples[samples.size() / 2];
+  m.min_s = samples.front();
+  m.max_s = samples.back();
+  m.repeats = static_cast<int>(samples.size());
+  m.ran = true;
+}
+
+Measurement measure_case(Backend& backend, const Case& c, const MeasurePolicy& policy) {
   Measurement m;
+  std::unique_ptr<PreparedCase> p;
   try {
-    measure(c, repeats, m);
-  } catch (const TimeLimitExceeded& e) {
-    m.ran = false;  // the correctness check before it still stands
-    m.skip_reason = e.what();
-  } catch (const CaseSkipped& e) {
-    m = Measurement{};
-    m.skip_reason = e.what();
+    p = backend.prepare(c, m);
   } catch (const std::bad_alloc&) {
+    p.reset();
     m = Measurement{};
     m.skip_reason = "not enough host memory to prepare the inputs";
   }
+  if (!p) {
+    if (m.skip_reason.empty()) m.skip_reason = "the backend could not prepare the case";
+    const std::string why = m.skip_reason;
+    m = Measurement{};  // a check recorded before the failure does not count
+    m.skip_reason = why;
+    return m;
+  }
+  measure_loop(backend, *p, true, policy, m);
   return m;
+}
+
+Ceilings measure_ceilings(Backend& backend, const MeasurePolicy& policy) {
+  Ceilings c;
+  std::vector<CeilingProbe> probes = backend.ceiling_probes(c.notes);
+  for (CeilingProbe& probe : probes) {
+    Measurement m;
+    measure_loop(backend, *probe.bench, probe.flush, policy, m);
+    if (!m.ran) {
+      c.notes.push_back(fmt::format("a ceiling benchmark failed: {}", m.skip_reason));
+      continue;
+    }
+    const double rate = probe.work / m.measured_s;
+    switch (probe.kind) {
+      case CeilingProbe::Kind::read: c.read_Bps = rate; break;
+      case CeilingProbe::Kind::copy: c.copy_Bps = rate; break;
+      case CeilingProbe::Kind::gemm_fp16: c.gemm_fp16_flops = rate; break;
+      case CeilingProbe::Kind::gemm_bf16: c.gemm_bf16_flops = rate; break;
+      case CeilingProbe::Kind::gemm_fp8: c.gemm_fp8_flops = rate; break;
+      case CeilingProbe::Kind::vector: c.vector_flops = rate; break;
+      case CeilingProbe::Kind::launch: c.launch_s = m.measured_s / probe.work; break;
+    }
+  }
+  return c;
 }
 
 Report run_probe(Backend& backend, const Options& opt, const std::function<void(const CaseResult&)>& on_case) {
   Report r;
   r.suite = opt.suite;
   r.tolerance = opt.tolerance;
-  backend.time_limit_s = opt.case_timeout_s;
   std::optional<Watchdog> watchdog;
   if (opt.on_hang) watchdog.emplace(opt.on_hang);
   auto watched = [&](const std::string& step, auto&& fn) {
@@ -114,21 +201,31 @@ Report run_probe(Backend& backend, const Options& opt, const std::function<void(
     if (watchdog) watchdog->stop();
   };
   r.device = backend.device();
-  watched("measuring the ceilings", [&] { r.ceilings = backend.measure_ceilings(); });
-  r.spec = spec_from_ceilings(r.device, r.ceilings, nullptr);
-  if (opt.profile) {
-    r.spec.efficiency = opt.profile->efficiency;
-    r.spec.calibrated = opt.profile->calibrated;
-  }
+  watched("measuring the ceilings", [&] { r.ceilings = measure_ceilings(backend, opt.policy); });
+  r.spec = prediction_spec(r.device, r.ceilings, opt.profile);
   for (const Case& c : suite_cases(opt.suite, r.device.backend)) {
     CaseResult result;
     result.c = c;
-    watched("case " + c.name, [&] { result.m = backend.run(c, opt.repeats); });
+    watched("case " + c.name, [&] { result.m = measure_case(backend, c, opt.policy); });
     compare(result, r.spec, opt.tolerance);
     if (on_case) on_case(result);
     r.cases.push_back(std::move(result));
   }
   return r;
+}
+
+GpuSpec prediction_spec(const Device& device, const Ceilings& ceilings, const GpuSpec* profile) {
+  GpuSpec spec = spec_from_ceilings(device, ceilings, nullptr);
+  if (profile) {
+    spec.efficiency = profile->efficiency;
+    spec.calibrated = profile->calibrated;
+  }
+  return spec;
+}
+
+void repredict(Report& r, const GpuSpec& spec, double tolerance) {
+  r.tolerance = tolerance;
+  repredict(r, spec);
 }
 
 void repredict(Report& r, const GpuSpec& spec) {

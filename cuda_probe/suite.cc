@@ -19,10 +19,6 @@ std::string_view kernel_name(Kernel k) {
   return "decode";
 }
 
-std::string time_limit_reason(double took_s, double limit_s) {
-  return fmt::format("its first run took {:.1f} s, over the {:.0f} s case time limit (--case-timeout); not timed", took_s, limit_s);
-}
-
 namespace {
 
 Case make(Kernel k, uint64_t batch, uint64_t ctx, uint64_t heads, uint64_t kv_heads, const std::string& attn, Dtype kv) {

@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <cmath>
 
+#include <fmt/format.h>
+
+#include "estimators/explain.h"
 #include "estimators/pattern_counts.h"
 #include "estimators/quality.h"
 #include "estimators/roofline.h"
@@ -10,13 +13,54 @@
 namespace attncost {
 namespace {
 
+std::string N(double v) { return ex_num(v); }
+
+// KV bytes per cached token in one layer (kv_bytes_per_token_layer), written out.
+void explain_kv_bytes(Explainer* ex, const Shape& s, const Design& d, const std::string& quantity, double value) {
+  const double b = dtype_bits(d.kv_dtype) / 8.0;
+  if (s.mla) {
+    ex->line(quantity, "(kv_lora_rank + rope_dim)·bytes(kv)", fmt::format("({} + {}) × {}", N(s.mla_rank), N(s.mla_rope), N(b)), value, "B");
+  } else if (dtype_has_group_scale(d.kv_dtype)) {
+    const double g = static_cast<double>(d.kv_group);
+    ex->line(quantity, "H_kv·(d_k·b + ⌈d_k/g⌉·2 + d_v·b + ⌈d_v/g⌉·2)",
+             fmt::format("{0} × ({1} × {3} + ceil({1} / {4}) × 2 + {2} × {3} + ceil({2} / {4}) × 2)", N(s.kv_heads), N(s.d_k), N(s.d_v), N(b), N(g)),
+             value, "B");
+  } else {
+    ex->line(quantity, "H_kv·(d_k + d_v)·bytes(kv)", fmt::format("{} × ({} + {}) × {}", N(s.kv_heads), N(s.d_k), N(s.d_v), N(b)), value, "B");
+  }
+}
+
+// The roofline of one operator, written out (roofline.cc computes it).
+void explain_roofline(Explainer* ex, const OpCost& op, const GpuSpec& gpu) {
+  if (!ex) return;
+  const std::string name(op_name(op.kind));
+  const double eff = gpu.efficiency[static_cast<size_t>(op.efficiency)];
+  ex->line(name + ": compute time", "(executed matmul FLOPs / peak(dtype) + other FLOPs / vector rate) / efficiency",
+           fmt::format("({} / {} + {} / {}) / {}", N(op.executed_matmul_flops), N(gpu.matmul_flops(op.matmul_dtype)), N(op.other_flops),
+                       N(gpu.vector_flops), N(eff)),
+           op.compute_s, "s");
+  ex->line(name + ": memory time", "HBM bytes / bandwidth / efficiency", fmt::format("{} / {} / {}", N(op.hbm_bytes()), N(gpu.hbm_bandwidth_Bps), N(eff)),
+           op.memory_s, "s");
+  if (op.network_s > 0)
+    ex->line(name + ": network time", "bytes sent / link bandwidth / efficiency",
+             fmt::format("{} / {} / {}", N(op.comm_bytes), N(gpu.interconnect_Bps), N(eff)), op.network_s, "s");
+  ex->line(name + ": time (" + std::string(bound_name(op.bound)) + "-bound)", "max(compute, memory, network) + kernels·launch",
+           fmt::format("max({}, {}, {}) + {} × {}", N(op.compute_s), N(op.memory_s), N(op.network_s), N(op.kernels), N(gpu.launch_latency_s)),
+           op.time_s, "s");
+}
+
 void cost_phase(const ModelConfig& m, const Design& d, const Workload& w, const GpuSpec& gpu, bool is_decode,
-                const Estimate& e, PhaseCost& out) {
-  build_ops(m, d, w, gpu, is_decode, e.uses, e.use_count, out.ops);
+                const Estimate& e, PhaseCost& out, Explainer* ex) {
+  if (ex) ex->section(is_decode ? fmt::format("decode step at context {} (batch {}): each operator per layer, on one GPU", w.ctx, w.batch)
+                                : fmt::format("prefill of {} tokens (batch {}): each operator per layer, on one GPU", w.ctx, w.batch));
+  build_ops(m, d, w, gpu, is_decode, e.uses, e.use_count, out.ops, ex);
   const double tp = static_cast<double>(d.tp);
+  std::string sum_text, sum_formula;
   for (int i = 0; i < out.ops.count; ++i) {
     OpCost& op = out.ops.ops[static_cast<size_t>(i)];
     apply_roofline(op, gpu);
+    explain_roofline(ex, op, gpu);
+    if (ex) sum_text += fmt::format("{}{} × {}", sum_text.empty() ? "" : " + ", N(op.layers), N(op.time_s));
     const double n = op.layers;
     const bool attention = op.kind == OpKind::attention || op.kind == OpKind::linear_attn || op.kind == OpKind::ssm_scan;
     out.attention_pairs += n * op.pairs * tp;
@@ -50,16 +94,40 @@ void cost_phase(const ModelConfig& m, const Design& d, const Workload& w, const 
   if (out.launch_s > most) out.bound = Bound::latency;
   const double tokens = static_cast<double>(w.batch) * (is_decode ? 1.0 : static_cast<double>(w.ctx));
   out.tokens_per_s = out.time_s > 0 ? tokens / out.time_s : 0;
+  if (ex) {
+    ex->line(is_decode ? "decode step time" : "prefill time", "Σ_ops layers·time(op)", sum_text, out.time_s, "s");
+    ex->line(is_decode ? "decode tokens/s" : "prompt tokens/s", is_decode ? "B / step time" : "B·n / prefill time",
+             fmt::format("{} / {}", N(tokens), N(out.time_s)), out.tokens_per_s, "tokens/s");
+  }
+}
+
+// Parameters with the heads split as `shape` says (whole model: tp 1; one GPU: its share).
+double params_with(const ModelConfig& m, const std::array<AttnStack::Use, kMaxDistinctPatterns>& uses, int use_count, const Shape& shape) {
+  const double moe_layers = static_cast<double>(m.moe_layers());
+  const double dense_layers = static_cast<double>(m.layers) - moe_layers;
+  double mixer = 0;
+  for (int u = 0; u < use_count; ++u) {
+    const auto& use = uses[static_cast<size_t>(u)];
+    mixer += static_cast<double>(use.layers) * mixer_params(use.pattern, m, shape);
+  }
+  const double norms = 2.0 * static_cast<double>(m.hidden) * static_cast<double>(m.layers) + static_cast<double>(m.hidden);
+  return mixer + dense_layers * dense_mlp_params(m, shape) + moe_layers * moe_mlp_params(m, shape) + embedding_params(m, shape) + norms;
 }
 
 }  // namespace
+
+double model_params(const ModelConfig& m, const Design& d) {
+  std::array<AttnStack::Use, kMaxDistinctPatterns> uses{};
+  const int use_count = d.attn.uses(static_cast<uint64_t>(m.layers), uses);
+  return params_with(m, uses, use_count, shape_of(m, d, 1));
+}
 
 double sequences_within(const Memory& mem, double budget_bytes) {
   const double free_bytes = budget_bytes - mem.weights_bytes;
   return free_bytes > 0 && mem.kv_bytes_per_sequence > 0 ? std::floor(free_bytes / mem.kv_bytes_per_sequence) : 0;
 }
 
-Estimate estimate(const ModelConfig& m, const Design& d, const Workload& w, const GpuSpec& gpu) {
+Estimate estimate(const ModelConfig& m, const Design& d, const Workload& w, const GpuSpec& gpu, Explainer* ex) {
   Estimate e;
   e.use_count = d.attn.uses(static_cast<uint64_t>(m.layers), e.uses);
   const Shape whole = shape_of(m, d, 1);
@@ -68,26 +136,21 @@ Estimate estimate(const ModelConfig& m, const Design& d, const Workload& w, cons
   e.kv_replication = gpu_shape.kv_replication;
 
   // Parameters (whole model) and weights held by one GPU.
-  const double moe_layers = static_cast<double>(m.moe_layers());
-  const double dense_layers = static_cast<double>(m.layers) - moe_layers;
-  double mixer_whole = 0, mixer_gpu = 0;
-  for (int u = 0; u < e.use_count; ++u) {
-    const auto& use = e.uses[static_cast<size_t>(u)];
-    mixer_whole += static_cast<double>(use.layers) * mixer_params(use.pattern, m, whole);
-    mixer_gpu += static_cast<double>(use.layers) * mixer_params(use.pattern, m, gpu_shape);
-  }
-  const double norms = 2.0 * static_cast<double>(m.hidden) * static_cast<double>(m.layers) + static_cast<double>(m.hidden);
-  e.params = mixer_whole + dense_layers * dense_mlp_params(m, whole) + moe_layers * moe_mlp_params(m, whole) +
-             embedding_params(m, whole) + norms;
-  const double params_gpu = mixer_gpu + dense_layers * dense_mlp_params(m, gpu_shape) +
-                            moe_layers * moe_mlp_params(m, gpu_shape) + embedding_params(m, gpu_shape) + norms;
+  e.params = params_with(m, e.uses, e.use_count, whole);
+  const double params_gpu = params_with(m, e.uses, e.use_count, gpu_shape);
 
-  cost_phase(m, d, w, gpu, false, e, e.prefill);
-  cost_phase(m, d, w, gpu, true, e, e.decode);
+  cost_phase(m, d, w, gpu, false, e, e.prefill, ex);
+  cost_phase(m, d, w, gpu, true, e, e.decode, ex);
 
   // KV cache at ctx, whole model; memory per GPU at the sequence's end, pages rounded up.
   const double kvb_whole = kv_bytes_per_token_layer(whole, d);
   const double kvb_gpu = kv_bytes_per_token_layer(gpu_shape, d);
+  if (ex) {
+    ex->section(fmt::format("KV cache at context {} (whole model) and memory per GPU at {} tokens", w.ctx, w.ctx + w.gen));
+    explain_kv_bytes(ex, whole, d, "KV bytes per cached token, one layer", kvb_whole);
+    if (d.tp > 1) explain_kv_bytes(ex, gpu_shape, d, "KV bytes per cached token, one layer, one GPU", kvb_gpu);
+  }
+  std::string per_token_text, per_seq_text, alloc_text;
   const uint64_t end = w.ctx + w.gen;
   const double page = static_cast<double>(d.page_size);
   double alloc_gpu = 0, waste_gpu = 0;
@@ -103,18 +166,39 @@ Estimate estimate(const ModelConfig& m, const Design& d, const Workload& w, cons
       const double allocated = page > 0 ? std::ceil(final_tokens / page) * page : final_tokens;
       alloc_gpu += layers * allocated * kvb_gpu;
       waste_gpu += layers * (allocated - final_tokens) * kvb_gpu;
+      if (ex) {
+        per_token_text += fmt::format("{}{} × {}", per_token_text.empty() ? "" : " + ", N(layers), N(kvb_whole));
+        per_seq_text += fmt::format("{}{} × {} × {}", per_seq_text.empty() ? "" : " + ", N(layers), N(cached), N(kvb_whole));
+        alloc_text += fmt::format("{}{} × {} × {}", alloc_text.empty() ? "" : " + ", N(layers), N(allocated), N(kvb_gpu));
+        ex->line(fmt::format("[{}] tokens allocated per sequence at {} tokens", pattern_text(use.pattern), end),
+                 page > 0 ? "⌈cached(n + gen) / page⌉·page" : "cached(n + gen)",
+                 page > 0 ? fmt::format("ceil({} / {}) × {}", N(final_tokens), N(page), N(page)) : N(final_tokens), allocated, "tokens");
+      }
     } else {
       const double state_whole = state_bytes_per_layer(use.pattern, m, whole, d);
+      const double state_gpu = state_bytes_per_layer(use.pattern, m, gpu_shape, d);
       e.kv.bytes_per_sequence += layers * state_whole;
       e.kv.state_bytes_per_sequence += layers * state_whole;
-      alloc_gpu += layers * state_bytes_per_layer(use.pattern, m, gpu_shape, d);
+      alloc_gpu += layers * state_gpu;
+      if (ex) {
+        per_seq_text += fmt::format("{}{} × {}", per_seq_text.empty() ? "" : " + ", N(layers), N(state_whole));
+        alloc_text += fmt::format("{}{} × {}", alloc_text.empty() ? "" : " + ", N(layers), N(state_gpu));
+        ex->line(fmt::format("[{}] recurrent state per sequence, one layer", pattern_text(use.pattern)),
+                 use.pattern.kind == PatternKind::linear ? "H_state·(F·d_v + F)·bytes(kv)" : "(d_inner·N + d_inner·(conv − 1))·bytes(kv)",
+                 N(state_whole), state_whole, "B");
+      }
     }
+  }
+  if (ex) {
+    if (!per_token_text.empty()) ex->line("KV bytes per token, all layers", "Σ_softmax layers kv_bytes", per_token_text, e.kv.bytes_per_token, "B");
+    ex->line("KV bytes per sequence at ctx", "Σ_layers cached(n)·kv_bytes + Σ_state layers state", per_seq_text, e.kv.bytes_per_sequence, "B");
+    ex->line("KV allocated per sequence on one GPU", "Σ_layers allocated tokens·kv_bytes(GPU) + states", alloc_text, alloc_gpu, "B");
   }
   const double batch = static_cast<double>(w.batch);
   e.kv.bytes_total = batch * e.kv.bytes_per_sequence;
 
   Memory& mem = e.memory;
-  mem.weights_bytes = storage_bytes(params_gpu, 1, d.weight_dtype, 128);
+  mem.weights_bytes = storage_bytes(params_gpu, 1, d.weight_dtype, kWeightScaleGroup);
   mem.kv_bytes_per_sequence = alloc_gpu;
   mem.kv_bytes = batch * alloc_gpu;
   mem.page_waste_bytes = batch * waste_gpu;
@@ -122,6 +206,16 @@ Estimate estimate(const ModelConfig& m, const Design& d, const Workload& w, cons
   mem.capacity_bytes = gpu.hbm_bytes;
   mem.fits = mem.total_bytes <= mem.capacity_bytes;
   mem.max_concurrent_sequences = sequences_within(mem, mem.capacity_bytes);
+  if (ex) {
+    ex->line("parameters on one GPU", "Σ mixers + MLPs + embeddings (split over TP) + norms", N(params_gpu), params_gpu, "params");
+    ex->line("weight bytes per GPU", "params·bytes(weight) (+ one fp16 scale per 128 for int8/int4)",
+             fmt::format("{} × {}", N(params_gpu), N(mem.weights_bytes / params_gpu)), mem.weights_bytes, "B");
+    ex->line("KV bytes per GPU", "B·allocated per sequence", fmt::format("{} × {}", N(batch), N(alloc_gpu)), mem.kv_bytes, "B");
+    ex->line("memory per GPU", "weights + KV", fmt::format("{} + {}", N(mem.weights_bytes), N(mem.kv_bytes)), mem.total_bytes, "B");
+    ex->line("concurrent sequences that fit", "⌊(HBM − weights) / allocated per sequence⌋",
+             fmt::format("floor(({} - {}) / {})", N(mem.capacity_bytes), N(mem.weights_bytes), N(alloc_gpu)), mem.max_concurrent_sequences,
+             "sequences");
+  }
 
   e.quality = quality_proxies(m, d, w, e);
   return e;

@@ -72,7 +72,13 @@ struct Estimate {
 // Whole sequences of `mem`'s shape that fit `budget_bytes` beside the weights (0 if none).
 double sequences_within(const Memory& mem, double budget_bytes);
 
-// Inputs must be valid (make_design / validate_workload / the loaders check them).
-Estimate estimate(const ModelConfig& m, const Design& d, const Workload& w, const GpuSpec& gpu);
+// Parameters of the whole model under design `d` (its token mixers, MLPs, embeddings, norms).
+double model_params(const ModelConfig& m, const Design& d);
+
+class Explainer;
+
+// Inputs must be valid (make_design / validate_workload / the loaders check them). With an
+// explainer, every formula is also written out with its numbers (explain.h).
+Estimate estimate(const ModelConfig& m, const Design& d, const Workload& w, const GpuSpec& gpu, Explainer* ex = nullptr);
 
 }  // namespace attncost

@@ -50,14 +50,20 @@ struct OpList {
   OpCost& add(OpKind kind) { ops[static_cast<size_t>(count)] = OpCost{}; ops[static_cast<size_t>(count)].kind = kind; return ops[static_cast<size_t>(count++)]; }
 };
 
+// Query rows per tile of the flash kernel the design models (FlashAttention-2's by default).
+uint64_t flash_tile_rows(const Design& d);
+
 // How many times a tiled prefill kernel loads a head's K/V from HBM per Σ-tile key load: query
 // tiles of one head that run in the same wave (one per SM) share their K/V loads through L2 when
 // one K/V block per SM fits in L2; otherwise every tile loads from HBM.
-double flash_l2_reuse(double tokens, double kv_bytes_per_token_head, const GpuSpec& gpu);
+double flash_l2_reuse(double tokens, double kv_bytes_per_token_head, uint64_t tile_rows, const GpuSpec& gpu);
+
+class Explainer;
 
 // Operators of a prefill of `w.ctx` tokens (is_decode false) or of one decode step at context
-// `w.ctx` (is_decode true), for the whole batch, on one GPU.
+// `w.ctx` (is_decode true), for the whole batch, on one GPU. With an explainer, every formula is
+// also written out with its numbers (estimate --explain).
 void build_ops(const ModelConfig& m, const Design& d, const Workload& w, const GpuSpec& gpu, bool is_decode,
-               const std::array<AttnStack::Use, kMaxDistinctPatterns>& uses, int use_count, OpList& out);
+               const std::array<AttnStack::Use, kMaxDistinctPatterns>& uses, int use_count, OpList& out, Explainer* ex = nullptr);
 
 }  // namespace attncost

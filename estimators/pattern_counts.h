@@ -9,9 +9,6 @@
 
 namespace attncost {
 
-// Query tile height of the flash IO model (FlashAttention-2's Br for head dim 128).
-inline constexpr uint64_t kFlashTileRows = 128;
-
 // pairs(i): keys the causal query at 0-based position i attends to, in a sequence whose context
 // length is ctx (ctx sets axial's default row width ⌈√ctx⌉). Linear and SSM layers score no
 // pairs: they read a state instead, so this is 0 for them.
@@ -30,7 +27,7 @@ uint64_t cached_tokens(const Pattern& p, uint64_t n);
 // the tile needs. Exact for dense, window and sinks (contiguous key ranges shared by a tile) and
 // for block (the tile is the block); for strided and axial the scattered keys are loaded once
 // per query, and the total never exceeds dense's.
-u128 flash_key_reads(const Pattern& p, uint64_t n, uint64_t tile_rows = kFlashTileRows);
+u128 flash_key_reads(const Pattern& p, uint64_t n, uint64_t tile_rows);
 
 // Distance + 1 to the farthest key the last query (position n-1) attends to directly; n for
 // linear and SSM layers, which summarize every earlier token in their state.

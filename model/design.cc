@@ -76,6 +76,8 @@ Design make_design(const ModelConfig& m, const DesignChoice& c) {
   d.kernel = c.kernel.value_or(Kernel::flash);
   d.page_size = c.page_size.value_or(16);
   if (d.page_size < 0 || d.page_size > (int64_t{1} << 40)) throw InputError(fmt::format("--page-size {}: must be in [0, 2^40]", d.page_size));
+  d.flash_tile_rows = c.flash_tile_rows.value_or(0);
+  if (d.flash_tile_rows < 0) throw InputError(fmt::format("flash tile rows {}: must not be negative", d.flash_tile_rows));
   d.tp = c.tp.value_or(1);
   if (d.tp <= 0) throw InputError(fmt::format("--tp {}: must be positive", d.tp));
   if (m.heads % d.tp != 0)

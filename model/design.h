@@ -28,6 +28,7 @@ struct Design {
   Kernel kernel = Kernel::flash;
   int64_t page_size = 16;      // tokens per KV page; 0 = contiguous preallocation
   int64_t tp = 1;              // tensor-parallel GPUs
+  int64_t flash_tile_rows = 0;  // query rows per tile of the flash kernel modelled; 0 = FlashAttention-2's (estimators/flash_tiles.h)
 };
 
 // What the command line (or a plan candidate) asks to change; unset fields keep the model's own.
@@ -38,7 +39,7 @@ struct DesignChoice {
   std::optional<int64_t> mla_rope;
   std::optional<std::string> attn;
   std::optional<Dtype> kv_dtype, weight_dtype, act_dtype;
-  std::optional<int64_t> kv_group, page_size, tp;
+  std::optional<int64_t> kv_group, page_size, tp, flash_tile_rows;
   std::optional<Kernel> kernel;
 };
 

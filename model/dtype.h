@@ -30,6 +30,9 @@ constexpr bool dtype_has_group_scale(Dtype d) { return d == Dtype::int8 || d == 
 
 // Bytes of one fp16 scale.
 inline constexpr double kScaleBytes = 2.0;
+// Weight matrices quantized to int8/int4 carry one fp16 scale per this many elements (the group
+// size of GPTQ/AWQ checkpoints).
+inline constexpr int64_t kWeightScaleGroup = 128;
 
 // Bytes to store `elements` values laid out as `vectors` vectors of `elements / vectors`
 // values each, one scale per `group` values of each vector (groups do not straddle vectors).

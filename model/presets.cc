@@ -2,14 +2,13 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
 #include "model/error.h"
+#include "model/json_input.h"
 
 namespace attncost {
 namespace {
@@ -38,19 +37,6 @@ size_t edit_distance(std::string_view a, std::string_view b) {
 bool looks_like_path(std::string_view s) {
   return s.find('/') != std::string_view::npos || (s.size() > 5 && s.substr(s.size() - 5) == ".json") ||
          std::filesystem::exists(std::filesystem::path(std::string(s)));
-}
-
-nlohmann::json read_json_file(std::string_view path, std::string_view kind) {
-  const std::string p(path);
-  std::ifstream in(p);
-  if (!in) throw InputError(fmt::format("{} '{}': cannot read the file", kind, p));
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  try {
-    return nlohmann::json::parse(buffer.str());
-  } catch (const nlohmann::json::parse_error& e) {
-    throw InputError(fmt::format("{} '{}': malformed JSON at byte {}", kind, p, e.byte));
-  }
 }
 
 std::vector<std::string> names_of(const std::vector<EmbeddedFile>& files) {
@@ -94,13 +80,13 @@ std::vector<std::string> closest_names(std::string_view wanted, const std::vecto
 
 ModelConfig load_model(std::string_view name_or_path) {
   if (const EmbeddedFile* f = find_preset(presets_data::models(), name_or_path)) {
-    ModelConfig m = model_from_json(nlohmann::json::parse(f->text), fmt::format("preset '{}'", f->name));
+    ModelConfig m = model_from_json(parse_user_json(f->text, fmt::format("preset '{}'", f->name)), fmt::format("preset '{}'", f->name));
     m.name = f->name;
     m.origin = f->name;
     return m;
   }
   if (!looks_like_path(name_or_path)) unknown("model", "--model", name_or_path, model_preset_names());
-  ModelConfig m = model_from_json(read_json_file(name_or_path, "--model"), fmt::format("--model '{}'", name_or_path));
+  ModelConfig m = model_from_json(read_user_json(std::string(name_or_path), "--model"), fmt::format("--model '{}'", name_or_path));
   if (m.source.rfind("--model", 0) == 0) m.source = std::string(name_or_path);
   m.origin = std::string(name_or_path);
   return m;
@@ -114,7 +100,7 @@ GpuSpec load_gpu(std::string_view name_or_path) {
     return g;
   }
   if (!looks_like_path(name_or_path)) unknown("GPU", "--gpu", name_or_path, gpu_preset_names());
-  g = gpu_from_json(read_json_file(name_or_path, "--gpu"), fmt::format("--gpu '{}'", name_or_path));
+  g = gpu_from_json(read_user_json(std::string(name_or_path), "--gpu"), fmt::format("--gpu '{}'", name_or_path));
   g.origin = std::string(name_or_path);
   return g;
 }

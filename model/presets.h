@@ -17,6 +17,7 @@ struct EmbeddedFile {
 namespace presets_data {
 const std::vector<EmbeddedFile>& models();
 const std::vector<EmbeddedFile>& gpus();
+const std::vector<EmbeddedFile>& kernels();
 }  // namespace presets_data
 
 std::vector<std::string> model_preset_names();

@@ -6,6 +6,7 @@
 
 #include "estimators/pattern_counts.h"
 #include "reports/reports.h"
+#include "estimators/plan_limits.h"
 
 namespace attncost {
 namespace {
@@ -127,6 +128,20 @@ json estimate_json(const EstimateInputs& in, const Estimate& e) {
                    {"state_layers", json_number(q.state_layers)},
                    {"full_access_layers", json_number(q.full_access_layers)}}},
   };
+}
+
+json limits_json(const std::vector<PlanLimit>& limits) {
+  json out = json::array();
+  for (const PlanLimit& l : limits) {
+    json j = {{"design", l.design}, {"role", role_name(l.role)}, {"recommended", l.recommended}, {"workload", l.workload},
+              {"kind", limit_kind_name(l.kind)}, {"unbounded", l.limit.unbounded}, {"binding", l.binding}};
+    const char* key = l.kind == LimitKind::ctx ? "max_ctx" : l.kind == LimitKind::batch ? "max_batch" : "max_sequences";
+    j[key] = l.limit.value;
+    if (l.kind == LimitKind::ctx) j["at_batch"] = l.at_batch;
+    else j["at_ctx"] = l.at_ctx;
+    out.push_back(std::move(j));
+  }
+  return out;
 }
 
 json plan_json(const ModelConfig& m, const GpuSpec& gpu, const PlanResult& p) {

@@ -8,10 +8,17 @@
 namespace attncost {
 namespace {
 
-double params_of(const ModelConfig& m) {
-  // The parameter count is the estimator's; any workload gives the same one.
-  const GpuSpec gpu = load_gpu("h100-sxm");
-  return estimate(m, make_design(m), Workload{}, gpu).params;
+double params_of(const ModelConfig& m) { return model_params(m, make_design(m)); }
+
+// Quotes a CSV field holding a comma, a quote or a newline (RFC 4180).
+std::string csv_field(const std::string& s) {
+  if (s.find_first_of(",\"\n") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
 }
 
 }  // namespace
@@ -63,6 +70,22 @@ std::string presets_text() {
                        fp8 > 0 ? fmt::format("{:.1f}", fp8 / 1e12) : "-");
   }
   out += "\nSources: `attncost presets --format json` lists each preset's source.\n";
+  return out;
+}
+
+std::string presets_csv() {
+  std::string out = "kind,name,layers,heads,kv_heads,head_dim,hidden,ffn,vocab,dtype,attn,params,published_params,hbm_bytes,hbm_bandwidth_Bps,"
+                    "fp16_flops,fp8_flops,source\n";
+  for (const auto& name : model_preset_names()) {
+    const ModelConfig m = load_model(name);
+    out += fmt::format("model,{},{},{},{},{},{},{},{},{},{},{:.0f},{:.0f},,,,,{}\n", name, m.layers, m.heads, m.kv_heads, m.head_dim, m.hidden,
+                       m.ffn, m.vocab, dtype_name(m.dtype), csv_field(m.attn), params_of(m), m.published_params, csv_field(m.source));
+  }
+  for (const auto& name : gpu_preset_names()) {
+    const GpuSpec g = load_gpu(name);
+    out += fmt::format("gpu,{},,,,,,,,,,,,{:.0f},{:.0f},{:.0f},{:.0f},{}\n", name, g.hbm_bytes, g.hbm_bandwidth_Bps,
+                       g.peak_flops[static_cast<size_t>(Dtype::fp16)], g.peak_flops[static_cast<size_t>(Dtype::fp8)], csv_field(g.source));
+  }
   return out;
 }
 

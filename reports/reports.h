@@ -7,10 +7,10 @@
 
 #include "estimators/estimate.h"
 #include "estimators/plan.h"
+#include "estimators/plan_limits.h"
+#include "version.h"
 
 namespace attncost {
-
-inline constexpr const char* kVersion = "0.1.0";
 
 struct EstimateInputs {
   const ModelConfig& model;
@@ -37,11 +37,13 @@ void append_estimate_jsonl(std::string& out, const EstimateInputs& in, const Est
 nlohmann::json plan_json(const ModelConfig& m, const GpuSpec& gpu, const PlanResult& p);
 std::string plan_text(const ModelConfig& m, const GpuSpec& gpu, const PlanResult& p);
 std::string plan_csv(const ModelConfig& m, const GpuSpec& gpu, const PlanResult& p);
-// One line per workload and limit for `plan --max ctx|batch`.
-std::string limit_text(const std::string& what, const std::string& design, const std::string& workload, uint64_t value, bool unbounded);
+// `plan --max ctx|batch|sequences`: one line per design and workload, or the JSON `limits` array.
+std::string limits_text(const std::vector<PlanLimit>& limits);
+nlohmann::json limits_json(const std::vector<PlanLimit>& limits);
 
 nlohmann::json presets_json();
 std::string presets_text();
+std::string presets_csv();
 
 // Human units: "1.25 GiB", "3.42 ms", "1.2 TFLOP", "6.74 B".
 std::string human_bytes(double bytes);

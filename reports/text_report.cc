@@ -5,6 +5,7 @@
 
 #include "estimators/pattern_counts.h"
 #include "reports/reports.h"
+#include "estimators/plan_limits.h"
 
 namespace attncost {
 namespace {
@@ -130,10 +131,16 @@ std::string plan_text(const ModelConfig& m, const GpuSpec& gpu, const PlanResult
   return out;
 }
 
-std::string limit_text(const std::string& what, const std::string& design, const std::string& workload, uint64_t value, bool unbounded) {
-  if (unbounded) return fmt::format("max {} for {} ({}): unbounded up to 2^40 (memory stops growing)\n", what, design, workload);
-  if (value == 0) return fmt::format("max {} for {} ({}): none fits the budget\n", what, design, workload);
-  return fmt::format("max {} for {} ({}): {}\n", what, design, workload, value);
+std::string limits_text(const std::vector<PlanLimit>& limits) {
+  std::string out;
+  for (const PlanLimit& l : limits) {
+    const std::string what = l.kind == LimitKind::ctx ? fmt::format("ctx at batch {}", l.at_batch) : fmt::format("concurrent sequences at ctx {}", l.at_ctx);
+    const std::string design = fmt::format("{} [{}{}]", l.design, role_name(l.role), l.recommended && l.role == Role::alternative ? ", recommended" : "");
+    if (l.limit.unbounded) out += fmt::format("max {} for {} ({}): unbounded up to 2^40 (memory stops growing)\n", what, design, l.workload);
+    else if (l.limit.value == 0) out += fmt::format("max {} for {} ({}): none fits the budget\n", what, design, l.workload);
+    else out += fmt::format("max {} for {} ({}): {} (bound by {})\n", what, design, l.workload, l.limit.value, l.binding);
+  }
+  return out;
 }
 
 }  // namespace attncost

@@ -113,7 +113,7 @@ TEST_CASE("bad plan, compare and sweep inputs get exit code 2 and one line", "[c
       {"sweep --ctx 1k --attn dense,windo:8", "unknown pattern 'windo'"},
       {"sweep --ctx 1k --gpu h100-sxm,h300", "unknown GPU preset"},
       {"sweep --ctx 1k --chart /tmp/x.svg", "--chart: the sweep needs at least two --ctx or two --batch values"},
-      {"sweep --format md", "--format 'md': expected one of csv, json (JSON lines), text"},
+      {"sweep --format md", "--format 'md': expected one of csv, json, text"},
   };
   for (const Case& c : cases) {
     const CliResult r = run_cli(c.args);

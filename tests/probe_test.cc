@@ -50,8 +50,11 @@ TEST_CASE("every CPU kernel matches the double-precision reference", "[probe]") 
       small(probe::Kernel::linear_decode, 2, 1, 4, 4, "linear", Dtype::fp32),
       small(probe::Kernel::linear_prefill, 1, 150, 2, 2, "linear", Dtype::fp32),
   };
+  MeasurePolicy quick;
+  quick.min_samples = 1;
+  quick.max_time_s = 0.01;
   for (const Case& c : cases) {
-    const Measurement m = backend->run(c, 1);
+    const Measurement m = measure_case(*backend, c, quick);
     INFO(c.name << " " << dtype_name(c.shape.kv_dtype) << " error " << m.max_rel_error);
     REQUIRE(m.ran);
     REQUIRE(m.correct);
@@ -61,8 +64,9 @@ TEST_CASE("every CPU kernel matches the double-precision reference", "[probe]") 
 
 TEST_CASE("a case over the time limit is reported as skipped with the reason, after its check", "[probe]") {
   auto backend = make_cpu_backend();
-  backend->time_limit_s = 1e-9;
-  const Measurement m = backend->run(small(probe::Kernel::decode, 1, 300, 8, 2, "dense", Dtype::fp16), 3);
+  MeasurePolicy policy;
+  policy.first_run_limit_s = 1e-9;
+  const Measurement m = measure_case(*backend, small(probe::Kernel::decode, 1, 300, 8, 2, "dense", Dtype::fp16), policy);
   REQUIRE_FALSE(m.ran);
   REQUIRE(m.checked);
   REQUIRE(m.correct);
@@ -103,7 +107,7 @@ namespace {
 Report replay(const std::vector<std::pair<Case, double>>& measured_over_predicted, double tolerance = 0.25) {
   Report r;
   r.suite = "replay";
-  r.device = {"cuda", "Recorded GPU", 132, 80e9, 50e6, 1.98e9, "13.0", "13.0"};
+  r.device = {"cuda", "Recorded GPU", 132, 80e9, 50e6, 1.98e9, "13.0", "13.0", "9.0", 2.6e9, 5120};
   r.ceilings = {3.0e12, 5.0e12, 800e12, 800e12, 0, 60e12, 3e-6, {"GEMM fp8 not measured: replayed"}};
   r.spec = spec_from_ceilings(r.device, r.ceilings, nullptr);
   r.tolerance = tolerance;
@@ -255,14 +259,40 @@ TEST_CASE("a GPU report states whether it met the performance targets", "[probe]
 namespace {
 
 // A backend whose first case never returns in time (a hung kernel, as the watchdog sees it).
-class StuckBackend final : public Backend {
+class Nothing final : public PreparedCase {
  public:
-  Device device() override { return {"cpu", "stuck", 1, 1e9, 1e6, 1e9, "", ""}; }
-  Ceilings measure_ceilings() override { return {10e9, 10e9, 1e11, 1e11, 0, 1e10, 1e-6, {}}; }
-  void measure(const Case&, int, Measurement&) override {
-    if (calls++ == 0) std::this_thread::sleep_for(std::chrono::milliseconds(800));
+  void launch(int) override {}
+};
+
+// A backend whose timings are scripted: what the measurement loop sees, without a device.
+class ScriptedBackend : public Backend {
+ public:
+  Device device() override {
+    Device d;
+    d.backend = "cpu", d.name = "scripted", d.sms = 1, d.memory_bytes = 1e9, d.l2_bytes = 1e6, d.clock_hz = 1e9;
+    return d;
   }
-  int calls = 0;
+  std::vector<CeilingProbe> ceiling_probes(std::vector<std::string>&) override { return {}; }
+  std::unique_ptr<PreparedCase> prepare(const Case&, Measurement& m) override {
+    m.record_check(0, 1e-3);
+    return std::make_unique<Nothing>();
+  }
+  Sample time_once(PreparedCase&, int, bool) override {
+    const size_t i = calls++;
+    return {times.empty() ? 1e-3 : times[std::min(i, times.size() - 1)], {}};
+  }
+  std::vector<double> times;
+  size_t calls = 0;
+};
+
+// A backend whose first case never returns in time (a hung kernel, as the watchdog sees it).
+class StuckBackend final : public ScriptedBackend {
+ public:
+  std::unique_ptr<PreparedCase> prepare(const Case& c, Measurement& m) override {
+    if (prepared++ == 0) std::this_thread::sleep_for(std::chrono::milliseconds(800));
+    return ScriptedBackend::prepare(c, m);
+  }
+  int prepared = 0;
 };
 
 }  // namespace
@@ -289,9 +319,10 @@ TEST_CASE("the watchdog names a step that outlives its limit, once, and stays qu
   hangs.clear();
   StuckBackend backend;
   Options opt;
-  opt.repeats = 1;
-  opt.case_timeout_s = 0.05;
-  opt.hang_grace_s = 0.2;  // limit 0.05·4 + 0.2 = 0.4 s < the 0.8 s stuck case
+  opt.policy.min_samples = 1;
+  opt.policy.max_time_s = 0.01;
+  opt.policy.first_run_limit_s = 0.02;
+  opt.hang_grace_s = 0.2;  // limit 0.02·5 + 0.01 + 0.2 = 0.31 s < the 0.8 s stuck case
   opt.on_hang = [&](const std::string& step, double waited) {
     std::lock_guard lock(mu);
     hangs.emplace_back(step, waited);
@@ -305,13 +336,12 @@ TEST_CASE("the watchdog names a step that outlives its limit, once, and stays qu
 namespace {
 
 // A backend that cannot run its cases here (as a GPU backend with too little device memory).
-class SkippingBackend final : public Backend {
+class SkippingBackend final : public ScriptedBackend {
  public:
-  Device device() override { return {"cpu", "skipping", 1, 1e9, 1e6, 1e9, "", ""}; }
-  Ceilings measure_ceilings() override { return {10e9, 10e9, 1e11, 1e11, 0, 1e10, 1e-6, {}}; }
-  void measure(const Case&, int, Measurement& m) override {
+  std::unique_ptr<PreparedCase> prepare(const Case&, Measurement& m) override {
     m.record_check(0.5, 1e-3);  // whatever was recorded before the failure is dropped
-    throw CaseSkipped("needs 200 GiB of device memory, 79 GiB free");
+    m.skip_reason = "needs 200 GiB of device memory, 79 GiB free";
+    return nullptr;
   }
 };
 
@@ -319,7 +349,7 @@ class SkippingBackend final : public Backend {
 
 TEST_CASE("a case the backend cannot run is skipped with its reason", "[probe]") {
   SkippingBackend backend;
-  const Measurement m = backend.run(suite_cases("quick", "cpu")[0], 1);
+  const Measurement m = measure_case(backend, suite_cases("quick", "cpu")[0], MeasurePolicy{});
   REQUIRE_FALSE(m.ran);
   REQUIRE_FALSE(m.checked);
   REQUIRE(m.skip_reason == "needs 200 GiB of device memory, 79 GiB free");
@@ -335,4 +365,45 @@ TEST_CASE("every check counts: one version off its tolerance makes the case wron
   m.record_check(3e-3, 2e-3);
   REQUIRE_FALSE(m.correct);
   REQUIRE(m.max_rel_error == 5e-3);  // the worst error is kept
+}
+
+TEST_CASE("the measurement loop stops when the noise is low, and otherwise at its time or sample limit", "[probe]") {
+  const Case c = suite_cases("quick", "cpu")[0];
+  ScriptedBackend steady;  // every sample 1 ms: noise 0 after the minimum samples
+  MeasurePolicy policy;
+  policy.min_samples = 5;
+  Measurement m = measure_case(steady, c, policy);
+  REQUIRE(m.ran);
+  REQUIRE(m.repeats == 5);
+  REQUIRE(m.stopped == StopReason::noise);
+  REQUIRE(m.noise == 0);
+  REQUIRE(m.measured_s == 1e-3);
+
+  ScriptedBackend noisy;  // alternating 1 and 2 ms: noise ≈ 33% never goes below 1%
+  for (int i = 0; i < 200; ++i) noisy.times.push_back(i % 2 ? 2e-3 : 1e-3);
+  policy.max_time_s = 0.05;
+  m = measure_case(noisy, c, policy);
+  REQUIRE(m.stopped == StopReason::time);
+  REQUIRE(m.noise == Approx(0.34).margin(0.02));
+  REQUIRE(m.min_s == 1e-3);
+  REQUIRE(m.max_s == 2e-3);
+  REQUIRE(m.repeats >= 33);  // 50 ms of samples at 1.5 ms on average
+  REQUIRE(m.repeats <= 35);
+
+  ScriptedBackend capped;
+  for (int i = 0; i < 200; ++i) capped.times.push_back(i % 2 ? 2e-3 : 1e-3);
+  policy.max_time_s = 100;
+  policy.max_samples = 20;
+  m = measure_case(capped, c, policy);
+  REQUIRE(m.stopped == StopReason::samples);
+  REQUIRE(m.repeats == 20);
+  REQUIRE(m.measured_s == 2e-3);  // the median of ten 1 ms and ten 2 ms samples is the upper middle one
+
+  // A device error on a sample skips the case with that error.
+  struct Failing final : ScriptedBackend {
+    Sample time_once(PreparedCase&, int r, bool) override { return r == 3 ? Sample{0, "illegal address"} : Sample{1e-3, {}}; }
+  } f;
+  m = measure_case(f, c, policy);
+  REQUIRE_FALSE(m.ran);
+  REQUIRE(m.skip_reason == "illegal address");
 }

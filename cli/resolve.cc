@@ -1,61 +1,14 @@
-#include "cli/options.h"
+#include "cli/resolve.h"
 
 #include <cmath>
-#include <cstdio>
-#include <filesystem>
-#include <fstream>
-#include <unistd.h>
-#include <iostream>
 
 #include <fmt/format.h>
 
+#include "cli/key_value.h"
 #include "model/error.h"
 #include "model/presets.h"
 
 namespace attncost::cli {
-
-void add_model_flags(CLI::App& app, Flags& f) {
-  app.add_option("--model", f.model, "model preset name or Hugging Face config.json path")->capture_default_str();
-  app.add_option("--gpu", f.gpu, "GPU preset name or profile JSON (from probe --calibrate)")->capture_default_str();
-  app.add_option("--layers", f.layers, "override num_hidden_layers");
-  app.add_option("--heads", f.heads, "override num_attention_heads");
-  app.add_option("--kv-heads", f.kv_heads, "override the model's num_key_value_heads");
-  app.add_option("--head-dim", f.head_dim, "override head_dim");
-  app.add_option("--hidden", f.hidden, "override hidden_size");
-  app.add_option("--ffn", f.ffn, "override intermediate_size");
-  app.add_option("--vocab", f.vocab, "override vocab_size");
-}
-
-void add_design_flags(CLI::App& app, Flags& f) {
-  auto* sharing = app.add_option_group("kv sharing", "KV sharing of the design under study (default: the model's own)");
-  sharing->add_flag("--mha", f.mha, "multi-head attention: one KV head per query head");
-  sharing->add_option("--gqa", f.gqa, "grouped-query attention with G KV heads (G divides the query heads)");
-  sharing->add_flag("--mqa", f.mqa, "multi-query attention (= --gqa 1)");
-  sharing->add_option("--mla", f.mla, "multi-head latent attention: RANK[:ROPE_DIM] (DeepSeek-V2: 512:64)");
-  sharing->require_option(0, 1);
-  app.add_option("--attn", f.attn, "attention pattern: dense, window:W, sinks:S+window:W, strided:S+window:W, axial[:M], "
-                                   "block:B[:local=L][:global=G][:random=R], linear[:F], ssm[:N], stacks P[*K]/P[*K]");
-  app.add_option("--kv-dtype", f.kv_dtype, "KV cache dtype: fp32|fp16|bf16|fp8|int8|int4 (default: activation dtype)");
-  app.add_option("--kv-group", f.kv_group, "elements per fp16 scale for int8/int4 KV (default: head dim)");
-  app.add_option("--weight-dtype", f.weight_dtype, "weight dtype (default: the model's torch_dtype)");
-  app.add_option("--act-dtype", f.act_dtype, "activation dtype (default: the model's torch_dtype)");
-  app.add_option("--kernel", f.kernel, "attention kernel: flash (tiled, fused) | naive (materialized n×n scores)");
-  app.add_option("--page-size", f.page_size, "tokens per KV page (default 16); 0 = contiguous preallocation");
-  app.add_option("--tp", f.tp, "tensor-parallel GPUs (default 1)");
-}
-
-void add_workload_flags(CLI::App& app, Flags& f) {
-  app.add_option("--ctx", f.ctx, "tokens in context (prompt length for prefill); suffix k/m = ×1024/×1048576")->capture_default_str();
-  app.add_option("--batch", f.batch, "concurrent sequences")->capture_default_str();
-  app.add_option("--gen", f.gen, "tokens generated after the prompt")->capture_default_str();
-  app.add_option("--phase", f.phase, "prefill|decode|both (what the text report shows)")->capture_default_str();
-  app.add_option("--slo-ms", f.slo_ms, "per-token (decode step) latency target in milliseconds");
-}
-
-void add_output_flags(CLI::App& app, Flags& f, const std::string& formats) {
-  app.add_option("--format", f.format, "output format: " + formats)->capture_default_str();
-  app.add_option("-o,--output", f.output, "write to FILE instead of stdout");
-}
 
 uint64_t parse_count(const std::string& text, const std::string& flag, bool zero_ok) {
   const auto bad = [&](const char* why) {
@@ -183,38 +136,18 @@ Workload resolve_workload(const Flags& f) {
   return w;
 }
 
-void add_plan_flags(CLI::App& app, Flags& f) {
-  app.add_option("--workload", f.workloads, "a named workload NAME:ctx=N,batch=B,gen=T,slo_ms=X (repeatable)");
-  app.add_option("--budget-gb", f.budget_gb, "memory budget per GPU for weights + KV, GiB (default: HBM minus --reserve)");
-  app.add_option("--reserve", f.reserve, "fraction of HBM kept for activations and workspace when no --budget-gb")->capture_default_str();
-  app.add_option("--require", f.require, "early-recall: the first tokens must stay directly attendable");
-  app.add_option("--max", f.max, "reverse question: ctx | batch | sequences that fit the budget, for the recommended, proposed and baseline designs");
-  app.add_option("--candidates", f.candidates, "full (KV sharing × pattern × KV dtype) | basic (single changes)")->capture_default_str();
-}
-
 Workload parse_workload(const std::string& spec) {
+  const KeyValueSpec kv = parse_key_values(spec, "--workload");
   Workload w;
-  const auto colon = spec.find(':');
-  const bool named = colon != std::string::npos && spec.find('=') > colon;
-  w.name = named ? spec.substr(0, colon) : "workload";
-  if (w.name.empty()) throw InputError(fmt::format("--workload '{}': the name before ':' is empty", spec));
+  w.name = kv.name.empty() ? "workload" : kv.name;
   bool has_ctx = false;
-  std::string rest = named ? spec.substr(colon + 1) : spec;
-  size_t start = 0;
-  while (start <= rest.size()) {
-    const size_t end = std::min(rest.find(',', start), rest.size());
-    const std::string item = rest.substr(start, end - start);
-    const auto eq = item.find('=');
-    if (eq == std::string::npos) throw InputError(fmt::format("--workload '{}': expected key=value, got '{}'", spec, item));
-    const std::string key = item.substr(0, eq), value = item.substr(eq + 1);
+  for (const auto& [key, value] : kv.items) {
     const std::string flag = fmt::format("--workload '{}': {}", spec, key);
     if (key == "ctx") w.ctx = parse_count(value, flag), has_ctx = true;
     else if (key == "batch") w.batch = parse_count(value, flag);
     else if (key == "gen") w.gen = parse_count(value, flag, true);
-    else if (key == "slo_ms" || key == "slo-ms") w.slo_ms = parse_number(value, flag, 0, 1e9, true, "a positive number of milliseconds"); else {
-      throw InputError(fmt::format("--workload '{}': unknown key '{}' (expected ctx, batch, gen, slo_ms)", spec, key));
-    }
-    start = end + 1;
+    else if (key == "slo_ms" || key == "slo-ms") w.slo_ms = parse_number(value, flag, 0, 1e9, true, "a positive number of milliseconds");
+    else throw InputError(fmt::format("--workload '{}': unknown key '{}' (expected ctx, batch, gen, slo_ms)", spec, key));
   }
   if (!has_ctx) throw InputError(fmt::format("--workload '{}': ctx= is required", spec));
   validate_workload(w);
@@ -227,6 +160,9 @@ std::vector<Workload> resolve_workloads(const Flags& f) {
     w.name = "default";
     return {w};
   }
+  for (const char* flag : {"--ctx", "--batch", "--gen", "--slo-ms"})
+    if (f.has(flag))
+      throw InputError(fmt::format("{} cannot be combined with --workload: give it inside each workload (e.g. --workload chat:ctx=8k,batch=32,gen=512,slo_ms=30)", flag));
   std::vector<Workload> out;
   for (const auto& spec : f.workloads) {
     out.push_back(parse_workload(spec));
@@ -237,19 +173,9 @@ std::vector<Workload> resolve_workloads(const Flags& f) {
 }
 
 std::pair<std::string, DesignChoice> parse_design_spec(const std::string& spec, const ModelConfig& m) {
-  const auto colon = spec.find(':');
-  const auto eq = spec.find('=');
-  const bool named = colon != std::string::npos && (eq == std::string::npos || colon < eq) &&
-                     spec.substr(0, colon).find(',') == std::string::npos && spec.substr(0, colon) != "attn";
-  std::string label = named ? spec.substr(0, colon) : spec;
-  const std::string rest = named ? spec.substr(colon + 1) : spec;
+  const KeyValueSpec kv = parse_key_values(spec, "--design", {"mha", "mqa"});
   Flags f;
-  size_t start = 0;
-  while (start < rest.size()) {
-    const size_t end = std::min(rest.find(',', start), rest.size());
-    const std::string item = rest.substr(start, end - start);
-    const auto e = item.find('=');
-    const std::string key = item.substr(0, e), value = e == std::string::npos ? "" : item.substr(e + 1);
+  for (const auto& [key, value] : kv.items) {
     if (key == "mha") f.mha = true;
     else if (key == "mqa") f.mqa = true;
     else if (key == "gqa") f.gqa = value;
@@ -264,61 +190,21 @@ std::pair<std::string, DesignChoice> parse_design_spec(const std::string& spec, 
     else if (key == "page_size" || key == "page-size") f.page_size = value;
     else throw InputError(fmt::format("--design '{}': unknown key '{}' (expected mha, mqa, gqa=G, mla=R[:ROPE], attn=SPEC, kv_dtype=, "
                                       "weight_dtype=, act_dtype=, kv_group=, tp=, kernel=, page_size=)", spec, key));
-    if (e == std::string::npos && key != "mha" && key != "mqa") throw InputError(fmt::format("--design '{}': '{}' needs a value", spec, key));
-    start = end + 1;
+    if ((key == "mha" || key == "mqa") && !value.empty())
+      throw InputError(fmt::format("--design '{}': '{}' takes no value", spec, key));
   }
   if (int(f.mha) + int(f.mqa) + int(!f.gqa.empty()) + int(!f.mla.empty()) > 1)
     throw InputError(fmt::format("--design '{}': give at most one of mha, mqa, gqa, mla", spec));
-  DesignChoice c = resolve_choice(f, m, nullptr);
-  if (!named) label = design_label(make_design(m, c));
-  return {label, c};
+  const DesignChoice c = resolve_choice(f, m, nullptr);
+  return {kv.name.empty() ? design_label(make_design(m, c)) : kv.name, c};
 }
 
-void write_output(const std::string& path, const std::string& text) {
-  OutputStream out(path);
-  out.write(text);
-  out.commit();
-}
-
-OutputStream::OutputStream(const std::string& path) : path_(path) {
-  if (path.empty() || path == "-") {
-    to_stdout_ = true;
-    return;
-  }
-  namespace fs = std::filesystem;
-  const fs::path target(path);
-  const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
-  std::error_code ec;
-  if (!fs::is_directory(dir, ec)) throw InputError(fmt::format("-o '{}': directory '{}' does not exist", path, dir.string()));
-  tmp_ = (dir / fmt::format(".{}.tmp{}", target.filename().string(), static_cast<long>(::getpid()))).string();
-  file_ = std::fopen(tmp_.c_str(), "wb");
-  if (!file_) throw RuntimeError(fmt::format("-o '{}': cannot write the file", path));
-}
-
-OutputStream::~OutputStream() {
-  if (file_) {
-    std::fclose(file_);
-    std::remove(tmp_.c_str());
-  }
-}
-
-void OutputStream::write(const std::string& chunk) {
-  std::FILE* out = to_stdout_ ? stdout : file_;
-  if (std::fwrite(chunk.data(), 1, chunk.size(), out) != chunk.size())
-    throw RuntimeError(fmt::format("-o '{}': write failed", to_stdout_ ? "-" : path_));
-}
-
-void OutputStream::commit() {
-  if (to_stdout_) {
-    std::fflush(stdout);
-    return;
-  }
-  const bool ok = std::fclose(file_) == 0;
-  file_ = nullptr;
-  if (!ok || std::rename(tmp_.c_str(), path_.c_str()) != 0) {
-    std::remove(tmp_.c_str());
-    throw RuntimeError(fmt::format("-o '{}': cannot write the file", path_));
-  }
+void check_format(const std::string& format, std::initializer_list<const char*> allowed) {
+  for (const char* a : allowed)
+    if (format == a) return;
+  std::string list;
+  for (const char* a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
+  throw InputError(fmt::format("--format '{}': expected one of {}", format, list));
 }
 
 }  // namespace attncost::cli

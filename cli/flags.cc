@@ -1,0 +1,77 @@
+#include "cli/flags.h"
+
+namespace attncost::cli {
+
+void add_model_flags(CLI::App& app, Flags& f) {
+  app.add_option("--model", f.model, "model preset name or Hugging Face config.json path")->capture_default_str();
+  app.add_option("--gpu", f.gpu, "GPU preset name or profile JSON (from probe --calibrate)")->capture_default_str();
+  app.add_option("--layers", f.layers, "override num_hidden_layers");
+  app.add_option("--heads", f.heads, "override num_attention_heads");
+  app.add_option("--kv-heads", f.kv_heads, "override the model's num_key_value_heads");
+  app.add_option("--head-dim", f.head_dim, "override head_dim");
+  app.add_option("--hidden", f.hidden, "override hidden_size");
+  app.add_option("--ffn", f.ffn, "override intermediate_size");
+  app.add_option("--vocab", f.vocab, "override vocab_size");
+}
+
+void add_design_flags(CLI::App& app, Flags& f) {
+  auto* sharing = app.add_option_group("kv sharing", "KV sharing of the design under study (default: the model's own)");
+  sharing->add_flag("--mha", f.mha, "multi-head attention: one KV head per query head");
+  sharing->add_option("--gqa", f.gqa, "grouped-query attention with G KV heads (G divides the query heads)");
+  sharing->add_flag("--mqa", f.mqa, "multi-query attention (= --gqa 1)");
+  sharing->add_option("--mla", f.mla, "multi-head latent attention: RANK[:ROPE_DIM] (DeepSeek-V2: 512:64)");
+  sharing->require_option(0, 1);
+  app.add_option("--attn", f.attn, "attention pattern: dense, window:W, sinks:S+window:W, strided:S+window:W, axial[:M], "
+                                   "block:B[:local=L][:global=G][:random=R], linear[:F], ssm[:N], stacks P[*K]/P[*K]");
+  app.add_option("--kv-dtype", f.kv_dtype, "KV cache dtype: fp32|fp16|bf16|fp8|int8|int4 (default: activation dtype)");
+  app.add_option("--kv-group", f.kv_group, "elements per fp16 scale for int8/int4 KV (default: head dim)");
+  app.add_option("--weight-dtype", f.weight_dtype, "weight dtype (default: the model's torch_dtype)");
+  app.add_option("--act-dtype", f.act_dtype, "activation dtype (default: the model's torch_dtype)");
+  app.add_option("--kernel", f.kernel, "attention kernel: flash (tiled, fused) | naive (materialized n×n scores)");
+  app.add_option("--page-size", f.page_size, "tokens per KV page (default 16); 0 = contiguous preallocation");
+  app.add_option("--tp", f.tp, "tensor-parallel GPUs (default 1)");
+}
+
+void add_workload_flags(CLI::App& app, Flags& f) {
+  app.add_option("--ctx", f.ctx, "tokens in context (prompt length for prefill); suffix k/m = ×1024/×1048576")->capture_default_str();
+  app.add_option("--batch", f.batch, "concurrent sequences")->capture_default_str();
+  app.add_option("--gen", f.gen, "tokens generated after the prompt")->capture_default_str();
+  app.add_option("--phase", f.phase, "prefill|decode|both (what the text report shows)")->capture_default_str();
+  app.add_option("--slo-ms", f.slo_ms, "per-token (decode step) latency target in milliseconds");
+}
+
+void add_plan_flags(CLI::App& app, Flags& f) {
+  app.add_option("--workload", f.workloads, "a named workload NAME:ctx=N,batch=B,gen=T,slo_ms=X (repeatable)");
+  app.add_option("--budget-gb", f.budget_gb, "memory budget per GPU for weights + KV, GiB (default: HBM minus --reserve)");
+  app.add_option("--reserve", f.reserve, "fraction of HBM kept for activations and workspace when no --budget-gb")->capture_default_str();
+  app.add_option("--require", f.require, "early-recall: the first tokens must stay directly attendable");
+  app.add_option("--max", f.max, "reverse question: ctx | batch | sequences that fit the budget, for the recommended, proposed and baseline designs");
+  app.add_option("--candidates", f.candidates, "full (KV sharing × pattern × KV dtype) | basic (single changes)")->capture_default_str();
+}
+
+void add_probe_flags(CLI::App& app, Flags& f) {
+  app.add_option("--backend", f.backend, "cuda (the attached GPU) | cpu (one core, runs anywhere)")->capture_default_str();
+  app.add_option("--suite", f.suite, "quick (under a minute) | full")->capture_default_str();
+  app.add_option("--repeats", f.repeats, "samples taken per case at least (median reported)")->capture_default_str();
+  app.add_option("--max-noise", f.max_noise, "stop sampling a case once the relative standard deviation is at most this")->capture_default_str();
+  app.add_option("--max-time", f.max_time, "seconds of samples per case at most")->capture_default_str();
+  app.add_flag("--check", f.check, "exit 1 when a case is wrong or off its prediction by more than --tolerance");
+  app.add_option("--tolerance", f.tolerance, "allowed max(measured/predicted, predicted/measured) - 1")->capture_default_str();
+  app.add_option("--case-timeout", f.case_timeout, "seconds a case's first run may take before it is skipped, not timed")->capture_default_str();
+  app.add_flag("--calibrate", f.calibrate, "fit launch overhead and per-kernel-class efficiency; -o writes the GPU profile");
+  app.add_option("--gpu", f.gpu, "a calibrated profile (from --calibrate) whose efficiencies the predictions use");
+  app.add_option("--replay", f.replay, "re-read a recorded run (probe --format json) instead of measuring: re-predict, report, check");
+}
+
+void add_output_flags(CLI::App& app, Flags& f, const std::string& formats) {
+  app.add_option("--format", f.format, "output format: " + formats)->capture_default_str();
+  app.add_option("-o,--output", f.output, "write to FILE instead of stdout");
+}
+
+void record_given(const CLI::App& app, Flags& f) {
+  for (const CLI::Option* o : app.get_options())
+    if (o->count() > 0 && !o->get_lnames().empty()) f.given.insert("--" + o->get_lnames().front());
+  for (const CLI::App* group : app.get_subcommands([](const CLI::App* a) { return a->get_name().empty(); })) record_given(*group, f);
+}
+
+}  // namespace attncost::cli

@@ -1,0 +1,55 @@
+// Every command-line flag of every command, as the strings the user typed, and where each is
+// registered. Turning them into the estimator's inputs is resolve.h's job; CLI11 only parses.
+#pragma once
+#include <set>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+namespace attncost::cli {
+
+struct Flags {
+  std::string model = "llama-2-7b";
+  std::string gpu = "h100-sxm";
+  // Model field overrides (strings so that "-5" or "x" get our message, not the parser's).
+  std::string layers, heads, kv_heads, head_dim, hidden, ffn, vocab;
+  // Design.
+  bool mha = false, mqa = false;
+  std::string gqa, mla, attn, kv_dtype, weight_dtype, act_dtype, kv_group, page_size, tp, kernel;
+  // Workload.
+  std::string ctx = "4096", batch = "1", gen = "0", phase = "both", slo_ms;
+  // Plan and compare.
+  std::vector<std::string> workloads;   // NAME:ctx=..,batch=..,gen=..,slo_ms=..
+  std::vector<std::string> designs;     // LABEL:gqa=8,attn=...,kv_dtype=fp8 (compare)
+  std::string budget_gb, reserve = "0.05", require, max, candidates = "full";
+  // Estimate.
+  bool explain = false;
+  // Sweep.
+  std::string chart;                    // SVG path
+  std::string max_rows = "100000000";
+  // Probe.
+  std::string backend = "cuda", suite = "quick", repeats = "5", tolerance = "0.25", case_timeout = "60";
+  std::string max_noise = "0.01", max_time = "2", replay;
+  bool check = false, calibrate = false;
+  // Output.
+  std::string format = "text", output;
+
+  std::string command_line;             // the whole command, as recorded in a probe run
+
+  // Flags the user gave explicitly (by long name, e.g. "--ctx"), filled after parsing.
+  std::set<std::string> given;
+  bool has(const std::string& flag) const { return given.count(flag) > 0; }
+};
+
+void add_model_flags(CLI::App& app, Flags& f);
+void add_design_flags(CLI::App& app, Flags& f);
+void add_workload_flags(CLI::App& app, Flags& f);
+void add_plan_flags(CLI::App& app, Flags& f);
+void add_probe_flags(CLI::App& app, Flags& f);
+void add_output_flags(CLI::App& app, Flags& f, const std::string& formats);
+
+// Records in f.given every option of `app` that appeared on the command line.
+void record_given(const CLI::App& app, Flags& f);
+
+}  // namespace attncost::cli

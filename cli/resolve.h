@@ -1,0 +1,39 @@
+// Flags → the estimator's inputs: model, GPU, design choice, workloads, numbers. Every check that
+// names a flag lives here or in the loaders it calls, and runs before any work.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "cli/flags.h"
+#include "model/design.h"
+#include "model/gpu_spec.h"
+#include "model/model_config.h"
+
+namespace attncost::cli {
+
+ModelConfig resolve_model(const Flags& f);
+GpuSpec resolve_gpu(const Flags& f);
+// The design flags as a choice, validated against the model; `given` says whether any design
+// flag was set.
+DesignChoice resolve_choice(const Flags& f, const ModelConfig& m, bool* given);
+Workload resolve_workload(const Flags& f);
+// The --workload specs, or the single workload of --ctx/--batch/--gen/--slo-ms when none. Both at
+// once is refused: which would win is not obvious.
+std::vector<Workload> resolve_workloads(const Flags& f);
+// One `NAME:key=value,...` workload spec (keys ctx, batch, gen, slo_ms). Throws InputError.
+Workload parse_workload(const std::string& spec);
+// One `LABEL:key=value,...` design spec for compare (keys: mha, mqa, gqa, mla, attn, kv_dtype,
+// weight_dtype, act_dtype, kv_group, tp, kernel, page_size).
+std::pair<std::string, DesignChoice> parse_design_spec(const std::string& spec, const ModelConfig& m);
+
+// A positive integer with an optional binary suffix (64k = 65536, 1m = 1048576). Throws
+// InputError naming `flag`.
+uint64_t parse_count(const std::string& text, const std::string& flag, bool zero_ok = false);
+// A real number in [lo, hi] (lo excluded when lo_open). Throws InputError naming `flag` and `what`.
+double parse_number(const std::string& text, const std::string& flag, double lo, double hi, bool lo_open, const char* what);
+// Throws InputError unless `format` is one of `allowed`.
+void check_format(const std::string& format, std::initializer_list<const char*> allowed);
+
+}  // namespace attncost::cli

@@ -1,0 +1,47 @@
+#include "estimators/plan_limits.h"
+
+#include <fmt/format.h>
+
+#include "model/error.h"
+
+namespace attncost {
+
+LimitKind parse_limit_kind(const std::string& text) {
+  if (text == "ctx") return LimitKind::ctx;
+  if (text == "batch") return LimitKind::batch;
+  if (text == "sequences") return LimitKind::sequences;
+  throw InputError(fmt::format("--max '{}': expected ctx, batch or sequences", text));
+}
+
+std::string_view limit_kind_name(LimitKind k) {
+  switch (k) {
+    case LimitKind::ctx: return "ctx";
+    case LimitKind::batch: return "batch";
+    case LimitKind::sequences: return "sequences";
+  }
+  return "ctx";
+}
+
+std::vector<PlanLimit> plan_limits(const ModelConfig& m, const GpuSpec& gpu, const PlanResult& p, LimitKind kind) {
+  std::vector<const Candidate*> subjects = {&p.candidates[static_cast<size_t>(p.recommended)]};
+  for (const Candidate& c : p.candidates)
+    if (c.role != Role::alternative && &c != subjects.front()) subjects.push_back(&c);
+  std::vector<PlanLimit> out;
+  for (const Candidate* c : subjects)
+    for (const Workload& w : p.workloads) {
+      PlanLimit l;
+      l.design = c->label;
+      l.role = c->role;
+      l.recommended = c == subjects.front();
+      l.workload = w.name;
+      l.kind = kind;
+      l.at_batch = w.batch;
+      l.at_ctx = w.ctx;
+      l.limit = kind == LimitKind::ctx ? max_context(m, c->design, w, gpu, p.budget_bytes) : max_batch(m, c->design, w, gpu, p.budget_bytes);
+      l.binding = l.limit.unbounded ? "none up to 2^40" : "memory";
+      out.push_back(std::move(l));
+    }
+  return out;
+}
+
+}  // namespace attncost

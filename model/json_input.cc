@@ -1,0 +1,130 @@
+#include "model/json_input.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+
+#include <fmt/format.h>
+
+#include "model/error.h"
+
+namespace attncost {
+namespace {
+
+// One pass over the text outside strings: bare Infinity/-Infinity/NaN become quoted strings
+// (nlohmann rejects them; Hugging Face writes them, e.g. Nemotron-H's time_step_limit), and a
+// number that overflows a double is reported with the last key seen before it.
+std::string sanitize(std::string_view text, std::string_view what) {
+  std::string out;
+  out.reserve(text.size() + 16);
+  std::string last_key, string_text;
+  bool in_string = false, escaped = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      out += c;
+      if (escaped) {
+        escaped = false;
+      } else if (c == '\\') {
+        escaped = true;
+      } else if (c == '"') {
+        in_string = false;
+        // A string followed by ':' is a key.
+        size_t j = i + 1;
+        while (j < text.size() && std::isspace(static_cast<unsigned char>(text[j]))) ++j;
+        if (j < text.size() && text[j] == ':') last_key = string_text;
+      } else {
+        string_text += c;
+      }
+      continue;
+    }
+    if (c == '"') {
+      in_string = true;
+      string_text.clear();
+      out += c;
+      continue;
+    }
+    for (std::string_view literal : {std::string_view("-Infinity"), std::string_view("Infinity"), std::string_view("NaN")}) {
+      if (text.substr(i, literal.size()) == literal) {
+        out += '"';
+        out += literal;
+        out += '"';
+        i += literal.size() - 1;
+        goto next;
+      }
+    }
+    if (c == '-' || std::isdigit(static_cast<unsigned char>(c))) {
+      size_t j = i;
+      while (j < text.size() && (std::isdigit(static_cast<unsigned char>(text[j])) || std::strchr("+-.eE", text[j]))) ++j;
+      const std::string number(text.substr(i, j - i));
+      errno = 0;
+      const double v = std::strtod(number.c_str(), nullptr);
+      if (errno == ERANGE && std::isinf(v))
+        throw InputError(last_key.empty() ? fmt::format("{}: number {} is out of range", what, number)
+                                          : fmt::format("{}: field '{}' = {} is out of range", what, last_key, number));
+      out += number;
+      i = j - 1;
+      continue;
+    }
+    out += c;
+  next:;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string read_user_file(const std::string& path, std::string_view flag) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) throw InputError(fmt::format("{} '{}': cannot read the file ({})", flag, path, std::strerror(errno)));
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    throw InputError(fmt::format("{} '{}': not a regular file (a config or profile must be a JSON file)", flag, path));
+  }
+  if (static_cast<size_t>(st.st_size) > kMaxInputFileBytes) {
+    ::close(fd);
+    throw InputError(fmt::format("{} '{}': {} bytes is more than the {} MiB a JSON input may have", flag, path, st.st_size, kMaxInputFileBytes >> 20));
+  }
+  std::string text;
+  char buffer[65536];
+  for (;;) {
+    const ssize_t got = ::read(fd, buffer, sizeof buffer);
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) {
+      const int err = errno;
+      ::close(fd);
+      throw InputError(fmt::format("{} '{}': cannot read the file ({})", flag, path, std::strerror(err)));
+    }
+    if (got == 0) break;
+    text.append(buffer, static_cast<size_t>(got));
+    if (text.size() > kMaxInputFileBytes) {  // a file that grew while we read it
+      ::close(fd);
+      throw InputError(fmt::format("{} '{}': more than the {} MiB a JSON input may have", flag, path, kMaxInputFileBytes >> 20));
+    }
+  }
+  ::close(fd);
+  return text;
+}
+
+nlohmann::json parse_user_json(std::string_view text, std::string_view what) {
+  const std::string clean = sanitize(text, what);
+  try {
+    return nlohmann::json::parse(clean);
+  } catch (const nlohmann::json::parse_error& e) {
+    throw InputError(fmt::format("{}: malformed JSON at byte {}", what, e.byte));
+  } catch (const nlohmann::json::exception& e) {
+    throw InputError(fmt::format("{}: malformed JSON ({})", what, e.what()));
+  }
+}
+
+nlohmann::json read_user_json(const std::string& path, std::string_view flag) {
+  return parse_user_json(read_user_file(path, flag), fmt::format("{} '{}'", flag, path));
+}
+
+}  // namespace attncost

@@ -1,0 +1,17 @@
+// Renderings of `estimate --explain`: each quantity with its formula and the formula with the
+// user's numbers, as text, Markdown or a JSON array.
+#pragma once
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "estimators/explain.h"
+
+namespace attncost {
+
+std::string explain_text(const std::vector<ExplainSection>& sections);
+std::string explain_md(const std::vector<ExplainSection>& sections);
+nlohmann::json explain_json(const std::vector<ExplainSection>& sections);
+
+}  // namespace attncost
