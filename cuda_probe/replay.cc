@@ -148,9 +148,10 @@ Report report_from_json(const json& j, const std::string& what) {
         cr.c.shape.heads % cr.c.shape.kv_heads != 0)
       throw InputError(fmt::format("{}: case '{}' has an invalid shape", what, cr.c.name));
     Measurement& m = cr.m;
-    m.checked = k.contains("checked") ? rd.flag(k, "checked") : true;
     m.correct = rd.flag(k, "correct");
     m.max_rel_error = rd.number(k, "max_rel_error");
+    // Runs recorded before "checked" existed: a case was checked when it has a result either way.
+    m.checked = k.contains("checked") ? rd.flag(k, "checked") : (m.correct || m.max_rel_error > 0);
     m.measured_s = rd.number(k, "measured_s");
     m.ran = k.contains("measured_s") && !k["measured_s"].is_null() && m.measured_s > 0;
     m.skip_reason = rd.text(k, "skipped", false);

@@ -212,9 +212,10 @@ Estimate estimate(const ModelConfig& m, const Design& d, const Workload& w, cons
              fmt::format("{} × {}", N(params_gpu), N(mem.weights_bytes / params_gpu)), mem.weights_bytes, "B");
     ex->line("KV bytes per GPU", "B·allocated per sequence", fmt::format("{} × {}", N(batch), N(alloc_gpu)), mem.kv_bytes, "B");
     ex->line("memory per GPU", "weights + KV", fmt::format("{} + {}", N(mem.weights_bytes), N(mem.kv_bytes)), mem.total_bytes, "B");
-    ex->line("concurrent sequences that fit", "⌊(HBM − weights) / allocated per sequence⌋",
-             fmt::format("floor(({} - {}) / {})", N(mem.capacity_bytes), N(mem.weights_bytes), N(alloc_gpu)), mem.max_concurrent_sequences,
-             "sequences");
+    if (alloc_gpu > 0)
+      ex->line("concurrent sequences that fit", "max(0, ⌊(HBM − weights) / allocated per sequence⌋)",
+               fmt::format("max(0, floor(({} - {}) / {}))", N(mem.capacity_bytes), N(mem.weights_bytes), N(alloc_gpu)),
+               mem.max_concurrent_sequences, "sequences");
   }
 
   e.quality = quality_proxies(m, d, w, e);

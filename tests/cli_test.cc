@@ -13,6 +13,7 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include "reports/reports.h"
 #include "tests/cli_runner.h"
 
 using namespace attncost::testing;
@@ -120,11 +121,25 @@ TEST_CASE("estimate --format json carries every field of SPEC §4", "[cli]") {
 
 TEST_CASE("estimate --format md renders the same numbers as the JSON", "[cli]") {
   const CliResult md = run_cli("estimate --ctx 32768 --gqa 8 --format md");
+  const CliResult js = run_cli("estimate --ctx 32768 --gqa 8 --format json");
   REQUIRE(md.code == 0);
+  REQUIRE(js.code == 0);
+  const auto j = nlohmann::json::parse(js.out);
   REQUIRE(md.out.rfind("# Estimate: llama-2-7b on NVIDIA H100 SXM5 80GB", 0) == 0);
   // 8 KV heads × 256 values × 2 bytes × 32 layers = 128 KiB per token; 32768 tokens = 4 GiB.
-  REQUIRE(md.out.find("**KV cache**: 128.00 KiB per token, 4.00 GiB per sequence") != std::string::npos);
-  REQUIRE(md.out.find("| decode step |") != std::string::npos);
+  REQUIRE(j["kv_cache"]["bytes_per_token"] == 131072);
+  REQUIRE(j["kv_cache"]["bytes_per_sequence"] == 4294967296.0);
+  REQUIRE(md.out.find("**KV cache**: " + attncost::human_bytes(j["kv_cache"]["bytes_per_token"].get<double>()) + " per token, " +
+                      attncost::human_bytes(j["kv_cache"]["bytes_per_sequence"].get<double>()) + " per sequence") != std::string::npos);
+  for (const char* phase : {"prefill", "decode"}) {
+    const auto& p = j[phase];
+    const std::string row = attncost::human_count(p["attention_pairs"].get<double>()) + " | " +
+                            attncost::human_count(p["attention_flops"].get<double>()) + " | " + attncost::human_count(p["flops"].get<double>()) +
+                            " | " + attncost::human_bytes(p["hbm_bytes"].get<double>()) + " | " + attncost::human_time(p["time_s"].get<double>()) +
+                            " | " + p["bound"].get<std::string>() + " |";
+    INFO(phase << " row " << row);
+    REQUIRE(md.out.find(row) != std::string::npos);
+  }
 }
 
 TEST_CASE("plan --format json and presets --format json are parseable with their schemas", "[cli]") {

@@ -407,3 +407,47 @@ TEST_CASE("the measurement loop stops when the noise is low, and otherwise at it
   REQUIRE_FALSE(m.ran);
   REQUIRE(m.skip_reason == "illegal address");
 }
+
+TEST_CASE("a probe run's JSON reads back as the same report (replay)", "[probe]") {
+  const Case decode = [] {
+    Case c;
+    c.kernel = probe::Kernel::decode;
+    c.name = "decode/gqa8";
+    c.shape = {4, 32768, 32, 8, 128, "dense", Dtype::fp16, 16};
+    return c;
+  }();
+  Report r = replay({{decode, 1.1}});
+  r.run = {"0.1.0", "abc123", "attncost probe --suite quick", "2026-11-30T00:00:00Z"};
+  r.cases[0].m.noise = 0.004;
+  r.cases[0].m.stopped = StopReason::noise;
+  const nlohmann::json j = report_json(r);
+  Report back = report_from_json(j, "test");
+  REQUIRE(back.device.name == r.device.name);
+  REQUIRE(back.device.compute_capability == "9.0");
+  REQUIRE(back.run.commit == "abc123");
+  REQUIRE(back.ceilings.read_Bps == r.ceilings.read_Bps);
+  REQUIRE(back.ceilings.notes == r.ceilings.notes);
+  REQUIRE(back.cases.size() == 1);
+  const Measurement& m = back.cases[0].m;
+  REQUIRE(m.ran);
+  REQUIRE(m.correct);
+  REQUIRE(m.measured_s == r.cases[0].m.measured_s);
+  REQUIRE(m.noise == 0.004);
+  REQUIRE(m.stopped == StopReason::noise);
+  repredict(back, prediction_spec(back.device, back.ceilings, nullptr), 0.25);
+  REQUIRE(back.cases[0].ratio == Approx(1.1).epsilon(1e-9));  // today's estimator predicts the same case the same way
+  REQUIRE(report_json(back)["cases"][0]["measured_s"] == j["cases"][0]["measured_s"]);
+
+  nlohmann::json bad = j;
+  bad["schema"] = "attncost.estimate/1";
+  REQUIRE_THROWS_WITH(report_from_json(bad, "run.json"), Catch::Contains("run.json: schema 'attncost.estimate/1' is not attncost.probe/1"));
+  bad = j;
+  bad["cases"][0]["shape"]["kv_heads"] = 7;
+  REQUIRE_THROWS_WITH(report_from_json(bad, "run.json"), Catch::Contains("has an invalid shape"));
+  bad = j;
+  bad["ceilings"].erase("read_Bps");
+  REQUIRE_THROWS_WITH(report_from_json(bad, "run.json"), Catch::Contains("missing field 'read_Bps'"));
+  bad = j;
+  bad["cases"][0]["kernel"] = "warp_drive";
+  REQUIRE_THROWS_WITH(report_from_json(bad, "run.json"), Catch::Contains("unknown kernel 'warp_drive'"));
+}
