@@ -56,7 +56,7 @@ void check_golden(const std::string& name, const std::string& produced) {
 
 }  // namespace
 
-TEST_CASE("the two situations' memos match their golden files", "[memo]") {
+TEST_CASE("the two situations' memos match their golden files", "[memo][golden]") {
   for (const Situation& s : kSituations) {
     const std::string d = dir();
     REQUIRE(run(std::string("plan ") + s.args + " --format md -o " + d + "/memo.md", d + "/log") == 0);
