@@ -28,6 +28,44 @@ double GpuSpec::matmul_flops(Dtype d) const {
   return peak_flops[static_cast<size_t>(Dtype::fp16)];
 }
 
+namespace {
+
+// Generous ranges around every real device, from a laptop CPU (which the probe's CPU backend
+// calibrates) to beyond any accelerator announced: a value outside is a typo or a unit mistake,
+// and would turn times into inf or 0.
+struct Range {
+  const char* field;
+  double lo, hi;
+  const char* unit;
+};
+constexpr Range kHbmBytes{"hbm_bytes", 268435456.0, 17592186044416.0, "B (256 MiB to 16 TiB)"};
+constexpr Range kBandwidth{"hbm_bandwidth_Bps", 1e8, 1e15, "B/s (100 MB/s to 1 PB/s)"};
+constexpr Range kPeak{"peak_flops", 1e9, 1e18, "FLOP/s (1 GFLOP/s to 1 EFLOP/s)"};
+constexpr Range kVector{"vector_flops", 1e8, 1e17, "FLOP/s (100 MFLOP/s to 100 PFLOP/s)"};
+constexpr Range kLaunch{"launch_latency_s", 0, 1e-2, "s (0 to 10 ms)"};
+constexpr Range kLink{"interconnect_Bps", 1e8, 1e14, "B/s (100 MB/s to 100 TB/s, or 0 for none)"};
+constexpr Range kL2{"l2_bytes", 0, 1e10, "B (0 to 10 GB)"};
+
+void in_range(double v, const Range& r, const std::string& what, const std::string& field) {
+  if (v < r.lo || v > r.hi)
+    throw InputError(fmt::format("{}: field '{}' = {:g} is outside the physical range [{:g}, {:g}] {}", what, field, v, r.lo, r.hi, r.unit));
+}
+
+void check_physical(const GpuSpec& g, const std::string& what) {
+  in_range(g.hbm_bytes, kHbmBytes, what, kHbmBytes.field);
+  in_range(g.hbm_bandwidth_Bps, kBandwidth, what, kBandwidth.field);
+  in_range(g.vector_flops, kVector, what, kVector.field);
+  in_range(g.launch_latency_s, kLaunch, what, kLaunch.field);
+  if (g.interconnect_Bps > 0) in_range(g.interconnect_Bps, kLink, what, kLink.field);
+  in_range(g.l2_bytes, kL2, what, kL2.field);
+  for (int i = 0; i < kDtypeCount; ++i) {
+    const double rate = g.peak_flops[static_cast<size_t>(i)];
+    if (rate > 0) in_range(rate, kPeak, what, fmt::format("peak_flops.{}", dtype_name(static_cast<Dtype>(i))));
+  }
+}
+
+}  // namespace
+
 GpuSpec gpu_from_json(const nlohmann::json& j, const std::string& what) {
   if (!j.is_object()) throw InputError(fmt::format("{}: expected a JSON object (a GPU profile)", what));
   GpuSpec g;
@@ -80,6 +118,7 @@ GpuSpec gpu_from_json(const nlohmann::json& j, const std::string& what) {
   }
   if (g.hbm_bytes <= 0 || g.hbm_bandwidth_Bps <= 0 || g.vector_flops <= 0 || g.peak_flops[static_cast<size_t>(Dtype::fp16)] <= 0)
     throw InputError(fmt::format("{}: hbm_bytes, hbm_bandwidth_Bps, vector_flops and peak_flops.fp16 must be positive", what));
+  check_physical(g, what);
   return g;
 }
 
