@@ -12,7 +12,7 @@
 #include "cli/commands.h"
 #include "model/error.h"
 #include "model/presets.h"
-#include "version.h"
+#include "model/version.h"
 
 namespace attncost {
 namespace {

@@ -21,7 +21,7 @@
 #include "model/error.h"
 #include "model/json_input.h"
 #include "model/presets.h"
-#include "version.h"
+#include "model/version.h"
 
 namespace attncost::cli {
 namespace {

@@ -8,7 +8,7 @@
 #include "estimators/estimate.h"
 #include "estimators/plan.h"
 #include "estimators/plan_limits.h"
-#include "version.h"
+#include "model/version.h"
 
 namespace attncost {
 
