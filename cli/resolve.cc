@@ -1,6 +1,7 @@
 #include "cli/resolve.h"
 
 #include <cmath>
+#include <cstdio>
 
 #include <fmt/format.h>
 
@@ -57,6 +58,8 @@ int64_t parse_field(const std::string& text, const std::string& flag) { return s
 
 ModelConfig resolve_model(const Flags& f) {
   ModelConfig m = load_model(f.model);
+  // Fields that change a cost and were not understood: said once, on stderr, and the run goes on.
+  for (const std::string& warning : m.warnings) std::fprintf(stderr, "attncost: warning: %s\n", warning.c_str());
   bool changed = false;
   auto apply = [&](const std::string& text, const char* flag, int64_t& field) {
     if (text.empty()) return;

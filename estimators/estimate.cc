@@ -101,17 +101,44 @@ void cost_phase(const ModelConfig& m, const Design& d, const Workload& w, const 
   }
 }
 
-// Parameters with the heads split as `shape` says (whole model: tp 1; one GPU: its share).
-double params_with(const ModelConfig& m, const std::array<AttnStack::Use, kMaxDistinctPatterns>& uses, int use_count, const Shape& shape) {
-  const double moe_layers = static_cast<double>(m.moe_layers());
-  const double dense_layers = static_cast<double>(m.layers) - moe_layers;
-  double mixer = 0;
+// Parameters by weight class, with the heads split over `tp` GPUs (1: the whole model).
+struct Params {
+  std::array<double, kWeightClasses> by_class{};
+  double norms = 0;
+  double total() const {
+    double t = norms;
+    for (double v : by_class) t += v;
+    return t;
+  }
+};
+
+Params params_with(const ModelConfig& m, const Design& d, const std::array<AttnStack::Use, kMaxDistinctPatterns>& uses, int use_count, int64_t tp) {
+  Params p;
   for (int u = 0; u < use_count; ++u) {
     const auto& use = uses[static_cast<size_t>(u)];
-    mixer += static_cast<double>(use.layers) * mixer_params(use.pattern, m, shape);
+    const Shape s = layer_shape(m, d, use.pattern, tp);
+    p.by_class[static_cast<size_t>(mixer_class(use.pattern))] += static_cast<double>(use.layers) * mixer_params(use.pattern, m, s);
   }
-  const double norms = 2.0 * static_cast<double>(m.hidden) * static_cast<double>(m.layers) + static_cast<double>(m.hidden);
-  return mixer + dense_layers * dense_mlp_params(m, shape) + moe_layers * moe_mlp_params(m, shape) + embedding_params(m, shape) + norms;
+  const Shape s = shape_of(m, d, tp);
+  for (const FfnStack::Use& f : m.ffn_layers.uses(static_cast<uint64_t>(m.layers))) {
+    const double layers = static_cast<double>(f.layers);
+    if (f.layer.kind == FfnKind::dense) p.by_class[static_cast<size_t>(WeightClass::mlp)] += layers * dense_mlp_params(m, s, f.layer.width);
+    if (f.layer.kind == FfnKind::moe) {
+      p.by_class[static_cast<size_t>(WeightClass::expert)] += layers * moe_expert_params(m, s);
+      p.by_class[static_cast<size_t>(WeightClass::router)] += layers * moe_router_params(m, s);
+    }
+  }
+  const double matrix = static_cast<double>(m.vocab) * s.hidden / s.tp;
+  p.by_class[static_cast<size_t>(WeightClass::embedding)] = matrix;
+  if (!m.tied_embeddings) p.by_class[static_cast<size_t>(WeightClass::lm_head)] = matrix;
+  p.norms = 2.0 * static_cast<double>(m.hidden) * static_cast<double>(m.layers) + static_cast<double>(m.hidden);
+  return p;
+}
+
+double weight_bytes_of(const Params& p, const ModelConfig& m, const Design& d) {
+  double bytes = storage_bytes(p.norms, 1, d.weight_dtype, kWeightScaleGroup);
+  for (int c = 0; c < kWeightClasses; ++c) bytes += weight_bytes(p.by_class[static_cast<size_t>(c)], static_cast<WeightClass>(c), m, d);
+  return bytes;
 }
 
 }  // namespace
@@ -119,7 +146,7 @@ double params_with(const ModelConfig& m, const std::array<AttnStack::Use, kMaxDi
 double model_params(const ModelConfig& m, const Design& d) {
   std::array<AttnStack::Use, kMaxDistinctPatterns> uses{};
   const int use_count = d.attn.uses(static_cast<uint64_t>(m.layers), uses);
-  return params_with(m, uses, use_count, shape_of(m, d, 1));
+  return params_with(m, d, uses, use_count, 1).total();
 }
 
 double sequences_within(const Memory& mem, double budget_bytes) {
@@ -136,20 +163,14 @@ Estimate estimate(const ModelConfig& m, const Design& d, const Workload& w, cons
   e.kv_replication = gpu_shape.kv_replication;
 
   // Parameters (whole model) and weights held by one GPU.
-  e.params = params_with(m, e.uses, e.use_count, whole);
-  const double params_gpu = params_with(m, e.uses, e.use_count, gpu_shape);
+  e.params = params_with(m, d, e.uses, e.use_count, 1).total();
+  const Params params_gpu = params_with(m, d, e.uses, e.use_count, d.tp);
 
   cost_phase(m, d, w, gpu, false, e, e.prefill, ex);
   cost_phase(m, d, w, gpu, true, e, e.decode, ex);
 
   // KV cache at ctx, whole model; memory per GPU at the sequence's end, pages rounded up.
-  const double kvb_whole = kv_bytes_per_token_layer(whole, d);
-  const double kvb_gpu = kv_bytes_per_token_layer(gpu_shape, d);
-  if (ex) {
-    ex->section(fmt::format("KV cache at context {} (whole model) and memory per GPU at {} tokens", w.ctx, w.ctx + w.gen));
-    explain_kv_bytes(ex, whole, d, "KV bytes per cached token, one layer", kvb_whole);
-    if (d.tp > 1) explain_kv_bytes(ex, gpu_shape, d, "KV bytes per cached token, one layer, one GPU", kvb_gpu);
-  }
+  if (ex) ex->section(fmt::format("KV cache at context {} (whole model) and memory per GPU at {} tokens", w.ctx, w.ctx + w.gen));
   std::string per_token_text, per_seq_text, alloc_text;
   const uint64_t end = w.ctx + w.gen;
   const double page = static_cast<double>(d.page_size);
@@ -158,6 +179,18 @@ Estimate estimate(const ModelConfig& m, const Design& d, const Workload& w, cons
     const auto& use = e.uses[static_cast<size_t>(u)];
     const double layers = static_cast<double>(use.layers);
     if (use.pattern.is_softmax()) {
+      const Shape lw = layer_shape(m, d, use.pattern, 1), lg = layer_shape(m, d, use.pattern, d.tp);
+      const double kvb_whole = cached_bytes_per_token(use.pattern, m, lw, d);
+      const double kvb_gpu = cached_bytes_per_token(use.pattern, m, lg, d);
+      if (ex) {
+        explain_kv_bytes(ex, lw, d, fmt::format("[{}] KV bytes per cached token, one layer", pattern_text(use.pattern)), kv_bytes_per_token_layer(lw, d));
+        if (use.pattern.kind == PatternKind::topk)
+          ex->line(fmt::format("[{}] indexer key bytes per cached token, one layer", pattern_text(use.pattern)), "d_I·1 (fp8) + 4 (fp32 scale)",
+                   fmt::format("{} × 1 + 4", N(static_cast<double>(m.indexer_head_dim))), indexer_bytes_per_token(m), "B");
+        if (d.tp > 1)
+          explain_kv_bytes(ex, lg, d, fmt::format("[{}] KV bytes per cached token, one layer, one GPU", pattern_text(use.pattern)),
+                           kv_bytes_per_token_layer(lg, d));
+      }
       const double cached = static_cast<double>(cached_tokens(use.pattern, w.ctx));
       e.kv.bytes_per_token += layers * kvb_whole;
       e.kv.bytes_per_sequence += layers * cached * kvb_whole;
@@ -174,7 +207,7 @@ Estimate estimate(const ModelConfig& m, const Design& d, const Workload& w, cons
                  page > 0 ? "⌈cached(n + gen) / page⌉·page" : "cached(n + gen)",
                  page > 0 ? fmt::format("ceil({} / {}) × {}", N(final_tokens), N(page), N(page)) : N(final_tokens), allocated, "tokens");
       }
-    } else {
+    } else if (use.pattern.is_recurrent()) {
       const double state_whole = state_bytes_per_layer(use.pattern, m, whole, d);
       const double state_gpu = state_bytes_per_layer(use.pattern, m, gpu_shape, d);
       e.kv.bytes_per_sequence += layers * state_whole;
@@ -183,9 +216,11 @@ Estimate estimate(const ModelConfig& m, const Design& d, const Workload& w, cons
       if (ex) {
         per_seq_text += fmt::format("{}{} × {}", per_seq_text.empty() ? "" : " + ", N(layers), N(state_whole));
         alloc_text += fmt::format("{}{} × {}", alloc_text.empty() ? "" : " + ", N(layers), N(state_gpu));
-        ex->line(fmt::format("[{}] recurrent state per sequence, one layer", pattern_text(use.pattern)),
-                 use.pattern.kind == PatternKind::linear ? "H_state·(F·d_v + F)·bytes(kv)" : "(d_inner·N + d_inner·(conv − 1))·bytes(kv)",
-                 N(state_whole), state_whole, "B");
+        const char* formula = use.pattern.kind == PatternKind::linear     ? "H_state·(F·d_v + F)·bytes(kv)"
+                              : use.pattern.kind == PatternKind::ssm      ? "(d_inner·N + d_inner·(conv − 1))·bytes(kv)"
+                              : use.pattern.kind == PatternKind::mamba2   ? "heads·head_dim·N·bytes(state) + (conv − 1)·(d_inner + 2·G·N)·bytes(kv)"
+                                                                          : "H_v·d_k·d_v·bytes(state) + (conv − 1)·(2·H_k·d_k + H_v·d_v)·bytes(kv)";
+        ex->line(fmt::format("[{}] recurrent state per sequence, one layer", pattern_text(use.pattern)), formula, N(state_whole), state_whole, "B");
       }
     }
   }
@@ -198,7 +233,7 @@ Estimate estimate(const ModelConfig& m, const Design& d, const Workload& w, cons
   e.kv.bytes_total = batch * e.kv.bytes_per_sequence;
 
   Memory& mem = e.memory;
-  mem.weights_bytes = storage_bytes(params_gpu, 1, d.weight_dtype, kWeightScaleGroup);
+  mem.weights_bytes = weight_bytes_of(params_gpu, m, d);
   mem.kv_bytes_per_sequence = alloc_gpu;
   mem.kv_bytes = batch * alloc_gpu;
   mem.page_waste_bytes = batch * waste_gpu;
@@ -207,9 +242,9 @@ Estimate estimate(const ModelConfig& m, const Design& d, const Workload& w, cons
   mem.fits = mem.total_bytes <= mem.capacity_bytes;
   mem.max_concurrent_sequences = sequences_within(mem, mem.capacity_bytes);
   if (ex) {
-    ex->line("parameters on one GPU", "Σ mixers + MLPs + embeddings (split over TP) + norms", N(params_gpu), params_gpu, "params");
-    ex->line("weight bytes per GPU", "params·bytes(weight) (+ one fp16 scale per 128 for int8/int4)",
-             fmt::format("{} × {}", N(params_gpu), N(mem.weights_bytes / params_gpu)), mem.weights_bytes, "B");
+    ex->line("parameters on one GPU", "Σ mixers + MLPs + embeddings (split over TP) + norms", N(params_gpu.total()), params_gpu.total(), "params");
+    ex->line("weight bytes per GPU", "Σ_classes params·bits(class)/8 (+ one fp16 scale per 128 for int8/int4)",
+             fmt::format("{} × {}", N(params_gpu.total()), N(mem.weights_bytes / params_gpu.total())), mem.weights_bytes, "B");
     ex->line("KV bytes per GPU", "B·allocated per sequence", fmt::format("{} × {}", N(batch), N(alloc_gpu)), mem.kv_bytes, "B");
     ex->line("memory per GPU", "weights + KV", fmt::format("{} + {}", N(mem.weights_bytes), N(mem.kv_bytes)), mem.total_bytes, "B");
     if (alloc_gpu > 0)

@@ -29,6 +29,30 @@ inline u128 sum_mod(u128 m, u128 s) {
   return q * sum_to(s) + sum_to(r);
 }
 
+// Σ_{i=0}^{n-1} ⌊(a·i + b) / m⌋ for m ≥ 1 (the classic Euclid-like reduction, O(log m) steps).
+inline u128 floor_sum(u128 n, u128 m, u128 a, u128 b) {
+  u128 total = 0;
+  while (n > 0) {
+    if (a >= m) {
+      total += (a / m) * sum_to(n);  // Σ i = n(n-1)/2
+      a %= m;
+    }
+    if (b >= m) {
+      total += (b / m) * n;
+      b %= m;
+    }
+    const u128 y_max = a * n + b;
+    if (y_max < m) break;
+    // Swap the roles of the axes: count lattice points under the line from the other side.
+    n = y_max / m;
+    b = y_max % m;
+    const u128 old_m = m;
+    m = a;
+    a = old_m;
+  }
+  return total;
+}
+
 inline u128 min128(u128 a, u128 b) { return a < b ? a : b; }
 inline u128 max128(u128 a, u128 b) { return a > b ? a : b; }
 inline u128 ceil_div(u128 a, u128 b) { return (a + b - 1) / b; }

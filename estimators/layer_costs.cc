@@ -16,58 +16,139 @@ namespace {
 // Elementwise operations per attended pair outside the matmuls: scale, running max, subtract,
 // exp, running sum (the mask is applied by not scoring masked pairs).
 constexpr double kSoftmaxOpsPerPair = 5;
+// The lightning indexer's cached key: index_head_dim fp8 values and one fp32 scale per token
+// (DeepSeek-V3.2's FP8 indexer cache, as vLLM stores it).
+constexpr double kIndexerScaleBytes = 4;
 
 double bytes_of(Dtype d) { return dtype_bits(d) / 8.0; }
-double weight_bytes(double params, const Design& d) { return storage_bytes(params, 1, d.weight_dtype, kWeightScaleGroup); }
+double D(int64_t v) { return static_cast<double>(v); }
 
-double ssm_inner(const ModelConfig& m, const Shape& s) { return static_cast<double>(m.ssm_expand) * s.hidden / s.tp; }
+// ---- Mamba-1 -----------------------------------------------------------------------------------
+double ssm_inner(const ModelConfig& m, const Shape& s) { return D(m.ssm_expand) * s.hidden / s.tp; }
 
 // GEMM weights of a Mamba mixer (in, x, dt and out projections) on this GPU.
 double ssm_gemm_params(const Pattern& p, const ModelConfig& m, const Shape& s) {
-  const double d_in = ssm_inner(m, s), dt = static_cast<double>(m.dt_rank()), n = static_cast<double>(p.state);
+  const double d_in = ssm_inner(m, s), dt = D(m.dt_rank()), n = static_cast<double>(p.state);
   return s.hidden * 2 * d_in + d_in * (dt + 2 * n) + dt * d_in + d_in * s.hidden;
+}
+
+// ---- Mamba-2 (Dao & Gu 2024, SSD; Nemotron-H) -------------------------------------------------
+struct Mamba2 {
+  double heads, head_dim, inner, groups, state, conv;  // per GPU: heads and channels split over TP
+};
+Mamba2 mamba2_of(const Pattern& p, const ModelConfig& m, const Shape& s) {
+  Mamba2 x;
+  x.head_dim = D(m.mamba2_head_dim);
+  const double heads = m.mamba2_heads > 0 ? D(m.mamba2_heads) : std::max(1.0, std::floor(D(m.ssm_expand) * s.hidden / x.head_dim));
+  x.heads = heads / s.tp;
+  x.inner = x.heads * x.head_dim;
+  x.groups = D(m.mamba2_groups);  // B and C are small; replicated on every GPU
+  x.state = p.state ? static_cast<double>(p.state) : D(m.mamba2_state);
+  x.conv = D(m.ssm_conv);
+  return x;
+}
+// in_proj (z, x, B, C, dt), out_proj.
+double mamba2_gemm_params(const Mamba2& x, const Shape& s) {
+  return s.hidden * (2 * x.inner + 2 * x.groups * x.state + x.heads) + x.inner * s.hidden;
+}
+
+// ---- Gated DeltaNet (Yang et al. 2024; Qwen3-Next) --------------------------------------------
+struct DeltaNet {
+  double key_heads, value_heads, key_dim, value_dim, conv;  // per GPU
+};
+DeltaNet deltanet_of(const ModelConfig& m, const Shape& s) {
+  DeltaNet x;
+  x.key_heads = D(m.deltanet_key_heads > 0 ? m.deltanet_key_heads : m.kv_heads) / s.tp;
+  x.value_heads = D(m.deltanet_value_heads > 0 ? m.deltanet_value_heads : m.heads) / s.tp;
+  x.key_dim = D(m.deltanet_key_dim > 0 ? m.deltanet_key_dim : m.head_dim);
+  x.value_dim = D(m.deltanet_value_dim > 0 ? m.deltanet_value_dim : m.v_head_dim);
+  x.conv = D(m.deltanet_conv);
+  return x;
+}
+double deltanet_channels(const DeltaNet& x) { return 2 * x.key_heads * x.key_dim + x.value_heads * x.value_dim; }  // q, k, v
+// in_proj_qkvz, in_proj_ba, out_proj.
+double deltanet_gemm_params(const DeltaNet& x, const Shape& s) {
+  return s.hidden * (deltanet_channels(x) + x.value_heads * x.value_dim) + s.hidden * 2 * x.value_heads + x.value_heads * x.value_dim * s.hidden;
 }
 
 double linear_features(const Pattern& p, const Shape& s) { return p.features ? static_cast<double>(p.features) : s.d_k; }
 // Heads holding a linear-attention state: one per KV head (MLA designs keep one per query head).
 double state_heads(const Shape& s) { return s.mla ? s.q_heads : s.kv_heads; }
 
+double state_dtype_bytes(const ModelConfig& m, const Design& d) { return bytes_of(m.state_dtype.value_or(d.kv_dtype)); }
+
+// Lightning-indexer weights on this GPU (replicated: it is small and sees every head's query).
+double indexer_params(const ModelConfig& m, const Shape& s) {
+  const double hi = D(m.indexer_heads), di = D(m.indexer_head_dim);
+  const double q_in = m.q_lora_rank > 0 ? D(m.q_lora_rank) : s.hidden;
+  return q_in * hi * di + s.hidden * di + s.hidden * hi;  // query up-projection, key projection, head weights
+}
+
+// Split `heads` over TP: whole heads per GPU, or one replicated head when there are fewer.
+double heads_per_gpu(double heads, double tp, double* replication) {
+  if (heads >= tp) {
+    if (replication) *replication = 1;
+    return heads / tp;
+  }
+  if (replication) *replication = tp / heads;
+  return 1;
+}
+
 }  // namespace
 
 Shape shape_of(const ModelConfig& m, const Design& d, int64_t tp) {
   Shape s;
   s.tp = static_cast<double>(tp);
-  s.hidden = static_cast<double>(m.hidden);
-  s.q_heads = static_cast<double>(m.heads / tp);
-  s.d_k = static_cast<double>(m.head_dim);
-  s.d_v = static_cast<double>(m.v_head_dim);
+  s.hidden = D(m.hidden);
+  s.q_heads = D(m.heads / tp);
+  s.d_k = D(m.head_dim);
+  s.d_v = D(m.v_head_dim);
   s.dec_d_k = s.d_k;
   s.dec_d_v = s.d_v;
+  s.output_gate = m.attn_output_gate;
   if (d.sharing == KvSharing::mla) {
     s.mla = true;
-    s.mla_rank = static_cast<double>(d.mla_rank);
-    s.mla_rope = static_cast<double>(d.mla_rope);
+    s.mla_rank = D(d.mla_rank);
+    s.mla_rope = D(d.mla_rope);
     s.kv_heads = 1;                  // one latent per token, shared by every head ...
     s.kv_replication = s.tp;         // ... so every GPU of the TP group holds all of it
     s.dec_d_k = s.mla_rank + s.mla_rope;  // decode attends in latent space (W_UK absorbed into q)
     s.dec_d_v = s.mla_rank;               // and W_UV applied after the weighted sum
-  } else if (d.kv_heads >= tp) {
-    s.kv_heads = static_cast<double>(d.kv_heads / tp);
   } else {
-    s.kv_heads = 1;
-    s.kv_replication = static_cast<double>(tp / d.kv_heads);
+    s.kv_heads = heads_per_gpu(D(d.kv_heads), s.tp, &s.kv_replication);
   }
+  return s;
+}
+
+Shape layer_shape(const ModelConfig& m, const Design& d, const Pattern& p, int64_t tp) {
+  Shape s = shape_of(m, d, tp);
+  if (s.mla || !p.has_shape_override()) return s;
+  if (p.kv_heads) s.kv_heads = heads_per_gpu(static_cast<double>(p.kv_heads), s.tp, &s.kv_replication);
+  if (p.head_dim) s.d_k = s.d_v = static_cast<double>(p.head_dim);
+  if (p.v_head_dim) s.d_v = static_cast<double>(p.v_head_dim);
+  s.k_eq_v = p.k_eq_v;
+  if (s.k_eq_v) s.d_v = s.d_k;
+  s.dec_d_k = s.d_k;
+  s.dec_d_v = s.d_v;
   return s;
 }
 
 double kv_bytes_per_token_layer(const Shape& s, const Design& d) {
   if (s.mla) return storage_bytes(s.mla_rank + s.mla_rope, 1, d.kv_dtype, d.kv_group);
-  return storage_bytes(s.d_k, s.kv_heads, d.kv_dtype, d.kv_group) + storage_bytes(s.d_v, s.kv_heads, d.kv_dtype, d.kv_group);
+  const double k = storage_bytes(s.d_k, s.kv_heads, d.kv_dtype, d.kv_group);
+  return s.k_eq_v ? k : k + storage_bytes(s.d_v, s.kv_heads, d.kv_dtype, d.kv_group);
+}
+
+double indexer_bytes_per_token(const ModelConfig& m) { return D(m.indexer_head_dim) * 1 + kIndexerScaleBytes; }
+
+double cached_bytes_per_token(const Pattern& p, const ModelConfig& m, const Shape& s, const Design& d) {
+  return kv_bytes_per_token_layer(s, d) + (p.kind == PatternKind::topk ? indexer_bytes_per_token(m) : 0);
 }
 
 double mha_kv_bytes_per_token_layer(const Shape& s, const Design& d) {
   Shape mha = s;
   mha.mla = false;
+  mha.k_eq_v = false;
   mha.kv_heads = s.q_heads;
   return kv_bytes_per_token_layer(mha, d);
 }
@@ -77,45 +158,82 @@ double naive_score_matrix_bytes(const Shape& s, const Design& d, uint64_t n) {
 }
 
 double state_bytes_per_layer(const Pattern& p, const ModelConfig& m, const Shape& s, const Design& d) {
-  if (p.kind == PatternKind::linear) {
-    const double f = linear_features(p, s);
-    return storage_bytes(f * s.d_v + f, state_heads(s), d.kv_dtype, d.kv_group);  // S = Σφ(k)vᵀ and z = Σφ(k)
+  switch (p.kind) {
+    case PatternKind::linear: {
+      const double f = linear_features(p, s);
+      return storage_bytes(f * s.d_v + f, state_heads(s), d.kv_dtype, d.kv_group);  // S = Σφ(k)vᵀ and z = Σφ(k)
+    }
+    case PatternKind::ssm: {
+      const double d_in = ssm_inner(m, s);
+      return storage_bytes(d_in * static_cast<double>(p.state) + d_in * D(m.ssm_conv - 1), 1, d.kv_dtype,
+                           d.kv_group);  // h (d_inner × N) and the last conv-1 inputs
+    }
+    case PatternKind::mamba2: {
+      const Mamba2 x = mamba2_of(p, m, s);
+      // h: heads × head dim × N per sequence; the conv keeps its last conv−1 inputs of x, B and C.
+      return x.heads * x.head_dim * x.state * state_dtype_bytes(m, d) + (x.conv - 1) * (x.inner + 2 * x.groups * x.state) * bytes_of(d.kv_dtype);
+    }
+    case PatternKind::deltanet: {
+      const DeltaNet x = deltanet_of(m, s);
+      // S: d_k × d_v per value head; the conv keeps its last conv−1 inputs of q, k and v.
+      return x.value_heads * x.key_dim * x.value_dim * state_dtype_bytes(m, d) + (x.conv - 1) * deltanet_channels(x) * bytes_of(d.kv_dtype);
+    }
+    default: return 0;
   }
-  if (p.kind == PatternKind::ssm) {
-    const double d_in = ssm_inner(m, s);
-    return storage_bytes(d_in * static_cast<double>(p.state) + d_in * static_cast<double>(m.ssm_conv - 1), 1,
-                         d.kv_dtype, d.kv_group);  // h (d_inner × N) and the last conv-1 inputs
-  }
-  return 0;
+}
+
+WeightClass mixer_class(const Pattern& p) {
+  return p.kind == PatternKind::ssm || p.kind == PatternKind::mamba2 || p.kind == PatternKind::deltanet ? WeightClass::mixer : WeightClass::attention;
 }
 
 double mixer_params(const Pattern& p, const ModelConfig& m, const Shape& s) {
-  if (p.kind == PatternKind::ssm) {
-    const double d_in = ssm_inner(m, s), n = static_cast<double>(p.state);
-    return ssm_gemm_params(p, m, s) + d_in * static_cast<double>(m.ssm_conv) + d_in * n + d_in;  // + conv, A, D
+  switch (p.kind) {
+    case PatternKind::none: return 0;
+    case PatternKind::ssm: {
+      const double d_in = ssm_inner(m, s), n = static_cast<double>(p.state);
+      return ssm_gemm_params(p, m, s) + d_in * D(m.ssm_conv) + d_in * n + d_in;  // + conv, A, D
+    }
+    case PatternKind::mamba2: {
+      const Mamba2 x = mamba2_of(p, m, s);
+      // + conv over x, B, C; A, D and dt bias per head; the gated norm.
+      return mamba2_gemm_params(x, s) + x.conv * (x.inner + 2 * x.groups * x.state) + 3 * x.heads + x.inner;
+    }
+    case PatternKind::deltanet: {
+      const DeltaNet x = deltanet_of(m, s);
+      // + conv over q, k, v; A and dt bias per value head; the gated norm.
+      return deltanet_gemm_params(x, s) + x.conv * deltanet_channels(x) + 2 * x.value_heads + x.value_dim;
+    }
+    default: break;
   }
   const double h = s.hidden, hq = s.q_heads;
+  double attention;
   if (s.mla) {
-    const double q = m.q_lora_rank > 0 ? h * static_cast<double>(m.q_lora_rank) + static_cast<double>(m.q_lora_rank) * hq * s.d_k
-                                       : h * hq * s.d_k;
+    const double q = m.q_lora_rank > 0 ? h * D(m.q_lora_rank) + D(m.q_lora_rank) * hq * s.d_k : h * hq * s.d_k;
     const double nope = s.d_k - s.mla_rope;
-    return q + h * (s.mla_rank + s.mla_rope) + s.mla_rank * hq * (nope + s.d_v) + hq * s.d_v * h;
+    attention = q + h * (s.mla_rank + s.mla_rope) + s.mla_rank * hq * (nope + s.d_v) + hq * s.d_v * h;
+  } else {
+    const double q = h * hq * s.d_k * (s.output_gate ? 2 : 1);  // the gate doubles the query projection
+    attention = q + h * s.kv_heads * (s.d_k + (s.k_eq_v ? 0 : s.d_v)) + hq * s.d_v * h;
   }
-  return h * hq * s.d_k + h * s.kv_heads * (s.d_k + s.d_v) + hq * s.d_v * h;
+  return attention + (p.kind == PatternKind::topk ? indexer_params(m, s) : 0);
 }
 
-double dense_mlp_params(const ModelConfig& m, const Shape& s) {
-  return (m.gated_mlp ? 3.0 : 2.0) * s.hidden * static_cast<double>(m.ffn) / s.tp;
+double dense_mlp_params(const ModelConfig& m, const Shape& s, int64_t width) {
+  return (m.gated_mlp ? 3.0 : 2.0) * s.hidden * D(width > 0 ? width : m.ffn) / s.tp;
 }
 
-double moe_mlp_params(const ModelConfig& m, const Shape& s) {
+double moe_expert_params(const ModelConfig& m, const Shape& s) {
   const double mats = m.gated_mlp ? 3.0 : 2.0;
-  return static_cast<double>(m.experts + m.shared_experts) * mats * s.hidden * static_cast<double>(m.expert_ffn) / s.tp +
-         s.hidden * static_cast<double>(m.experts);  // the router is replicated
+  const double shared_width = D(m.shared_expert_ffn > 0 ? m.shared_expert_ffn : m.expert_ffn);
+  return D(m.experts) * mats * s.hidden * D(m.expert_ffn) / s.tp + D(m.shared_experts) * mats * s.hidden * shared_width / s.tp;
 }
 
-double embedding_params(const ModelConfig& m, const Shape& s) {
-  return static_cast<double>(m.vocab) * s.hidden * (m.tied_embeddings ? 1.0 : 2.0) / s.tp;
+double moe_router_params(const ModelConfig& m, const Shape& s) { return s.hidden * D(m.experts); }  // replicated
+
+double weight_bytes(double params, WeightClass c, const ModelConfig& m, const Design& d) {
+  const double bits = m.weights.bits[static_cast<size_t>(c)];
+  if (d.weights_as_checkpoint && m.weights.quantized() && bits > 0) return params * bits / 8;
+  return storage_bytes(params, 1, d.weight_dtype, kWeightScaleGroup);
 }
 
 uint64_t flash_tile_rows(const Design& d) {
@@ -144,11 +262,16 @@ void note(Explainer* ex, std::string quantity, const char* formula, double value
 std::string N(double v) { return ex_num(v); }
 
 // The bytes of an operator that the explanation lists as values (their formulas are the ones of
-// docs/cost-model.md §5 for the op kind) and the op's totals.
+// docs/cost-model.md §4 for the op kind) and the op's totals.
 void note_bytes(Explainer* ex, const std::string& op, const OpCost& c) {
   if (!ex) return;
   note(ex, op + ": HBM bytes", "weights + activations + KV read + KV write", c.hbm_bytes(), "B", "{} + {} + {} + {}", N(c.weight_bytes),
        N(c.act_bytes), N(c.kv_read_bytes), N(c.kv_write_bytes));
+}
+
+void note_weights(Explainer* ex, const std::string& op, double params, double bytes) {
+  if (ex && params > 0)
+    note(ex, op + ": weight bytes", "params·bits(class)/8 (scales included)", bytes, "B", "{} × {}", N(params), N(bytes / params));
 }
 
 }  // namespace
@@ -156,11 +279,11 @@ void note_bytes(Explainer* ex, const std::string& op, const OpCost& c) {
 void build_ops(const ModelConfig& m, const Design& d, const Workload& w, const GpuSpec& gpu, bool is_decode,
                const std::array<AttnStack::Use, kMaxDistinctPatterns>& uses, int use_count, OpList& out, Explainer* ex) {
   out.count = 0;
-  const Shape s = shape_of(m, d, d.tp);
+  const Shape base = shape_of(m, d, d.tp);
   const double ab = bytes_of(d.act_dtype);
   const double n = static_cast<double>(w.ctx), batch = static_cast<double>(w.batch);
   const double tokens = is_decode ? batch : batch * n;  // tokens through the GEMMs
-  const double h = s.hidden, hq = s.q_heads;
+  const double h = base.hidden;
   const bool naive = d.kernel == Kernel::naive;
   if (is_decode) note(ex, "tokens through the GEMMs", "B", tokens, "tokens", "{}", N(batch));
   else note(ex, "tokens through the GEMMs", "B·n", tokens, "tokens", "{} × {}", N(batch), N(n));
@@ -168,11 +291,13 @@ void build_ops(const ModelConfig& m, const Design& d, const Workload& w, const G
   for (int u = 0; u < use_count; ++u) {
     const Pattern& p = uses[static_cast<size_t>(u)].pattern;
     const double layers = static_cast<double>(uses[static_cast<size_t>(u)].layers);
-    if (layers == 0) continue;
+    if (layers == 0 || p.kind == PatternKind::none) continue;
+    const Shape s = layer_shape(m, d, p, d.tp);
+    const double hq = s.q_heads;
     const std::string tag = fmt::format("[{}]", pattern_text(p));
 
     if (p.kind == PatternKind::ssm) {
-      const double d_in = ssm_inner(m, s), state_n = static_cast<double>(p.state), dt = static_cast<double>(m.dt_rank());
+      const double d_in = ssm_inner(m, s), state_n = static_cast<double>(p.state), dt = D(m.dt_rank());
       OpCost& proj = out.add(OpKind::ssm_proj);
       proj.pattern = u, proj.layers = layers, proj.kernels = 3, proj.matmul_dtype = d.act_dtype;
       const double gemm_params = ssm_gemm_params(p, m, s);
@@ -180,7 +305,8 @@ void build_ops(const ModelConfig& m, const Design& d, const Workload& w, const G
       note(ex, "ssm_proj " + tag + ": GEMM params", "2·h·d_in + d_in·(dt + 2N) + dt·d_in + d_in·h", gemm_params, "params",
            "2 × {0} × {1} + {1} × ({2} + 2 × {3}) + {2} × {1} + {1} × {0}", N(h), N(d_in), N(dt), N(state_n));
       note(ex, "ssm_proj " + tag + ": matmul FLOPs", "2·tokens·params", proj.matmul_flops, "FLOP", "2 × {} × {}", N(tokens), N(gemm_params));
-      proj.weight_bytes = weight_bytes(mixer_params(p, m, s), d);
+      proj.weight_bytes = weight_bytes(mixer_params(p, m, s), WeightClass::mixer, m, d);
+      note_weights(ex, "ssm_proj " + tag, mixer_params(p, m, s), proj.weight_bytes);
       proj.act_bytes = tokens * (2 * h + 4 * d_in + dt + 2 * state_n) * ab;
       note(ex, "ssm_proj " + tag + ": activation bytes", "tokens·(2h + 4·d_in + dt + 2N)·bytes(act)", proj.act_bytes, "B",
            "{} × (2 × {} + 4 × {} + {} + 2 × {}) × {}", N(tokens), N(h), N(d_in), N(dt), N(state_n), N(ab));
@@ -190,9 +316,9 @@ void build_ops(const ModelConfig& m, const Design& d, const Workload& w, const G
       scan.efficiency = EfficiencyClass::scan;
       // Per token and channel: discretize (exp, mul), B·x, state update, C·h (≈9 per state
       // element), the causal conv (2 per tap) and gating/skip (6).
-      scan.other_flops = tokens * d_in * (9 * state_n + 2 * static_cast<double>(m.ssm_conv) + 6);
+      scan.other_flops = tokens * d_in * (9 * state_n + 2 * D(m.ssm_conv) + 6);
       note(ex, "ssm_scan " + tag + ": other FLOPs", "tokens·d_in·(9N + 2·conv + 6)", scan.other_flops, "FLOP", "{} × {} × (9 × {} + 2 × {} + 6)",
-           N(tokens), N(d_in), N(state_n), N(static_cast<double>(m.ssm_conv)));
+           N(tokens), N(d_in), N(state_n), N(D(m.ssm_conv)));
       scan.act_bytes = tokens * (5 * d_in + 2 * state_n) * ab;
       const double state = state_bytes_per_layer(p, m, s, d);
       scan.kv_read_bytes = is_decode ? batch * state : 0;
@@ -202,17 +328,85 @@ void build_ops(const ModelConfig& m, const Design& d, const Workload& w, const G
       continue;
     }
 
+    if (p.kind == PatternKind::mamba2) {
+      const Mamba2 x = mamba2_of(p, m, s);
+      OpCost& proj = out.add(OpKind::ssm_proj);
+      proj.pattern = u, proj.layers = layers, proj.kernels = 2, proj.matmul_dtype = d.act_dtype;
+      const double gemm_params = mamba2_gemm_params(x, s);
+      proj.matmul_flops = 2 * tokens * gemm_params;
+      note(ex, "mamba2 proj " + tag + ": GEMM params", "h·(2·d_in + 2·G·N + heads) + d_in·h", gemm_params, "params",
+           "{0} × (2 × {1} + 2 × {2} × {3} + {4}) + {1} × {0}", N(h), N(x.inner), N(x.groups), N(x.state), N(x.heads));
+      note(ex, "mamba2 proj " + tag + ": matmul FLOPs", "2·tokens·params", proj.matmul_flops, "FLOP", "2 × {} × {}", N(tokens), N(gemm_params));
+      proj.weight_bytes = weight_bytes(mixer_params(p, m, s), WeightClass::mixer, m, d);
+      note_weights(ex, "mamba2 proj " + tag, mixer_params(p, m, s), proj.weight_bytes);
+      proj.act_bytes = tokens * (2 * h + 2 * x.inner + 2 * x.groups * x.state + x.heads + x.inner) * ab;
+      note_bytes(ex, "mamba2 proj " + tag, proj);
+      OpCost& scan = out.add(OpKind::ssm_scan);
+      scan.pattern = u, scan.layers = layers, scan.kernels = 2, scan.matmul_dtype = d.act_dtype;
+      scan.efficiency = EfficiencyClass::scan;
+      // Per token: the state update h = a·h + x·Bᵀ and readout y = h·C (5 per state element), the
+      // causal conv over x, B, C (2 per tap) and the gated norm and skip (6 per channel).
+      scan.other_flops = tokens * (5 * x.inner * x.state + 2 * x.conv * (x.inner + 2 * x.groups * x.state) + 6 * x.inner);
+      note(ex, "mamba2 scan " + tag + ": other FLOPs", "tokens·(5·d_in·N + 2·conv·(d_in + 2·G·N) + 6·d_in)", scan.other_flops, "FLOP",
+           "{} × (5 × {} × {} + 2 × {} × ({} + 2 × {} × {}) + 6 × {})", N(tokens), N(x.inner), N(x.state), N(x.conv), N(x.inner), N(x.groups),
+           N(x.state), N(x.inner));
+      scan.act_bytes = tokens * (2 * (x.inner + 2 * x.groups * x.state) + 2 * x.inner) * ab;
+      const double state = state_bytes_per_layer(p, m, s, d);
+      scan.kv_read_bytes = is_decode ? batch * state : 0;
+      const double writes = is_decode ? 1 : std::ceil(n / kLinearPrefillChunk);  // chunked scan: one state per chunk
+      scan.kv_write_bytes = batch * state * writes;
+      note(ex, "mamba2 scan " + tag + ": state bytes written", is_decode ? "B·state" : "B·state·⌈n / chunk⌉", scan.kv_write_bytes, "B",
+           "{} × {} × {}", N(batch), N(state), N(writes));
+      note_bytes(ex, "mamba2 scan " + tag, scan);
+      continue;
+    }
+
+    if (p.kind == PatternKind::deltanet) {
+      const DeltaNet x = deltanet_of(m, s);
+      OpCost& proj = out.add(OpKind::ssm_proj);
+      proj.pattern = u, proj.layers = layers, proj.kernels = 3, proj.matmul_dtype = d.act_dtype;
+      const double gemm_params = deltanet_gemm_params(x, s);
+      proj.matmul_flops = 2 * tokens * gemm_params;
+      note(ex, "deltanet proj " + tag + ": GEMM params", "h·(2·H_k·d_k + 2·H_v·d_v) + h·2·H_v + H_v·d_v·h", gemm_params, "params",
+           "{0} × (2 × {1} × {2} + 2 × {3} × {4}) + {0} × 2 × {3} + {3} × {4} × {0}", N(h), N(x.key_heads), N(x.key_dim), N(x.value_heads),
+           N(x.value_dim));
+      note(ex, "deltanet proj " + tag + ": matmul FLOPs", "2·tokens·params", proj.matmul_flops, "FLOP", "2 × {} × {}", N(tokens), N(gemm_params));
+      proj.weight_bytes = weight_bytes(mixer_params(p, m, s), WeightClass::mixer, m, d);
+      note_weights(ex, "deltanet proj " + tag, mixer_params(p, m, s), proj.weight_bytes);
+      proj.act_bytes = tokens * (2 * h + deltanet_channels(x) + 2 * x.value_heads * x.value_dim + 2 * x.value_heads) * ab;
+      note_bytes(ex, "deltanet proj " + tag, proj);
+      OpCost& op = out.add(OpKind::linear_attn);
+      op.pattern = u, op.layers = layers, op.kernels = 2, op.matmul_dtype = d.act_dtype;
+      op.efficiency = EfficiencyClass::linear_attention;
+      // Delta rule per value head and token: S·k, the rank-1 update (v − S·k)·kᵀ and the readout
+      // S·q, each 2·d_k·d_v; the decay αS and the gates are elementwise.
+      const double dkdv = x.key_dim * x.value_dim;
+      op.matmul_flops = tokens * x.value_heads * 6 * dkdv;
+      note(ex, "deltanet " + tag + ": matmul FLOPs", "tokens·H_v·6·d_k·d_v", op.matmul_flops, "FLOP", "{} × {} × 6 × {} × {}", N(tokens),
+           N(x.value_heads), N(x.key_dim), N(x.value_dim));
+      op.other_flops = tokens * (x.value_heads * (dkdv + 8 * x.value_dim) + 2 * x.conv * deltanet_channels(x));
+      op.act_bytes = tokens * (deltanet_channels(x) + 2 * x.value_heads * x.value_dim) * ab;
+      const double state = state_bytes_per_layer(p, m, s, d);
+      op.kv_read_bytes = is_decode ? batch * state : 0;
+      const double writes = is_decode ? 1 : std::ceil(n / kLinearPrefillChunk);
+      op.kv_write_bytes = batch * state * writes;
+      note(ex, "deltanet " + tag + ": state bytes written", is_decode ? "B·state" : "B·state·⌈n / chunk⌉", op.kv_write_bytes, "B", "{} × {} × {}",
+           N(batch), N(state), N(writes));
+      note_bytes(ex, "deltanet " + tag, op);
+      continue;
+    }
+
     OpCost& proj = out.add(OpKind::attn_proj);
     proj.pattern = u, proj.layers = layers, proj.kernels = s.mla ? 3 : 2, proj.matmul_dtype = d.act_dtype;
     const double params = mixer_params(p, m, s);
     proj.matmul_flops = 2 * tokens * params;
-    if (!s.mla)
-      note(ex, "attn_proj " + tag + ": params", "h·H_q·d_k + h·H_kv·(d_k + d_v) + H_q·d_v·h", params, "params", "{0} × {1} × {2} + {0} × {3} × ({2} + {4}) + {1} × {4} × {0}",
-           N(h), N(hq), N(s.d_k), N(s.kv_heads), N(s.d_v));
+    if (!s.mla && p.kind != PatternKind::topk)
+      note(ex, "attn_proj " + tag + ": params", "h·H_q·d_k·(1 + gate) + h·H_kv·(d_k + d_v) + H_q·d_v·h", params, "params",
+           "{0} × {1} × {2} × {5} + {0} × {3} × ({2} + {4}) + {1} × {6} × {0}", N(h), N(hq), N(s.d_k), N(s.kv_heads), N(s.k_eq_v ? 0 : s.d_v),
+           N(s.output_gate ? 2 : 1), N(s.d_v));
     note(ex, "attn_proj " + tag + ": matmul FLOPs", "2·tokens·params", proj.matmul_flops, "FLOP", "2 × {} × {}", N(tokens), N(params));
-    proj.weight_bytes = weight_bytes(params, d);
-    note(ex, "attn_proj " + tag + ": weight bytes", "params·bytes(weight) (+ scales)", proj.weight_bytes, "B", "{} × {}", N(params),
-         N(proj.weight_bytes / params));
+    proj.weight_bytes = weight_bytes(params, WeightClass::attention, m, d);
+    note_weights(ex, "attn_proj " + tag, params, proj.weight_bytes);
     proj.act_bytes = tokens * (2 * h + 2 * hq * s.d_k + 2 * hq * s.d_v) * ab;
     note(ex, "attn_proj " + tag + ": activation bytes", "tokens·(2h + 2·H_q·d_k + 2·H_q·d_v)·bytes(act)", proj.act_bytes, "B",
          "{} × (2 × {} + 2 × {} × {} + 2 × {} × {}) × {}", N(tokens), N(h), N(hq), N(s.d_k), N(hq), N(s.d_v), N(ab));
@@ -303,7 +497,7 @@ void build_ops(const ModelConfig& m, const Design& d, const Workload& w, const G
         // K/V tiles are re-loaded for every query tile that needs them; MLA prefill attends
         // over per-head decompressed K/V, so nothing is shared across heads there.
         const double units = s.mla ? hq : s.kv_heads;
-        const double head_kv = (dk + dv) * ab;
+        const double head_kv = (dk + (s.k_eq_v ? 0 : dv)) * ab;
         const uint64_t rows = flash_tile_rows(d);
         const double reuse = flash_l2_reuse(n, head_kv, rows, gpu);
         const double tile_reads = to_double(flash_key_reads(p, w.ctx, rows));
@@ -319,59 +513,94 @@ void build_ops(const ModelConfig& m, const Design& d, const Workload& w, const G
       }
     }
     note_bytes(ex, a, op);
+
+    if (p.kind == PatternKind::topk) {
+      // The lightning indexer scores every earlier key for every query (Σ_h w_h·ReLU(q_h·k)), in
+      // fp8, then the top k keys enter the attention above.
+      const double hi = D(m.indexer_heads), di = D(m.indexer_head_dim), ib = indexer_bytes_per_token(m);
+      const double dense_pairs = is_decode ? n : to_double(prefill_pairs(Pattern{}, w.ctx));
+      OpCost& ix = out.add(OpKind::indexer);
+      ix.pattern = u, ix.layers = layers, ix.kernels = 2, ix.matmul_dtype = Dtype::fp8;
+      ix.efficiency = is_decode ? EfficiencyClass::attention_decode : EfficiencyClass::attention_prefill;
+      ix.pairs = 0;  // scoring, not attention: reported apart from the attention pairs
+      ix.matmul_flops = 2 * batch * dense_pairs * hi * di;
+      note(ex, "indexer " + tag + ": scoring FLOPs", "2·B·Σ(i + 1)·H_I·d_I", ix.matmul_flops, "FLOP", "2 × {} × {} × {} × {}", N(batch), N(dense_pairs),
+           N(hi), N(di));
+      ix.other_flops = 3 * batch * dense_pairs * hi;  // ReLU, head weight, sum
+      ix.kv_write_bytes = batch * (is_decode ? 1 : n) * ib;
+      if (is_decode) {
+        ix.kv_read_bytes = batch * n * ib;
+        note(ex, "indexer " + tag + ": index keys read", "B·n·(d_I + 4)", ix.kv_read_bytes, "B", "{} × {} × {}", N(batch), N(n), N(ib));
+      } else {
+        const uint64_t rows = flash_tile_rows(d);
+        const double loads = std::max(n, to_double(flash_key_reads(Pattern{}, w.ctx, rows)) / flash_l2_reuse(n, ib, rows, gpu));
+        ix.act_bytes = batch * loads * ib;
+      }
+      ix.act_bytes += tokens * hi * di * ab;
+      note_bytes(ex, "indexer " + tag, ix);
+    }
   }
 
-  const double moe_layers = static_cast<double>(m.moe_layers());
-  const double dense_layers = static_cast<double>(m.layers) - moe_layers;
+  // Feed-forward blocks: dense MLPs (per width), MoE blocks, or none, as the model places them.
   const double mats = m.gated_mlp ? 3.0 : 2.0;
-  if (dense_layers > 0) {
-    OpCost& mlp = out.add(OpKind::mlp);
-    mlp.layers = dense_layers, mlp.kernels = 2, mlp.matmul_dtype = d.act_dtype;
-    const double params = dense_mlp_params(m, s);
-    note(ex, "mlp: params", "matrices·h·ffn / TP", params, "params", "{} × {} × {} / {}", N(mats), N(h), N(static_cast<double>(m.ffn)), N(s.tp));
-    mlp.matmul_flops = 2 * tokens * params;
-    note(ex, "mlp: matmul FLOPs", "2·tokens·params", mlp.matmul_flops, "FLOP", "2 × {} × {}", N(tokens), N(params));
-    mlp.weight_bytes = weight_bytes(params, d);
-    mlp.act_bytes = tokens * (2 * h + mats * static_cast<double>(m.ffn) / s.tp) * ab;
-    note(ex, "mlp: activation bytes", "tokens·(2h + matrices·ffn / TP)·bytes(act)", mlp.act_bytes, "B", "{} × (2 × {} + {} × {} / {}) × {}", N(tokens),
-         N(h), N(mats), N(static_cast<double>(m.ffn)), N(s.tp), N(ab));
-    note_bytes(ex, "mlp", mlp);
-  }
-  if (moe_layers > 0) {
+  for (const FfnStack::Use& f : m.ffn_layers.uses(static_cast<uint64_t>(m.layers))) {
+    const double layers = static_cast<double>(f.layers);
+    if (f.layer.kind == FfnKind::none || layers == 0) continue;
+    if (f.layer.kind == FfnKind::dense) {
+      const double width = D(f.layer.width > 0 ? f.layer.width : m.ffn);
+      OpCost& mlp = out.add(OpKind::mlp);
+      mlp.layers = layers, mlp.kernels = 2, mlp.matmul_dtype = d.act_dtype;
+      const double params = dense_mlp_params(m, base, f.layer.width);
+      note(ex, "mlp: params", "matrices·h·ffn / TP", params, "params", "{} × {} × {} / {}", N(mats), N(h), N(width), N(base.tp));
+      mlp.matmul_flops = 2 * tokens * params;
+      note(ex, "mlp: matmul FLOPs", "2·tokens·params", mlp.matmul_flops, "FLOP", "2 × {} × {}", N(tokens), N(params));
+      mlp.weight_bytes = weight_bytes(params, WeightClass::mlp, m, d);
+      note_weights(ex, "mlp", params, mlp.weight_bytes);
+      mlp.act_bytes = tokens * (2 * h + mats * width / base.tp) * ab;
+      note(ex, "mlp: activation bytes", "tokens·(2h + matrices·ffn / TP)·bytes(act)", mlp.act_bytes, "B", "{} × (2 × {} + {} × {} / {}) × {}", N(tokens),
+           N(h), N(mats), N(width), N(base.tp), N(ab));
+      note_bytes(ex, "mlp", mlp);
+      continue;
+    }
     OpCost& moe = out.add(OpKind::moe);
-    moe.layers = moe_layers, moe.kernels = 3, moe.matmul_dtype = d.act_dtype;
-    const double experts = static_cast<double>(m.experts), k = static_cast<double>(m.experts_active);
-    const double shared = static_cast<double>(m.shared_experts);
-    const double expert_params = mats * h * static_cast<double>(m.expert_ffn) / s.tp;
-    moe.matmul_flops = 2 * tokens * ((k + shared) * expert_params + h * experts);
-    note(ex, "moe: matmul FLOPs", "2·tokens·((top-k + shared)·expert_params + h·experts)", moe.matmul_flops, "FLOP", "2 × {} × (({} + {}) × {} + {} × {})",
-         N(tokens), N(k), N(shared), N(expert_params), N(h), N(experts));
+    moe.layers = layers, moe.kernels = 3, moe.matmul_dtype = d.act_dtype;
+    const double experts = D(m.experts), k = D(m.experts_active), shared = D(m.shared_experts);
+    const double expert_params = mats * h * D(m.expert_ffn) / base.tp;
+    const double shared_params = mats * h * D(m.shared_expert_ffn > 0 ? m.shared_expert_ffn : m.expert_ffn) / base.tp;
+    const double router = moe_router_params(m, base);
+    moe.matmul_flops = 2 * tokens * (k * expert_params + shared * shared_params + router);
+    note(ex, "moe: matmul FLOPs", "2·tokens·(top-k·expert_params + shared·shared_params + h·experts)", moe.matmul_flops, "FLOP",
+         "2 × {} × ({} × {} + {} × {} + {})", N(tokens), N(k), N(expert_params), N(shared), N(shared_params), N(router));
     // Experts some token of the step routes to, under uniform routing: E·(1-(1-k/E)^tokens).
     const double touched = experts * (1 - std::pow(1 - k / experts, tokens));
     note(ex, "moe: experts touched (uniform routing)", "E·(1 − (1 − k/E)^tokens)", touched, "experts", "{} × (1 - (1 - {} / {}) ^ {})", N(experts), N(k),
          N(experts), N(tokens));
-    moe.weight_bytes = weight_bytes((touched + shared) * expert_params + h * experts, d);
-    note(ex, "moe: weight bytes", "((touched + shared)·expert_params + h·experts)·bytes(weight)", moe.weight_bytes, "B", "(({} + {}) × {} + {} × {}) × {}",
-         N(touched), N(shared), N(expert_params), N(h), N(experts), N(moe.weight_bytes / ((touched + shared) * expert_params + h * experts)));
-    moe.act_bytes = tokens * (2 * h + (k + shared) * mats * static_cast<double>(m.expert_ffn) / s.tp) * ab;
+    const double expert_bytes = weight_bytes(touched * expert_params + shared * shared_params, WeightClass::expert, m, d);
+    const double router_bytes = weight_bytes(router, WeightClass::router, m, d);
+    moe.weight_bytes = expert_bytes + router_bytes;
+    note(ex, "moe: weight bytes", "(touched·expert_params + shared·shared_params)·bits(experts)/8 + router bytes", moe.weight_bytes, "B",
+         "({} × {} + {} × {}) × {} + {}", N(touched), N(expert_params), N(shared), N(shared_params),
+         N(expert_bytes / std::max(1e-300, touched * expert_params + shared * shared_params)), N(router_bytes));
+    moe.act_bytes = tokens * (2 * h + (k * D(m.expert_ffn) + shared * D(m.shared_expert_ffn > 0 ? m.shared_expert_ffn : m.expert_ffn)) * mats / base.tp) * ab;
     note_bytes(ex, "moe", moe);
   }
   OpCost& head = out.add(OpKind::lm_head);  // logits only where a token is sampled: the last position
   head.layers = 1, head.kernels = 1, head.matmul_dtype = d.act_dtype;
-  const double vocab = static_cast<double>(m.vocab) / s.tp;
+  const double vocab = D(m.vocab) / base.tp;
   head.matmul_flops = 2 * batch * h * vocab;
   note(ex, "lm_head: matmul FLOPs (the sampled position of each sequence)", "2·B·h·vocab / TP", head.matmul_flops, "FLOP", "2 × {} × {} × {}", N(batch),
        N(h), N(vocab));
-  head.weight_bytes = weight_bytes(h * vocab, d);
+  // A tied LM head reads the embedding matrix (same bytes, the embedding's storage format).
+  head.weight_bytes = weight_bytes(h * vocab, m.tied_embeddings ? WeightClass::embedding : WeightClass::lm_head, m, d);
   head.act_bytes = batch * (h + vocab) * ab;
   note_bytes(ex, "lm_head", head);
-  if (d.tp > 1) {  // Megatron-style TP: one all-reduce after attention and one after the MLP
+  if (d.tp > 1) {  // Megatron-style TP: one all-reduce after each token mixer and each MLP
     OpCost& ar = out.add(OpKind::allreduce);
-    ar.layers = 2 * static_cast<double>(m.layers), ar.kernels = 1, ar.matmul_dtype = d.act_dtype;
+    ar.layers = 2 * D(m.layers), ar.kernels = 1, ar.matmul_dtype = d.act_dtype;
     ar.efficiency = EfficiencyClass::network;
-    ar.comm_bytes = 2 * (s.tp - 1) / s.tp * tokens * h * ab;  // ring all-reduce, per GPU
-    note(ex, "allreduce: bytes sent per GPU (ring)", "2·(TP − 1)/TP·tokens·h·bytes(act)", ar.comm_bytes, "B", "2 × ({} - 1) / {} × {} × {} × {}", N(s.tp),
-         N(s.tp), N(tokens), N(h), N(ab));
+    ar.comm_bytes = 2 * (base.tp - 1) / base.tp * tokens * h * ab;  // ring all-reduce, per GPU
+    note(ex, "allreduce: bytes sent per GPU (ring)", "2·(TP − 1)/TP·tokens·h·bytes(act)", ar.comm_bytes, "B", "2 × ({} - 1) / {} × {} × {} × {}", N(base.tp),
+         N(base.tp), N(tokens), N(h), N(ab));
     ar.act_bytes = 2 * tokens * h * ab;
   }
   for (int i = 0; i < out.count; ++i) {

@@ -1,6 +1,6 @@
 // Per-layer quantities of a design on one GPU: head split, KV bytes per token, recurrent state,
-// weights, and the operator cost records of a prefill or a decode step. Each quantity is
-// defined here once and reused by every phase, kernel and report.
+// weights by class, and the operator cost records of a prefill or a decode step. Each quantity
+// is defined here once and reused by every phase, kernel and report.
 #pragma once
 #include <array>
 
@@ -11,7 +11,7 @@
 
 namespace attncost {
 
-// How a design's heads land on one of `tp` GPUs, and the per-head widths it computes with.
+// How a layer's heads land on one of `tp` GPUs, and the per-head widths it computes with.
 struct Shape {
   double hidden = 0;
   double q_heads = 0;        // query heads on this GPU
@@ -21,29 +21,46 @@ struct Shape {
   double dec_d_k = 0, dec_d_v = 0;  // widths a decode step attends over (MLA: latent, absorbed)
   double tp = 1;
   bool mla = false;
+  bool k_eq_v = false;       // values are the keys: one tensor cached and projected
+  bool output_gate = false;  // the query projection is doubled for an output gate
   double mla_rank = 0, mla_rope = 0;
 };
+// The design's shape (every layer without an override of its own).
 Shape shape_of(const ModelConfig& m, const Design& d, int64_t tp);
+// The shape of the layers that use pattern `p`: the design's, with the pattern's overrides
+// (kv=, head=, vhead=, k_eq_v) applied.
+Shape layer_shape(const ModelConfig& m, const Design& d, const Pattern& p, int64_t tp);
 
-// KV-cache bytes one cached token costs in one softmax layer, scales included.
+// KV-cache bytes one cached token costs in one softmax layer, scales included (topk layers add
+// their indexer's key).
 double kv_bytes_per_token_layer(const Shape& s, const Design& d);
+double cached_bytes_per_token(const Pattern& p, const ModelConfig& m, const Shape& s, const Design& d);
+// The lightning indexer's cached key per token per layer (DeepSeek-V3.2: fp8 values + an fp32 scale).
+double indexer_bytes_per_token(const ModelConfig& m);
 // The same for an MHA layer of this model (every query head keeps its own K/V): what linear and
 // SSM layers are compared against.
 double mha_kv_bytes_per_token_layer(const Shape& s, const Design& d);
 // Bytes of one materialized n×n score (or probability) matrix for all query heads of one layer
 // and one sequence: what a naive prefill writes and reads.
 double naive_score_matrix_bytes(const Shape& s, const Design& d, uint64_t n);
-// Bytes of the constant recurrent state of one linear or SSM layer for one sequence.
+// Bytes of the constant recurrent state of one linear, SSM, Mamba-2 or DeltaNet layer for one
+// sequence (the recurrent state in the state dtype, convolution inputs in the KV dtype).
 double state_bytes_per_layer(const Pattern& p, const ModelConfig& m, const Shape& s, const Design& d);
-// Weights of one layer's token mixer (attention projections, or a Mamba mixer) on this GPU.
+// Weights of one layer's token mixer (attention projections and indexer, or a Mamba/DeltaNet
+// mixer) on this GPU, and the weight class they belong to.
 double mixer_params(const Pattern& p, const ModelConfig& m, const Shape& s);
-// Weights of one dense MLP / one MoE MLP (all experts) on this GPU.
-double dense_mlp_params(const ModelConfig& m, const Shape& s);
-double moe_mlp_params(const ModelConfig& m, const Shape& s);
-// Embedding + LM head weights on this GPU.
-double embedding_params(const ModelConfig& m, const Shape& s);
+WeightClass mixer_class(const Pattern& p);
+// Weights of one dense MLP of width `width` (0: the model's) / of one MoE block's experts (routed
+// and shared) and its router, on this GPU.
+double dense_mlp_params(const ModelConfig& m, const Shape& s, int64_t width = 0);
+double moe_expert_params(const ModelConfig& m, const Shape& s);
+double moe_router_params(const ModelConfig& m, const Shape& s);
 
-inline constexpr int kMaxOps = 2 * kMaxDistinctPatterns + 8;
+// Bytes of `params` weights of class `c` as the design stores them: the checkpoint's quantized
+// format unless --weight-dtype overrides it, else the weight dtype (+ int8/int4 group scales).
+double weight_bytes(double params, WeightClass c, const ModelConfig& m, const Design& d);
+
+inline constexpr int kMaxOps = 3 * kMaxDistinctPatterns + 12;
 struct OpList {
   std::array<OpCost, kMaxOps> ops{};
   int count = 0;

@@ -12,8 +12,9 @@ namespace attncost {
 enum class OpKind : uint8_t {
   attn_proj,     // Q/K/V/O projections (MLA: down/up projections too)
   attention,     // the softmax attention core: QKᵀ, mask, softmax, PV
-  linear_attn,   // kernelized linear attention: feature maps, state update and readout
-  ssm_proj,      // Mamba in/x/dt/out projections
+  indexer,       // DeepSeek-V3.2's lightning indexer: scores every earlier key to select the top k
+  linear_attn,   // kernelized linear attention or gated DeltaNet: feature maps, state update and readout
+  ssm_proj,      // Mamba / Mamba-2 / DeltaNet input and output projections
   ssm_scan,      // Mamba convolution and selective scan
   mlp,           // dense MLP
   moe,           // mixture-of-experts MLP

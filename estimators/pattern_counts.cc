@@ -60,8 +60,13 @@ uint64_t pairs_at(const Pattern& p, uint64_t i, uint64_t ctx) {
       const uint64_t qb = i / p.block;
       return i % p.block + 1 + p.block * static_cast<uint64_t>(min128(qb, block_reach(p)));
     }
+    case PatternKind::chunk: return i % p.chunk + 1;
+    case PatternKind::topk: return std::min(i + 1, p.topk);
     case PatternKind::linear:
-    case PatternKind::ssm: return 0;
+    case PatternKind::ssm:
+    case PatternKind::deltanet:
+    case PatternKind::mamba2:
+    case PatternKind::none: return 0;
   }
   return 0;
 }
@@ -86,8 +91,13 @@ u128 prefill_pairs(const Pattern& p, uint64_t n64) {
       const u128 b = p.block, q = n / b, r = n % b, k = block_reach(p);
       return sum_mod(n, b) + n + b * (b * sum_min(q, k) + r * min128(q, k));
     }
+    case PatternKind::chunk: return sum_mod(n, p.chunk) + n;
+    case PatternKind::topk: return window_prefill_pairs(n, p.topk);
     case PatternKind::linear:
-    case PatternKind::ssm: return 0;
+    case PatternKind::ssm:
+    case PatternKind::deltanet:
+    case PatternKind::mamba2:
+    case PatternKind::none: return 0;
   }
   return 0;
 }
@@ -96,9 +106,13 @@ uint64_t cached_tokens(const Pattern& p, uint64_t n) {
   switch (p.kind) {
     case PatternKind::window: return std::min(n, p.window);
     case PatternKind::sinks: return std::min(n, p.sinks + p.window);
+    case PatternKind::chunk: return std::min(n, p.chunk);  // the chunk buffer, full at its peak
     case PatternKind::linear:
-    case PatternKind::ssm: return 0;
-    default: return n;
+    case PatternKind::ssm:
+    case PatternKind::deltanet:
+    case PatternKind::mamba2:
+    case PatternKind::none: return 0;
+    default: return n;  // dense, strided, axial, block, topk (selection needs every key)
   }
 }
 
@@ -122,8 +136,19 @@ u128 flash_key_reads(const Pattern& p, uint64_t n64, uint64_t tile_rows) {
       const u128 b = p.block, tiles = ceil_div(n, b);
       return n + b * sum_min(tiles, block_reach(p));
     }
+    case PatternKind::chunk: {
+      // Tile t (rows [t·r, b_t)) loads keys from the start of its first row's chunk to b_t:
+      // Σ_t b_t − C·Σ_t ⌊t·r / C⌋.
+      if (n == 0) return 0;
+      const u128 c = p.chunk, tiles = ceil_div(n, r);
+      return dense - c * floor_sum(tiles, c, r, 0);
+    }
+    case PatternKind::topk: return min128(dense, prefill_pairs(p, n64));  // selected keys are scattered: loaded per query
     case PatternKind::linear:
-    case PatternKind::ssm: return 0;
+    case PatternKind::ssm:
+    case PatternKind::deltanet:
+    case PatternKind::mamba2:
+    case PatternKind::none: return 0;
   }
   return 0;
 }
@@ -133,8 +158,13 @@ uint64_t direct_reach(const Pattern& p, uint64_t n) {
   const uint64_t i = n - 1;
   switch (p.kind) {
     case PatternKind::dense:
+    case PatternKind::topk:  // any earlier token can be selected
     case PatternKind::linear:
-    case PatternKind::ssm: return n;
+    case PatternKind::ssm:
+    case PatternKind::deltanet:
+    case PatternKind::mamba2: return n;
+    case PatternKind::none: return 0;
+    case PatternKind::chunk: return i % p.chunk + 1;
     case PatternKind::window: return std::min(n, p.window);
     case PatternKind::sinks: return p.sinks > 0 ? n : std::min(n, p.window);
     case PatternKind::strided:
@@ -167,8 +197,13 @@ bool sees_first_token(const Pattern& p, uint64_t n) {
       return i < m || i % m == 0;
     }
     case PatternKind::block: return p.global > 0 || i / p.block < p.local;
+    case PatternKind::chunk: return i < p.chunk;
+    case PatternKind::topk: return true;  // selectable: the indexer scores every earlier key
     case PatternKind::linear:
-    case PatternKind::ssm: return false;
+    case PatternKind::ssm:
+    case PatternKind::deltanet:
+    case PatternKind::mamba2:
+    case PatternKind::none: return false;
   }
   return false;
 }

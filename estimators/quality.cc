@@ -19,12 +19,12 @@ Quality quality_proxies(const ModelConfig& m, const Design& d, const Workload& w
     const double reach = static_cast<double>(direct_reach(use.pattern, n));
     q.direct_reach_tokens = std::max(q.direct_reach_tokens, reach);
     if (decode_pairs(use.pattern, n) == n) q.full_access_layers += layers;
-    reach_sum += layers * (reach - 1);
+    reach_sum += layers * std::max(0.0, reach - 1);  // a layer without a mixer reaches nothing
     if (use.pattern.is_softmax()) {
       q.softmax_layers += layers;
       attended += layers * to_double(prefill_pairs(use.pattern, n));
       q.first_token_visible = q.first_token_visible || sees_first_token(use.pattern, n);
-    } else {
+    } else if (use.pattern.is_recurrent()) {
       q.state_layers += layers;
       state_bytes += layers * state_bytes_per_layer(use.pattern, m, whole, d);
       // What an MHA layer in the model's KV dtype would cache for the same context.

@@ -6,6 +6,7 @@ std::string_view op_name(OpKind k) {
   switch (k) {
     case OpKind::attn_proj: return "attn_proj";
     case OpKind::attention: return "attention";
+    case OpKind::indexer: return "indexer";
     case OpKind::linear_attn: return "linear_attn";
     case OpKind::ssm_proj: return "ssm_proj";
     case OpKind::ssm_scan: return "ssm_scan";

@@ -7,6 +7,10 @@
 namespace attncost {
 namespace {
 
+constexpr const char* kPatternNames =
+    "dense, window:W, sinks:S+window:W, strided:S+window:W, axial[:M], block:B[...], chunk:C, topk:K, linear[:F], ssm[:N], deltanet, "
+    "mamba2[:N] or none";
+
 // A hand-written recursive-descent parser: the grammar is tiny and the error must name the
 // exact character, which a regex cannot do.
 class Parser {
@@ -16,14 +20,15 @@ class Parser {
   AttnStack parse() {
     AttnStack stack;
     stack.text = std::string(s_);
-    if (s_.empty()) fail("expected a pattern (dense, window:W, sinks:S+window:W, strided:S+window:W, axial[:M], block:B[...], linear[:F], ssm[:N])");
+    if (s_.empty()) fail("expected a pattern (" + std::string(kPatternNames) + ")");
     for (;;) {
       StackEntry e;
       e.pattern = parse_pattern();
+      if (eat('(')) parse_options(e.pattern);
       if (eat('*')) e.repeat = number("a repeat count after '*'");
-      if (stack.entry_count == static_cast<int>(stack.entries.size()))
-        fail(fmt::format("more than {} '/'-separated entries", stack.entries.size()));
-      stack.entries[static_cast<size_t>(stack.entry_count++)] = e;
+      if (stack.entry_count == kMaxStackEntries) fail(fmt::format("more than {} '/'-separated entries", kMaxStackEntries));
+      stack.entries.push_back(e);
+      ++stack.entry_count;
       stack.cycle_length += e.repeat;
       if (stack.cycle_length > kMaxTokens) fail("the layer cycle is too long");
       if (at_end()) break;
@@ -81,11 +86,60 @@ class Parser {
       p.kind = PatternKind::ssm;
       p.state = kDefaultSsmState;
       if (eat(':')) p.state = number("the state size");
+    } else if (word == "chunk") {
+      p.kind = PatternKind::chunk;
+      expect(':', "':' and the chunk size after 'chunk'");
+      p.chunk = number("the chunk size");
+    } else if (word == "topk") {
+      p.kind = PatternKind::topk;
+      expect(':', "':' and the number of selected keys after 'topk'");
+      p.topk = number("the number of selected keys");
+    } else if (word == "deltanet") {
+      p.kind = PatternKind::deltanet;
+    } else if (word == "mamba") {
+      // "mamba2": the identifier stops at the digit.
+      const size_t dstart = pos_;
+      if (!eat('2')) fail_at(dstart, "expected 'mamba2' (a Mamba-2 layer; 'ssm' is Mamba-1)");
+      p.kind = PatternKind::mamba2;
+      if (eat(':')) p.state = number("the state size");
+    } else if (word == "none") {
+      p.kind = PatternKind::none;
     } else {
-      fail_at(start, word.empty() ? "expected a pattern name"
-                                  : fmt::format("unknown pattern '{}' (expected dense, window, sinks, strided, axial, block, linear or ssm)", word));
+      fail_at(start, word.empty() ? "expected a pattern name" : fmt::format("unknown pattern '{}' (expected {})", word, kPatternNames));
     }
     return p;
+  }
+
+  // `(kv=G,head=D,vhead=D,k_eq_v)`: the attention shape of these layers, when it differs from the
+  // model's other layers.
+  void parse_options(Pattern& p) {
+    if (!p.is_softmax()) fail_at(pos_ - 1, fmt::format("shape options apply to attention layers, not to '{}'", pattern_text(p)));
+    bool any = false;
+    do {
+      const size_t kstart = pos_;
+      const std::string_view key = identifier_with_underscores();
+      if (key == "k_eq_v") {
+        if (p.k_eq_v) fail_at(kstart, "option 'k_eq_v' given twice");
+        p.k_eq_v = true;
+      } else if (key == "kv" || key == "head" || key == "vhead") {
+        uint64_t& field = key == "kv" ? p.kv_heads : key == "head" ? p.head_dim : p.v_head_dim;
+        if (field) fail_at(kstart, fmt::format("option '{}' given twice", key));
+        expect('=', fmt::format("'=' and a number after '{}'", key));
+        field = number(fmt::format("the value of '{}'", key));
+      } else {
+        fail_at(kstart, key.empty() ? "expected an option (kv=G, head=D, vhead=D or k_eq_v)"
+                                    : fmt::format("unknown option '{}' (expected kv=G, head=D, vhead=D or k_eq_v)", key));
+      }
+      any = true;
+    } while (eat(','));
+    (void)any;
+    expect(')', "',' and another option, or ')'");
+  }
+
+  std::string_view identifier_with_underscores() {
+    const size_t start = pos_;
+    while (pos_ < s_.size() && (std::isalpha(static_cast<unsigned char>(s_[pos_])) || s_[pos_] == '_')) ++pos_;
+    return s_.substr(start, pos_ - start);
   }
 
   std::string_view identifier() {
@@ -157,7 +211,9 @@ int AttnStack::uses(uint64_t layers, std::array<Use, kMaxDistinctPatterns>& out)
   return n;
 }
 
-std::string pattern_text(const Pattern& p) {
+namespace {
+
+std::string kind_text(const Pattern& p) {
   switch (p.kind) {
     case PatternKind::dense: return "dense";
     case PatternKind::window: return fmt::format("window:{}", p.window);
@@ -168,8 +224,49 @@ std::string pattern_text(const Pattern& p) {
       return fmt::format("block:{}:local={}:global={}:random={}", p.block, p.local, p.global, p.random);
     case PatternKind::linear: return p.features ? fmt::format("linear:{}", p.features) : "linear";
     case PatternKind::ssm: return fmt::format("ssm:{}", p.state);
+    case PatternKind::chunk: return fmt::format("chunk:{}", p.chunk);
+    case PatternKind::topk: return fmt::format("topk:{}", p.topk);
+    case PatternKind::deltanet: return "deltanet";
+    case PatternKind::mamba2: return p.state ? fmt::format("mamba2:{}", p.state) : "mamba2";
+    case PatternKind::none: return "none";
   }
   return "dense";
+}
+
+}  // namespace
+
+std::string pattern_text(const Pattern& p) {
+  std::string out = kind_text(p);
+  if (!p.has_shape_override()) return out;
+  std::string options;
+  auto add = [&](const std::string& o) { options += fmt::format("{}{}", options.empty() ? "" : ",", o); };
+  if (p.kv_heads) add(fmt::format("kv={}", p.kv_heads));
+  if (p.head_dim) add(fmt::format("head={}", p.head_dim));
+  if (p.v_head_dim) add(fmt::format("vhead={}", p.v_head_dim));
+  if (p.k_eq_v) add("k_eq_v");
+  return fmt::format("{}({})", out, options);
+}
+
+std::string compact_stack_text(const std::vector<Pattern>& layers) {
+  if (layers.empty()) return "dense";
+  // The smallest period p with layers[i] == layers[i mod p] for every i.
+  size_t period = layers.size();
+  for (size_t p = 1; p < layers.size(); ++p) {
+    bool repeats = true;
+    for (size_t i = p; i < layers.size() && repeats; ++i) repeats = layers[i] == layers[i % p];
+    if (repeats) {
+      period = p;
+      break;
+    }
+  }
+  std::string out;
+  for (size_t i = 0; i < period;) {
+    size_t j = i + 1;
+    while (j < period && layers[j] == layers[i]) ++j;
+    out += fmt::format("{}{}{}", out.empty() ? "" : "/", pattern_text(layers[i]), j - i > 1 ? fmt::format("*{}", j - i) : std::string());
+    i = j;
+  }
+  return out;
 }
 
 }  // namespace attncost

@@ -1,14 +1,16 @@
-// The `--attn` pattern language of SPEC §2 and its parsed form: a cycle of attention patterns
-// repeated over the layers (`window:4096/dense`, `ssm*7/dense`, ...).
+// The `--attn` pattern language of SPEC §2 and its parsed form: a cycle of token mixers (attention
+// patterns, linear and state-space layers, or none) repeated over the layers
+// (`window:4096/dense`, `ssm*7/dense`, `chunk:8192*3/dense`, `deltanet*3/dense(kv=2)`, ...).
 #pragma once
 #include <array>
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace attncost {
 
-enum class PatternKind : uint8_t { dense, window, sinks, strided, axial, block, linear, ssm };
+enum class PatternKind : uint8_t { dense, window, sinks, strided, axial, block, linear, ssm, chunk, topk, deltanet, mamba2, none };
 
 // One layer's attention pattern. Fields a kind does not use stay 0; 0 in an optional field
 // means "the documented default" (axial width ⌈√ctx⌉, linear features = head dim).
@@ -23,11 +25,26 @@ struct Pattern {
   uint64_t global = 0;     // block: first blocks visible to every query
   uint64_t random = 0;     // block: extra earlier blocks per query block
   uint64_t features = 0;   // linear: feature dimension F (0 = head dim)
-  uint64_t state = 0;      // ssm: state size N
+  uint64_t state = 0;      // ssm, mamba2: state size N (mamba2: 0 = the model's ssm_state_size)
+  uint64_t chunk = 0;      // chunk: tokens per chunk C (Llama-4's attention_chunk_size)
+  uint64_t topk = 0;       // topk: keys each query selects (DeepSeek-V3.2's index_topk)
+  // Per-layer attention shape (layer types that differ from the model's other layers, e.g.
+  // Gemma-4's global layers): KV heads, key and value head dims; 0 = the model's. k_eq_v: the
+  // values are the keys (one tensor cached, Gemma-4's attention_k_eq_v).
+  uint64_t kv_heads = 0, head_dim = 0, v_head_dim = 0;
+  bool k_eq_v = false;
 
   bool operator==(const Pattern&) const = default;
-  // Holds a cache that grows with the context (every kind but linear and ssm).
-  bool is_softmax() const { return kind != PatternKind::linear && kind != PatternKind::ssm; }
+  // Scores query-key pairs through a softmax and caches K/V for them.
+  bool is_softmax() const {
+    return kind != PatternKind::linear && kind != PatternKind::ssm && kind != PatternKind::deltanet && kind != PatternKind::mamba2 &&
+           kind != PatternKind::none;
+  }
+  // Holds a constant-size recurrent state instead of a cache.
+  bool is_recurrent() const {
+    return kind == PatternKind::linear || kind == PatternKind::ssm || kind == PatternKind::deltanet || kind == PatternKind::mamba2;
+  }
+  bool has_shape_override() const { return kv_heads || head_dim || v_head_dim || k_eq_v; }
 };
 
 // Defaults of the optional parameters (BigBird's ITC configuration for block; Mamba's N = 16).
@@ -39,6 +56,8 @@ inline constexpr uint64_t kDefaultSsmState = 16;
 inline constexpr uint64_t kMaxTokens = uint64_t{1} << 40;
 // Distinct patterns one stack may hold; identical entries are merged before this applies.
 inline constexpr int kMaxDistinctPatterns = 16;
+// Entries ('/'-separated) one stack may hold: a config's per-layer list run-length encoded.
+inline constexpr int kMaxStackEntries = 1024;
 
 struct StackEntry {
   Pattern pattern;
@@ -49,7 +68,7 @@ struct StackEntry {
 // and repeated; `layers_of` counts the layers each distinct pattern gets, in O(1) per entry.
 struct AttnStack {
   std::string text;                                   // the spec as given
-  std::array<StackEntry, 64> entries{};              // in cycle order
+  std::vector<StackEntry> entries;                    // in cycle order
   int entry_count = 0;
   uint64_t cycle_length = 0;                          // Σ repeats
 
@@ -62,7 +81,12 @@ struct AttnStack {
 // offending character (1-based), e.g. `--attn 'window:4x': character 9 ('x'): expected ...`.
 AttnStack parse_attn(std::string_view spec, std::string_view what = "--attn");
 
-// Canonical text of one pattern (`window:4096`, `block:64:local=3:global=2:random=3`).
+// Canonical text of one pattern (`window:4096`, `block:64:local=3:global=2:random=3`,
+// `dense(kv=2,head=512,k_eq_v)`).
 std::string pattern_text(const Pattern& p);
+
+// The shortest spec of a per-layer list: the smallest cycle that repeats to the list (a last
+// partial cycle allowed), run-length encoded (`window:128/dense`, `chunk:8192*3/dense`).
+std::string compact_stack_text(const std::vector<Pattern>& layers);
 
 }  // namespace attncost

@@ -69,8 +69,9 @@ Design make_design(const ModelConfig& m, const DesignChoice& c) {
     throw InputError(fmt::format("--attn '{}': the layer cycle has {} layers but '{}' has only {}", d.attn.text,
                                  d.attn.cycle_length, m.name, m.layers));
   d.weight_dtype = c.weight_dtype.value_or(m.dtype);
+  d.weights_as_checkpoint = !c.weight_dtype.has_value();
   d.act_dtype = c.act_dtype.value_or(m.dtype);
-  d.kv_dtype = c.kv_dtype.value_or(d.act_dtype);
+  d.kv_dtype = c.kv_dtype.value_or(m.kv_dtype.value_or(d.act_dtype));
   d.kv_group = c.kv_group.value_or(m.head_dim);
   if (d.kv_group <= 0) throw InputError(fmt::format("--kv-group {}: must be positive", d.kv_group));
   d.kernel = c.kernel.value_or(Kernel::flash);
@@ -82,10 +83,31 @@ Design make_design(const ModelConfig& m, const DesignChoice& c) {
   if (d.tp <= 0) throw InputError(fmt::format("--tp {}: must be positive", d.tp));
   if (m.heads % d.tp != 0)
     throw InputError(fmt::format("--tp {}: {} query heads of '{}' do not split evenly over {} GPUs", d.tp, m.heads, m.name, d.tp));
-  if (d.sharing != KvSharing::mla) {
-    const bool splits = d.tp <= d.kv_heads ? d.kv_heads % d.tp == 0 : d.tp % d.kv_heads == 0;
-    if (!splits)
-      throw InputError(fmt::format("--tp {}: {} KV heads neither split evenly over {} GPUs nor replicate evenly", d.tp, d.kv_heads, d.tp));
+  auto splits = [&](int64_t heads) { return d.tp <= heads ? heads % d.tp == 0 : d.tp % heads == 0; };
+  if (d.sharing != KvSharing::mla && !splits(d.kv_heads))
+    throw InputError(fmt::format("--tp {}: {} KV heads neither split evenly over {} GPUs nor replicate evenly", d.tp, d.kv_heads, d.tp));
+  // Layer types with a shape of their own, and mixers whose heads TP splits.
+  for (const StackEntry& e : d.attn.entries) {
+    const Pattern& p = e.pattern;
+    if (p.has_shape_override() && d.sharing == KvSharing::mla)
+      throw InputError(fmt::format("{} '{}': shape options (kv=, head=, vhead=, k_eq_v) do not apply to an MLA design", c.attn ? "--attn" : "model attention",
+                                   d.attn.text));
+    if (p.kv_heads) {
+      const auto kv = static_cast<int64_t>(p.kv_heads);
+      if (kv > m.heads || m.heads % kv != 0)
+        throw InputError(fmt::format("--attn '{}': kv={}: {} query heads are not divisible by {} KV heads", d.attn.text, kv, m.heads, kv));
+      if (!splits(kv)) throw InputError(fmt::format("--tp {}: kv={} of '{}' neither splits evenly over {} GPUs nor replicates evenly", d.tp, kv, d.attn.text, d.tp));
+    }
+    if (p.head_dim > (uint64_t{1} << 20) || p.v_head_dim > (uint64_t{1} << 20))
+      throw InputError(fmt::format("--attn '{}': a head dim beyond 2^20", d.attn.text));
+    if (p.kind == PatternKind::deltanet) {
+      const int64_t kh = m.deltanet_key_heads > 0 ? m.deltanet_key_heads : m.kv_heads;
+      const int64_t vh = m.deltanet_value_heads > 0 ? m.deltanet_value_heads : m.heads;
+      if (kh % d.tp != 0 || vh % d.tp != 0)
+        throw InputError(fmt::format("--tp {}: the DeltaNet layers' {} key and {} value heads do not split evenly over {} GPUs", d.tp, kh, vh, d.tp));
+    }
+    if (p.kind == PatternKind::mamba2 && m.mamba2_heads > 0 && m.mamba2_heads % d.tp != 0)
+      throw InputError(fmt::format("--tp {}: the Mamba-2 layers' {} heads do not split evenly over {} GPUs", d.tp, m.mamba2_heads, d.tp));
   }
   return d;
 }

@@ -23,6 +23,7 @@ struct Design {
   AttnStack attn;
   Dtype kv_dtype = Dtype::fp16;
   Dtype weight_dtype = Dtype::fp16;
+  bool weights_as_checkpoint = true;  // no --weight-dtype: weights as the checkpoint stores them (quantization_config)
   Dtype act_dtype = Dtype::fp16;
   int64_t kv_group = 0;        // elements per int8/int4 scale
   Kernel kernel = Kernel::flash;

@@ -1,12 +1,20 @@
 // What a model is: its shape, as read from a Hugging Face config.json or a built-in preset
-// (presets are config.json files too, with an "attncost" block naming the source).
+// (presets are config.json files too, with an "attncost" block naming the source). The layers
+// are described as a stack of token mixers (`attn`, in the --attn grammar) and a stack of
+// feed-forward blocks (`ffn_layers`), so that today's per-layer layouts — sliding/full
+// alternations, chunked local attention, Mamba and DeltaNet hybrids, MoE placement rules — are
+// represented exactly.
 #pragma once
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json_fwd.hpp>
 
 #include "model/dtype.h"
+#include "model/ffn_stack.h"
+#include "model/weight_format.h"
 
 namespace attncost {
 
@@ -23,39 +31,58 @@ struct ModelConfig {
   int64_t ffn = 0;             // dense MLP width
   int64_t vocab = 0;
   Dtype dtype = Dtype::fp16;
-  bool gated_mlp = true;       // SwiGLU/GeGLU (3 matrices) vs GELU/ReLU (2)
+  bool gated_mlp = true;       // SwiGLU/GeGLU (3 matrices) vs GELU/ReLU/ReLU² (2)
   bool tied_embeddings = false;
+  bool attn_output_gate = false;  // Qwen3-Next/3.5: the query projection is doubled for a sigmoid output gate
+  bool learned_sinks = false;     // gpt-oss, MiMo: a learned sink logit per head in the softmax (no cached tokens)
 
-  // Multi-head latent attention (DeepSeek-V2); kv_lora_rank = 0 means the model has none.
+  // Multi-head latent attention (DeepSeek-V2/V3, Kimi-K2); kv_lora_rank = 0 means the model has none.
   int64_t kv_lora_rank = 0;
   int64_t q_lora_rank = 0;
   int64_t qk_rope_head_dim = 0;
 
-  // Mixture of experts; experts = 0 means every MLP is dense.
+  // Mixture of experts; experts = 0 means no MoE layer.
   int64_t experts = 0;
   int64_t experts_active = 0;
   int64_t expert_ffn = 0;
   int64_t shared_experts = 0;
-  int64_t first_dense_layers = 0;  // DeepSeek's first_k_dense_replace
-  int64_t moe_period = 1;          // every moe_period-th layer is MoE (Jamba: 2) ...
-  int64_t moe_offset = 0;          // ... starting at this layer
+  int64_t shared_expert_ffn = 0;   // width of one shared expert; 0 = expert_ffn
+  FfnStack ffn_layers;             // which layers have a dense MLP, an MoE block, or none
 
-  // Mamba mixer shape, used by `ssm` layers.
+  // Mamba-1 mixer (`ssm` layers) and the convolution of Mamba-2.
   int64_t ssm_expand = 2;
   int64_t ssm_conv = 4;
   int64_t ssm_dt_rank = 0;         // 0 = ⌈hidden/16⌉
+  // Mamba-2 mixer (`mamba2` layers): heads × head dim channels, groups of B/C, state size N.
+  int64_t mamba2_heads = 0;        // 0 = ssm_expand · hidden / mamba2_head_dim
+  int64_t mamba2_head_dim = 64;
+  int64_t mamba2_groups = 1;
+  int64_t mamba2_state = 128;
+  // Gated DeltaNet (`deltanet` layers, Qwen3-Next/3.5); 0 = the attention's value heads / KV heads / head dim.
+  int64_t deltanet_key_heads = 0, deltanet_value_heads = 0, deltanet_key_dim = 0, deltanet_value_dim = 0;
+  int64_t deltanet_conv = 4;
+  std::optional<Dtype> state_dtype;  // recurrent states (mamba_ssm_dtype); unset: the KV dtype
+  // DeepSeek-V3.2's lightning indexer (`topk` layers).
+  int64_t indexer_heads = 64, indexer_head_dim = 128;
 
-  std::string attn = "dense";      // the model's own attention pattern (--attn grammar)
+  WeightFormat weights;                 // from quantization_config; not quantized by default
+  std::optional<Dtype> kv_dtype;        // a KV format the checkpoint prescribes (ModelOpt kv_cache_scheme)
+
+  std::string attn = "dense";      // the model's own token mixers (--attn grammar)
   double published_params = 0;     // parameter count its authors state, where known
+  std::vector<std::string> notes;     // what the reader knowingly leaves out (a vision tower, MTP layers)
+  std::vector<std::string> warnings;  // fields that change a cost and are not understood
 
   int64_t dt_rank() const { return ssm_dt_rank > 0 ? ssm_dt_rank : (hidden + 15) / 16; }
   bool is_mla() const { return kv_lora_rank > 0; }
-  // Number of layers whose MLP is a mixture of experts.
+  // Number of layers whose feed-forward block is a mixture of experts.
   int64_t moe_layers() const;
 };
 
-// Reads a Hugging Face config.json (or a preset). `what` names the input in errors.
-// Throws InputError on a missing or invalid field.
+// Reads a Hugging Face config.json (or a preset): the text model of multimodal checkpoints
+// (text_config), every per-layer layout of today's families, MoE placement, quantization.
+// `what` names the input in errors. Throws InputError on a missing or invalid field; fields that
+// change a cost and are not understood become warnings.
 ModelConfig model_from_json(const nlohmann::json& j, const std::string& what);
 
 // Checks shapes (positive sizes, heads divisible by kv heads, ...). Throws InputError.

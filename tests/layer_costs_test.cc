@@ -242,6 +242,7 @@ TEST_CASE("MLA: latent cache, absorbed decode in latent space, per-head prefill"
   const OpCost& a = dec.get(OpKind::attention);
   // Decode attends over the latent: d_k = 16 + 4, d_v = 16; the cache is (16 + 4) × 2 B = 40 B per token.
   REQUIRE(a.matmul_flops == 2.0 * (2 * 10 * 4) * (20 + 16));
+  REQUIRE(a.other_flops == 5.0 * 80 + 2.0 * 4 * 16);  // softmax + scaling the 16-wide latent output
   REQUIRE(a.kv_read_bytes == 2.0 * 10 * 40);
   REQUIRE(a.kv_write_bytes == 2.0 * 40);
   REQUIRE(a.act_bytes == 2.0 * 4 * (20 + 16) * 2);
@@ -251,6 +252,7 @@ TEST_CASE("MLA: latent cache, absorbed decode in latent space, per-head prefill"
   REQUIRE(proj.kernels == 3);
   const OpCost& p = ops_of(m, {}, 10, 2, false).get(OpKind::attention);
   REQUIRE(p.matmul_flops == 2.0 * 440 * (12 + 8));
+  REQUIRE(p.other_flops == 5.0 * 440 + 20.0 * 4 * 8);  // scaling O uses the value width 8, not the key width 12
   // K/V decompressed per query head: 4 heads × (12 + 8) × 2 B per loaded row.
   REQUIRE(p.act_bytes == 20.0 * 4 * 20 * 2 + 2.0 * 10 * 4 * 40);
   REQUIRE(p.kv_write_bytes == 2.0 * 10 * 40);
@@ -259,6 +261,7 @@ TEST_CASE("MLA: latent cache, absorbed decode in latent space, per-head prefill"
 TEST_CASE("MoE: routed + shared experts, the experts a step touches, the router", "[layer_costs]") {
   ModelConfig m = tiny();
   m.experts = 4, m.experts_active = 2, m.shared_experts = 1, m.expert_ffn = 16;
+  m.ffn_layers = ffn_stack_from_rule(0, 1, 0);  // every layer MoE
   const Ops dec = ops_of(m, {}, 10, 2, true);
   REQUIRE_FALSE(dec.has(OpKind::mlp));  // every layer is MoE
   const OpCost& moe = dec.get(OpKind::moe);

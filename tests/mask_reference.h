@@ -36,8 +36,15 @@ inline bool mask(const Pattern& p, uint64_t i, uint64_t j, uint64_t ctx) {
       }
       return false;
     }
+    case PatternKind::chunk: return j / p.chunk == i / p.chunk;
+    // DSA selects min(i+1, K) keys per query; which ones is data-dependent, and the counts the
+    // costs use only depend on how many: the enumeration takes the most recent.
+    case PatternKind::topk: return dist < p.topk;
     case PatternKind::linear:
-    case PatternKind::ssm: return false;
+    case PatternKind::ssm:
+    case PatternKind::deltanet:
+    case PatternKind::mamba2:
+    case PatternKind::none: return false;
   }
   return false;
 }

@@ -26,13 +26,15 @@ Pattern random_pattern(PatternKind kind, std::mt19937_64& rng) {
     case PatternKind::block:
       p.block = pick(1, 8), p.local = pick(1, 4), p.global = pick(0, 3), p.random = pick(0, 3);
       break;
+    case PatternKind::chunk: p.chunk = pick(1, 30); break;
+    case PatternKind::topk: p.topk = pick(1, 40); break;
     default: break;
   }
   return p;
 }
 
-const PatternKind kMaskKinds[] = {PatternKind::dense, PatternKind::window, PatternKind::sinks,
-                                  PatternKind::strided, PatternKind::axial, PatternKind::block};
+const PatternKind kMaskKinds[] = {PatternKind::dense, PatternKind::window, PatternKind::sinks, PatternKind::strided,
+                                  PatternKind::axial,  PatternKind::block,  PatternKind::chunk, PatternKind::topk};
 
 }  // namespace
 
@@ -83,7 +85,7 @@ TEST_CASE("tile key loads: exact for contiguous and block masks, bounded for sca
       INFO(pattern_text(p) << " n=" << n << " rows=" << rows);
       const u128 reads = flash_key_reads(p, n, rows);
       const uint64_t exact = brute_tile_reads(p, n, rows);
-      if (kind == PatternKind::strided || kind == PatternKind::axial) {
+      if (kind == PatternKind::strided || kind == PatternKind::axial || kind == PatternKind::topk) {
         REQUIRE(reads >= u128{exact});  // an upper bound ...
         REQUIRE(reads <= flash_key_reads(Pattern{}, n, rows));  // ... never above dense
       } else {
@@ -95,7 +97,7 @@ TEST_CASE("tile key loads: exact for contiguous and block masks, bounded for sca
 
 TEST_CASE("direct reach and token-0 visibility follow the mask of the last query", "[pattern]") {
   std::mt19937_64 rng(3);
-  for (PatternKind kind : {PatternKind::dense, PatternKind::window, PatternKind::sinks, PatternKind::strided, PatternKind::axial}) {
+  for (PatternKind kind : {PatternKind::dense, PatternKind::window, PatternKind::sinks, PatternKind::strided, PatternKind::axial, PatternKind::chunk}) {
     for (int trial = 0; trial < 40; ++trial) {
       const Pattern p = random_pattern(kind, rng);
       const uint64_t n = std::uniform_int_distribution<uint64_t>(1, 70)(rng);
@@ -109,14 +111,52 @@ TEST_CASE("direct reach and token-0 visibility follow the mask of the last query
   }
 }
 
-TEST_CASE("linear and SSM layers score no pairs and cache no tokens", "[pattern]") {
-  for (PatternKind kind : {PatternKind::linear, PatternKind::ssm}) {
+TEST_CASE("linear, SSM, Mamba-2, DeltaNet and mixer-less layers score no pairs and cache no tokens", "[pattern]") {
+  for (PatternKind kind : {PatternKind::linear, PatternKind::ssm, PatternKind::mamba2, PatternKind::deltanet, PatternKind::none}) {
     Pattern p;
     p.kind = kind;
     REQUIRE(prefill_pairs(p, 1u << 20) == 0);
     REQUIRE(decode_pairs(p, 1u << 20) == 0);
     REQUIRE(cached_tokens(p, 1u << 20) == 0);
-    REQUIRE(direct_reach(p, 1000) == 1000);
+    REQUIRE(flash_key_reads(p, 1000, 64) == 0);
+    REQUIRE(direct_reach(p, 1000) == (kind == PatternKind::none ? 0u : 1000u));  // a state summarizes every token; no mixer reaches none
+    REQUIRE_FALSE(sees_first_token(p, 1000));
+  }
+}
+
+TEST_CASE("chunked attention keeps one chunk, top-k selection keeps the whole context", "[pattern]") {
+  Pattern chunk;
+  chunk.kind = PatternKind::chunk;
+  chunk.chunk = 8192;
+  // Llama-4's chunks: the buffer holds min(n, C) tokens at its peak; the last query of a 10,000-token
+  // prompt sits 1,808 tokens into its second chunk.
+  REQUIRE(cached_tokens(chunk, 5000) == 5000);
+  REQUIRE(cached_tokens(chunk, 10000) == 8192);
+  REQUIRE(decode_pairs(chunk, 10000) == 10000 - 8192);
+  REQUIRE(direct_reach(chunk, 10000) == 1808);
+  REQUIRE_FALSE(sees_first_token(chunk, 10000));
+  REQUIRE(sees_first_token(chunk, 8192));
+  // Σ over a 2^40-token prompt: 2^40/C full chunks of C(C+1)/2 pairs each.
+  const uint64_t n = uint64_t{1} << 40;
+  REQUIRE(prefill_pairs(chunk, n) == u128{n / 8192} * (u128{8192} * 8193 / 2));
+  Pattern topk;
+  topk.kind = PatternKind::topk;
+  topk.topk = 2048;
+  REQUIRE(cached_tokens(topk, 100000) == 100000);
+  REQUIRE(decode_pairs(topk, 100000) == 2048);
+  REQUIRE(direct_reach(topk, 100000) == 100000);
+  REQUIRE(sees_first_token(topk, 100000));
+}
+
+TEST_CASE("floor_sum equals the enumerated sum", "[pattern]") {
+  std::mt19937_64 rng(5);
+  for (int trial = 0; trial < 2000; ++trial) {
+    auto pick = [&](uint64_t lo, uint64_t hi) { return std::uniform_int_distribution<uint64_t>(lo, hi)(rng); };
+    const uint64_t n = pick(0, 60), m = pick(1, 50), a = pick(0, 120), b = pick(0, 120);
+    u128 brute = 0;
+    for (uint64_t i = 0; i < n; ++i) brute += (a * i + b) / m;
+    INFO(n << " " << m << " " << a << " " << b);
+    REQUIRE(floor_sum(n, m, a, b) == brute);
   }
 }
 
