@@ -249,9 +249,10 @@ std::string pattern_text(const Pattern& p) {
 
 std::string compact_stack_text(const std::vector<Pattern>& layers) {
   if (layers.empty()) return "dense";
-  // The smallest period p with layers[i] == layers[i mod p] for every i.
+  // The smallest period p with layers[i] == layers[i mod p] for every i; a "period" longer than
+  // half the list is no cycle, and the list is kept whole.
   size_t period = layers.size();
-  for (size_t p = 1; p < layers.size(); ++p) {
+  for (size_t p = 1; p <= layers.size() / 2; ++p) {
     bool repeats = true;
     for (size_t i = p; i < layers.size() && repeats; ++i) repeats = layers[i] == layers[i % p];
     if (repeats) {

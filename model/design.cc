@@ -120,7 +120,19 @@ std::string design_label(const Design& d) {
     case KvSharing::gqa: sharing = fmt::format("GQA-{}", d.kv_heads); break;
     case KvSharing::mla: sharing = fmt::format("MLA-{}", d.mla_rank); break;
   }
-  return fmt::format("{} · {} · {} KV", sharing, d.attn.text, dtype_name(d.kv_dtype));
+  return fmt::format("{} · {} · {} KV", sharing, attn_summary(d.attn), dtype_name(d.kv_dtype));
+}
+
+std::string attn_summary(const AttnStack& a) {
+  // A per-layer list without a short cycle (Nemotron-H's 118 blocks) reads as its layer counts.
+  constexpr size_t kReadable = 48;
+  if (a.text.size() <= kReadable) return a.text;
+  std::array<AttnStack::Use, kMaxDistinctPatterns> uses{};
+  const int n = a.uses(a.cycle_length, uses);
+  std::string out;
+  for (int u = 0; u < n; ++u)
+    out += fmt::format("{}{}×{}", out.empty() ? "" : " + ", uses[static_cast<size_t>(u)].layers, pattern_text(uses[static_cast<size_t>(u)].pattern));
+  return fmt::format("[{}; {} layers per cycle]", out, a.cycle_length);
 }
 
 void validate_workload(const Workload& w) {

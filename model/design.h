@@ -49,6 +49,9 @@ Design make_design(const ModelConfig& model, const DesignChoice& choice = {});
 
 // Short human name: "GQA-8 · window:4096 · fp8 KV".
 std::string design_label(const Design& d);
+// The attention spec when it is short, else the layers of each pattern per cycle
+// ("[54×mamba2 + 10×dense + 54×none; 118 layers per cycle]").
+std::string attn_summary(const AttnStack& a);
 std::string_view sharing_name(KvSharing s);
 std::string_view kernel_name(Kernel k);
 

@@ -210,7 +210,8 @@ ModelConfig model_from_json(const json& root, const std::string& what) {
   }
 
   std::string dtype_text = f.text({"torch_dtype", "dtype"}, "");
-  if (dtype_text.empty()) dtype_text = top.text({"torch_dtype", "dtype"}, "float16");
+  // gpt-oss's config names no dtype; its non-expert weights are bf16 (model card).
+  if (dtype_text.empty()) dtype_text = top.text({"torch_dtype", "dtype"}, gpt_oss ? "bfloat16" : "float16");
   m.dtype = parse_dtype(dtype_text, what + ": torch_dtype");
   // Gemma ties its embeddings unless the config says otherwise (Gemma*Config's default).
   const bool tied_default = (plain_mlp_architecture(model_type) && model_type != "gpt3") || gemma3 || gemma4 || model_type == "gemma2" ||

@@ -53,6 +53,30 @@ json phase_json(const PhaseCost& p, bool decode) {
   return j;
 }
 
+json model_json(const ModelConfig& m, const Estimate& e) {
+  json ffn = json::array();
+  for (const FfnStack::Use& u : m.ffn_layers.uses(static_cast<uint64_t>(m.layers))) {
+    json f = {{"kind", ffn_kind_name(u.layer.kind)}, {"layers", u.layers}};
+    if (u.layer.kind == FfnKind::dense) f["width"] = u.layer.width > 0 ? u.layer.width : m.ffn;
+    ffn.push_back(std::move(f));
+  }
+  json j = {{"name", m.name}, {"layers", m.layers}, {"heads", m.heads}, {"kv_heads", m.kv_heads}, {"head_dim", m.head_dim},
+            {"v_head_dim", m.v_head_dim}, {"hidden", m.hidden}, {"ffn", m.ffn}, {"vocab", m.vocab}, {"params", json_number(e.params)},
+            {"dtype", dtype_name(m.dtype)}, {"attn", m.attn}, {"ffn_layers", ffn}, {"ffn_stack", m.ffn_layers.text()},
+            {"learned_sinks", m.learned_sinks}, {"notes", m.notes}, {"warnings", m.warnings}, {"source", m.source}};
+  if (m.experts > 0)
+    j["moe"] = {{"experts", m.experts}, {"experts_per_token", m.experts_active}, {"expert_ffn", m.expert_ffn},
+                {"shared_experts", m.shared_experts}, {"shared_expert_ffn", m.shared_expert_ffn > 0 ? m.shared_expert_ffn : m.expert_ffn}};
+  if (m.weights.quantized()) {
+    json bits = json::object();
+    for (int c = 0; c < kWeightClasses; ++c)
+      bits[std::string(weight_class_name(static_cast<WeightClass>(c)))] =
+          m.weights.bits[static_cast<size_t>(c)] > 0 ? m.weights.bits[static_cast<size_t>(c)] : static_cast<double>(dtype_bits(m.dtype));
+    j["weights_format"] = {{"method", m.weights.method}, {"bits_per_weight", bits}};
+  }
+  return j;
+}
+
 }  // namespace
 
 json estimate_json(const EstimateInputs& in, const Estimate& e) {
@@ -94,10 +118,7 @@ json estimate_json(const EstimateInputs& in, const Estimate& e) {
   return {
       {"schema", "attncost.estimate/1"},
       {"tool", {{"name", "attncost"}, {"version", kVersion}}},
-      {"model", {{"name", m.name}, {"layers", m.layers}, {"heads", m.heads}, {"kv_heads", m.kv_heads},
-                 {"head_dim", m.head_dim}, {"v_head_dim", m.v_head_dim}, {"hidden", m.hidden}, {"ffn", m.ffn},
-                 {"vocab", m.vocab}, {"params", json_number(e.params)}, {"dtype", dtype_name(m.dtype)},
-                 {"attn", m.attn}, {"source", m.source}}},
+      {"model", model_json(m, e)},
       {"design", design},
       {"workload", {{"name", w.name}, {"ctx", w.ctx}, {"batch", w.batch}, {"gen", w.gen}}},
       {"hardware", {{"name", g.name}, {"hbm_bytes", json_number(g.hbm_bytes)}, {"hbm_bandwidth_Bps", json_number(g.hbm_bandwidth_Bps)},

@@ -49,14 +49,14 @@ nlohmann::json presets_json() {
 
 std::string presets_text() {
   std::string out = "models\n";
-  out += fmt::format("  {:<16} {:>6} {:>6} {:>4} {:>5} {:>6} {:>6} {:>7} {:>5} {:>9}  {}\n", "name", "layers", "heads", "kv",
+  out += fmt::format("  {:<20} {:>6} {:>6} {:>4} {:>5} {:>6} {:>6} {:>7} {:>5} {:>9}  {}\n", "name", "layers", "heads", "kv",
                      "d_k", "hidden", "ffn", "vocab", "dtype", "params", "attention");
   for (const auto& name : model_preset_names()) {
     const ModelConfig m = load_model(name);
-    std::string attn = m.attn;
+    std::string attn = attn_summary(parse_attn(m.attn, "model attention"));
     if (m.is_mla()) attn = fmt::format("MLA {}+{} · {}", m.kv_lora_rank, m.qk_rope_head_dim, m.attn);
     if (m.experts > 0) attn += fmt::format(" · MoE {}×top-{}", m.experts, m.experts_active);
-    out += fmt::format("  {:<16} {:>6} {:>6} {:>4} {:>5} {:>6} {:>6} {:>7} {:>5} {:>9}  {}\n", name, m.layers, m.heads, m.kv_heads,
+    out += fmt::format("  {:<20} {:>6} {:>6} {:>4} {:>5} {:>6} {:>6} {:>7} {:>5} {:>9}  {}\n", name, m.layers, m.heads, m.kv_heads,
                        m.head_dim, m.hidden, m.ffn, m.vocab, dtype_name(m.dtype), human_count(params_of(m)), attn);
   }
   out += "\ngpus\n";

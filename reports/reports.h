@@ -45,6 +45,9 @@ nlohmann::json presets_json();
 std::string presets_text();
 std::string presets_csv();
 
+// The feed-forward layout of a model: "3 layers dense MLP 18432, 58 layers MoE 256 experts top-8 ...".
+std::string ffn_text(const ModelConfig& m);
+
 // Human units: "1.25 GiB", "3.42 ms", "1.2 TFLOP", "6.74 B".
 std::string human_bytes(double bytes);
 std::string human_time(double seconds);

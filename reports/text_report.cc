@@ -8,6 +8,21 @@
 #include "estimators/plan_limits.h"
 
 namespace attncost {
+
+std::string ffn_text(const ModelConfig& m) {
+  std::string parts;
+  for (const FfnStack::Use& u : m.ffn_layers.uses(static_cast<uint64_t>(m.layers))) {
+    std::string kind;
+    if (u.layer.kind == FfnKind::dense) kind = fmt::format("dense MLP {}", u.layer.width > 0 ? u.layer.width : m.ffn);
+    else if (u.layer.kind == FfnKind::moe)
+      kind = fmt::format("MoE {} experts top-{} of width {}{}", m.experts, m.experts_active, m.expert_ffn,
+                         m.shared_experts > 0 ? fmt::format(" + {} shared of width {}", m.shared_experts, m.shared_expert_ffn > 0 ? m.shared_expert_ffn : m.expert_ffn) : "");
+    else kind = "no MLP";
+    parts += fmt::format("{}{} layers {}", parts.empty() ? "" : ", ", u.layers, kind);
+  }
+  return fmt::format("          feed-forward: {}\n", parts);
+}
+
 namespace {
 
 void phase_lines(std::string& out, const char* title, const PhaseCost& p, bool decode) {
@@ -42,6 +57,9 @@ std::string estimate_text(const EstimateInputs& in, const Estimate& e) {
     out += fmt::format("          {:>3} layers {:<28} caches {} tokens, decode attends {} keys\n", use.layers,
                        pattern_text(use.pattern), cached_tokens(use.pattern, w.ctx), decode_pairs(use.pattern, w.ctx));
   }
+  out += ffn_text(m);
+  if (m.weights.quantized() && d.weights_as_checkpoint) out += fmt::format("weights   {} (quantization_config)\n", m.weights.method);
+  for (const std::string& note : m.notes) out += fmt::format("note      {}\n", note);
   out += fmt::format("workload  ctx {}, batch {}, gen {}\n", w.ctx, w.batch, w.gen);
   out += fmt::format("hardware  {}{} ({} HBM at {:.2f} TB/s)\n\n", g.name, g.calibrated ? " [calibrated profile]" : "",
                      human_bytes(g.hbm_bytes), g.hbm_bandwidth_Bps / 1e12);
