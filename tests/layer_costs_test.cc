@@ -183,6 +183,11 @@ TEST_CASE("flash K/V tile loads follow the tile height and the L2 reuse of a wav
   // and at least every key once: max(300, 228) = 300.
   const OpCost& a = ops_of(tiny(), {}, 300, 1, false).get(OpKind::attention);
   REQUIRE(a.act_bytes == 300.0 * 4 * 16 * 2 + 1.0 * 300 * 2 * 32);
+  // A wave is one tile per SM: with 2 SMs only 2 of the 3 tiles share a load: 684 / 2 = 342 rows.
+  GpuSpec two_sms = round_gpu();
+  two_sms.sms = 2;
+  const OpCost& w = ops_of(tiny(), {}, 300, 1, false, two_sms).get(OpKind::attention);
+  REQUIRE(w.act_bytes == 300.0 * 4 * 16 * 2 + 1.0 * 342 * 2 * 32);
   // Without L2 (no SM count), every tile loads from HBM: 684 keys per KV head.
   GpuSpec no_l2 = round_gpu();
   no_l2.l2_bytes = 0;
