@@ -34,6 +34,7 @@ int run_estimate(const Flags& f) {
   const DesignChoice choice = resolve_choice(f, m, nullptr);
   const Workload w = resolve_workload(f);
   const Design d = make_design(m, choice);
+  (void)kernels_for(d, gpu);  // a kernel family the GPU cannot run is a usage error, said before any work
   const Estimate e = estimate(m, d, w, gpu);
   const EstimateInputs in{m, d, w, gpu};
   std::string text;
@@ -61,6 +62,7 @@ int run_plan(const Flags& f) {
   const GpuSpec gpu = resolve_gpu(f);
   PlanInputs in{m, gpu, resolve_workloads(f), {}, false};
   in.proposed = resolve_choice(f, m, &in.has_proposal);
+  (void)kernels_for(make_design(m, in.proposed), gpu);
   if (!f.budget_gb.empty()) in.budget_bytes = parse_gib(f.budget_gb, "--budget-gb");
   in.reserve_fraction = parse_number(f.reserve, "--reserve", 0, 0.999999, false, "a fraction in [0, 1)");
   if (!f.require.empty()) {
@@ -122,6 +124,7 @@ int run_compare(const Flags& f) {
       designs.emplace_back(label, make_design(m, choice));
     }
   }
+  for (const auto& [label, design] : designs) (void)kernels_for(design, gpu);
   if (designs.size() * workloads.size() < 2)
     throw InputError("compare: give at least two --workload or two --design (e.g. --workload a:ctx=500,batch=32 --workload b:ctx=16000)");
   const Comparison c = compare(m, gpu, designs, workloads);

@@ -16,7 +16,7 @@ struct Flags {
   std::string layers, heads, kv_heads, head_dim, hidden, ffn, vocab;
   // Design.
   bool mha = false, mqa = false;
-  std::string gqa, mla, attn, kv_dtype, weight_dtype, act_dtype, kv_group, page_size, tp, kernel;
+  std::string gqa, mla, attn, kv_dtype, weight_dtype, act_dtype, kv_group, page_size, tp, kernel, kernels;
   // Workload.
   std::string ctx = "4096", batch = "1", gen = "0", phase = "both", slo_ms;
   // Plan and compare.

@@ -120,6 +120,7 @@ DesignChoice resolve_choice(const Flags& f, const ModelConfig& m, bool* given) {
     else if (f.kernel == "naive") c.kernel = Kernel::naive;
     else throw InputError(fmt::format("--kernel '{}': expected flash or naive", f.kernel));
   }
+  if (!f.kernels.empty()) c.kernels = parse_kernel_family(f.kernels);  // an implementation choice, not a design proposal
   (void)make_design(m, c);  // validate now so the error names the flag before any work
   if (given) *given = any;
   return c;

@@ -75,6 +75,7 @@ int run_sweep(const Flags& f) {
                 Flags one = f;
                 one.gqa = gqa, one.attn = attn, one.kv_dtype = kv, one.tp = tp, one.kernel = kernel, one.page_size = page;
                 g.designs[mi].push_back(make_design(g.models[mi], resolve_choice(one, g.models[mi], nullptr)));
+                for (const GpuSpec& gpu : g.gpus) (void)kernels_for(g.designs[mi].back(), gpu);
               }
 
   OutputStream out(f.output);

@@ -9,6 +9,7 @@
 #include "estimators/pattern_counts.h"
 #include "estimators/quality.h"
 #include "estimators/roofline.h"
+#include "model/kernel_model.h"
 
 namespace attncost {
 namespace {
@@ -34,23 +35,28 @@ void explain_kv_bytes(Explainer* ex, const Shape& s, const Design& d, const std:
 void explain_roofline(Explainer* ex, const OpCost& op, const GpuSpec& gpu) {
   if (!ex) return;
   const std::string name(op_name(op.kind));
-  const double eff = gpu.efficiency[static_cast<size_t>(op.efficiency)];
-  ex->line(name + ": compute time", "(executed matmul FLOPs / peak(dtype) + other FLOPs / vector rate) / efficiency",
-           fmt::format("({} / {} + {} / {}) / {}", N(op.executed_matmul_flops), N(gpu.matmul_flops(op.matmul_dtype)), N(op.other_flops),
-                       N(gpu.vector_flops), N(eff)),
-           op.compute_s, "s");
-  ex->line(name + ": memory time", "HBM bytes / bandwidth / efficiency", fmt::format("{} / {} / {}", N(op.hbm_bytes()), N(gpu.hbm_bandwidth_Bps), N(eff)),
-           op.memory_s, "s");
+  if (!op.softmax_in_rate)
+    ex->line(name + ": compute time", "(executed matmul FLOPs / peak(dtype) + other FLOPs / vector rate) / compute fraction",
+             fmt::format("({} / {} + {} / {}) / {}", N(op.executed_matmul_flops), N(gpu.matmul_flops(op.matmul_dtype)), N(op.other_flops),
+                         N(gpu.vector_flops), N(op.compute_fraction)),
+             op.compute_s, "s");
+  else
+    ex->line(name + ": compute time", "executed matmul FLOPs / peak(dtype) / compute fraction (the kernel's measured rate includes its softmax)",
+             fmt::format("{} / {} / {}", N(op.executed_matmul_flops), N(gpu.matmul_flops(op.matmul_dtype)), N(op.compute_fraction)), op.compute_s, "s");
+  ex->line(name + ": memory time", "HBM bytes / bandwidth / bandwidth fraction",
+           fmt::format("{} / {} / {}", N(op.hbm_bytes()), N(gpu.hbm_bandwidth_Bps), N(op.bandwidth_fraction)), op.memory_s, "s");
   if (op.network_s > 0)
-    ex->line(name + ": network time", "bytes sent / link bandwidth / efficiency",
-             fmt::format("{} / {} / {}", N(op.comm_bytes), N(gpu.interconnect_Bps), N(eff)), op.network_s, "s");
-  ex->line(name + ": time (" + std::string(bound_name(op.bound)) + "-bound)", "max(compute, memory, network) + kernels·launch",
-           fmt::format("max({}, {}, {}) + {} × {}", N(op.compute_s), N(op.memory_s), N(op.network_s), N(op.kernels), N(gpu.launch_latency_s)),
+    ex->line(name + ": network time", "bytes sent / link bandwidth", fmt::format("{} / {} / {}", N(op.comm_bytes), N(gpu.interconnect_Bps),
+             N(op.comm_bytes / gpu.interconnect_Bps / op.network_s)), op.network_s, "s");
+  ex->line(name + ": time (" + std::string(bound_name(op.bound)) + "-bound)", "max(compute, memory, network) + kernels·launch + fixed",
+           fmt::format("max({}, {}, {}) + {} × {} + {}", N(op.compute_s), N(op.memory_s), N(op.network_s), N(op.kernels), N(gpu.launch_latency_s),
+                       N(op.launch_s - op.kernels * gpu.launch_latency_s)),
            op.time_s, "s");
 }
 
 void cost_phase(const ModelConfig& m, const Design& d, const Workload& w, const GpuSpec& gpu, bool is_decode,
                 const Estimate& e, PhaseCost& out, Explainer* ex) {
+  const KernelModel* km = e.kernels;
   if (ex) ex->section(is_decode ? fmt::format("decode step at context {} (batch {}): each operator per layer, on one GPU", w.ctx, w.batch)
                                 : fmt::format("prefill of {} tokens (batch {}): each operator per layer, on one GPU", w.ctx, w.batch));
   build_ops(m, d, w, gpu, is_decode, e.uses, e.use_count, out.ops, ex);
@@ -58,7 +64,7 @@ void cost_phase(const ModelConfig& m, const Design& d, const Workload& w, const 
   std::string sum_text, sum_formula;
   for (int i = 0; i < out.ops.count; ++i) {
     OpCost& op = out.ops.ops[static_cast<size_t>(i)];
-    apply_roofline(op, gpu);
+    apply_roofline(op, gpu, km);
     explain_roofline(ex, op, gpu);
     if (ex) sum_text += fmt::format("{}{} × {}", sum_text.empty() ? "" : " + ", N(op.layers), N(op.time_s));
     const double n = op.layers;
@@ -154,8 +160,14 @@ double sequences_within(const Memory& mem, double budget_bytes) {
   return free_bytes > 0 && mem.kv_bytes_per_sequence > 0 ? std::floor(free_bytes / mem.kv_bytes_per_sequence) : 0;
 }
 
+const KernelModel* kernels_for(const Design& d, const GpuSpec& gpu) {
+  if (gpu.calibrated) return nullptr;
+  return kernel_model(gpu.arch, d.kernel == Kernel::naive ? KernelFamily::naive : d.kernels);
+}
+
 Estimate estimate(const ModelConfig& m, const Design& d, const Workload& w, const GpuSpec& gpu, Explainer* ex) {
   Estimate e;
+  e.kernels = kernels_for(d, gpu);
   e.use_count = d.attn.uses(static_cast<uint64_t>(m.layers), e.uses);
   const Shape whole = shape_of(m, d, 1);
   const Shape gpu_shape = shape_of(m, d, d.tp);

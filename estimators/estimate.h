@@ -59,6 +59,7 @@ struct Quality {  // structural proxies (SPEC §5); never a claim about accuracy
 };
 
 struct Estimate {
+  const KernelModel* kernels = nullptr;  // whose measured efficiency the times assume; nullptr: the plain roofline (or a calibrated profile)
   std::array<AttnStack::Use, kMaxDistinctPatterns> uses{};
   int use_count = 0;
   double params = 0;                // whole model
@@ -76,6 +77,11 @@ double sequences_within(const Memory& mem, double budget_bytes);
 double model_params(const ModelConfig& m, const Design& d);
 
 class Explainer;
+
+// The kernel model an estimate of `d` on `gpu` uses: nullptr for `--kernels peak`, a calibrated
+// profile (its own efficiencies apply) or a GPU without an architecture. Throws InputError when the
+// family does not run on the GPU (FA3 on an A100): the CLI calls it to check its inputs.
+const KernelModel* kernels_for(const Design& d, const GpuSpec& gpu);
 
 // Inputs must be valid (make_design / validate_workload / the loaders check them). With an
 // explainer, every formula is also written out with its numbers (explain.h).

@@ -261,6 +261,10 @@ void note(Explainer* ex, std::string quantity, const char* formula, double value
 }
 std::string N(double v) { return ex_num(v); }
 
+// 64×64 output tiles of a GEMM of M rows and N columns: the blocks whose waves over the SMs the
+// kernel model counts (kernels split small problems that finely; large ones fill the waves anyway).
+double gemm_tiles(double m, double n) { return std::ceil(m / 64) * std::ceil(n / 64); }
+
 // The bytes of an operator that the explanation lists as values (their formulas are the ones of
 // docs/cost-model.md §4 for the op kind) and the op's totals.
 void note_bytes(Explainer* ex, const std::string& op, const OpCost& c) {
@@ -276,9 +280,30 @@ void note_weights(Explainer* ex, const std::string& op, double params, double by
 
 }  // namespace
 
+int dequant_bits(const ModelConfig& m, const Design& d, const GpuSpec& gpu) {
+  const bool fp8_units = gpu.peak_flops[static_cast<size_t>(Dtype::fp8)] > 0;
+  if (!d.weights_as_checkpoint || !m.weights.quantized()) {
+    switch (d.weight_dtype) {
+      case Dtype::int8: return 8;
+      case Dtype::int4: return 4;
+      case Dtype::fp8: return fp8_units ? 0 : 8;
+      default: return 0;
+    }
+  }
+  // The checkpoint's format: fp8 runs natively where the GPU has fp8 tensor cores; 4-bit formats
+  // (MXFP4, NVFP4, AWQ/GPTQ int4) and 8-bit integers are dequantized by the GEMM.
+  const std::string& method = m.weights.method;
+  if (method.rfind("fp8", 0) == 0) return fp8_units ? 0 : 8;
+  double bits = 16;
+  for (double b : m.weights.bits)
+    if (b > 0) bits = std::min(bits, b);
+  return bits <= 5.5 ? 4 : bits <= 9 ? 8 : 0;
+}
+
 void build_ops(const ModelConfig& m, const Design& d, const Workload& w, const GpuSpec& gpu, bool is_decode,
                const std::array<AttnStack::Use, kMaxDistinctPatterns>& uses, int use_count, OpList& out, Explainer* ex) {
   out.count = 0;
+  const int dequant = dequant_bits(m, d, gpu);
   const Shape base = shape_of(m, d, d.tp);
   const double ab = bytes_of(d.act_dtype);
   const double n = static_cast<double>(w.ctx), batch = static_cast<double>(w.batch);
@@ -306,6 +331,8 @@ void build_ops(const ModelConfig& m, const Design& d, const Workload& w, const G
            "2 × {0} × {1} + {1} × ({2} + 2 × {3}) + {2} × {1} + {1} × {0}", N(h), N(d_in), N(dt), N(state_n));
       note(ex, "ssm_proj " + tag + ": matmul FLOPs", "2·tokens·params", proj.matmul_flops, "FLOP", "2 × {} × {}", N(tokens), N(gemm_params));
       proj.weight_bytes = weight_bytes(mixer_params(p, m, s), WeightClass::mixer, m, d);
+      proj.weight_params = mixer_params(p, m, s);
+      proj.work_units = gemm_tiles(tokens, gemm_params / h);
       note_weights(ex, "ssm_proj " + tag, mixer_params(p, m, s), proj.weight_bytes);
       proj.act_bytes = tokens * (2 * h + 4 * d_in + dt + 2 * state_n) * ab;
       note(ex, "ssm_proj " + tag + ": activation bytes", "tokens·(2h + 4·d_in + dt + 2N)·bytes(act)", proj.act_bytes, "B",
@@ -338,6 +365,8 @@ void build_ops(const ModelConfig& m, const Design& d, const Workload& w, const G
            "{0} × (2 × {1} + 2 × {2} × {3} + {4}) + {1} × {0}", N(h), N(x.inner), N(x.groups), N(x.state), N(x.heads));
       note(ex, "mamba2 proj " + tag + ": matmul FLOPs", "2·tokens·params", proj.matmul_flops, "FLOP", "2 × {} × {}", N(tokens), N(gemm_params));
       proj.weight_bytes = weight_bytes(mixer_params(p, m, s), WeightClass::mixer, m, d);
+      proj.weight_params = mixer_params(p, m, s);
+      proj.work_units = gemm_tiles(tokens, gemm_params / h);
       note_weights(ex, "mamba2 proj " + tag, mixer_params(p, m, s), proj.weight_bytes);
       proj.act_bytes = tokens * (2 * h + 2 * x.inner + 2 * x.groups * x.state + x.heads + x.inner) * ab;
       note_bytes(ex, "mamba2 proj " + tag, proj);
@@ -372,6 +401,8 @@ void build_ops(const ModelConfig& m, const Design& d, const Workload& w, const G
            N(x.value_dim));
       note(ex, "deltanet proj " + tag + ": matmul FLOPs", "2·tokens·params", proj.matmul_flops, "FLOP", "2 × {} × {}", N(tokens), N(gemm_params));
       proj.weight_bytes = weight_bytes(mixer_params(p, m, s), WeightClass::mixer, m, d);
+      proj.weight_params = mixer_params(p, m, s);
+      proj.work_units = gemm_tiles(tokens, gemm_params / h);
       note_weights(ex, "deltanet proj " + tag, mixer_params(p, m, s), proj.weight_bytes);
       proj.act_bytes = tokens * (2 * h + deltanet_channels(x) + 2 * x.value_heads * x.value_dim + 2 * x.value_heads) * ab;
       note_bytes(ex, "deltanet proj " + tag, proj);
@@ -406,6 +437,8 @@ void build_ops(const ModelConfig& m, const Design& d, const Workload& w, const G
            N(s.output_gate ? 2 : 1), N(s.d_v));
     note(ex, "attn_proj " + tag + ": matmul FLOPs", "2·tokens·params", proj.matmul_flops, "FLOP", "2 × {} × {}", N(tokens), N(params));
     proj.weight_bytes = weight_bytes(params, WeightClass::attention, m, d);
+    proj.weight_params = params;
+    proj.work_units = gemm_tiles(tokens, params / h);
     note_weights(ex, "attn_proj " + tag, params, proj.weight_bytes);
     proj.act_bytes = tokens * (2 * h + 2 * hq * s.d_k + 2 * hq * s.d_v) * ab;
     note(ex, "attn_proj " + tag + ": activation bytes", "tokens·(2h + 2·H_q·d_k + 2·H_q·d_v)·bytes(act)", proj.act_bytes, "B",
@@ -437,6 +470,8 @@ void build_ops(const ModelConfig& m, const Design& d, const Workload& w, const G
     op.efficiency = naive ? EfficiencyClass::attention_naive : is_decode ? EfficiencyClass::attention_decode : EfficiencyClass::attention_prefill;
     const double kvb = kv_bytes_per_token_layer(s, d);
     const std::string a = "attention " + tag;
+    op.decode = is_decode;
+    op.head_dim = is_decode ? s.dec_d_k : s.d_k;
     if (is_decode) {
       const double keys = static_cast<double>(decode_pairs(p, w.ctx));
       const double dk = s.dec_d_k, dv = s.dec_d_v;
@@ -473,6 +508,8 @@ void build_ops(const ModelConfig& m, const Design& d, const Workload& w, const G
       const double dk = s.d_k, dv = s.d_v;
       const double pairs_per_head = to_double(prefill_pairs(p, w.ctx));
       op.pairs = batch * pairs_per_head * hq;
+      op.keys_per_query = n > 0 ? pairs_per_head / n : 0;
+      op.work_units = batch * hq * n / static_cast<double>(flash_tile_rows(d));  // continuous: times stay monotone in n
       note(ex, a + ": pairs", "B·Σ_{i<n} pairs(i)·H_q", op.pairs, "pairs", "{} × {} × {}", N(batch), N(pairs_per_head), N(hq));
       op.matmul_flops = 2 * op.pairs * (dk + dv);
       note(ex, a + ": matmul FLOPs", "2·pairs·(d_k + d_v)", op.matmul_flops, "FLOP", "2 × {} × ({} + {})", N(op.pairs), N(dk), N(dv));
@@ -521,6 +558,7 @@ void build_ops(const ModelConfig& m, const Design& d, const Workload& w, const G
       const double dense_pairs = is_decode ? n : to_double(prefill_pairs(Pattern{}, w.ctx));
       OpCost& ix = out.add(OpKind::indexer);
       ix.pattern = u, ix.layers = layers, ix.kernels = 2, ix.matmul_dtype = Dtype::fp8;
+      ix.decode = is_decode;
       ix.efficiency = is_decode ? EfficiencyClass::attention_decode : EfficiencyClass::attention_prefill;
       ix.pairs = 0;  // scoring, not attention: reported apart from the attention pairs
       ix.matmul_flops = 2 * batch * dense_pairs * hi * di;
@@ -555,6 +593,8 @@ void build_ops(const ModelConfig& m, const Design& d, const Workload& w, const G
       mlp.matmul_flops = 2 * tokens * params;
       note(ex, "mlp: matmul FLOPs", "2·tokens·params", mlp.matmul_flops, "FLOP", "2 × {} × {}", N(tokens), N(params));
       mlp.weight_bytes = weight_bytes(params, WeightClass::mlp, m, d);
+      mlp.weight_params = params;
+      mlp.work_units = gemm_tiles(tokens, params / h);
       note_weights(ex, "mlp", params, mlp.weight_bytes);
       mlp.act_bytes = tokens * (2 * h + mats * width / base.tp) * ab;
       note(ex, "mlp: activation bytes", "tokens·(2h + matrices·ffn / TP)·bytes(act)", mlp.act_bytes, "B", "{} × (2 × {} + {} × {} / {}) × {}", N(tokens),
@@ -578,6 +618,9 @@ void build_ops(const ModelConfig& m, const Design& d, const Workload& w, const G
     const double expert_bytes = weight_bytes(touched * expert_params + shared * shared_params, WeightClass::expert, m, d);
     const double router_bytes = weight_bytes(router, WeightClass::router, m, d);
     moe.weight_bytes = expert_bytes + router_bytes;
+    moe.weight_params = touched * expert_params + shared * shared_params + router;
+    // Each touched expert multiplies the tokens routed to it (tokens·k/touched on average).
+    moe.work_units = touched * gemm_tiles(tokens * k / std::max(1.0, touched), expert_params / h) + shared * gemm_tiles(tokens, shared_params / h);
     note(ex, "moe: weight bytes", "(touched·expert_params + shared·shared_params)·bits(experts)/8 + router bytes", moe.weight_bytes, "B",
          "({} × {} + {} × {}) × {} + {}", N(touched), N(expert_params), N(shared), N(shared_params),
          N(expert_bytes / std::max(1e-300, touched * expert_params + shared * shared_params)), N(router_bytes));
@@ -592,6 +635,8 @@ void build_ops(const ModelConfig& m, const Design& d, const Workload& w, const G
        N(h), N(vocab));
   // A tied LM head reads the embedding matrix (same bytes, the embedding's storage format).
   head.weight_bytes = weight_bytes(h * vocab, m.tied_embeddings ? WeightClass::embedding : WeightClass::lm_head, m, d);
+  head.weight_params = h * vocab;
+  head.work_units = gemm_tiles(batch, vocab);
   head.act_bytes = batch * (h + vocab) * ab;
   note_bytes(ex, "lm_head", head);
   if (d.tp > 1) {  // Megatron-style TP: one all-reduce after each token mixer and each MLP
@@ -606,6 +651,7 @@ void build_ops(const ModelConfig& m, const Design& d, const Workload& w, const G
   for (int i = 0; i < out.count; ++i) {
     OpCost& op = out.ops[static_cast<size_t>(i)];
     if (op.executed_matmul_flops == 0) op.executed_matmul_flops = op.matmul_flops;
+    if (op.weight_params > 0) op.weight_dequant_bits = dequant;
   }
 }
 

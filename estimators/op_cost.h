@@ -45,8 +45,19 @@ struct OpCost {
   double kv_write_bytes = 0;     // KV cache or recurrent state written
   double comm_bytes = 0;         // sent over the GPU interconnect
 
+  // The shape a kernel model needs (model/kernel_model.h); 0 where it does not apply.
+  double weight_params = 0;      // weights streamed: bits per weight = weight_bytes·8 / weight_params
+  double head_dim = 0;           // attention: the query/key head width
+  double keys_per_query = 0;     // attention prefill: keys each query attends, on average
+  double work_units = 0;         // blocks of work spread over the SMs in waves: attention prefill query tiles × heads × batch;
+                                 // GEMMs 128×128 output tiles
+  bool decode = false;
+  int weight_dequant_bits = 0;   // weight-only quantized GEMMs (int8, int4): dequantized on the fly; 0 = native
+
   // Filled by the roofline (per instance).
   double compute_s = 0, memory_s = 0, network_s = 0, launch_s = 0, time_s = 0;
+  double compute_fraction = 1, bandwidth_fraction = 1;  // of the peaks, as the roofline applied them
+  bool softmax_in_rate = false;  // a measured attention rate that includes the softmax: other FLOPs add no time
   Bound bound = Bound::memory;
 
   double hbm_bytes() const { return weight_bytes + act_bytes + kv_read_bytes + kv_write_bytes; }

@@ -89,6 +89,7 @@ PlanResult plan(const PlanInputs& in) {
     // weights and activations); only the attention design varies.
     if (!choice.tp) choice.tp = in.proposed.tp;
     if (!choice.kernel) choice.kernel = in.proposed.kernel;
+    if (!choice.kernels) choice.kernels = in.proposed.kernels;
     if (!choice.page_size) choice.page_size = in.proposed.page_size;
     if (!choice.weight_dtype) choice.weight_dtype = in.proposed.weight_dtype;
     if (!choice.act_dtype) choice.act_dtype = in.proposed.act_dtype;

@@ -7,6 +7,7 @@
 
 #include "model/attn_spec.h"
 #include "model/dtype.h"
+#include "model/kernel_model.h"
 #include "model/model_config.h"
 
 namespace attncost {
@@ -27,6 +28,7 @@ struct Design {
   Dtype act_dtype = Dtype::fp16;
   int64_t kv_group = 0;        // elements per int8/int4 scale
   Kernel kernel = Kernel::flash;
+  KernelFamily kernels = KernelFamily::automatic;  // whose measured efficiency the times assume
   int64_t page_size = 16;      // tokens per KV page; 0 = contiguous preallocation
   int64_t tp = 1;              // tensor-parallel GPUs
   int64_t flash_tile_rows = 0;  // query rows per tile of the flash kernel modelled; 0 = FlashAttention-2's (estimators/flash_tiles.h)
@@ -42,6 +44,7 @@ struct DesignChoice {
   std::optional<Dtype> kv_dtype, weight_dtype, act_dtype;
   std::optional<int64_t> kv_group, page_size, tp, flash_tile_rows;
   std::optional<Kernel> kernel;
+  std::optional<KernelFamily> kernels;
 };
 
 // The model's own design with `choice` applied, validated against the model. Throws InputError.

@@ -3,7 +3,10 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+
 #include "model/error.h"
+#include "model/kernel_model.h"
 
 namespace attncost {
 
@@ -86,6 +89,13 @@ GpuSpec gpu_from_json(const nlohmann::json& j, const std::string& what) {
   if (!j.contains("name") || !j["name"].is_string()) throw InputError(fmt::format("{}: missing string field 'name'", what));
   g.name = j["name"].get<std::string>();
   g.source = j.contains("source") && j["source"].is_string() ? j["source"].get<std::string>() : what;
+  if (auto arch = j.find("arch"); arch != j.end()) {
+    if (!arch->is_string()) throw InputError(fmt::format("{}: field 'arch' must be a string", what));
+    g.arch = arch->get<std::string>();
+    const auto known = kernel_arch_names();
+    if (!g.arch.empty() && std::find(known.begin(), known.end(), g.arch) == known.end())
+      throw InputError(fmt::format("{}: field 'arch' = '{}' is not a known architecture (hopper, ampere, ada, blackwell, cdna3)", what, g.arch));
+  }
   g.hbm_bytes = number("hbm_bytes", true);
   g.hbm_bandwidth_Bps = number("hbm_bandwidth_Bps", true);
   g.vector_flops = number("vector_flops", true);
@@ -128,7 +138,7 @@ nlohmann::json gpu_to_json(const GpuSpec& g) {
     if (g.peak_flops[static_cast<size_t>(i)] > 0) peaks[std::string(dtype_name(static_cast<Dtype>(i)))] = g.peak_flops[static_cast<size_t>(i)];
   for (int c = 0; c < kEfficiencyClasses; ++c)
     eff[std::string(efficiency_class_name(static_cast<EfficiencyClass>(c)))] = g.efficiency[static_cast<size_t>(c)];
-  return {{"schema", "attncost.gpu/1"}, {"name", g.name}, {"source", g.source}, {"calibrated", g.calibrated},
+  return {{"schema", "attncost.gpu/1"}, {"name", g.name}, {"source", g.source}, {"arch", g.arch}, {"calibrated", g.calibrated},
           {"hbm_bytes", g.hbm_bytes}, {"hbm_bandwidth_Bps", g.hbm_bandwidth_Bps}, {"peak_flops", peaks},
           {"vector_flops", g.vector_flops}, {"launch_latency_s", g.launch_latency_s}, {"interconnect_Bps", g.interconnect_Bps},
           {"l2_bytes", g.l2_bytes}, {"sms", g.sms}, {"efficiency", eff}};

@@ -20,6 +20,7 @@ struct GpuSpec {
   std::string name;
   std::string source;
   std::string origin;            // the --gpu argument that reproduces this GPU
+  std::string arch;              // hopper | ampere | ada | blackwell | cdna3: which kernel model applies (empty: none)
   double hbm_bytes = 0;
   double hbm_bandwidth_Bps = 0;
   // Dense (no structured sparsity) tensor-core rate per dtype, FLOP/s; 0 = not supported, and

@@ -45,6 +45,9 @@ nlohmann::json presets_json();
 std::string presets_text();
 std::string presets_csv();
 
+// Which kernel model produced an estimate's times, in one line.
+std::string kernels_text(const Estimate& e, const GpuSpec& g);
+
 // The feed-forward layout of a model: "3 layers dense MLP 18432, 58 layers MoE 256 experts top-8 ...".
 std::string ffn_text(const ModelConfig& m);
 

@@ -9,6 +9,12 @@
 
 namespace attncost {
 
+std::string kernels_text(const Estimate& e, const GpuSpec& g) {
+  if (g.calibrated) return "the efficiencies of the calibrated profile (probe --calibrate)";
+  if (!e.kernels) return "peak: the datasheet roofline at 100% (--kernels peak, or a GPU without an architecture)";
+  return e.kernels->provenance;
+}
+
 std::string ffn_text(const ModelConfig& m) {
   std::string parts;
   for (const FfnStack::Use& u : m.ffn_layers.uses(static_cast<uint64_t>(m.layers))) {
@@ -61,8 +67,9 @@ std::string estimate_text(const EstimateInputs& in, const Estimate& e) {
   if (m.weights.quantized() && d.weights_as_checkpoint) out += fmt::format("weights   {} (quantization_config)\n", m.weights.method);
   for (const std::string& note : m.notes) out += fmt::format("note      {}\n", note);
   out += fmt::format("workload  ctx {}, batch {}, gen {}\n", w.ctx, w.batch, w.gen);
-  out += fmt::format("hardware  {}{} ({} HBM at {:.2f} TB/s)\n\n", g.name, g.calibrated ? " [calibrated profile]" : "",
+  out += fmt::format("hardware  {}{} ({} HBM at {:.2f} TB/s)\n", g.name, g.calibrated ? " [calibrated profile]" : "",
                      human_bytes(g.hbm_bytes), g.hbm_bandwidth_Bps / 1e12);
+  out += fmt::format("kernels   {}\n\n", kernels_text(e, g));
   out += fmt::format("KV cache  {} per token, {} per sequence, {} for the batch\n\n", human_bytes(e.kv.bytes_per_token),
                      human_bytes(e.kv.bytes_per_sequence), human_bytes(e.kv.bytes_total));
   if (w.phase != Phase::decode) phase_lines(out, "prefill (whole batch)", e.prefill, false);

@@ -210,10 +210,14 @@ TEST_CASE("a calibrated profile changes estimate's time and only its time", "[pr
   GpuSpec g = load_gpu("h100-sxm");
   Workload w;
   w.ctx = 65536;
-  const Design d = make_design(m);
+  DesignChoice roofline;
+  roofline.kernels = KernelFamily::peak;
+  const Design d = make_design(m, roofline);
   const Estimate datasheet = estimate(m, d, w, g);
+  g.calibrated = true;  // a profile from probe --calibrate: its efficiencies replace any kernel model
   g.efficiency[static_cast<size_t>(EfficiencyClass::attention_decode)] = 0.5;
-  const Estimate calibrated = estimate(m, d, w, g);
+  const Estimate calibrated = estimate(m, make_design(m), w, g);
+  REQUIRE(calibrated.kernels == nullptr);
   REQUIRE(calibrated.decode.hbm_bytes == datasheet.decode.hbm_bytes);
   REQUIRE(calibrated.decode.time_s > datasheet.decode.time_s * 1.5);
   REQUIRE(calibrated.prefill.time_s == datasheet.prefill.time_s);

@@ -1,0 +1,170 @@
+#include "model/kernel_model.h"
+
+#include <cmath>
+#include <map>
+#include <memory>
+#include <mutex>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "model/error.h"
+#include "model/json_input.h"
+#include "model/presets.h"
+
+namespace attncost {
+namespace {
+
+using nlohmann::json;
+
+double number(const json& j, const char* key, const std::string& what) {
+  const auto it = j.find(key);
+  if (it == j.end() || !it->is_number() || !(it->get<double>() >= 0) || it->get<double>() > 1e6)
+    throw InputError(fmt::format("{}: missing or invalid '{}'", what, key));
+  return it->get<double>();
+}
+
+PrefillCurve curve_from(const json& j, const std::string& what) {
+  PrefillCurve c;
+  const json& by_dim = j.at("peak_fraction_by_head_dim");
+  const char* dims[] = {"64", "128", "256"};
+  for (size_t i = 0; i < 3; ++i)
+    if (by_dim.contains(dims[i])) c.peak_fraction[i] = by_dim[dims[i]].get<double>();
+  c.causal_fraction = number(j, "causal_fraction", what);
+  c.half_saturation_keys = number(j, "half_saturation_keys", what);
+  c.tile_rows = static_cast<int64_t>(number(j, "tile_rows", what));
+  return c;
+}
+
+// Every (arch, family) model, built once from the embedded presets.
+struct Registry {
+  std::map<std::string, std::map<std::string, KernelModel>> models;  // arch → family → model
+  std::map<std::string, std::string> defaults;                       // arch → default family
+};
+
+const Registry& registry() {
+  static const Registry r = [] {
+    Registry out;
+    for (const EmbeddedFile& f : presets_data::kernels()) {
+      const std::string what = fmt::format("kernel preset '{}'", f.name);
+      const json j = parse_user_json(f.text, what);
+      KernelModel base;
+      base.arch = j.at("arch").get<std::string>();
+      base.measured = j.at("measured").get<bool>();
+      const json& dec = j.at("decode");
+      base.decode_bandwidth = number(dec, "bandwidth_fraction", what);
+      base.decode_compute = number(dec, "compute_fraction", what);
+      base.decode_fixed_s = number(dec, "fixed_s", what);
+      const json& g = j.at("gemm");
+      base.gemm_compute_16bit = number(g, "compute_fraction_16bit", what);
+      base.gemm_compute_fp8 = number(g, "compute_fraction_fp8", what);
+      base.gemm_bandwidth = number(g, "bandwidth_fraction", what);
+      base.dequant_int8 = number(g, "dequant_int8", what);
+      base.dequant_int4 = number(g, "dequant_int4", what);
+      const json& o = j.at("other");
+      base.other_compute = number(o, "compute_fraction", what);
+      base.other_bandwidth = number(o, "bandwidth_fraction", what);
+      auto& arch = out.models[base.arch];
+      for (const auto& [family, p] : j.at("prefill").items()) {
+        KernelModel m = base;
+        m.family = m.requested = family;
+        m.prefill = curve_from(p, what);
+        m.provenance = fmt::format("{} on {}{}: {}", family, base.arch, base.measured ? "" : " (assumed)", p.at("source").get<std::string>());
+        arch[family] = m;
+      }
+      if (j.contains("aliases"))
+        for (const auto& [alias, target] : j["aliases"].items()) {
+          KernelModel m = arch.at(target.get<std::string>());
+          m.requested = alias;
+          m.provenance = fmt::format("{} on {} = {}'s parameters: {}", alias, base.arch, m.family, j.at("alias_source").get<std::string>());
+          arch[alias] = m;
+        }
+      // Eager attention: the score GEMMs run at the GEMM rates; no flash curve.
+      KernelModel naive = base;
+      naive.family = naive.requested = "naive";
+      naive.provenance = fmt::format("naive (eager) attention on {}: cuBLAS GEMM rates{}", base.arch, base.measured ? "" : " (assumed)");
+      arch["naive"] = naive;
+      out.defaults[base.arch] = j.at("default_family").get<std::string>();
+    }
+    return out;
+  }();
+  return r;
+}
+
+}  // namespace
+
+std::string_view kernel_family_name(KernelFamily f) {
+  switch (f) {
+    case KernelFamily::automatic: return "auto";
+    case KernelFamily::fa2: return "fa2";
+    case KernelFamily::fa3: return "fa3";
+    case KernelFamily::cudnn: return "cudnn";
+    case KernelFamily::flashinfer: return "flashinfer";
+    case KernelFamily::naive: return "naive";
+    case KernelFamily::peak: return "peak";
+  }
+  return "auto";
+}
+
+KernelFamily parse_kernel_family(std::string_view text) {
+  for (KernelFamily f : {KernelFamily::automatic, KernelFamily::fa2, KernelFamily::fa3, KernelFamily::cudnn, KernelFamily::flashinfer,
+                         KernelFamily::naive, KernelFamily::peak})
+    if (kernel_family_name(f) == text) return f;
+  throw InputError(fmt::format("--kernels '{}': expected auto, fa2, fa3, cudnn, flashinfer, naive or peak", text));
+}
+
+double KernelModel::prefill_fraction(double head_dim, double keys_per_query, bool causal) const {
+  // Peak fraction by head dim, log-linear between the measured 64, 128, 256 (clamped outside).
+  const double dims[] = {64, 128, 256};
+  std::vector<std::pair<double, double>> known;
+  for (size_t i = 0; i < 3; ++i)
+    if (prefill.peak_fraction[i] > 0) known.emplace_back(std::log2(dims[i]), prefill.peak_fraction[i]);
+  if (known.empty()) return 1;
+  const double x = std::log2(std::max(1.0, head_dim));
+  double peak = known.front().second;
+  if (x >= known.back().first) peak = known.back().second;
+  else
+    for (size_t i = 0; i + 1 < known.size(); ++i)
+      if (x >= known[i].first && x <= known[i + 1].first) {
+        const double t = (x - known[i].first) / (known[i + 1].first - known[i].first);
+        peak = known[i].second + t * (known[i + 1].second - known[i].second);
+      }
+  const double k = std::max(1.0, keys_per_query), h = prefill.half_saturation_keys;
+  const double saturation = h > 0 ? k / (k + h) : 1;
+  return peak * (causal ? prefill.causal_fraction : 1) * saturation;
+}
+
+double KernelModel::gemm_bandwidth_for(int dequant_bits) const {
+  if (dequant_bits == 4) return gemm_bandwidth * dequant_int4;
+  if (dequant_bits == 8) return gemm_bandwidth * dequant_int8;
+  return gemm_bandwidth;
+}
+
+double wave_efficiency(double units, double sms) {
+  if (units <= 0 || sms <= 0) return 1;
+  const double waves = std::ceil(units / sms);
+  return units / (waves * sms);
+}
+
+const KernelModel* kernel_model(std::string_view arch, KernelFamily family) {
+  if (family == KernelFamily::peak) return nullptr;
+  const Registry& r = registry();
+  const auto a = r.models.find(std::string(arch));
+  if (a == r.models.end()) return nullptr;  // a profile without an architecture: the plain roofline
+  const std::string name = family == KernelFamily::automatic ? r.defaults.at(a->first) : std::string(kernel_family_name(family));
+  const auto m = a->second.find(name);
+  if (m == a->second.end()) {
+    std::string have;
+    for (const auto& [k, v] : a->second) have += (have.empty() ? "" : ", ") + k;
+    throw InputError(fmt::format("--kernels {}: not available on {} GPUs (available: {}, peak)", name, arch, have));
+  }
+  return &m->second;
+}
+
+std::vector<std::string> kernel_arch_names() {
+  std::vector<std::string> out;
+  for (const auto& [k, v] : registry().models) out.push_back(k);
+  return out;
+}
+
+}  // namespace attncost
