@@ -28,6 +28,7 @@ void analysis_flags(CLI::App& app, cli::Flags& f) {
   cli::add_model_flags(app, f);
   cli::add_design_flags(app, f);
   cli::add_workload_flags(app, f);
+  cli::add_serving_flags(app, f);
 }
 
 const Command kCommands[] = {

@@ -17,14 +17,6 @@
 #include "reports/reports.h"
 
 namespace attncost::cli {
-namespace {
-
-double parse_gib(const std::string& text, const char* flag) {
-  return parse_number(text, flag, 0, 1e9, true, "a positive number of GiB") * 1073741824.0;
-}
-
-}  // namespace
-
 int run_estimate(const Flags& f) {
   check_format(f.format, {"text", "json", "csv", "md"});
   if (f.explain && f.format == "csv") throw InputError("--explain: not available with --format csv (use text, md or json)");
@@ -63,8 +55,6 @@ int run_plan(const Flags& f) {
   PlanInputs in{m, gpu, resolve_workloads(f), {}, false};
   in.proposed = resolve_choice(f, m, &in.has_proposal);
   (void)kernels_for(make_design(m, in.proposed), gpu);
-  if (!f.budget_gb.empty()) in.budget_bytes = parse_gib(f.budget_gb, "--budget-gb");
-  in.reserve_fraction = parse_number(f.reserve, "--reserve", 0, 0.999999, false, "a fraction in [0, 1)");
   if (!f.require.empty()) {
     if (f.require != "early-recall") throw InputError(fmt::format("--require '{}': expected early-recall", f.require));
     in.require_early_recall = true;

@@ -39,15 +39,29 @@ void add_workload_flags(CLI::App& app, Flags& f) {
   app.add_option("--batch", f.batch, "concurrent sequences")->capture_default_str();
   app.add_option("--gen", f.gen, "tokens generated after the prompt")->capture_default_str();
   app.add_option("--phase", f.phase, "prefill|decode|both (what the text report shows)")->capture_default_str();
-  app.add_option("--slo-ms", f.slo_ms, "per-token (decode step) latency target in milliseconds");
+  app.add_option("--slo-ms", f.slo_ms, "mean inter-token latency target in milliseconds (over the generated tokens)");
+  app.add_option("--ttft-slo-ms", f.ttft_slo_ms, "time-to-first-token target in milliseconds");
+  app.add_option("--shared-prefix", f.shared_prefix, "leading prompt tokens every sequence shares (a system prompt): KV cached once, prefilled once");
+}
+
+void add_serving_flags(CLI::App& app, Flags& f) {
+  app.add_option("--engine", f.engine, "whose memory rule sizes the KV pool: plain (HBM minus --reserve) | vllm | sglang | trtllm")->capture_default_str();
+  app.add_option("--gpu-memory-utilization", f.gpu_memory_utilization,
+                 "the engine's memory fraction: vLLM gpu_memory_utilization (0.9), SGLang mem_fraction_static (0.79-0.88 by TP), "
+                 "TensorRT-LLM free_gpu_memory_fraction (0.9)");
+  app.add_option("--max-num-batched-tokens", f.max_num_batched_tokens, "tokens per engine step and profiling run (vLLM default: 8192 on ≥70 GiB non-A100 GPUs, else 2048)");
+  app.add_option("--max-num-seqs", f.max_num_seqs, "sequences per engine step (vLLM default: 1024 on ≥70 GiB non-A100 GPUs, else 256)");
+  app.add_option("--chunk-size", f.chunk_size, "chunked prefill: prompt tokens per chunk, each attending to every earlier token (default: whole prompt)");
+  app.add_option("--spec", f.spec, "speculative decoding K:ALPHA[:DRAFT_MODEL]: K drafted tokens accepted with rate ALPHA (no draft model: a one-layer EAGLE/MTP head)");
+  app.add_option("--usd-per-gpu-hour", f.usd_per_gpu_hour, "price of one GPU-hour, for USD per million output tokens (none is assumed)");
+  app.add_option("--budget-gb", f.budget_gb, "plain engine: memory budget per GPU for weights + KV, GiB (default: HBM minus --reserve)");
+  app.add_option("--reserve", f.reserve, "plain engine: fraction of HBM kept for activations, workspaces and the CUDA context")->capture_default_str();
 }
 
 void add_plan_flags(CLI::App& app, Flags& f) {
-  app.add_option("--workload", f.workloads, "a named workload NAME:ctx=N,batch=B,gen=T,slo_ms=X (repeatable)");
-  app.add_option("--budget-gb", f.budget_gb, "memory budget per GPU for weights + KV, GiB (default: HBM minus --reserve)");
-  app.add_option("--reserve", f.reserve, "fraction of HBM kept for activations and workspace when no --budget-gb")->capture_default_str();
+  app.add_option("--workload", f.workloads, "a named workload NAME:ctx=N,batch=B,gen=T,slo_ms=X,ttft_slo_ms=Y,prefix=P (repeatable)");
   app.add_option("--require", f.require, "early-recall: the first tokens must stay directly attendable");
-  app.add_option("--max", f.max, "reverse question: ctx | batch | sequences that fit the budget, for the recommended, proposed and baseline designs");
+  app.add_option("--max", f.max, "reverse question: the largest ctx | batch | sequences meeting memory and every SLO, for the recommended, proposed and baseline designs");
   app.add_option("--candidates", f.candidates, "full (KV sharing × pattern × KV dtype) | basic (single changes)")->capture_default_str();
 }
 

@@ -18,7 +18,9 @@ struct Flags {
   bool mha = false, mqa = false;
   std::string gqa, mla, attn, kv_dtype, weight_dtype, act_dtype, kv_group, page_size, tp, kernel, kernels;
   // Workload.
-  std::string ctx = "4096", batch = "1", gen = "0", phase = "both", slo_ms;
+  std::string ctx = "4096", batch = "1", gen = "0", phase = "both", slo_ms, ttft_slo_ms, shared_prefix;
+  // Serving: engine memory rule, chunked prefill, speculative decoding, price.
+  std::string engine = "plain", gpu_memory_utilization, max_num_batched_tokens, max_num_seqs, chunk_size, usd_per_gpu_hour, spec;
   // Plan and compare.
   std::vector<std::string> workloads;   // NAME:ctx=..,batch=..,gen=..,slo_ms=..
   std::vector<std::string> designs;     // LABEL:gqa=8,attn=...,kv_dtype=fp8 (compare)
@@ -45,6 +47,7 @@ struct Flags {
 void add_model_flags(CLI::App& app, Flags& f);
 void add_design_flags(CLI::App& app, Flags& f);
 void add_workload_flags(CLI::App& app, Flags& f);
+void add_serving_flags(CLI::App& app, Flags& f);
 void add_plan_flags(CLI::App& app, Flags& f);
 void add_probe_flags(CLI::App& app, Flags& f);
 void add_output_flags(CLI::App& app, Flags& f, const std::string& formats);

@@ -91,6 +91,45 @@ ModelConfig resolve_model(const Flags& f) {
 
 GpuSpec resolve_gpu(const Flags& f) { return load_gpu(f.gpu); }
 
+EngineConfig resolve_engine(const Flags& f) {
+  EngineConfig e;
+  e.kind = parse_engine_kind(f.engine);
+  const bool plain = e.kind == EngineKind::plain;
+  if (!plain && (f.has("--reserve") || !f.budget_gb.empty()))
+    throw InputError(fmt::format("{}: applies to --engine plain; --engine {} sizes memory by its own rule (use --gpu-memory-utilization)",
+                                 f.budget_gb.empty() ? "--reserve" : "--budget-gb", f.engine));
+  if (plain && !f.gpu_memory_utilization.empty())
+    throw InputError("--gpu-memory-utilization: applies to --engine vllm, sglang or trtllm (the plain engine keeps --reserve of HBM)");
+  e.reserve_fraction = parse_number(f.reserve, "--reserve", 0, 0.999999, false, "a fraction in [0, 1)");
+  if (!f.budget_gb.empty()) e.budget_bytes = parse_number(f.budget_gb, "--budget-gb", 0, 1e9, true, "a positive number of GiB") * 1073741824.0;
+  if (!f.gpu_memory_utilization.empty())
+    e.memory_fraction = parse_number(f.gpu_memory_utilization, "--gpu-memory-utilization", 0, 1, true, "a fraction in (0, 1]");
+  if (!f.max_num_batched_tokens.empty()) e.max_num_batched_tokens = parse_count(f.max_num_batched_tokens, "--max-num-batched-tokens");
+  if (!f.max_num_seqs.empty()) e.max_num_seqs = parse_count(f.max_num_seqs, "--max-num-seqs");
+  if (!f.chunk_size.empty()) e.chunk_size = parse_count(f.chunk_size, "--chunk-size");
+  if (!f.usd_per_gpu_hour.empty())
+    e.usd_per_gpu_hour = parse_number(f.usd_per_gpu_hour, "--usd-per-gpu-hour", 0, 1e6, true, "a positive price in USD");
+  return e;
+}
+
+SpecDecode parse_spec(const std::string& text) {
+  SpecDecode s;
+  const auto first = text.find(':');
+  if (first == std::string::npos)
+    throw InputError(fmt::format("--spec '{}': expected K:ALPHA[:DRAFT_MODEL] (e.g. 4:0.7 or 4:0.7:llama-3.2-1b)", text));
+  const auto second = text.find(':', first + 1);
+  s.k = parse_count(text.substr(0, first), "--spec (K, drafted tokens)");
+  if (s.k > 64) throw InputError(fmt::format("--spec '{}': K = {} drafted tokens is beyond 64", text, s.k));
+  s.alpha = parse_number(text.substr(first + 1, second == std::string::npos ? std::string::npos : second - first - 1), "--spec (ALPHA)", 0, 1, false,
+                         "an acceptance rate in [0, 1]");
+  if (second != std::string::npos) {
+    s.draft_name = text.substr(second + 1);
+    if (s.draft_name.empty()) throw InputError(fmt::format("--spec '{}': the draft model after the second ':' is empty", text));
+    s.draft = std::make_shared<const ModelConfig>(load_model(s.draft_name));
+  }
+  return s;
+}
+
 DesignChoice resolve_choice(const Flags& f, const ModelConfig& m, bool* given) {
   DesignChoice c;
   bool any = false;
@@ -121,6 +160,8 @@ DesignChoice resolve_choice(const Flags& f, const ModelConfig& m, bool* given) {
     else throw InputError(fmt::format("--kernel '{}': expected flash or naive", f.kernel));
   }
   if (!f.kernels.empty()) c.kernels = parse_kernel_family(f.kernels);  // an implementation choice, not a design proposal
+  c.engine = resolve_engine(f);  // how it is served: not a design proposal either
+  if (!f.spec.empty()) c.spec = parse_spec(f.spec);
   (void)make_design(m, c);  // validate now so the error names the flag before any work
   if (given) *given = any;
   return c;
@@ -136,6 +177,8 @@ Workload resolve_workload(const Flags& f) {
   else if (f.phase == "both") w.phase = Phase::both;
   else throw InputError(fmt::format("--phase '{}': expected prefill, decode or both", f.phase));
   if (!f.slo_ms.empty()) w.slo_ms = parse_number(f.slo_ms, "--slo-ms", 0, 1e9, true, "a positive number of milliseconds");
+  if (!f.ttft_slo_ms.empty()) w.ttft_slo_ms = parse_number(f.ttft_slo_ms, "--ttft-slo-ms", 0, 1e9, true, "a positive number of milliseconds");
+  if (!f.shared_prefix.empty()) w.shared_prefix = parse_count(f.shared_prefix, "--shared-prefix", true);
   validate_workload(w);
   return w;
 }
@@ -151,7 +194,9 @@ Workload parse_workload(const std::string& spec) {
     else if (key == "batch") w.batch = parse_count(value, flag);
     else if (key == "gen") w.gen = parse_count(value, flag, true);
     else if (key == "slo_ms" || key == "slo-ms") w.slo_ms = parse_number(value, flag, 0, 1e9, true, "a positive number of milliseconds");
-    else throw InputError(fmt::format("--workload '{}': unknown key '{}' (expected ctx, batch, gen, slo_ms)", spec, key));
+    else if (key == "ttft_slo_ms" || key == "ttft-slo-ms") w.ttft_slo_ms = parse_number(value, flag, 0, 1e9, true, "a positive number of milliseconds");
+    else if (key == "prefix" || key == "shared_prefix") w.shared_prefix = parse_count(value, flag, true);
+    else throw InputError(fmt::format("--workload '{}': unknown key '{}' (expected ctx, batch, gen, slo_ms, ttft_slo_ms, prefix)", spec, key));
   }
   if (!has_ctx) throw InputError(fmt::format("--workload '{}': ctx= is required", spec));
   validate_workload(w);
@@ -164,7 +209,7 @@ std::vector<Workload> resolve_workloads(const Flags& f) {
     w.name = "default";
     return {w};
   }
-  for (const char* flag : {"--ctx", "--batch", "--gen", "--slo-ms"})
+  for (const char* flag : {"--ctx", "--batch", "--gen", "--slo-ms", "--ttft-slo-ms", "--shared-prefix"})
     if (f.has(flag))
       throw InputError(fmt::format("{} cannot be combined with --workload: give it inside each workload (e.g. --workload chat:ctx=8k,batch=32,gen=512,slo_ms=30)", flag));
   std::vector<Workload> out;

@@ -17,6 +17,10 @@ ModelConfig resolve_model(const Flags& f);
 GpuSpec resolve_gpu(const Flags& f);
 // The design flags as a choice, validated against the model; `given` says whether any design
 // flag was set.
+// --engine and its knobs, --budget-gb/--reserve (plain only), --chunk-size, --usd-per-gpu-hour.
+EngineConfig resolve_engine(const Flags& f);
+// K:ALPHA[:DRAFT_MODEL] (the draft model is loaded like --model). Throws InputError.
+SpecDecode parse_spec(const std::string& text);
 DesignChoice resolve_choice(const Flags& f, const ModelConfig& m, bool* given);
 Workload resolve_workload(const Flags& f);
 // The --workload specs, or the single workload of --ctx/--batch/--gen/--slo-ms when none. Both at

@@ -1,6 +1,8 @@
 // `attncost sweep`: every flag takes a comma-separated list; the grid is checked (every value
 // parsed, its size within --max-rows, the output paths writable) before any row is estimated,
 // then streamed as CSV, JSON lines or text, with crossover points and an optional SVG chart.
+#include <array>
+
 #include <fmt/format.h>
 
 #include "cli/commands.h"
@@ -59,24 +61,41 @@ int run_sweep(const Flags& f) {
       if (c + n > (uint64_t{1} << 40)) throw InputError(fmt::format("--ctx {} + --gen {}: the sequence exceeds 2^40 tokens", c, n));
   if (!f.chart.empty() && g.ctxs.size() < 2 && g.batches.size() < 2)
     throw InputError("--chart: the sweep needs at least two --ctx or two --batch values to draw");
-  const double design_count = static_cast<double>(values(f.gqa).size() * values(f.attn).size() * values(f.kv_dtype).size() *
-                                                  values(f.tp).size() * values(f.kernel).size() * values(f.page_size).size());
-  const double rows = design_count * static_cast<double>(g.models.size() * g.gpus.size() * g.ctxs.size() * g.batches.size() * g.gens.size());
+  g.prefixes.clear();
+  for (const auto& v : split(f.shared_prefix.empty() ? "0" : f.shared_prefix)) g.prefixes.push_back(parse_count(v, "--shared-prefix", true));
+  for (uint64_t c : g.ctxs)
+    for (uint64_t p : g.prefixes)
+      if (p >= c && p > 0) throw InputError(fmt::format("--shared-prefix {}: must be shorter than the prompt (--ctx {})", p, c));
+  // Every design and serving flag is an axis: the grid is their product.
+  std::string Flags::*const axes[] = {&Flags::gqa,           &Flags::attn,        &Flags::kv_dtype, &Flags::tp,
+                                      &Flags::kernel,        &Flags::kernels,     &Flags::page_size, &Flags::engine,
+                                      &Flags::gpu_memory_utilization, &Flags::max_num_batched_tokens, &Flags::max_num_seqs,
+                                      &Flags::chunk_size,    &Flags::spec,        &Flags::usd_per_gpu_hour};
+  constexpr size_t kAxes = std::size(axes);
+  std::array<std::vector<std::string>, kAxes> axis_values;
+  double design_count = 1;
+  for (size_t a = 0; a < kAxes; ++a) {
+    axis_values[a] = values(f.*axes[a]);
+    design_count *= static_cast<double>(axis_values[a].size());
+  }
+  const double rows = design_count * static_cast<double>(g.models.size() * g.gpus.size() * g.ctxs.size() * g.batches.size() * g.gens.size() *
+                                                         g.prefixes.size());
   if (rows > max_rows)
     throw InputError(fmt::format("sweep: the grid has {:.0f} rows, more than --max-rows {:.0f} (raise --max-rows to run it)", rows, max_rows));
   g.designs.resize(g.models.size());
-  for (size_t mi = 0; mi < g.models.size(); ++mi)
-    for (const auto& gqa : values(f.gqa))
-      for (const auto& attn : values(f.attn))
-        for (const auto& kv : values(f.kv_dtype))
-          for (const auto& tp : values(f.tp))
-            for (const auto& kernel : values(f.kernel))
-              for (const auto& page : values(f.page_size)) {
-                Flags one = f;
-                one.gqa = gqa, one.attn = attn, one.kv_dtype = kv, one.tp = tp, one.kernel = kernel, one.page_size = page;
-                g.designs[mi].push_back(make_design(g.models[mi], resolve_choice(one, g.models[mi], nullptr)));
-                for (const GpuSpec& gpu : g.gpus) (void)kernels_for(g.designs[mi].back(), gpu);
-              }
+  for (size_t mi = 0; mi < g.models.size(); ++mi) {
+    std::array<size_t, kAxes> at{};
+    while (true) {
+      Flags one = f;
+      for (size_t a = 0; a < kAxes; ++a) one.*axes[a] = axis_values[a][at[a]];
+      if (one.engine.empty()) one.engine = "plain";
+      g.designs[mi].push_back(make_design(g.models[mi], resolve_choice(one, g.models[mi], nullptr)));
+      for (const GpuSpec& gpu : g.gpus) (void)kernels_for(g.designs[mi].back(), gpu);
+      size_t a = kAxes;  // odometer over the axes, the last fastest
+      while (a > 0 && ++at[a - 1] == axis_values[a - 1].size()) at[--a] = 0;
+      if (a == 0) break;
+    }
+  }
 
   OutputStream out(f.output);
   std::string buffer = sweep_header(sf);

@@ -31,6 +31,32 @@ void explain_kv_bytes(Explainer* ex, const Shape& s, const Design& d, const std:
   }
 }
 
+// The engine's memory budget, written out.
+void explain_budget(Explainer* ex, const EngineMemory& em, double weights) {
+  const double tf = em.memory_fraction;
+  switch (em.kind) {
+    case EngineKind::plain:
+      ex->line("memory budget per GPU (weights + KV)", "HBM × (1 − reserve) (or --budget-gb)", fmt::format("{} × {}", N(em.total_bytes), N(tf)),
+               em.budget_bytes, "B");
+      break;
+    case EngineKind::vllm:
+      ex->line("vLLM activation peak (profiling run)", "T·(3h + widest layer)·bytes(act) + max_num_seqs·vocab·4",
+               fmt::format("T = {}, max_num_seqs = {}", em.max_num_batched_tokens, em.max_num_seqs), em.activation_peak_bytes, "B");
+      ex->line("vLLM memory budget per GPU (weights + KV)", "total × gpu_memory_utilization − activation peak − non-torch",
+               fmt::format("{} × {} - {} - {}", N(em.total_bytes), N(tf), N(em.activation_peak_bytes), N(em.non_torch_bytes)), em.budget_bytes, "B");
+      break;
+    case EngineKind::sglang:
+      ex->line("SGLang memory budget per GPU (weights + KV)", "total × mem_fraction_static − CUDA context and workspaces",
+               fmt::format("{} × {} - {}", N(em.total_bytes), N(tf), N(em.non_torch_bytes)), em.budget_bytes, "B");
+      break;
+    case EngineKind::trtllm:
+      ex->line("TensorRT-LLM memory budget per GPU (weights + KV)", "weights + free_gpu_memory_fraction × (total − weights − activations − non-torch)",
+               fmt::format("{0} + {1} × ({2} - {0} - {3} - {4})", N(weights), N(tf), N(em.total_bytes), N(em.activation_peak_bytes), N(em.non_torch_bytes)),
+               em.budget_bytes, "B");
+      break;
+  }
+}
+
 // The roofline of one operator, written out (roofline.cc computes it).
 void explain_roofline(Explainer* ex, const OpCost& op, const GpuSpec& gpu) {
   if (!ex) return;
@@ -156,7 +182,7 @@ double model_params(const ModelConfig& m, const Design& d) {
 }
 
 double sequences_within(const Memory& mem, double budget_bytes) {
-  const double free_bytes = budget_bytes - mem.weights_bytes;
+  const double free_bytes = budget_bytes - mem.weights_bytes - mem.shared_kv_bytes;
   return free_bytes > 0 && mem.kv_bytes_per_sequence > 0 ? std::floor(free_bytes / mem.kv_bytes_per_sequence) : 0;
 }
 
@@ -180,13 +206,16 @@ Estimate estimate(const ModelConfig& m, const Design& d, const Workload& w, cons
 
   cost_phase(m, d, w, gpu, false, e, e.prefill, ex);
   cost_phase(m, d, w, gpu, true, e, e.decode, ex);
+  Memory& mem = e.memory;
+  mem.weights_bytes = weight_bytes_of(params_gpu, m, d);
+  mem.engine = engine_memory(m, d, gpu, mem.weights_bytes);
 
   // KV cache at ctx, whole model; memory per GPU at the sequence's end, pages rounded up.
   if (ex) ex->section(fmt::format("KV cache at context {} (whole model) and memory per GPU at {} tokens", w.ctx, w.ctx + w.gen));
   std::string per_token_text, per_seq_text, alloc_text;
   const uint64_t end = w.ctx + w.gen;
   const double page = static_cast<double>(d.page_size);
-  double alloc_gpu = 0, waste_gpu = 0;
+  double alloc_gpu = 0, waste_gpu = 0, shared_gpu = 0, request_gpu = 0;
   for (int u = 0; u < e.use_count; ++u) {
     const auto& use = e.uses[static_cast<size_t>(u)];
     const double layers = static_cast<double>(use.layers);
@@ -208,9 +237,15 @@ Estimate estimate(const ModelConfig& m, const Design& d, const Workload& w, cons
       e.kv.bytes_per_sequence += layers * cached * kvb_whole;
       e.kv.cached_tokens_max = std::max(e.kv.cached_tokens_max, cached);
       const double final_tokens = static_cast<double>(cached_tokens(use.pattern, end));
-      const double allocated = page > 0 ? std::ceil(final_tokens / page) * page : final_tokens;
-      alloc_gpu += layers * allocated * kvb_gpu;
-      waste_gpu += layers * (allocated - final_tokens) * kvb_gpu;
+      const double allocated = allocated_tokens(use.pattern, end, d, mem.engine);
+      // Prefix caching shares whole pages of the common prefix between sequences.
+      const double shared_tokens = std::min(allocated, static_cast<double>(shared_cached_tokens(use.pattern, end, w.shared_prefix)));
+      const double shared = page > 0 ? std::floor(shared_tokens / page) * page : shared_tokens;
+      request_gpu += layers * allocated * kvb_gpu;
+      alloc_gpu += layers * (allocated - shared) * kvb_gpu;
+      shared_gpu += layers * shared * kvb_gpu;
+      waste_gpu += layers * std::max(0.0, allocated - final_tokens) * kvb_gpu;
+      mem.kv_bytes_per_token_gpu += layers * kvb_gpu;
       if (ex) {
         per_token_text += fmt::format("{}{} × {}", per_token_text.empty() ? "" : " + ", N(layers), N(kvb_whole));
         per_seq_text += fmt::format("{}{} × {} × {}", per_seq_text.empty() ? "" : " + ", N(layers), N(cached), N(kvb_whole));
@@ -225,6 +260,7 @@ Estimate estimate(const ModelConfig& m, const Design& d, const Workload& w, cons
       e.kv.bytes_per_sequence += layers * state_whole;
       e.kv.state_bytes_per_sequence += layers * state_whole;
       alloc_gpu += layers * state_gpu;
+      request_gpu += layers * state_gpu;
       if (ex) {
         per_seq_text += fmt::format("{}{} × {}", per_seq_text.empty() ? "" : " + ", N(layers), N(state_whole));
         alloc_text += fmt::format("{}{} × {}", alloc_text.empty() ? "" : " + ", N(layers), N(state_gpu));
@@ -244,28 +280,45 @@ Estimate estimate(const ModelConfig& m, const Design& d, const Workload& w, cons
   const double batch = static_cast<double>(w.batch);
   e.kv.bytes_total = batch * e.kv.bytes_per_sequence;
 
-  Memory& mem = e.memory;
-  mem.weights_bytes = weight_bytes_of(params_gpu, m, d);
+  if (d.spec.on()) {  // the drafter's weights and KV live beside the target's
+    const DraftMemory dm = draft_memory(m, d, w, gpu);
+    mem.weights_bytes += dm.weights_bytes;
+    alloc_gpu += dm.kv_bytes_per_sequence;
+    request_gpu += dm.kv_bytes_per_sequence;
+    mem.engine = engine_memory(m, d, gpu, mem.weights_bytes);
+  }
   mem.kv_bytes_per_sequence = alloc_gpu;
-  mem.kv_bytes = batch * alloc_gpu;
+  mem.shared_kv_bytes = shared_gpu;
+  mem.kv_bytes = batch * alloc_gpu + shared_gpu;
   mem.page_waste_bytes = batch * waste_gpu;
   mem.total_bytes = mem.weights_bytes + mem.kv_bytes;
   mem.capacity_bytes = gpu.hbm_bytes;
-  mem.fits = mem.total_bytes <= mem.capacity_bytes;
-  mem.max_concurrent_sequences = sequences_within(mem, mem.capacity_bytes);
+  mem.budget_bytes = mem.engine.budget_bytes;
+  mem.fits = mem.total_bytes <= mem.budget_bytes;
+  mem.max_concurrent_sequences = sequences_within(mem, mem.budget_bytes);
+  // What the engine prints at start-up: its KV pool in tokens (whole pages of every softmax
+  // layer) and how many requests of ctx + gen tokens it holds.
+  const double kv_budget = mem.engine.kv_budget_bytes;
+  if (mem.kv_bytes_per_token_gpu > 0) {
+    const double per_page = mem.kv_bytes_per_token_gpu * std::max(1.0, page);
+    mem.kv_cache_tokens = std::floor(kv_budget / per_page) * std::max(1.0, page);
+  }
+  mem.max_concurrency = request_gpu > 0 ? kv_budget / request_gpu : 0;
   if (ex) {
     ex->line("parameters on one GPU", "Σ mixers + MLPs + embeddings (split over TP) + norms", N(params_gpu.total()), params_gpu.total(), "params");
     ex->line("weight bytes per GPU", "Σ_classes params·bits(class)/8 (+ one fp16 scale per 128 for int8/int4)",
              fmt::format("{} × {}", N(params_gpu.total()), N(mem.weights_bytes / params_gpu.total())), mem.weights_bytes, "B");
     ex->line("KV bytes per GPU", "B·allocated per sequence", fmt::format("{} × {}", N(batch), N(alloc_gpu)), mem.kv_bytes, "B");
     ex->line("memory per GPU", "weights + KV", fmt::format("{} + {}", N(mem.weights_bytes), N(mem.kv_bytes)), mem.total_bytes, "B");
+    explain_budget(ex, mem.engine, mem.weights_bytes);
     if (alloc_gpu > 0)
-      ex->line("concurrent sequences that fit", "max(0, ⌊(HBM − weights) / allocated per sequence⌋)",
-               fmt::format("max(0, floor(({} - {}) / {}))", N(mem.capacity_bytes), N(mem.weights_bytes), N(alloc_gpu)),
+      ex->line("concurrent sequences that fit", "max(0, ⌊(budget − weights − shared prefix) / allocated per sequence⌋)",
+               fmt::format("max(0, floor(({} - {} - {}) / {}))", N(mem.budget_bytes), N(mem.weights_bytes), N(shared_gpu), N(alloc_gpu)),
                mem.max_concurrent_sequences, "sequences");
   }
 
   e.quality = quality_proxies(m, d, w, e);
+  e.serving = serving_metrics(m, d, w, gpu, e, ex);
   return e;
 }
 

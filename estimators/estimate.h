@@ -3,7 +3,9 @@
 #pragma once
 #include <array>
 
+#include "estimators/engine_memory.h"
 #include "estimators/layer_costs.h"
+#include "estimators/serving.h"
 #include "model/design.h"
 #include "model/gpu_spec.h"
 #include "model/model_config.h"
@@ -37,13 +39,19 @@ struct KvCache {  // at ctx, the whole model (logical: one copy of each KV head)
 
 struct Memory {  // per GPU, at the end of the sequence (ctx + gen)
   double weights_bytes = 0;
-  double kv_bytes = 0;              // allocated, page rounding included
+  double kv_bytes = 0;              // allocated, page rounding included (shared prefix once)
   double total_bytes = 0;
-  double capacity_bytes = 0;
-  bool fits = false;
-  double max_concurrent_sequences = 0;
-  double kv_bytes_per_sequence = 0; // allocated for one sequence on one GPU
+  double capacity_bytes = 0;        // HBM
+  double budget_bytes = 0;          // what weights + KV may use: the engine's rule (engine.budget_bytes)
+  bool fits = false;                // total ≤ budget
+  double max_concurrent_sequences = 0;  // of this workload's shape within the budget
+  double kv_bytes_per_sequence = 0; // allocated for one sequence on one GPU (its own part, shared prefix excluded)
+  double shared_kv_bytes = 0;       // the shared prefix's KV, stored once per GPU
   double page_waste_bytes = 0;
+  EngineMemory engine;
+  double kv_bytes_per_token_gpu = 0;  // all softmax layers on one GPU: the engines' unit of "tokens"
+  double kv_cache_tokens = 0;       // tokens the KV budget holds (vLLM's "GPU KV cache size")
+  double max_concurrency = 0;       // requests of ctx + gen tokens the KV budget holds (vLLM's "Maximum concurrency")
 };
 
 struct Quality {  // structural proxies (SPEC §5); never a claim about accuracy
@@ -68,9 +76,11 @@ struct Estimate {
   PhaseCost prefill, decode;
   Memory memory;
   Quality quality;
+  Serving serving;
 };
 
-// Whole sequences of `mem`'s shape that fit `budget_bytes` beside the weights (0 if none).
+// Whole sequences of `mem`'s shape that fit `budget_bytes` beside the weights and the shared
+// prefix (0 if none).
 double sequences_within(const Memory& mem, double budget_bytes);
 
 // Parameters of the whole model under design `d` (its token mixers, MLPs, embeddings, norms).

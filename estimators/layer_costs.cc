@@ -307,11 +307,20 @@ void build_ops(const ModelConfig& m, const Design& d, const Workload& w, const G
   const Shape base = shape_of(m, d, d.tp);
   const double ab = bytes_of(d.act_dtype);
   const double n = static_cast<double>(w.ctx), batch = static_cast<double>(w.batch);
-  const double tokens = is_decode ? batch : batch * n;  // tokens through the GEMMs
+  // A prefill may start after `prefix` cached tokens (a later chunk of a chunked prefill, or a
+  // prompt whose shared prefix is cached); a decode step may carry q query tokens per sequence
+  // (speculative decoding's verify step).
+  const uint64_t prefix = is_decode ? 0 : std::min(w.prefix, w.ctx);
+  const double n_new = n - static_cast<double>(prefix);
+  const double q = is_decode ? static_cast<double>(std::max<uint64_t>(1, w.step_tokens)) : 1;
+  const bool resumed = prefix > 0;  // recurrent layers read the prefix's state
+  const double tokens = is_decode ? batch * q : batch * n_new;  // tokens through the GEMMs
   const double h = base.hidden;
   const bool naive = d.kernel == Kernel::naive;
-  if (is_decode) note(ex, "tokens through the GEMMs", "B", tokens, "tokens", "{}", N(batch));
-  else note(ex, "tokens through the GEMMs", "B·n", tokens, "tokens", "{} × {}", N(batch), N(n));
+  if (is_decode && q == 1) note(ex, "tokens through the GEMMs", "B", tokens, "tokens", "{}", N(batch));
+  else if (is_decode) note(ex, "tokens through the GEMMs", "B·q", tokens, "tokens", "{} × {}", N(batch), N(q));
+  else if (!resumed) note(ex, "tokens through the GEMMs", "B·n", tokens, "tokens", "{} × {}", N(batch), N(n));
+  else note(ex, "tokens through the GEMMs (after a cached prefix)", "B·(n − prefix)", tokens, "tokens", "{} × {}", N(batch), N(n_new));
 
   for (int u = 0; u < use_count; ++u) {
     const Pattern& p = uses[static_cast<size_t>(u)].pattern;
@@ -348,7 +357,7 @@ void build_ops(const ModelConfig& m, const Design& d, const Workload& w, const G
            N(tokens), N(d_in), N(state_n), N(D(m.ssm_conv)));
       scan.act_bytes = tokens * (5 * d_in + 2 * state_n) * ab;
       const double state = state_bytes_per_layer(p, m, s, d);
-      scan.kv_read_bytes = is_decode ? batch * state : 0;
+      scan.kv_read_bytes = is_decode || resumed ? batch * state : 0;
       scan.kv_write_bytes = batch * state;
       note(ex, "ssm_scan " + tag + ": state written", "B·state", scan.kv_write_bytes, "B", "{} × {}", N(batch), N(state));
       note_bytes(ex, "ssm_scan " + tag, scan);
@@ -381,8 +390,8 @@ void build_ops(const ModelConfig& m, const Design& d, const Workload& w, const G
            N(x.state), N(x.inner));
       scan.act_bytes = tokens * (2 * (x.inner + 2 * x.groups * x.state) + 2 * x.inner) * ab;
       const double state = state_bytes_per_layer(p, m, s, d);
-      scan.kv_read_bytes = is_decode ? batch * state : 0;
-      const double writes = is_decode ? 1 : std::ceil(n / kLinearPrefillChunk);  // chunked scan: one state per chunk
+      scan.kv_read_bytes = is_decode || resumed ? batch * state : 0;
+      const double writes = is_decode ? 1 : std::ceil(n_new / kLinearPrefillChunk);  // chunked scan: one state per chunk
       scan.kv_write_bytes = batch * state * writes;
       note(ex, "mamba2 scan " + tag + ": state bytes written", is_decode ? "B·state" : "B·state·⌈n / chunk⌉", scan.kv_write_bytes, "B",
            "{} × {} × {}", N(batch), N(state), N(writes));
@@ -418,8 +427,8 @@ void build_ops(const ModelConfig& m, const Design& d, const Workload& w, const G
       op.other_flops = tokens * (x.value_heads * (dkdv + 8 * x.value_dim) + 2 * x.conv * deltanet_channels(x));
       op.act_bytes = tokens * (deltanet_channels(x) + 2 * x.value_heads * x.value_dim) * ab;
       const double state = state_bytes_per_layer(p, m, s, d);
-      op.kv_read_bytes = is_decode ? batch * state : 0;
-      const double writes = is_decode ? 1 : std::ceil(n / kLinearPrefillChunk);
+      op.kv_read_bytes = is_decode || resumed ? batch * state : 0;
+      const double writes = is_decode ? 1 : std::ceil(n_new / kLinearPrefillChunk);
       op.kv_write_bytes = batch * state * writes;
       note(ex, "deltanet " + tag + ": state bytes written", is_decode ? "B·state" : "B·state·⌈n / chunk⌉", op.kv_write_bytes, "B", "{} × {} × {}",
            N(batch), N(state), N(writes));
@@ -456,8 +465,8 @@ void build_ops(const ModelConfig& m, const Design& d, const Workload& w, const G
       op.other_flops = tokens * (hq * (4 * f + s.d_v) + sh * 3 * f + (f != s.d_k ? 2 * s.d_k * f * (hq + sh) : 0));
       op.act_bytes = tokens * (hq * s.d_k + sh * (s.d_k + s.d_v) + hq * s.d_v) * ab;
       const double state = state_bytes_per_layer(p, m, s, d);
-      op.kv_read_bytes = is_decode ? batch * state : 0;
-      const double writes = is_decode ? 1 : std::ceil(n / kLinearPrefillChunk);
+      op.kv_read_bytes = is_decode || resumed ? batch * state : 0;
+      const double writes = is_decode ? 1 : std::ceil(n_new / kLinearPrefillChunk);
       op.kv_write_bytes = batch * state * writes;
       note(ex, "linear_attn " + tag + ": state bytes written", is_decode ? "B·state" : "B·state·⌈n / chunk⌉", op.kv_write_bytes, "B",
            "{} × {} × {}", N(batch), N(state), N(writes));
@@ -473,61 +482,69 @@ void build_ops(const ModelConfig& m, const Design& d, const Workload& w, const G
     op.decode = is_decode;
     op.head_dim = is_decode ? s.dec_d_k : s.d_k;
     if (is_decode) {
-      const double keys = static_cast<double>(decode_pairs(p, w.ctx));
+      // q queries per sequence at positions n−1 … n+q−2; the KV the furthest one needs is read once.
+      double keys = 0;
+      for (uint64_t j = 0; j < static_cast<uint64_t>(q); ++j) keys += static_cast<double>(decode_pairs(p, w.ctx + j));
+      const double read_keys = static_cast<double>(decode_pairs(p, w.ctx + static_cast<uint64_t>(q) - 1));
       const double dk = s.dec_d_k, dv = s.dec_d_v;
       op.pairs = batch * keys * hq;
-      note(ex, a + ": pairs", "B·pairs(n−1)·H_q", op.pairs, "pairs", "{} × {} × {}", N(batch), N(keys), N(hq));
+      if (q == 1) note(ex, a + ": pairs", "B·pairs(n−1)·H_q", op.pairs, "pairs", "{} × {} × {}", N(batch), N(keys), N(hq));
+      else note(ex, a + ": pairs", "B·Σ_{j<q} pairs(n−1+j)·H_q", op.pairs, "pairs", "{} × {} × {}", N(batch), N(keys), N(hq));
       op.matmul_flops = 2 * op.pairs * (dk + dv);
       note(ex, a + ": matmul FLOPs", "2·pairs·(d_k + d_v)", op.matmul_flops, "FLOP", "2 × {} × ({} + {})", N(op.pairs), N(dk), N(dv));
-      op.other_flops = kSoftmaxOpsPerPair * op.pairs + batch * hq * dv;
-      note(ex, a + ": other FLOPs (softmax, scale)", "5·pairs + B·H_q·d_v", op.other_flops, "FLOP", "5 × {} + {} × {} × {}", N(op.pairs), N(batch),
+      op.other_flops = kSoftmaxOpsPerPair * op.pairs + tokens * hq * dv;
+      note(ex, a + ": other FLOPs (softmax, scale)", "5·pairs + B·q·H_q·d_v", op.other_flops, "FLOP", "5 × {} + {} × {} × {}", N(op.pairs), N(tokens),
            N(hq), N(dv));
       // A flash-decoding kernel loads each KV head once for its whole query group; a repeat-KV
       // (naive) kernel loads it once per query head.
       const double repeat = naive ? hq / s.kv_heads : 1;
-      op.kv_read_bytes = batch * keys * kvb * repeat;
-      note(ex, a + ": KV read bytes", naive ? "B·pairs(n−1)·kv_bytes·(H_q / H_kv)" : "B·pairs(n−1)·kv_bytes", op.kv_read_bytes, "B",
-           "{} × {} × {} × {}", N(batch), N(keys), N(kvb), N(repeat));
-      op.kv_write_bytes = batch * kvb;  // the new token's K/V
-      note(ex, a + ": KV write bytes (the new token)", "B·kv_bytes", op.kv_write_bytes, "B", "{} × {}", N(batch), N(kvb));
-      op.act_bytes = batch * hq * (dk + dv) * ab;
+      op.kv_read_bytes = batch * read_keys * kvb * repeat;
+      note(ex, a + ": KV read bytes", naive ? "B·pairs(n+q−2)·kv_bytes·(H_q / H_kv)" : "B·pairs(n+q−2)·kv_bytes", op.kv_read_bytes, "B",
+           "{} × {} × {} × {}", N(batch), N(read_keys), N(kvb), N(repeat));
+      op.kv_write_bytes = tokens * kvb;  // the new tokens' K/V
+      note(ex, a + ": KV write bytes (the new tokens)", "B·q·kv_bytes", op.kv_write_bytes, "B", "{} × {}", N(tokens), N(kvb));
+      op.act_bytes = tokens * hq * (dk + dv) * ab;
       op.executed_matmul_flops = op.matmul_flops;
+      const double seen = n + q - 1;  // positions the last query can see
       if (naive) {  // eager attention scores every cached position and masks afterwards
-        op.executed_matmul_flops = 2 * batch * hq * n * (dk + dv);
-        op.act_bytes += 4 * batch * hq * n * ab;
-        note(ex, a + ": executed matmul FLOPs (every cached key scored)", "2·B·H_q·n·(d_k + d_v)", op.executed_matmul_flops, "FLOP",
-             "2 × {} × {} × {} × ({} + {})", N(batch), N(hq), N(n), N(dk), N(dv));
+        op.executed_matmul_flops = 2 * tokens * hq * seen * (dk + dv);
+        op.act_bytes += 4 * tokens * hq * seen * ab;
+        note(ex, a + ": executed matmul FLOPs (every cached key scored)", "2·B·q·H_q·(n+q−1)·(d_k + d_v)", op.executed_matmul_flops, "FLOP",
+             "2 × {} × {} × {} × ({} + {})", N(tokens), N(hq), N(seen), N(dk), N(dv));
       }
       if (naive)
-        note(ex, a + ": activation bytes", "B·H_q·(d_k + d_v)·bytes(act) + 4·B·H_q·n·bytes(act)", op.act_bytes, "B",
-             "{0} × {1} × ({2} + {3}) × {4} + 4 × {0} × {1} × {5} × {4}", N(batch), N(hq), N(dk), N(dv), N(ab), N(n));
+        note(ex, a + ": activation bytes", "B·q·H_q·(d_k + d_v)·bytes(act) + 4·B·q·H_q·(n+q−1)·bytes(act)", op.act_bytes, "B",
+             "{0} × {1} × ({2} + {3}) × {4} + 4 × {0} × {1} × {5} × {4}", N(tokens), N(hq), N(dk), N(dv), N(ab), N(seen));
       else
-        note(ex, a + ": activation bytes", "B·H_q·(d_k + d_v)·bytes(act)", op.act_bytes, "B", "{} × {} × ({} + {}) × {}", N(batch), N(hq), N(dk),
+        note(ex, a + ": activation bytes", "B·q·H_q·(d_k + d_v)·bytes(act)", op.act_bytes, "B", "{} × {} × ({} + {}) × {}", N(tokens), N(hq), N(dk),
              N(dv), N(ab));
     } else {
       const double dk = s.d_k, dv = s.d_v;
-      const double pairs_per_head = to_double(prefill_pairs(p, w.ctx));
+      const double pairs_per_head = resumed ? to_double(prefill_pairs(p, w.ctx) - prefill_pairs(p, prefix)) : to_double(prefill_pairs(p, w.ctx));
       op.pairs = batch * pairs_per_head * hq;
-      op.keys_per_query = n > 0 ? pairs_per_head / n : 0;
-      op.work_units = batch * hq * n / static_cast<double>(flash_tile_rows(d));  // continuous: times stay monotone in n
-      note(ex, a + ": pairs", "B·Σ_{i<n} pairs(i)·H_q", op.pairs, "pairs", "{} × {} × {}", N(batch), N(pairs_per_head), N(hq));
+      op.keys_per_query = n_new > 0 ? pairs_per_head / n_new : 0;
+      op.work_units = batch * hq * n_new / static_cast<double>(flash_tile_rows(d));  // continuous: times stay monotone in n
+      if (!resumed) note(ex, a + ": pairs", "B·Σ_{i<n} pairs(i)·H_q", op.pairs, "pairs", "{} × {} × {}", N(batch), N(pairs_per_head), N(hq));
+      else note(ex, a + ": pairs", "B·Σ_{prefix≤i<n} pairs(i)·H_q", op.pairs, "pairs", "{} × {} × {}", N(batch), N(pairs_per_head), N(hq));
       op.matmul_flops = 2 * op.pairs * (dk + dv);
       note(ex, a + ": matmul FLOPs", "2·pairs·(d_k + d_v)", op.matmul_flops, "FLOP", "2 × {} × ({} + {})", N(op.pairs), N(dk), N(dv));
       op.other_flops = kSoftmaxOpsPerPair * op.pairs + tokens * hq * dv;
       note(ex, a + ": other FLOPs (softmax, scale)", "5·pairs + tokens·H_q·d_v", op.other_flops, "FLOP", "5 × {} + {} × {} × {}", N(op.pairs),
            N(tokens), N(hq), N(dv));
       op.act_bytes = tokens * hq * (dk + dv) * ab;  // Q in, O out
-      const double cached = static_cast<double>(cached_tokens(p, w.ctx));
+      const double cached = std::min(n_new, static_cast<double>(cached_tokens(p, w.ctx)));
       op.kv_write_bytes = batch * cached * kvb;
-      note(ex, a + ": KV write bytes", "B·cached(n)·kv_bytes", op.kv_write_bytes, "B", "{} × {} × {}", N(batch), N(cached), N(kvb));
+      note(ex, a + ": KV write bytes", resumed ? "B·min(n − prefix, cached(n))·kv_bytes" : "B·cached(n)·kv_bytes", op.kv_write_bytes, "B",
+           "{} × {} × {}", N(batch), N(cached), N(kvb));
       if (naive) {
         // QKᵀ and PV through GEMMs over the full n×n square; S and P written and read once each.
-        const double scores = naive_score_matrix_bytes(s, d, w.ctx);
+        // After a cached prefix the new rows score every earlier position: (n − prefix)×n.
+        const double scores = resumed ? naive_score_matrix_bytes(s, d, w.ctx) * (n_new / n) : naive_score_matrix_bytes(s, d, w.ctx);
         op.act_bytes += batch * n * hq * (dk + dv) * ab + 4 * batch * scores;
         note(ex, a + ": activation bytes (Q, O, K/V per head, S and P twice)", "tokens·H_q·(d_k + d_v)·b + B·n·H_q·(d_k + d_v)·b + 4·B·H_q·n²·b",
              op.act_bytes, "B", "{0} × {1} × ({2} + {3}) × {4} + {5} × {6} × {1} × ({2} + {3}) × {4} + 4 × {5} × {7}", N(tokens), N(hq), N(dk), N(dv),
              N(ab), N(batch), N(n), N(scores));
-        op.executed_matmul_flops = 2 * batch * hq * n * n * (dk + dv);
+        op.executed_matmul_flops = 2 * batch * hq * n_new * n * (dk + dv);
         note(ex, a + ": executed matmul FLOPs (the full n×n square)", "2·B·H_q·n²·(d_k + d_v)", op.executed_matmul_flops, "FLOP",
              "2 × {} × {} × {} × {} × ({} + {})", N(batch), N(hq), N(n), N(n), N(dk), N(dv));
       } else {
@@ -536,11 +553,14 @@ void build_ops(const ModelConfig& m, const Design& d, const Workload& w, const G
         const double units = s.mla ? hq : s.kv_heads;
         const double head_kv = (dk + (s.k_eq_v ? 0 : dv)) * ab;
         const uint64_t rows = flash_tile_rows(d);
-        const double reuse = flash_l2_reuse(n, head_kv, rows, gpu);
-        const double tile_reads = to_double(flash_key_reads(p, w.ctx, rows));
+        const double reuse = flash_l2_reuse(n_new, head_kv, rows, gpu);
+        // After a cached prefix the tiles of the new rows load what the same tiles of a whole
+        // prefill would (exact when the prefix is a whole number of tiles).
+        const double tile_reads = resumed ? to_double(flash_key_reads(p, w.ctx, rows) - flash_key_reads(p, prefix, rows))
+                                          : to_double(flash_key_reads(p, w.ctx, rows));
         // Every key is attended at least by its own query, so each K/V is loaded at least once.
-        const double loads = std::max(n, tile_reads / reuse);
-        note(ex, a + ": K/V rows loaded per head", "max(n, Σ_tiles keys(tile) / L2 reuse)", loads, "rows", "max({}, {} / {})", N(n), N(tile_reads),
+        const double loads = std::max(n_new, tile_reads / reuse);
+        note(ex, a + ": K/V rows loaded per head", "max(n, Σ_tiles keys(tile) / L2 reuse)", loads, "rows", "max({}, {} / {})", N(n_new), N(tile_reads),
              N(reuse));
         const double q_o = op.act_bytes;
         op.act_bytes += batch * loads * units * head_kv;
@@ -555,7 +575,9 @@ void build_ops(const ModelConfig& m, const Design& d, const Workload& w, const G
       // The lightning indexer scores every earlier key for every query (Σ_h w_h·ReLU(q_h·k)), in
       // fp8, then the top k keys enter the attention above.
       const double hi = D(m.indexer_heads), di = D(m.indexer_head_dim), ib = indexer_bytes_per_token(m);
-      const double dense_pairs = is_decode ? n : to_double(prefill_pairs(Pattern{}, w.ctx));
+      const double dense_pairs = is_decode ? q * n + q * (q - 1) / 2
+                                 : resumed ? to_double(prefill_pairs(Pattern{}, w.ctx) - prefill_pairs(Pattern{}, prefix))
+                                           : to_double(prefill_pairs(Pattern{}, w.ctx));
       OpCost& ix = out.add(OpKind::indexer);
       ix.pattern = u, ix.layers = layers, ix.kernels = 2, ix.matmul_dtype = Dtype::fp8;
       ix.decode = is_decode;
@@ -565,13 +587,14 @@ void build_ops(const ModelConfig& m, const Design& d, const Workload& w, const G
       note(ex, "indexer " + tag + ": scoring FLOPs", "2·B·Σ(i + 1)·H_I·d_I", ix.matmul_flops, "FLOP", "2 × {} × {} × {} × {}", N(batch), N(dense_pairs),
            N(hi), N(di));
       ix.other_flops = 3 * batch * dense_pairs * hi;  // ReLU, head weight, sum
-      ix.kv_write_bytes = batch * (is_decode ? 1 : n) * ib;
+      ix.kv_write_bytes = tokens * ib;
       if (is_decode) {
-        ix.kv_read_bytes = batch * n * ib;
-        note(ex, "indexer " + tag + ": index keys read", "B·n·(d_I + 4)", ix.kv_read_bytes, "B", "{} × {} × {}", N(batch), N(n), N(ib));
+        ix.kv_read_bytes = batch * (n + q - 1) * ib;
+        note(ex, "indexer " + tag + ": index keys read", "B·(n + q − 1)·(d_I + 4)", ix.kv_read_bytes, "B", "{} × {} × {}", N(batch), N(n + q - 1), N(ib));
       } else {
         const uint64_t rows = flash_tile_rows(d);
-        const double loads = std::max(n, to_double(flash_key_reads(Pattern{}, w.ctx, rows)) / flash_l2_reuse(n, ib, rows, gpu));
+        const u128 reads = resumed ? flash_key_reads(Pattern{}, w.ctx, rows) - flash_key_reads(Pattern{}, prefix, rows) : flash_key_reads(Pattern{}, w.ctx, rows);
+        const double loads = std::max(n_new, to_double(reads) / flash_l2_reuse(n_new, ib, rows, gpu));
         ix.act_bytes = batch * loads * ib;
       }
       ix.act_bytes += tokens * hi * di * ab;
@@ -627,17 +650,19 @@ void build_ops(const ModelConfig& m, const Design& d, const Workload& w, const G
     moe.act_bytes = tokens * (2 * h + (k * D(m.expert_ffn) + shared * D(m.shared_expert_ffn > 0 ? m.shared_expert_ffn : m.expert_ffn)) * mats / base.tp) * ab;
     note_bytes(ex, "moe", moe);
   }
-  OpCost& head = out.add(OpKind::lm_head);  // logits only where a token is sampled: the last position
+  // Logits only where a token is sampled: the last position (a verify step: each of its q positions).
+  OpCost& head = out.add(OpKind::lm_head);
   head.layers = 1, head.kernels = 1, head.matmul_dtype = d.act_dtype;
   const double vocab = D(m.vocab) / base.tp;
-  head.matmul_flops = 2 * batch * h * vocab;
-  note(ex, "lm_head: matmul FLOPs (the sampled position of each sequence)", "2·B·h·vocab / TP", head.matmul_flops, "FLOP", "2 × {} × {} × {}", N(batch),
+  const double sampled = batch * q;
+  head.matmul_flops = 2 * sampled * h * vocab;
+  note(ex, "lm_head: matmul FLOPs (the sampled position of each sequence)", "2·B·h·vocab / TP", head.matmul_flops, "FLOP", "2 × {} × {} × {}", N(sampled),
        N(h), N(vocab));
   // A tied LM head reads the embedding matrix (same bytes, the embedding's storage format).
   head.weight_bytes = weight_bytes(h * vocab, m.tied_embeddings ? WeightClass::embedding : WeightClass::lm_head, m, d);
   head.weight_params = h * vocab;
-  head.work_units = gemm_tiles(batch, vocab);
-  head.act_bytes = batch * (h + vocab) * ab;
+  head.work_units = gemm_tiles(sampled, vocab);
+  head.act_bytes = sampled * (h + vocab) * ab;
   note_bytes(ex, "lm_head", head);
   if (d.tp > 1) {  // Megatron-style TP: one all-reduce after each token mixer and each MLP
     OpCost& ar = out.add(OpKind::allreduce);

@@ -116,6 +116,24 @@ uint64_t cached_tokens(const Pattern& p, uint64_t n) {
   }
 }
 
+uint64_t shared_cached_tokens(const Pattern& p, uint64_t n, uint64_t shared) {
+  const uint64_t in_prefix = std::min(shared, n);
+  auto from = [&](uint64_t first) { return in_prefix > first ? in_prefix - first : 0; };  // prefix tokens at or after `first`
+  switch (p.kind) {
+    case PatternKind::window: return from(n > p.window ? n - p.window : 0);
+    case PatternKind::sinks:
+      if (n <= p.sinks + p.window) return in_prefix;
+      return std::min(in_prefix, p.sinks) + from(n - p.window);
+    case PatternKind::chunk: return n == 0 ? 0 : from((n - 1) / p.chunk * p.chunk);
+    case PatternKind::linear:
+    case PatternKind::ssm:
+    case PatternKind::deltanet:
+    case PatternKind::mamba2:
+    case PatternKind::none: return 0;
+    default: return in_prefix;
+  }
+}
+
 u128 flash_key_reads(const Pattern& p, uint64_t n64, uint64_t tile_rows) {
   const u128 n = n64, r = tile_rows;
   const u128 dense = contiguous_tile_reads(n, r, 0, 0);

@@ -23,6 +23,10 @@ inline uint64_t decode_pairs(const Pattern& p, uint64_t n) { return n == 0 ? 0 :
 // Tokens whose K/V the cache must hold at context n (0 for linear/SSM: they keep a state).
 uint64_t cached_tokens(const Pattern& p, uint64_t n);
 
+// Of the first `shared` tokens (a prefix every sequence shares), how many the cache of a
+// sequence at context n still holds: what prefix caching stores once instead of per sequence.
+uint64_t shared_cached_tokens(const Pattern& p, uint64_t n, uint64_t shared);
+
 // Keys a tiled kernel loads over a prefill of n tokens, per head: Σ over query tiles of the keys
 // the tile needs. Exact for dense, window and sinks (contiguous key ranges shared by a tile) and
 // for block (the tile is the block); for strided and axial the scattered keys are loaded once

@@ -81,7 +81,6 @@ PlanResult plan(const PlanInputs& in) {
   if (in.workloads.empty()) throw InputError("plan: no workload given");
   PlanResult r;
   r.workloads = in.workloads;
-  r.budget_bytes = in.budget_bytes > 0 ? in.budget_bytes : in.gpu.hbm_bytes * (1 - in.reserve_fraction);
 
   std::unordered_set<std::string> seen;
   auto add = [&](Role role, std::string change, DesignChoice choice) {
@@ -91,6 +90,8 @@ PlanResult plan(const PlanInputs& in) {
     if (!choice.kernel) choice.kernel = in.proposed.kernel;
     if (!choice.kernels) choice.kernels = in.proposed.kernels;
     if (!choice.page_size) choice.page_size = in.proposed.page_size;
+    if (!choice.engine) choice.engine = in.proposed.engine;
+    if (!choice.spec) choice.spec = in.proposed.spec;
     if (!choice.weight_dtype) choice.weight_dtype = in.proposed.weight_dtype;
     if (!choice.act_dtype) choice.act_dtype = in.proposed.act_dtype;
     if (!choice.kv_group) choice.kv_group = in.proposed.kv_group;
@@ -114,6 +115,7 @@ PlanResult plan(const PlanInputs& in) {
   for (auto& spec : candidate_space(m, in.workloads, in.full_space)) add(Role::alternative, std::move(spec.change), spec.choice);
 
   const Candidate& base = r.candidates.front();
+  r.budget_bytes = base.per_workload.front().memory.budget_bytes;
   if (base.per_workload.front().memory.weights_bytes > r.budget_bytes)
     throw InputError(fmt::format("memory budget {:.1f} GiB per GPU: the weights alone need {:.1f} GiB (add GPUs with --tp or raise --budget-gb)",
                                  gib(r.budget_bytes), gib(base.per_workload.front().memory.weights_bytes)));
@@ -124,13 +126,17 @@ PlanResult plan(const PlanInputs& in) {
       const Workload& w = in.workloads[k];
       const Estimate& e = c.per_workload[k];
       const Estimate& b = base.per_workload[k];
-      if (c.feasible && e.memory.total_bytes > r.budget_bytes) {
+      if (c.feasible && !e.memory.fits) {
         c.feasible = false;
-        c.infeasible_reason = fmt::format("{}: needs {:.1f} GiB per GPU, budget {:.1f} GiB", w.name, gib(e.memory.total_bytes), gib(r.budget_bytes));
+        c.infeasible_reason = fmt::format("{}: needs {:.1f} GiB per GPU, budget {:.1f} GiB", w.name, gib(e.memory.total_bytes), gib(e.memory.budget_bytes));
       }
-      if (c.feasible && w.slo_ms > 0 && e.decode.time_s * 1e3 > w.slo_ms) {
+      if (c.feasible && w.slo_ms > 0 && e.serving.itl_mean_s * 1e3 > w.slo_ms) {
         c.feasible = false;
-        c.infeasible_reason = fmt::format("{}: decode step {:.3g} ms misses the {:g} ms target", w.name, e.decode.time_s * 1e3, w.slo_ms);
+        c.infeasible_reason = fmt::format("{}: mean inter-token latency {:.3g} ms misses the {:g} ms target", w.name, e.serving.itl_mean_s * 1e3, w.slo_ms);
+      }
+      if (c.feasible && w.ttft_slo_ms > 0 && e.serving.ttft_s * 1e3 > w.ttft_slo_ms) {
+        c.feasible = false;
+        c.infeasible_reason = fmt::format("{}: time to first token {:.3g} ms misses the {:g} ms target", w.name, e.serving.ttft_s * 1e3, w.ttft_slo_ms);
       }
       if (c.feasible && in.require_early_recall && !e.quality.first_token_visible) {
         c.feasible = false;
@@ -138,7 +144,7 @@ PlanResult plan(const PlanInputs& in) {
       }
       log_cost += std::log(e.decode.time_s / b.decode.time_s * e.prefill.time_s / b.prefill.time_s *
                            e.memory.total_bytes / b.memory.total_bytes) / 3;
-      c.max_sequences.push_back(static_cast<double>(max_batch(e.memory, r.budget_bytes).value));
+      c.max_sequences.push_back(static_cast<double>(max_batch(e.memory).value));
       const Risk risk = design_risk(m, c.design, base.design, w, e, in.require_early_recall);
       if (k == 0 || risk.total() > c.risk.total()) c.risk = risk;
     }
@@ -157,10 +163,10 @@ PlanResult plan(const PlanInputs& in) {
     // Name the constraint that bites on the design that comes closest: the fastest when a latency
     // target is set, else the smallest.
     bool has_slo = false;
-    for (const Workload& w : in.workloads) has_slo = has_slo || w.slo_ms > 0;
+    for (const Workload& w : in.workloads) has_slo = has_slo || w.slo_ms > 0 || w.ttft_slo_ms > 0;
     auto worst = [&](const Candidate& c) {
       double v = 0;
-      for (const Estimate& e : c.per_workload) v = std::max(v, has_slo ? e.decode.time_s : e.memory.total_bytes);
+      for (const Estimate& e : c.per_workload) v = std::max(v, has_slo ? e.serving.itl_mean_s + e.serving.ttft_s : e.memory.total_bytes);
       return v;
     };
     const Candidate* closest = &r.candidates.front();

@@ -18,10 +18,8 @@ struct PlanInputs {
   const ModelConfig& model;
   const GpuSpec& gpu;
   std::vector<Workload> workloads;   // at least one
-  DesignChoice proposed;             // the user's design flags (also carries tp/kernel/page size)
+  DesignChoice proposed;             // the user's design flags (also carries tp/kernel/page size and the engine, whose rule sets the memory budget)
   bool has_proposal = false;
-  double budget_bytes = 0;           // per GPU, weights + KV; 0 = HBM minus reserve_fraction
-  double reserve_fraction = 0.05;    // HBM kept for activations, workspace and the CUDA context
   bool require_early_recall = false; // the first tokens must stay directly attendable
   bool full_space = true;            // enumerate the whole candidate space (else a handful)
 };
@@ -62,7 +60,7 @@ struct Candidate {
 
 struct PlanResult {
   std::vector<Workload> workloads;
-  double budget_bytes = 0;
+  double budget_bytes = 0;            // the baseline's weights + KV budget per GPU (the engine's rule)
   std::vector<Candidate> candidates;  // baseline first, proposed second (when given), then the space
   int recommended = -1;
   int runner_up = -1;

@@ -37,8 +37,8 @@ std::vector<PlanLimit> plan_limits(const ModelConfig& m, const GpuSpec& gpu, con
       l.kind = kind;
       l.at_batch = w.batch;
       l.at_ctx = w.ctx;
-      l.limit = kind == LimitKind::ctx ? max_context(m, c->design, w, gpu, p.budget_bytes) : max_batch(m, c->design, w, gpu, p.budget_bytes);
-      l.binding = l.limit.unbounded ? "none up to 2^40" : "memory";
+      l.limit = kind == LimitKind::ctx ? max_context(m, c->design, w, gpu) : max_batch(m, c->design, w, gpu);
+      l.binding = l.limit.unbounded ? "none up to 2^40" : l.limit.binding;
       out.push_back(std::move(l));
     }
   return out;

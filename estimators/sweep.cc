@@ -19,7 +19,7 @@ double sweep_rows(const SweepGrid& g) {
   double designs = 0;
   for (const auto& d : g.designs) designs += static_cast<double>(d.size());
   return designs * static_cast<double>(g.gpus.size()) * static_cast<double>(g.ctxs.size()) * static_cast<double>(g.batches.size()) *
-         static_cast<double>(g.gens.size());
+         static_cast<double>(g.gens.size()) * static_cast<double>(g.prefixes.size());
 }
 
 void sweep_each(const SweepGrid& g, const std::function<void(const SweepLine&, const Workload&, const Estimate&)>& row) {
@@ -29,11 +29,12 @@ void sweep_each(const SweepGrid& g, const std::function<void(const SweepLine&, c
     const GpuSpec& gpu = g.gpus[line.gpu];
     for (uint64_t ctx : g.ctxs)
       for (uint64_t batch : g.batches)
-        for (uint64_t gen : g.gens) {
-          Workload w;
-          w.ctx = ctx, w.batch = batch, w.gen = gen;
-          row(line, w, estimate(m, d, w, gpu));
-        }
+        for (uint64_t gen : g.gens)
+          for (uint64_t prefix : g.prefixes) {
+            Workload w;
+            w.ctx = ctx, w.batch = batch, w.gen = gen, w.shared_prefix = prefix;
+            row(line, w, estimate(m, d, w, gpu));
+          }
   }
 }
 

@@ -15,6 +15,7 @@ struct SweepGrid {
   std::vector<GpuSpec> gpus;
   std::vector<std::vector<Design>> designs;  // per model
   std::vector<uint64_t> ctxs, batches, gens;
+  std::vector<uint64_t> prefixes = {0};      // shared prompt prefixes (prefix caching)
 };
 
 // Everything but the workload axes.
@@ -25,7 +26,7 @@ std::vector<SweepLine> sweep_lines(const SweepGrid& g);
 // Rows the grid has (a double: a grid can exceed 2^64 in principle).
 double sweep_rows(const SweepGrid& g);
 
-// Calls `row` for every point, lines outer, then ctx, batch, gen.
+// Calls `row` for every point, lines outer, then ctx, batch, gen, shared prefix.
 void sweep_each(const SweepGrid& g, const std::function<void(const SweepLine&, const Workload&, const Estimate&)>& row);
 
 // Along the context axis of one line, at the grid's first batch and gen.

@@ -83,6 +83,11 @@ Design make_design(const ModelConfig& m, const DesignChoice& c) {
   if (d.flash_tile_rows < 0) throw InputError(fmt::format("flash tile rows {}: must not be negative", d.flash_tile_rows));
   d.tp = c.tp.value_or(1);
   if (d.tp <= 0) throw InputError(fmt::format("--tp {}: must be positive", d.tp));
+  d.engine = c.engine.value_or(EngineConfig{});
+  validate_engine(d.engine);
+  d.spec = c.spec.value_or(SpecDecode{});
+  if (d.spec.on() && (!(d.spec.alpha >= 0) || d.spec.alpha > 1 || d.spec.k > 64))
+    throw InputError(fmt::format("--spec {}:{}: K must be in [1, 64] and the acceptance rate in [0, 1]", d.spec.k, d.spec.alpha));
   if (m.heads % d.tp != 0)
     throw InputError(fmt::format("--tp {}: {} query heads of '{}' do not split evenly over {} GPUs", d.tp, m.heads, m.name, d.tp));
   auto splits = [&](int64_t heads) { return d.tp <= heads ? heads % d.tp == 0 : d.tp % heads == 0; };
@@ -148,6 +153,9 @@ void validate_workload(const Workload& w) {
   check(w.gen, "--gen", true);
   if (w.ctx + w.gen > limit) throw InputError(fmt::format("--ctx {} + --gen {}: the sequence exceeds 2^40 tokens", w.ctx, w.gen));
   if (!(w.slo_ms >= 0) || w.slo_ms > 1e12) throw InputError(fmt::format("slo_ms {}: must be a non-negative number", w.slo_ms));
+  if (!(w.ttft_slo_ms >= 0) || w.ttft_slo_ms > 1e12) throw InputError(fmt::format("ttft_slo_ms {}: must be a non-negative number", w.ttft_slo_ms));
+  if (w.shared_prefix >= w.ctx && w.shared_prefix > 0)
+    throw InputError(fmt::format("--shared-prefix {}: must be shorter than the prompt (--ctx {})", w.shared_prefix, w.ctx));
 }
 
 }  // namespace attncost

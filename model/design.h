@@ -7,6 +7,7 @@
 
 #include "model/attn_spec.h"
 #include "model/dtype.h"
+#include "model/engine.h"
 #include "model/kernel_model.h"
 #include "model/model_config.h"
 
@@ -32,6 +33,8 @@ struct Design {
   int64_t page_size = 16;      // tokens per KV page; 0 = contiguous preallocation
   int64_t tp = 1;              // tensor-parallel GPUs
   int64_t flash_tile_rows = 0;  // query rows per tile of the flash kernel modelled; 0 = FlashAttention-2's (estimators/flash_tiles.h)
+  EngineConfig engine;          // how it is served: memory rule, chunked prefill, price
+  SpecDecode spec;              // speculative decoding (off by default)
 };
 
 // What the command line (or a plan candidate) asks to change; unset fields keep the model's own.
@@ -45,6 +48,8 @@ struct DesignChoice {
   std::optional<int64_t> kv_group, page_size, tp, flash_tile_rows;
   std::optional<Kernel> kernel;
   std::optional<KernelFamily> kernels;
+  std::optional<EngineConfig> engine;
+  std::optional<SpecDecode> spec;
 };
 
 // The model's own design with `choice` applied, validated against the model. Throws InputError.
@@ -64,7 +69,12 @@ struct Workload {
   uint64_t batch = 1;
   uint64_t gen = 0;        // tokens generated after the prompt
   Phase phase = Phase::both;
-  double slo_ms = 0;       // per-token latency target, 0 = none
+  double slo_ms = 0;       // mean inter-token latency target (ms), 0 = none
+  double ttft_slo_ms = 0;  // time-to-first-token target (ms), 0 = none
+  uint64_t shared_prefix = 0;  // leading prompt tokens every sequence shares (a system prompt): cached once
+  // How one operator pass is cut (set by estimators/serving, 1 and 0 for a plain estimate):
+  uint64_t prefix = 0;       // prefill: tokens already cached before it (chunked prefill, prefix caching)
+  uint64_t step_tokens = 1;  // decode: query tokens per sequence in the step (speculative verify: K + 1)
 };
 
 // Throws InputError naming the field when a size is zero or beyond 2^40.

@@ -56,6 +56,8 @@ void in_range(double v, const Range& r, const std::string& what, const std::stri
 
 void check_physical(const GpuSpec& g, const std::string& what) {
   in_range(g.hbm_bytes, kHbmBytes, what, kHbmBytes.field);
+  if (g.visible_bytes > 0 && (g.visible_bytes > g.hbm_bytes * 1.001 || g.visible_bytes < g.hbm_bytes * 0.8))
+    throw InputError(fmt::format("{}: field 'cuda_visible_bytes' = {:g} must be within 80-100% of hbm_bytes ({:g})", what, g.visible_bytes, g.hbm_bytes));
   in_range(g.hbm_bandwidth_Bps, kBandwidth, what, kBandwidth.field);
   in_range(g.vector_flops, kVector, what, kVector.field);
   in_range(g.launch_latency_s, kLaunch, what, kLaunch.field);
@@ -97,6 +99,7 @@ GpuSpec gpu_from_json(const nlohmann::json& j, const std::string& what) {
       throw InputError(fmt::format("{}: field 'arch' = '{}' is not a known architecture (hopper, ampere, ada, blackwell, cdna3)", what, g.arch));
   }
   g.hbm_bytes = number("hbm_bytes", true);
+  g.visible_bytes = number("cuda_visible_bytes", false);
   g.hbm_bandwidth_Bps = number("hbm_bandwidth_Bps", true);
   g.vector_flops = number("vector_flops", true);
   g.launch_latency_s = number("launch_latency_s", false);
@@ -139,7 +142,7 @@ nlohmann::json gpu_to_json(const GpuSpec& g) {
   for (int c = 0; c < kEfficiencyClasses; ++c)
     eff[std::string(efficiency_class_name(static_cast<EfficiencyClass>(c)))] = g.efficiency[static_cast<size_t>(c)];
   return {{"schema", "attncost.gpu/1"}, {"name", g.name}, {"source", g.source}, {"arch", g.arch}, {"calibrated", g.calibrated},
-          {"hbm_bytes", g.hbm_bytes}, {"hbm_bandwidth_Bps", g.hbm_bandwidth_Bps}, {"peak_flops", peaks},
+          {"hbm_bytes", g.hbm_bytes}, {"cuda_visible_bytes", g.visible_bytes}, {"hbm_bandwidth_Bps", g.hbm_bandwidth_Bps}, {"peak_flops", peaks},
           {"vector_flops", g.vector_flops}, {"launch_latency_s", g.launch_latency_s}, {"interconnect_Bps", g.interconnect_Bps},
           {"l2_bytes", g.l2_bytes}, {"sms", g.sms}, {"efficiency", eff}};
 }

@@ -22,6 +22,10 @@ struct GpuSpec {
   std::string origin;            // the --gpu argument that reproduces this GPU
   std::string arch;              // hopper | ampere | ada | blackwell | cdna3: which kernel model applies (empty: none)
   double hbm_bytes = 0;
+  // What the CUDA driver reports as the device's total memory (torch.cuda.mem_get_info()[1]):
+  // the base of engine memory rules (vLLM's gpu_memory_utilization). 0 = hbm_bytes.
+  double visible_bytes = 0;
+  double total_visible_bytes() const { return visible_bytes > 0 ? visible_bytes : hbm_bytes; }
   double hbm_bandwidth_Bps = 0;
   // Dense (no structured sparsity) tensor-core rate per dtype, FLOP/s; 0 = not supported, and
   // matmuls in that dtype run at the fp16 rate after dequantization.

@@ -28,7 +28,9 @@ std::string estimate_csv_header() {
          "prefill_attention_pairs,prefill_attention_flops,prefill_flops,prefill_hbm_bytes,prefill_time_s,prefill_bound,"
          "decode_attention_pairs,decode_attention_flops,decode_flops,decode_hbm_bytes,decode_time_s,decode_bound,decode_tokens_per_s,"
          "weights_bytes,memory_total_bytes,fits,max_concurrent_sequences,"
-         "direct_reach_tokens,attended_fraction,kv_head_ratio\n";
+         "direct_reach_tokens,attended_fraction,kv_head_ratio,"
+         "engine,budget_bytes,kv_cache_tokens,max_concurrency,ttft_s,itl_mean_s,itl_first_s,itl_last_s,e2e_latency_s,"
+         "output_tokens_per_s_per_gpu,requests_per_s,usd_per_million_output_tokens,memory_fraction,chunk_size,spec,shared_prefix\n";
 }
 
 namespace {
@@ -80,6 +82,17 @@ void append_estimate_csv_row(std::string& out, const EstimateInputs& in, const E
   num(out, uint64_t{e.memory.fits ? 1u : 0u});
   for (double v : {e.memory.max_concurrent_sequences, e.quality.direct_reach_tokens, e.quality.attended_fraction, e.quality.kv_head_ratio})
     num(out, v);
+  text(out, engine_name(d.engine.kind));
+  const Serving& s = e.serving;
+  for (double v : {e.memory.budget_bytes, e.memory.kv_cache_tokens, e.memory.max_concurrency, s.ttft_s, s.itl_mean_s, s.itl_first_s, s.itl_last_s,
+                   s.e2e_latency_s, s.output_tokens_per_s_per_gpu, s.requests_per_s})
+    num(out, v);
+  if (s.usd_per_million_output_tokens > 0) num(out, s.usd_per_million_output_tokens);
+  else out += ',';
+  num(out, e.memory.engine.memory_fraction);
+  num(out, d.engine.chunk_size);
+  text(out, field(spec_text(d.spec)));
+  num(out, w.shared_prefix);
   out.back() = '\n';
 }
 
@@ -107,7 +120,10 @@ void append_estimate_jsonl(std::string& out, const EstimateInputs& in, const Est
                  "\"decode_attention_flops\":{},\"decode_flops\":{},\"decode_hbm_bytes\":{},\"decode_time_s\":{},"
                  "\"decode_bound\":\"{}\",\"decode_tokens_per_s\":{},\"weights_bytes\":{},\"memory_total_bytes\":{},"
                  "\"fits\":{},\"max_concurrent_sequences\":{},\"direct_reach_tokens\":{},\"attended_fraction\":{},"
-                 "\"kv_head_ratio\":{}}}\n",
+                 "\"kv_head_ratio\":{},\"engine\":\"{}\",\"budget_bytes\":{},\"kv_cache_tokens\":{},\"max_concurrency\":{},\"ttft_s\":{},"
+                 "\"itl_mean_s\":{},\"itl_first_s\":{},\"itl_last_s\":{},\"e2e_latency_s\":{},\"output_tokens_per_s_per_gpu\":{},"
+                 "\"requests_per_s\":{},\"usd_per_million_output_tokens\":{},\"memory_fraction\":{},\"chunk_size\":{},\"spec\":{},"
+                 "\"shared_prefix\":{}}}\n",
                  json_quoted(m.name), sharing_name(d.sharing), d.kv_heads, d.attn.text, dtype_name(d.kv_dtype),
                  kernel_name(d.kernel), d.tp, json_quoted(g.name), w.ctx, w.batch, w.gen, e.kv.bytes_per_token,
                  e.kv.bytes_per_sequence, e.kv.bytes_total, e.prefill.attention_pairs, e.prefill.attention_flops,
@@ -115,7 +131,12 @@ void append_estimate_jsonl(std::string& out, const EstimateInputs& in, const Est
                  e.decode.attention_pairs, e.decode.attention_flops, e.decode.flops, e.decode.hbm_bytes,
                  e.decode.time_s, bound_name(e.decode.bound), e.decode.tokens_per_s, e.memory.weights_bytes,
                  e.memory.total_bytes, e.memory.fits ? "true" : "false", e.memory.max_concurrent_sequences,
-                 e.quality.direct_reach_tokens, e.quality.attended_fraction, e.quality.kv_head_ratio);
+                 e.quality.direct_reach_tokens, e.quality.attended_fraction, e.quality.kv_head_ratio, engine_name(d.engine.kind),
+                 e.memory.budget_bytes, e.memory.kv_cache_tokens, e.memory.max_concurrency, e.serving.ttft_s, e.serving.itl_mean_s,
+                 e.serving.itl_first_s, e.serving.itl_last_s, e.serving.e2e_latency_s, e.serving.output_tokens_per_s_per_gpu,
+                 e.serving.requests_per_s,
+                 e.serving.usd_per_million_output_tokens > 0 ? fmt::format("{}", e.serving.usd_per_million_output_tokens) : std::string("null"),
+                 e.memory.engine.memory_fraction, d.engine.chunk_size, json_quoted(spec_text(d.spec)), w.shared_prefix);
 }
 
 std::string plan_csv(const ModelConfig& m, const GpuSpec& gpu, const PlanResult& p) {

@@ -115,12 +115,58 @@ json estimate_json(const EstimateInputs& in, const Estimate& e) {
     design["note"] = fmt::format("--tp {} exceeds the {} KV heads: each KV head is replicated on {} GPUs", d.tp,
                                  d.sharing == KvSharing::mla ? 1 : d.kv_heads, e.kv_replication);
   const Quality& q = e.quality;
+  const EngineMemory& em = e.memory.engine;
+  json engine = {{"name", engine_name(em.kind)},
+                 {"memory_fraction", em.memory_fraction},
+                 {"total_bytes", json_number(em.total_bytes)},
+                 {"budget_bytes", json_number(em.budget_bytes)},
+                 {"kv_budget_bytes", json_number(em.kv_budget_bytes)},
+                 {"activation_peak_bytes", json_number(em.activation_peak_bytes)},
+                 {"non_torch_bytes", json_number(em.non_torch_bytes)},
+                 {"max_num_batched_tokens", em.max_num_batched_tokens},
+                 {"max_num_seqs", em.max_num_seqs},
+                 {"page_size", em.page_size},
+                 {"kv_bytes_per_token", json_number(e.memory.kv_bytes_per_token_gpu)},
+                 {"kv_cache_tokens", json_number(e.memory.kv_cache_tokens)},
+                 {"max_model_len", w.ctx + w.gen},
+                 {"max_concurrency", json_number(e.memory.max_concurrency)}};
+  const Serving& sv = e.serving;
+  json serving = {{"ttft_s", sv.ttft_s},
+                  {"ttft_exact", sv.ttft_exact},
+                  {"prefill_chunks", sv.prefill_chunks},
+                  {"itl_mean_s", sv.itl_mean_s},
+                  {"itl_first_s", sv.itl_first_s},
+                  {"itl_last_s", sv.itl_last_s},
+                  {"itl_exact", sv.itl_exact},
+                  {"decode_steps", sv.decode_steps},
+                  {"e2e_latency_s", sv.e2e_latency_s},
+                  {"batch_prefill_s", sv.batch_prefill_s},
+                  {"cycle_s", sv.cycle_s},
+                  {"output_tokens_per_s_per_gpu", sv.output_tokens_per_s_per_gpu},
+                  {"requests_per_s", sv.requests_per_s},
+                  {"usd_per_million_output_tokens", sv.usd_per_million_output_tokens > 0 ? json(sv.usd_per_million_output_tokens) : json(nullptr)},
+                  {"gpus", d.tp}};
+  if (d.engine.chunk_size > 0) serving["chunk_size"] = d.engine.chunk_size;
+  if (w.shared_prefix > 0)
+    serving["shared_prefix"] = {{"tokens", w.shared_prefix}, {"ttft_uncached_s", sv.ttft_uncached_s},
+                                {"kv_bytes_stored_once", json_number(e.memory.shared_kv_bytes)},
+                                {"kv_bytes_saved", json_number(e.memory.shared_kv_bytes * (static_cast<double>(w.batch) - 1))}};
+  if (d.spec.on())
+    serving["speculative"] = {{"k", d.spec.k}, {"alpha", d.spec.alpha}, {"draft", d.spec.draft ? d.spec.draft_name : "one-layer head"},
+                              {"tokens_per_step", sv.tokens_per_step}, {"verify_step_s", sv.verify_step_s}, {"draft_steps_s", sv.draft_step_s}};
+  json slo = json::object();
+  slo["slo_ms"] = w.slo_ms > 0 ? json(w.slo_ms) : json(nullptr);
+  slo["ttft_slo_ms"] = w.ttft_slo_ms > 0 ? json(w.ttft_slo_ms) : json(nullptr);
+  slo["itl_met"] = w.slo_ms > 0 ? json(sv.itl_mean_s * 1e3 <= w.slo_ms) : json(nullptr);
+  slo["ttft_met"] = w.ttft_slo_ms > 0 ? json(sv.ttft_s * 1e3 <= w.ttft_slo_ms) : json(nullptr);
+  serving["slo"] = slo;
   return {
       {"schema", "attncost.estimate/1"},
       {"tool", {{"name", "attncost"}, {"version", kVersion}}},
       {"model", model_json(m, e)},
       {"design", design},
-      {"workload", {{"name", w.name}, {"ctx", w.ctx}, {"batch", w.batch}, {"gen", w.gen}}},
+      {"workload", {{"name", w.name}, {"ctx", w.ctx}, {"batch", w.batch}, {"gen", w.gen}, {"shared_prefix", w.shared_prefix},
+                    {"slo_ms", w.slo_ms > 0 ? json(w.slo_ms) : json(nullptr)}, {"ttft_slo_ms", w.ttft_slo_ms > 0 ? json(w.ttft_slo_ms) : json(nullptr)}}},
       {"kernels", {{"family", e.kernels ? e.kernels->requested : g.calibrated ? "calibrated" : "peak"},
                    {"model", e.kernels ? e.kernels->family : ""}, {"arch", g.arch},
                    {"measured", e.kernels ? e.kernels->measured : g.calibrated}, {"provenance", kernels_text(e, g)}}},
@@ -140,7 +186,11 @@ json estimate_json(const EstimateInputs& in, const Estimate& e) {
                   {"fits", e.memory.fits}, {"max_concurrent_sequences", json_number(e.memory.max_concurrent_sequences)},
                   {"kv_bytes_per_sequence", json_number(e.memory.kv_bytes_per_sequence)},
                   {"page_waste_bytes", json_number(e.memory.page_waste_bytes)},
+                  {"shared_kv_bytes", json_number(e.memory.shared_kv_bytes)},
+                  {"budget_bytes", json_number(e.memory.budget_bytes)},
+                  {"engine", engine},
                   {"per_gpu", true}, {"at_tokens", w.ctx + w.gen}}},
+      {"serving", serving},
       {"quality", {{"direct_reach_tokens", json_number(q.direct_reach_tokens)},
                    {"receptive_field_tokens", json_number(q.receptive_field_tokens)},
                    {"attended_fraction", q.attended_fraction},
@@ -188,7 +238,9 @@ json plan_json(const ModelConfig& m, const GpuSpec& gpu, const PlanResult& p) {
       const Estimate& e = c.per_workload[k];
       per.push_back({{"workload", p.workloads[k].name}, {"memory_total_bytes", json_number(e.memory.total_bytes)},
                      {"kv_bytes", json_number(e.memory.kv_bytes)}, {"decode_time_s", e.decode.time_s},
-                     {"prefill_time_s", e.prefill.time_s}, {"max_sequences_within_budget", json_number(c.max_sequences[k])}});
+                     {"prefill_time_s", e.prefill.time_s}, {"max_sequences_within_budget", json_number(c.max_sequences[k])},
+                     {"ttft_s", e.serving.ttft_s}, {"itl_mean_s", e.serving.itl_mean_s},
+                     {"output_tokens_per_s_per_gpu", e.serving.output_tokens_per_s_per_gpu}});
     }
     j["per_workload"] = std::move(per);
     return j;
@@ -219,7 +271,8 @@ json plan_json(const ModelConfig& m, const GpuSpec& gpu, const PlanResult& p) {
   }
   json workloads = json::array();
   for (const Workload& w : p.workloads)
-    workloads.push_back({{"name", w.name}, {"ctx", w.ctx}, {"batch", w.batch}, {"gen", w.gen}, {"slo_ms", w.slo_ms}});
+    workloads.push_back({{"name", w.name}, {"ctx", w.ctx}, {"batch", w.batch}, {"gen", w.gen}, {"slo_ms", w.slo_ms > 0 ? json(w.slo_ms) : json(nullptr)},
+                         {"ttft_slo_ms", w.ttft_slo_ms > 0 ? json(w.ttft_slo_ms) : json(nullptr)}, {"shared_prefix", w.shared_prefix}});
   const Candidate& best = p.candidates[static_cast<size_t>(p.recommended)];
   json rec = {{"label", best.label}, {"change", best.change}, {"score", best.score}, {"risk", risk_json(best.risk)}, {"cost", best.cost}};
   if (p.runner_up >= 0) rec["runner_up"] = p.candidates[static_cast<size_t>(p.runner_up)].label;

@@ -52,6 +52,12 @@ std::string kernels_text(const Estimate& e, const GpuSpec& g);
 std::string ffn_text(const ModelConfig& m);
 
 // Human units: "1.25 GiB", "3.42 ms", "1.2 TFLOP", "6.74 B".
+// One-line summaries of the memory rule, the engine's start-up capacity and the serving metrics
+// (text and Markdown estimates, memos).
+std::string budget_rule_text(const Estimate& e);
+std::string engine_capacity_text(const EstimateInputs& in, const Estimate& e);
+std::string serving_text(const EstimateInputs& in, const Estimate& e);
+
 std::string human_bytes(double bytes);
 std::string human_time(double seconds);
 std::string human_count(double value);

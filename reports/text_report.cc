@@ -76,9 +76,11 @@ std::string estimate_text(const EstimateInputs& in, const Estimate& e) {
   if (w.phase == Phase::both) out += "\n";
   if (w.phase != Phase::prefill) phase_lines(out, "decode (one step at ctx)", e.decode, true);
   const Memory& mem = e.memory;
-  out += fmt::format("\nmemory per GPU at {} tokens: weights {} + KV {} = {} of {} → {}; at most {} concurrent sequences\n",
+  out += fmt::format("\nmemory per GPU at {} tokens: weights {} + KV {} = {} of a {} budget ({}) → {}; at most {} concurrent sequences\n",
                      w.ctx + w.gen, human_bytes(mem.weights_bytes), human_bytes(mem.kv_bytes), human_bytes(mem.total_bytes),
-                     human_bytes(mem.capacity_bytes), mem.fits ? "fits" : "DOES NOT FIT", mem.max_concurrent_sequences);
+                     human_bytes(mem.budget_bytes), budget_rule_text(e), mem.fits ? "fits" : "DOES NOT FIT", mem.max_concurrent_sequences);
+  out += fmt::format("engine    {}\n", engine_capacity_text(in, e));
+  out += fmt::format("serving   {}\n", serving_text(in, e));
   const Quality& q = e.quality;
   out += fmt::format("quality   direct reach {} tokens, receptive field {}, attended fraction {:.4f}, KV heads per query head {:.4f}, "
                      "token 0 visible: {}\n",
@@ -103,10 +105,11 @@ std::string estimate_md(const EstimateInputs& in, const Estimate& e) {
   for (const auto& [name, p] : {std::pair<const char*, const PhaseCost*>{"prefill (whole batch)", &e.prefill}, {"decode step", &e.decode}})
     out += fmt::format("| {} | {} | {} | {} | {} | {} | {} |\n", name, human_count(p->attention_pairs), human_count(p->attention_flops),
                        human_count(p->flops), human_bytes(p->hbm_bytes), human_time(p->time_s), bound_name(p->bound));
-  out += fmt::format("\nDecode: {} tokens/s. Memory per GPU at {} tokens: weights {} + KV {} = {} of {} ({}); at most {} concurrent sequences.\n",
+  out += fmt::format("\nDecode: {} tokens/s. Memory per GPU at {} tokens: weights {} + KV {} = {} of a {} budget ({}; {}); at most {} concurrent sequences.\n",
                      human_count(e.decode.tokens_per_s), w.ctx + w.gen, human_bytes(e.memory.weights_bytes), human_bytes(e.memory.kv_bytes),
-                     human_bytes(e.memory.total_bytes), human_bytes(e.memory.capacity_bytes), e.memory.fits ? "fits" : "does not fit",
+                     human_bytes(e.memory.total_bytes), human_bytes(e.memory.budget_bytes), budget_rule_text(e), e.memory.fits ? "fits" : "does not fit",
                      e.memory.max_concurrent_sequences);
+  out += fmt::format("\n**Engine**: {}.\n\n**Serving**: {}.\n", engine_capacity_text(in, e), serving_text(in, e));
   const Quality& q = e.quality;
   out += fmt::format("\nQuality proxies: direct reach {} tokens, receptive field {}, attended fraction {:.4f}, KV heads per query head {:.4f}, "
                      "token 0 visible: {}.\n",

@@ -22,6 +22,13 @@ Workload workload(const char* name, uint64_t ctx, uint64_t batch, uint64_t gen =
   return w;
 }
 
+// The plain engine with a fixed budget for weights + KV per GPU (--budget-gb).
+EngineConfig budget_engine(double gib) {
+  EngineConfig e;
+  e.budget_bytes = gib * 1073741824.0;
+  return e;
+}
+
 const Candidate& recommended(const PlanResult& p) { return p.candidates[static_cast<size_t>(p.recommended)]; }
 
 }  // namespace
@@ -46,11 +53,12 @@ TEST_CASE("a tighter memory budget never recommends more memory", "[plan]") {
   double previous = 1e300;
   for (double budget_gib : {70.0, 40.0, 20.0, 14.0, 13.0}) {
     PlanInputs in{f.m, f.gpu, {workload("doc", 131072, 2)}, {}, false};
-    in.budget_bytes = budget_gib * 1073741824.0;
+    in.proposed.engine = budget_engine(budget_gib);
     const PlanResult p = plan(in);
     const Estimate& e = recommended(p).per_workload[0];
     INFO("budget " << budget_gib << " GiB → " << recommended(p).label);
-    REQUIRE(e.memory.total_bytes <= in.budget_bytes);
+    REQUIRE(p.budget_bytes == budget_gib * 1073741824.0);
+    REQUIRE(e.memory.total_bytes <= p.budget_bytes);
     REQUIRE(e.memory.total_bytes <= previous * (1 + 1e-12));
     previous = e.memory.total_bytes;
   }
@@ -75,20 +83,20 @@ TEST_CASE("requiring early-token recall rules out windows without sinks or dense
   REQUIRE(recommended(p).per_workload[0].quality.full_access_layers == 32);
 }
 
-TEST_CASE("a per-token target removes designs whose decode step is slower", "[plan]") {
+TEST_CASE("a per-token target removes designs whose mean inter-token latency is slower", "[plan]") {
   Fixture f;
-  PlanInputs in{f.m, f.gpu, {workload("chat", 8192, 32, 0, 6.0)}, {}, false};
+  PlanInputs in{f.m, f.gpu, {workload("chat", 8192, 32, 256, 6.0)}, {}, false};
   const PlanResult p = plan(in);
   for (const Candidate& c : p.candidates) {
-    if (c.per_workload[0].decode.time_s * 1e3 > 6.0) REQUIRE_FALSE(c.feasible);
-    if (c.feasible) REQUIRE(c.per_workload[0].decode.time_s * 1e3 <= 6.0);
+    if (c.per_workload[0].serving.itl_mean_s * 1e3 > 6.0) REQUIRE_FALSE(c.feasible);
+    if (c.feasible) REQUIRE(c.per_workload[0].serving.itl_mean_s * 1e3 <= 6.0);
   }
 }
 
 TEST_CASE("a budget smaller than the weights, or one nothing fits, is an input error", "[plan]") {
   Fixture f;
   PlanInputs in{f.m, f.gpu, {workload("a", 4096, 1)}, {}, false};
-  in.budget_bytes = 5.0 * 1073741824.0;
+  in.proposed.engine = budget_engine(5.0);
   REQUIRE_THROWS_WITH(plan(in), Catch::Contains("the weights alone need 12.6 GiB"));
   // Linear, SSM and sink designs keep constant memory, so memory alone always admits one; a
   // 1 µs per-token target admits none.
@@ -102,16 +110,17 @@ TEST_CASE("max context and max batch are the exact edge of the budget", "[plan]"
   for (const char* spec : {"dense", "window:4096*3/dense"}) {
     DesignChoice c;
     c.attn = spec;
+    c.engine = budget_engine(40.0);
     const Design d = make_design(f.m, c);
     Workload w = workload("w", 1024, 2, 100);
-    const Limit ctx = max_context(f.m, d, w, f.gpu, budget);
+    const Limit ctx = max_context(f.m, d, w, f.gpu);
     REQUIRE_FALSE(ctx.unbounded);
     w.ctx = ctx.value;
     REQUIRE(estimate(f.m, d, w, f.gpu).memory.total_bytes <= budget);
     w.ctx = ctx.value + 1;
     REQUIRE(estimate(f.m, d, w, f.gpu).memory.total_bytes > budget);
     w.ctx = 32768;
-    const Limit batch = max_batch(f.m, d, w, f.gpu, budget);
+    const Limit batch = max_batch(f.m, d, w, f.gpu);
     w.batch = batch.value;
     REQUIRE(estimate(f.m, d, w, f.gpu).memory.total_bytes <= budget);
     w.batch = batch.value + 1;
@@ -119,5 +128,6 @@ TEST_CASE("max context and max batch are the exact edge of the budget", "[plan]"
   }
   DesignChoice window;
   window.attn = "window:4096";
-  REQUIRE(max_context(f.m, make_design(f.m, window), workload("w", 1, 1), f.gpu, budget).unbounded);
+  window.engine = budget_engine(40.0);
+  REQUIRE(max_context(f.m, make_design(f.m, window), workload("w", 1, 1), f.gpu).unbounded);
 }

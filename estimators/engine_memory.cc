@@ -1,0 +1,146 @@
+#include "estimators/engine_memory.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "estimators/layer_costs.h"
+#include "estimators/pattern_counts.h"
+
+namespace attncost {
+namespace {
+
+constexpr double kGiB = 1073741824.0;
+
+// Workspaces outside PyTorch's allocator that vLLM's profiler finds after loading the model
+// (cuBLAS/cuDNN handles and the allocator's slack), and the NCCL and custom all-reduce buffers
+// a tensor-parallel group adds. Fitted on the four Qwen2-7B logs of tests/data/engine_logs
+// (tp 1: 0.55 GiB and tp 2: 0.69 GiB left after weights, KV and the activation model); the
+// other logs check it.
+constexpr double kWorkspaceBytes = 0.15 * kGiB;
+constexpr double kTensorParallelBuffersBytes = 0.25 * kGiB;
+// SGLang measures free memory after loading, so the CUDA context (≈0.5 GiB on a data-centre GPU
+// with the runtime's kernels loaded) comes out of its static fraction too.
+constexpr double kCudaContextBytes = 0.5 * kGiB;
+
+double default_fraction(const EngineConfig& e, const Design& d) {
+  switch (e.kind) {
+    case EngineKind::vllm: return 0.9;     // --gpu-memory-utilization
+    case EngineKind::trtllm: return 0.9;   // KvCacheConfig.free_gpu_memory_fraction
+    case EngineKind::sglang:               // ServerArgs: mem_fraction_static by TP size
+      return d.tp >= 16 ? 0.79 : d.tp >= 8 ? 0.81 : d.tp >= 4 ? 0.85 : d.tp >= 2 ? 0.87 : 0.88;
+    case EngineKind::plain: return 1 - e.reserve_fraction;
+  }
+  return 0.9;
+}
+
+// vLLM V1 (arg_utils.py, _set_default_args_v1): GPUs with ≥ 70 GiB other than the A100 get the
+// larger defaults of its OpenAI-compatible server.
+bool vllm_large_defaults(const GpuSpec& gpu) { return gpu.total_visible_bytes() >= 70 * kGiB && gpu.arch != "ampere"; }
+
+}  // namespace
+
+uint64_t default_max_num_batched_tokens(const EngineConfig& e, const GpuSpec& gpu) {
+  if (e.max_num_batched_tokens > 0) return e.max_num_batched_tokens;
+  switch (e.kind) {
+    case EngineKind::vllm: return vllm_large_defaults(gpu) ? 8192 : 2048;
+    case EngineKind::sglang: return 8192;   // chunked_prefill_size
+    case EngineKind::trtllm: return 8192;   // max_num_tokens
+    case EngineKind::plain: return e.chunk_size;
+  }
+  return 0;
+}
+
+uint64_t default_max_num_seqs(const EngineConfig& e, const GpuSpec& gpu) {
+  if (e.max_num_seqs > 0) return e.max_num_seqs;
+  switch (e.kind) {
+    case EngineKind::vllm: return vllm_large_defaults(gpu) ? 1024 : 256;
+    case EngineKind::trtllm: return 2048;  // max_batch_size
+    default: return 0;
+  }
+}
+
+double forward_activation_bytes(const ModelConfig& m, const Design& d, double tokens) {
+  const Shape s = shape_of(m, d, d.tp);
+  const double tp = s.tp;
+  double widest = s.q_heads * s.d_k * 2 + s.kv_heads * (s.d_k + s.d_v) + s.q_heads * s.d_v;  // q (and gate), k, v, attention output
+  const double mats = m.gated_mlp ? 3.0 : 2.0;  // gate and up outputs and the activated product (or up and activated)
+  for (const FfnStack::Use& f : m.ffn_layers.uses(static_cast<uint64_t>(m.layers))) {
+    if (f.layer.kind == FfnKind::dense)
+      widest = std::max(widest, mats * static_cast<double>(f.layer.width > 0 ? f.layer.width : m.ffn) / tp);
+    if (f.layer.kind == FfnKind::moe) {
+      // Fused MoE: every token's top-k copies through the gate/up and down intermediates, plus
+      // the shared experts.
+      const double shared_width = static_cast<double>(m.shared_expert_ffn > 0 ? m.shared_expert_ffn : m.expert_ffn);
+      widest = std::max(widest, static_cast<double>(m.experts_active) * (mats * static_cast<double>(m.expert_ffn) / tp + s.hidden) +
+                                    static_cast<double>(m.shared_experts) * mats * shared_width / tp);
+    }
+  }
+  return tokens * (3 * s.hidden + widest) * (dtype_bits(d.act_dtype) / 8.0);
+}
+
+EngineMemory engine_memory(const ModelConfig& m, const Design& d, const GpuSpec& gpu, double weights_bytes) {
+  const EngineConfig& e = d.engine;
+  EngineMemory em;
+  em.kind = e.kind;
+  em.memory_fraction = e.memory_fraction > 0 ? e.memory_fraction : default_fraction(e, d);
+  em.max_num_batched_tokens = default_max_num_batched_tokens(e, gpu);
+  em.max_num_seqs = default_max_num_seqs(e, gpu);
+  em.page_size = static_cast<uint64_t>(d.page_size);
+  const double tp_buffers = d.tp > 1 ? kTensorParallelBuffersBytes : 0;
+  const double tokens = static_cast<double>(em.max_num_batched_tokens);
+  switch (e.kind) {
+    case EngineKind::plain:
+      em.total_bytes = gpu.hbm_bytes;
+      em.budget_bytes = e.budget_bytes > 0 ? e.budget_bytes : gpu.hbm_bytes * em.memory_fraction;
+      break;
+    case EngineKind::vllm:
+      // gpu_worker.determine_available_memory: total × utilization − (weights + the profiling
+      // run's peak + non-torch increase). The profile runs max_num_batched_tokens through the
+      // model, then the sampler over max_num_seqs rows of fp32 logits.
+      em.total_bytes = gpu.total_visible_bytes();
+      em.activation_peak_bytes = forward_activation_bytes(m, d, tokens) + static_cast<double>(em.max_num_seqs) * static_cast<double>(m.vocab) * 4;
+      em.non_torch_bytes = kWorkspaceBytes + tp_buffers;
+      em.budget_bytes = em.total_bytes * em.memory_fraction - em.activation_peak_bytes - em.non_torch_bytes;
+      break;
+    case EngineKind::sglang:
+      // model_runner.profile_max_num_token: free memory after loading − total × (1 − fraction).
+      em.total_bytes = gpu.total_visible_bytes();
+      em.non_torch_bytes = kCudaContextBytes + kWorkspaceBytes + tp_buffers;
+      em.budget_bytes = em.total_bytes * em.memory_fraction - em.non_torch_bytes;
+      break;
+    case EngineKind::trtllm: {
+      // KV cache = free_gpu_memory_fraction × the memory free after the engine's weights and
+      // runtime buffers (activations of max_num_tokens) are allocated.
+      em.total_bytes = gpu.total_visible_bytes();
+      em.activation_peak_bytes = forward_activation_bytes(m, d, tokens);
+      em.non_torch_bytes = kCudaContextBytes + kWorkspaceBytes + tp_buffers;
+      em.budget_bytes = weights_bytes + em.memory_fraction * std::max(0.0, em.total_bytes - weights_bytes - em.activation_peak_bytes - em.non_torch_bytes);
+      break;
+    }
+  }
+  em.budget_bytes = std::max(0.0, em.budget_bytes);
+  em.kv_budget_bytes = std::max(0.0, em.budget_bytes - weights_bytes);
+  return em;
+}
+
+double allocated_tokens(const Pattern& p, uint64_t n, const Design& d, const EngineMemory& em) {
+  if (!p.is_softmax()) return 0;
+  double tokens = static_cast<double>(cached_tokens(p, n));
+  if (em.kind == EngineKind::vllm) {
+    // vLLM V1's hybrid allocator (kv_cache_interface.py, max_memory_usage_bytes): a sliding-window
+    // layer keeps window − 1 + max_num_batched_tokens tokens plus one block, a chunked-local
+    // layer chunk + max_num_batched_tokens; every other softmax layer the whole context.
+    const double whole = static_cast<double>(n), batched = static_cast<double>(em.max_num_batched_tokens);
+    const double page = std::max<double>(1, static_cast<double>(em.page_size));
+    if (p.kind == PatternKind::window)
+      tokens = std::min(whole, std::ceil((static_cast<double>(p.window) - 1 + batched) / page) * page + page);
+    else if (p.kind == PatternKind::chunk)
+      tokens = std::min(whole, static_cast<double>(p.chunk) + batched);
+    else
+      tokens = whole;
+  }
+  const double page = static_cast<double>(d.page_size);
+  return page > 0 ? std::ceil(tokens / page) * page : tokens;
+}
+
+}  // namespace attncost

@@ -1,0 +1,55 @@
+// The one-line summaries of memory rule, engine capacity and serving metrics that the text and
+// Markdown reports and the memo share.
+#include <fmt/format.h>
+
+#include "reports/reports.h"
+
+namespace attncost {
+
+std::string budget_rule_text(const Estimate& e) {
+  const EngineMemory& em = e.memory.engine;
+  switch (em.kind) {
+    case EngineKind::plain:
+      return em.memory_fraction < 1 ? fmt::format("HBM less a {:.0f}% reserve", (1 - em.memory_fraction) * 100) : "the --budget-gb given";
+    case EngineKind::vllm: return fmt::format("vLLM: {:.2f} × {} − activations − workspaces", em.memory_fraction, human_bytes(em.total_bytes));
+    case EngineKind::sglang: return fmt::format("SGLang: {:.2f} × {} − CUDA context and workspaces", em.memory_fraction, human_bytes(em.total_bytes));
+    case EngineKind::trtllm: return fmt::format("TensorRT-LLM: weights + {:.2f} × free memory", em.memory_fraction);
+  }
+  return "";
+}
+
+std::string engine_capacity_text(const EstimateInputs& in, const Estimate& e) {
+  const EngineMemory& em = e.memory.engine;
+  std::string out = fmt::format("{}: KV pool {} per GPU", engine_name(em.kind), human_bytes(em.kv_budget_bytes));
+  if (em.activation_peak_bytes > 0) out += fmt::format(" (after an activation peak of {} at {} tokens", human_bytes(em.activation_peak_bytes), em.max_num_batched_tokens);
+  if (em.activation_peak_bytes > 0) out += fmt::format(" and {} of workspaces)", human_bytes(em.non_torch_bytes));
+  else if (em.non_torch_bytes > 0) out += fmt::format(" (after {} of CUDA context and workspaces)", human_bytes(em.non_torch_bytes));
+  if (e.memory.kv_bytes_per_token_gpu > 0) out += fmt::format(" = {:.0f} tokens", e.memory.kv_cache_tokens);
+  out += fmt::format("; maximum concurrency {:.2f}x for {} tokens per request", e.memory.max_concurrency, in.workload.ctx + in.workload.gen);
+  if (in.workload.shared_prefix > 0)
+    out += fmt::format("; shared prefix of {} tokens stored once ({})", in.workload.shared_prefix, human_bytes(e.memory.shared_kv_bytes));
+  return out;
+}
+
+std::string serving_text(const EstimateInputs& in, const Estimate& e) {
+  const Serving& s = e.serving;
+  const Workload& w = in.workload;
+  std::string out = fmt::format("TTFT {}{}", human_time(s.ttft_s), s.prefill_chunks > 1 ? fmt::format(" ({} chunks of {})", s.prefill_chunks, in.design.engine.chunk_size) : "");
+  if (w.shared_prefix > 0) out += fmt::format(" ({} without the prefix cache)", human_time(s.ttft_uncached_s));
+  if (w.gen >= 2)
+    out += fmt::format(", mean ITL {} over {} steps (first {}, last {})", human_time(s.itl_mean_s), s.decode_steps, human_time(s.itl_first_s),
+                       human_time(s.itl_last_s));
+  else
+    out += fmt::format(", ITL {} (one decode step; give --gen for the mean over a generation)", human_time(s.itl_mean_s));
+  if (!s.itl_exact) out += " [ITL sampled]";
+  if (in.design.spec.on()) out += fmt::format(", {:.2f} tokens per speculative step", s.tokens_per_step);
+  out += fmt::format(", end to end {}", human_time(s.e2e_latency_s));
+  if (w.gen > 0)
+    out += fmt::format(", {} output tokens/s per GPU, {:.3g} requests/s", human_count(s.output_tokens_per_s_per_gpu), s.requests_per_s);
+  if (s.usd_per_million_output_tokens > 0) out += fmt::format(", ${:.3f} per million output tokens", s.usd_per_million_output_tokens);
+  if (w.slo_ms > 0) out += fmt::format("; ITL target {} ms {}", w.slo_ms, s.itl_mean_s * 1e3 <= w.slo_ms ? "met" : "MISSED");
+  if (w.ttft_slo_ms > 0) out += fmt::format("; TTFT target {} ms {}", w.ttft_slo_ms, s.ttft_s * 1e3 <= w.ttft_slo_ms ? "met" : "MISSED");
+  return out;
+}
+
+}  // namespace attncost
