@@ -217,7 +217,7 @@ TEST_CASE("speculative decoding: expected tokens per step and the verify step", 
   REQUIRE(fast.memory.weights_bytes > plain.memory.weights_bytes);
 }
 
-TEST_CASE("--max batch with a latency target is the largest batch a scan finds", "[serving]") {
+TEST_CASE("the largest batch under a latency target is what a scan finds", "[serving]") {
   const ModelConfig m = load_model("llama-2-7b");
   const GpuSpec gpu = load_gpu("h100-sxm");
   const Design d = make_design(m);
