@@ -36,7 +36,7 @@ const Command kCommands[] = {
      [](CLI::App& app, cli::Flags& f) {
        analysis_flags(app, f);
        cli::add_plan_flags(app, f);
-       cli::add_output_flags(app, f, "text|json|csv|md");
+       cli::add_output_flags(app, f, "text|json|csv|md|html (a self-contained memo)");
      },
      cli::run_plan},
     {"estimate", "the full cost breakdown of one design",
@@ -72,6 +72,16 @@ const Command kCommands[] = {
      },
      cli::run_probe},
 };
+
+// The argument as a POSIX shell reads it back: bare when it is plain, else single-quoted, so a
+// recorded command line (memos, probe runs) can be pasted.
+std::string shell_quoted(const std::string& arg) {
+  const bool plain = !arg.empty() && arg.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_./:=,+-@%") == std::string::npos;
+  if (plain) return arg;
+  std::string out = "'";
+  for (char c : arg) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
 
 std::string command_list() {
   std::string out;
@@ -129,7 +139,7 @@ int attncost_main(int argc, char** argv) {
     for (const auto& [sub, command] : subs) {
       if (!*sub) continue;
       cli::record_given(*sub, flags);
-      for (int i = 0; i < argc; ++i) flags.command_line += (i ? " " : "") + std::string(i ? argv[i] : "attncost");
+      for (int i = 0; i < argc; ++i) flags.command_line += (i ? " " : "") + (i ? shell_quoted(argv[i]) : std::string("attncost"));
       return command->run(flags);
     }
   } catch (const InputError& e) {

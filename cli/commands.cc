@@ -48,7 +48,7 @@ int run_estimate(const Flags& f) {
 }
 
 int run_plan(const Flags& f) {
-  check_format(f.format, {"text", "json", "csv", "md"});
+  check_format(f.format, {"text", "json", "csv", "md", "html"});
   check_writable(f.output);
   const ModelConfig m = resolve_model(f);
   const GpuSpec gpu = resolve_gpu(f);
@@ -63,15 +63,17 @@ int run_plan(const Flags& f) {
   in.full_space = f.candidates == "full";
   const std::optional<LimitKind> limit_kind = f.max.empty() ? std::nullopt : std::optional(parse_limit_kind(f.max));
 
-  // The charts of a memo are written beside it: check those paths too before any work.
+  // A Markdown memo's charts are written beside it: check those paths too before any work. An
+  // HTML memo carries them inline.
   std::string stem;
   std::filesystem::path dir;
   if (f.format == "md" && !f.output.empty() && f.output != "-") {
     const std::filesystem::path out(f.output);
     stem = out.stem().string();
     dir = out.has_parent_path() ? out.parent_path() : std::filesystem::path(".");
-    for (const char* suffix : {"-kv.svg", "-decode.svg", "-memory.svg"}) check_writable((dir / (stem + suffix)).string());
+    for (const std::string& name : memo_chart_names(in.workloads, stem)) check_writable((dir / name).string());
   }
+  if (f.format == "html") stem = "memo";
 
   const PlanResult p = plan(in);
   const std::vector<PlanLimit> limits = limit_kind ? plan_limits(m, gpu, p, *limit_kind) : std::vector<PlanLimit>{};
@@ -82,11 +84,18 @@ int run_plan(const Flags& f) {
     text = j.dump(2) + "\n";
   } else if (f.format == "csv") {
     text = plan_csv(m, gpu, p);
-  } else if (f.format == "md") {
-    const Memo memo = render_memo(m, gpu, p, stem);
-    for (const ChartFile& chart : memo.charts) write_output((dir / chart.name).string(), chart.svg);
-    text = memo.markdown;
-    if (limit_kind) text += "\n## Limits within the budget\n\n```\n" + limits_text(limits) + "```\n";
+  } else if (f.format == "md" || f.format == "html") {
+    Memo memo = render_memo(m, gpu, p, stem, f.command_line);
+    if (limit_kind) {
+      memo.doc.heading(1, "Limits");
+      memo.doc.code(limits_text(limits));
+    }
+    if (f.format == "md") {
+      for (const ChartFile& chart : memo.charts) write_output((dir / chart.name).string(), chart.svg);
+      text = to_markdown(memo.doc) + "\n";
+    } else {
+      text = to_html(memo.doc);
+    }
   } else {
     text = plan_text(m, gpu, p);
     if (limit_kind) text += "\n" + limits_text(limits);

@@ -46,9 +46,16 @@ std::vector<PatternOption> patterns(const ModelConfig& m, uint64_t longest_ctx) 
     if (w >= longest_ctx) continue;
     out.push_back({fmt::format("window:{}", w), fmt::format("a {}-token sliding window", w)});
     out.push_back({fmt::format("sinks:4+window:{}", w), fmt::format("4 sink tokens + a {}-token window", w)});
-    if (m.layers >= 2) out.push_back({fmt::format("window:{}/dense", w), fmt::format("{}-token windows alternating with dense layers", w)});
-    if (m.layers >= 4) out.push_back({fmt::format("window:{}*3/dense", w), fmt::format("3 {}-token window layers per dense layer", w)});
-    if (m.layers >= 8) out.push_back({fmt::format("window:{}*7/dense", w), fmt::format("7 {}-token window layers per dense layer", w)});
+    // Local/global stacks, each also with 4 sinks per window layer (the StreamingLLM mitigation).
+    for (const char* sinks : {"", "sinks:4+"}) {
+      const std::string with = *sinks ? " with 4 sinks" : "";
+      if (m.layers >= 2)
+        out.push_back({fmt::format("{}window:{}/dense", sinks, w), fmt::format("{}-token windows{} alternating with dense layers", w, with)});
+      if (m.layers >= 4)
+        out.push_back({fmt::format("{}window:{}*3/dense", sinks, w), fmt::format("3 {}-token window layers{} per dense layer", w, with)});
+      if (m.layers >= 8)
+        out.push_back({fmt::format("{}window:{}*7/dense", sinks, w), fmt::format("7 {}-token window layers{} per dense layer", w, with)});
+    }
   }
   if (longest_ctx > 8192) {
     out.push_back({"strided:128+window:1024", "a 1024-token window plus every 128th earlier key"});

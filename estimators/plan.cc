@@ -63,6 +63,20 @@ Risk design_risk(const ModelConfig& m, const Design& d, const Design& baseline, 
   // pre-training compute); KV precision changes after training.
   const bool sharing_changed = d.sharing != baseline.sharing || d.kv_heads != baseline.kv_heads || d.mla_rank != baseline.mla_rank;
   r.retraining = 0.05 * (sharing_changed ? 1 : 0) + 0.05 * (d.attn.text != baseline.attn.text ? 1 : 0);
+  // StreamingLLM (Xiao et al. 2023, Table 1): a model trained with full attention and run with a
+  // window loses the first tokens its softmax leans on; keeping 4 of them restores it. A
+  // stated-policy term, small: the mitigation costs 4 tokens of KV per window layer.
+  auto has_window = [](const AttnStack& a) {
+    for (const StackEntry& entry : a.entries)
+      if (entry.pattern.kind == PatternKind::window) return true;
+    return false;
+  };
+  auto has_local = [](const AttnStack& a) {
+    for (const StackEntry& entry : a.entries)
+      if (entry.pattern.kind == PatternKind::window || entry.pattern.kind == PatternKind::sinks || entry.pattern.kind == PatternKind::chunk) return true;
+    return false;
+  };
+  if (has_window(d.attn) && !has_local(baseline.attn)) r.sinks = 0.02;
   return r;
 }
 
@@ -80,6 +94,7 @@ PlanResult plan(const PlanInputs& in) {
   const ModelConfig& m = in.model;
   if (in.workloads.empty()) throw InputError("plan: no workload given");
   PlanResult r;
+  r.require_early_recall = in.require_early_recall;
   r.workloads = in.workloads;
 
   std::unordered_set<std::string> seen;
@@ -174,6 +189,18 @@ PlanResult plan(const PlanInputs& in) {
       if (worst(c) < worst(*closest)) closest = &c;
     throw InputError(fmt::format("no candidate design satisfies the constraints ({} candidates); the closest, {}, fails: {}",
                                  r.candidates.size(), closest->label, closest->infeasible_reason));
+  }
+  // Nothing broken, nothing to change: when the model as it is meets every constraint it is the
+  // recommendation, and the best alternative is the runner-up (what one would buy with a change).
+  r.baseline_meets_all = r.candidates.front().feasible;
+  if (r.baseline_meets_all) {
+    r.recommended = 0;
+    for (int i : order)
+      if (i != 0) {
+        r.runner_up = i;
+        break;
+      }
+    return r;
   }
   r.recommended = order[0];
   if (order.size() > 1) r.runner_up = order[1];

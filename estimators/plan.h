@@ -34,7 +34,8 @@ struct Risk {
   double state = 0;        // layers that compress history into a fixed state
   double quantization = 0; // KV precision below 8 bits (or 8-bit)
   double retraining = 0;   // changes a trained model only takes with (up)training
-  double total() const { return kv_sharing + reach + early_tokens + access + state + quantization + retraining; }
+  double sinks = 0;        // window layers added to a model trained without them, evicting its first tokens
+  double total() const { return kv_sharing + reach + early_tokens + access + state + quantization + retraining + sinks; }
 };
 // `baseline` is the model's own design: changing its KV sharing or its pattern needs training.
 // With `recall_critical`, every layer without direct access to every token adds risk (not just
@@ -64,6 +65,8 @@ struct PlanResult {
   std::vector<Candidate> candidates;  // baseline first, proposed second (when given), then the space
   int recommended = -1;
   int runner_up = -1;
+  bool baseline_meets_all = false;
+  bool require_early_recall = false;    // the model as it is meets every constraint: it is the recommendation
   int feasible_count = 0;
 };
 

@@ -196,6 +196,10 @@ ModelConfig model_from_json(const json& root, const std::string& what) {
   if (m.vocab == 0) m.vocab = default_vocab;
   if (m.vocab == 0) throw InputError(fmt::format("{}: missing field 'vocab_size'", what));
   m.ffn = f.integer({"intermediate_size", "ffn_dim", "n_inner", "ffn_hidden_size"}, 4 * m.hidden);
+  // The positions it was trained for (after any RoPE scaling the config declares): memos compare
+  // the workloads' contexts with it.
+  m.max_position = f.integer({"max_position_embeddings", "n_positions", "max_seq_len", "seq_length"}, 0);
+  if (m.max_position == 0 && nested) m.max_position = top.integer({"max_position_embeddings"}, 0);
 
   m.kv_lora_rank = f.integer({"kv_lora_rank"}, 0);
   m.q_lora_rank = f.integer({"q_lora_rank"}, 0);

@@ -30,6 +30,7 @@ struct ModelConfig {
   int64_t hidden = 0;
   int64_t ffn = 0;             // dense MLP width
   int64_t vocab = 0;
+  int64_t max_position = 0;    // max_position_embeddings: the context it was trained (or extended) for; 0 = unknown
   Dtype dtype = Dtype::fp16;
   bool gated_mlp = true;       // SwiGLU/GeGLU (3 matrices) vs GELU/ReLU/ReLU² (2)
   bool tied_embeddings = false;

@@ -227,7 +227,7 @@ json plan_json(const ModelConfig& m, const GpuSpec& gpu, const PlanResult& p) {
   }();
   auto risk_json = [](const Risk& r) {
     return json{{"total", r.total()}, {"kv_sharing", r.kv_sharing}, {"reach", r.reach}, {"early_tokens", r.early_tokens},
-                {"access", r.access}, {"state", r.state}, {"quantization", r.quantization}, {"retraining", r.retraining}};
+                {"access", r.access}, {"state", r.state}, {"quantization", r.quantization}, {"retraining", r.retraining}, {"sinks", r.sinks}};
   };
   auto summary = [&](const Candidate& c) {
     json j = {{"label", c.label}, {"role", role_name(c.role)}, {"change", c.change}, {"feasible", c.feasible},
@@ -276,6 +276,8 @@ json plan_json(const ModelConfig& m, const GpuSpec& gpu, const PlanResult& p) {
   const Candidate& best = p.candidates[static_cast<size_t>(p.recommended)];
   json rec = {{"label", best.label}, {"change", best.change}, {"score", best.score}, {"risk", risk_json(best.risk)}, {"cost", best.cost}};
   if (p.runner_up >= 0) rec["runner_up"] = p.candidates[static_cast<size_t>(p.runner_up)].label;
+  rec["keep_baseline"] = p.baseline_meets_all;  // the model as it is meets every constraint
+  rec["risk_is_policy"] = "risk terms are stated weights from published evidence (docs/cost-model.md §8), not measurements";
   return {{"schema", "attncost.plan/1"},
           {"tool", {{"name", "attncost"}, {"version", kVersion}}},
           {"model", m.name},

@@ -1,5 +1,5 @@
-// Renders a PlanResult as the design memo of SPEC §5. Prose explains; every number is read off
-// an Estimate the plan computed (or a variant estimated here with the same `estimate`).
+// Words and charts for a MemoAnalysis. Every number is read off an Estimate the plan or the
+// analysis computed with `estimate`; nothing here computes a cost.
 #include "reports/memo.h"
 
 #include <algorithm>
@@ -7,95 +7,50 @@
 
 #include <fmt/format.h>
 
+#include "estimators/memo_analysis.h"
 #include "estimators/pattern_counts.h"
+#include "model/kernel_model.h"
+#include "model/version.h"
 #include "reports/reports.h"
 #include "reports/svg_chart.h"
 
 namespace attncost {
 namespace {
 
-double gib(double b) { return b / 1073741824.0; }
+constexpr double kGiB = 1073741824.0;
+std::string gb(double b) { return fmt::format("{:.2f} GiB", b / kGiB); }
 std::string ms(double s) { return fmt::format("{:.2f} ms", s * 1e3); }
-std::string gb(double b) { return fmt::format("{:.2f} GiB", gib(b)); }
 std::string pct(double f) { return fmt::format("{:.0f}%", f * 100); }
-std::string tokens(double n) { return fmt::format("{:.0f}", n); }
+std::string count(double n) { return fmt::format("{:.0f}", n); }
+
+// "3.2× less" / "2.4× more" / "the same": a ratio never printed as "0.4× less".
+std::string change_words(double before, double after) {
+  if (before <= 0 || after <= 0) return before == after ? "the same" : "";
+  const double r = after / before;
+  if (std::fabs(r - 1) < 0.005) return "the same";
+  return r < 1 ? fmt::format("{:.1f}× less", 1 / r) : fmt::format("{:.1f}× more", r);
+}
+std::string faster_words(double before, double after) {
+  if (before <= 0 || after <= 0) return "";
+  const double r = after / before;
+  if (std::fabs(r - 1) < 0.005) return "the same";
+  return r < 1 ? fmt::format("{:.1f}× faster", 1 / r) : fmt::format("{:.1f}× slower", r);
+}
+
+std::string role_tag(const MemoAnalysis& a, const Candidate* c) {
+  if (c == a.rec) return "recommended";
+  if (c == a.minimal) return "minimal change";
+  if (c == a.runner) return "runner-up";
+  if (c == a.base) return "baseline";
+  if (c == a.best_linear) return "best linear/state";
+  if (c == a.best_sparse) return "best sparse";
+  return std::string(role_name(c->role));
+}
 
 bool has_kind(const Design& d, PatternKind k) {
-  for (int e = 0; e < d.attn.entry_count; ++e)
-    if (d.attn.entries[static_cast<size_t>(e)].pattern.kind == k) return true;
+  for (const StackEntry& e : d.attn.entries)
+    if (e.pattern.kind == k) return true;
   return false;
-}
-bool is_sparse(const Design& d) {
-  return has_kind(d, PatternKind::window) || has_kind(d, PatternKind::sinks) || has_kind(d, PatternKind::strided) ||
-         has_kind(d, PatternKind::block) || has_kind(d, PatternKind::axial);
-}
-bool is_recurrent(const Design& d) { return has_kind(d, PatternKind::linear) || has_kind(d, PatternKind::ssm); }
-
-size_t longest_workload(const PlanResult& p) {
-  size_t k = 0;
-  for (size_t i = 1; i < p.workloads.size(); ++i)
-    if (p.workloads[i].ctx + p.workloads[i].gen > p.workloads[k].ctx + p.workloads[k].gen) k = i;
-  return k;
-}
-
-// The best-scoring candidate (feasible first) satisfying `pred`, or nullptr.
-template <typename Pred>
-const Candidate* best_where(const PlanResult& p, Pred pred) {
-  const Candidate* best = nullptr;
-  for (const Candidate& c : p.candidates) {
-    if (!pred(c)) continue;
-    if (!best || (c.feasible && !best->feasible) || (c.feasible == best->feasible && c.score < best->score)) best = &c;
-  }
-  return best;
-}
-
-const Candidate* find_label(const PlanResult& p, const std::string& label) {
-  for (const Candidate& c : p.candidates)
-    if (c.label == label) return &c;
-  return nullptr;
-}
-
-std::string risk_words(const Risk& r) {
-  std::vector<std::string> parts;
-  if (r.kv_sharing > 0) parts.push_back(fmt::format("KV sharing {:.2f}", r.kv_sharing));
-  if (r.reach > 0) parts.push_back(fmt::format("unreachable context {:.2f}", r.reach));
-  if (r.early_tokens > 0) parts.push_back(fmt::format("first tokens out of reach {:.2f}", r.early_tokens));
-  if (r.access > 0) parts.push_back(fmt::format("too few full-access layers {:.2f}", r.access));
-  if (r.state > 0) parts.push_back(fmt::format("fixed-state layers {:.2f}", r.state));
-  if (r.quantization > 0) parts.push_back(fmt::format("KV precision {:.2f}", r.quantization));
-  if (r.retraining > 0) parts.push_back(fmt::format("uptraining {:.2f}", r.retraining));
-  if (parts.empty()) return "none";
-  std::string out;
-  for (const auto& s : parts) out += (out.empty() ? "" : ", ") + s;
-  return out;
-}
-
-struct Variant {
-  std::string name, side_effects;
-  Design design;
-  std::vector<Estimate> est;
-};
-
-// The recommendation with one change, estimated on every workload.
-bool make_variant(const ModelConfig& m, const GpuSpec& gpu, const PlanResult& p, const Candidate& base, DesignChoice choice,
-                  std::string name, std::string side, std::vector<Variant>& out) {
-  Variant v;
-  v.name = std::move(name);
-  v.side_effects = std::move(side);
-  try {
-    v.design = make_design(m, choice);
-  } catch (const std::exception&) {
-    return false;
-  }
-  if (design_label(v.design) == base.label) return false;
-  for (const Workload& w : p.workloads) v.est.push_back(estimate(m, v.design, w, gpu));
-  out.push_back(std::move(v));
-  return true;
-}
-
-std::string replace_all(std::string s, const std::string& from, const std::string& to) {
-  for (size_t at = s.find(from); at != std::string::npos; at = s.find(from, at + to.size())) s.replace(at, from.size(), to);
-  return s;
 }
 
 std::string fmt_tokens_axis(double v) {
@@ -103,14 +58,49 @@ std::string fmt_tokens_axis(double v) {
   if (v >= 1024) return fmt::format("{:g}k", v / 1024);
   return fmt::format("{:g}", v);
 }
-std::string fmt_gib_axis(double v) { return fmt::format("{:g} GiB", v / 1073741824.0); }
+std::string fmt_gib_axis(double v) { return fmt::format("{:g} GiB", v / kGiB); }
 std::string fmt_ms_axis(double v) { return fmt::format("{:g} ms", v * 1e3); }
+
+std::string targets(const Workload& w) {
+  std::string t;
+  if (w.slo_ms > 0) t += fmt::format("ITL ≤ {:g} ms", w.slo_ms);
+  if (w.ttft_slo_ms > 0) t += fmt::format("{}TTFT ≤ {:g} ms", t.empty() ? "" : ", ", w.ttft_slo_ms);
+  return t.empty() ? "—" : t;
+}
+
+std::string limit_words(const Limit& l) {
+  if (l.unbounded) return "any (no constraint binds up to 2^40)";
+  if (l.value == 0) return fmt::format("none ({})", l.binding);
+  return fmt::format("{} ({})", l.value, l.binding == "memory" ? "memory" : l.binding == "slo_ms" ? "ITL target" : "TTFT target");
+}
+
+std::string risk_terms(const Risk& r) {
+  std::vector<std::string> parts;
+  for (auto [name, v] : {std::pair<const char*, double>{"kv_sharing", r.kv_sharing}, {"reach", r.reach}, {"early_tokens", r.early_tokens},
+                         {"access", r.access}, {"state", r.state}, {"quantization", r.quantization}, {"retraining", r.retraining}, {"sinks", r.sinks}})
+    if (v > 0) parts.push_back(fmt::format("`{}` {:.2f}", name, v));
+  if (parts.empty()) return "no term";
+  std::string out;
+  for (const auto& s : parts) out += (out.empty() ? "" : " + ") + s;
+  return out;
+}
+
+// The memo's view of one design on one workload: the numbers a reader compares.
+std::string serving_cells(const Estimate& e, const Workload& w) {
+  std::string s = fmt::format("{}{}, ITL {}, TTFT {}", gb(e.memory.total_bytes), e.memory.fits ? "" : " (does not fit)", ms(e.serving.itl_mean_s),
+                              human_time(e.serving.ttft_s));
+  if (w.gen > 0) s += fmt::format(", {} tok/s/GPU", count(e.serving.output_tokens_per_s_per_gpu));
+  return s;
+}
 
 }  // namespace
 
 std::string workload_flags(const Workload& w) {
   std::string s = fmt::format("--ctx {} --batch {}", w.ctx, w.batch);
   if (w.gen > 0) s += fmt::format(" --gen {}", w.gen);
+  if (w.slo_ms > 0) s += fmt::format(" --slo-ms {:g}", w.slo_ms);
+  if (w.ttft_slo_ms > 0) s += fmt::format(" --ttft-slo-ms {:g}", w.ttft_slo_ms);
+  if (w.shared_prefix > 0) s += fmt::format(" --shared-prefix {}", w.shared_prefix);
   return s;
 }
 
@@ -123,390 +113,628 @@ std::string design_flags(const ModelConfig& m, const Design& d) {
     case KvSharing::mla: s = fmt::format("--mla {}:{}", d.mla_rank, d.mla_rope); break;
   }
   s += fmt::format(" --attn '{}' --kv-dtype {}", d.attn.text, dtype_name(d.kv_dtype));
-  if (d.weight_dtype != m.dtype) s += fmt::format(" --weight-dtype {}", dtype_name(d.weight_dtype));
+  if (!d.weights_as_checkpoint) s += fmt::format(" --weight-dtype {}", dtype_name(d.weight_dtype));
   if (d.act_dtype != m.dtype) s += fmt::format(" --act-dtype {}", dtype_name(d.act_dtype));
   if (d.kv_group != m.head_dim) s += fmt::format(" --kv-group {}", d.kv_group);
   if (d.tp != 1) s += fmt::format(" --tp {}", d.tp);
   if (d.kernel != Kernel::flash) s += " --kernel naive";
+  if (d.kernels != KernelFamily::automatic && d.kernels != KernelFamily::naive) s += fmt::format(" --kernels {}", kernel_family_name(d.kernels));
   if (d.page_size != 16) s += fmt::format(" --page-size {}", d.page_size);
+  const EngineConfig& e = d.engine;
+  if (e.kind != EngineKind::plain) s += fmt::format(" --engine {}", engine_name(e.kind));
+  if (e.kind == EngineKind::plain && e.budget_bytes > 0) s += fmt::format(" --budget-gb {:g}", e.budget_bytes / kGiB);
+  if (e.kind == EngineKind::plain && e.budget_bytes <= 0 && e.reserve_fraction != 0.05) s += fmt::format(" --reserve {:g}", e.reserve_fraction);
+  if (e.memory_fraction > 0) s += fmt::format(" --gpu-memory-utilization {:g}", e.memory_fraction);
+  if (e.max_num_batched_tokens > 0) s += fmt::format(" --max-num-batched-tokens {}", e.max_num_batched_tokens);
+  if (e.max_num_seqs > 0) s += fmt::format(" --max-num-seqs {}", e.max_num_seqs);
+  if (e.chunk_size > 0) s += fmt::format(" --chunk-size {}", e.chunk_size);
+  if (e.usd_per_gpu_hour > 0) s += fmt::format(" --usd-per-gpu-hour {:g}", e.usd_per_gpu_hour);
+  if (d.spec.on()) s += fmt::format(" --spec {}", spec_text(d.spec));
   return s;
 }
 
-Memo render_memo(const ModelConfig& m, const GpuSpec& gpu, const PlanResult& p, const std::string& chart_stem) {
-  Memo memo;
-  std::string md;
-  const Candidate& base = p.candidates.front();
-  const Candidate& rec = p.candidates[static_cast<size_t>(p.recommended)];
-  const Candidate* runner = p.runner_up >= 0 ? &p.candidates[static_cast<size_t>(p.runner_up)] : nullptr;
-  const Candidate* proposed = nullptr;
-  for (const Candidate& c : p.candidates)
-    if (c.role == Role::proposed) proposed = &c;
-  const size_t lw = longest_workload(p);
-  const Workload& longest = p.workloads[lw];
+std::vector<std::string> memo_chart_names(const std::vector<Workload>& workloads, const std::string& stem) {
+  std::vector<std::string> out;
+  for (const Workload& w : workloads) {
+    out.push_back(fmt::format("{}-memory-{}.svg", stem, w.name));
+    out.push_back(fmt::format("{}-itl-{}.svg", stem, w.name));
+  }
+  out.push_back(stem + "-fit.svg");
+  return out;
+}
+
+Memo render_memo(const ModelConfig& m, const GpuSpec& gpu, const PlanResult& p, const std::string& chart_stem, const std::string& command) {
+  const MemoAnalysis a = analyze_memo(m, gpu, p);
+  const Candidate& base = *a.base;
+  const Candidate& rec = *a.rec;
+  const Workload& longest = p.workloads[a.longest];
+  const Estimate& bl = base.per_workload[a.longest];
   const std::string gpu_flag = gpu.origin.empty() ? "h100-sxm" : gpu.origin;
   const std::string model_flag = m.origin.empty() ? m.name : m.origin;
+  const bool priced = rec.design.engine.usd_per_gpu_hour > 0;
   auto cmd = [&](const Design& d, const Workload& w) {
     return fmt::format("attncost estimate --model {} --gpu {} {} {}", model_flag, gpu_flag, design_flags(m, d), workload_flags(w));
   };
+  Memo memo;
+  Doc& doc = memo.doc;
+  doc.title = fmt::format("Attention design memo: {} on {}", m.name, gpu.name);
 
-  md += fmt::format("# Attention design memo: {} on {}\n\n", m.name, gpu.name);
-  md += fmt::format("_Written by attncost {}. Every figure is computed by `attncost estimate` from the inputs in the appendix; "
-                    "the commands there reproduce each one. Memory is per GPU, times are roofline predictions{}._\n\n",
-                    kVersion, gpu.calibrated ? " from a probe-calibrated GPU profile" : " from datasheet peaks");
-  md += fmt::format("**Recommendation: {}** — {}.", rec.label, rec.change);
-  if (runner) md += fmt::format(" Runner-up: {}.", runner->label);
-  md += "\n\n";
-  for (size_t k = 0; k < p.workloads.size(); ++k) {
-    const Estimate& b = base.per_workload[k];
-    const Estimate& r = rec.per_workload[k];
-    md += fmt::format("- **{}** (ctx {}, batch {}): memory {} → {} of a {} budget; decode step {} → {}; concurrent sequences within the "
-                      "budget {:.0f} → {:.0f}.\n",
-                      p.workloads[k].name, p.workloads[k].ctx, p.workloads[k].batch, gb(b.memory.total_bytes), gb(r.memory.total_bytes),
-                      gb(p.budget_bytes), ms(b.decode.time_s), ms(r.decode.time_s), base.max_sequences[k], rec.max_sequences[k]);
+  // Provenance and the assumptions in one line.
+  doc.paragraph(fmt::format(
+      "_Written by attncost {}. Every figure is computed by `attncost estimate`; the appendix lists the commands that reproduce them. "
+      "Memory is per GPU against {} ({} for weights + KV); times are predictions of {}, not measurements. Section 6 lists what is "
+      "assumed and how the answer moves with it._",
+      kVersion, budget_rule_text(bl), gb(p.budget_bytes), kernels_text(bl, gpu)));
+
+  // The answer first.
+  if (a.nothing_broken) {
+    doc.paragraph(fmt::format("**Recommendation: keep {}.** The model as it is meets every constraint of every workload; nothing needs to change.",
+                              base.label));
+  } else {
+    doc.paragraph(fmt::format("**Recommendation: {}** — {}.", rec.label, rec.change));
+    if (a.minimal && a.minimal != &rec)
+      doc.paragraph(fmt::format("**Minimal change: {}** — {}; it changes {} of KV sharing, pattern and KV dtype and already meets every "
+                                "constraint. What the recommendation buys beyond it is in section 4.",
+                                a.minimal->label, a.minimal->change, changed_dimensions(a.minimal->design, base.design)));
+    else if (a.minimal == &rec)
+      doc.paragraph("It is also the minimal change: no design that changes fewer of KV sharing, pattern and KV dtype meets every constraint.");
+  }
+  {
+    std::vector<std::string> items;
+    for (size_t k = 0; k < p.workloads.size(); ++k) {
+      const Workload& w = p.workloads[k];
+      const Estimate& b = base.per_workload[k];
+      const Estimate& r = rec.per_workload[k];
+      if (a.nothing_broken)
+        items.push_back(fmt::format("**{}** (ctx {}, batch {}): {} of the {} budget, mean ITL {}, TTFT {}; {:.0f} such sequences fit.", w.name, w.ctx,
+                                    w.batch, gb(b.memory.total_bytes), gb(b.memory.budget_bytes), ms(b.serving.itl_mean_s), human_time(b.serving.ttft_s),
+                                    base.max_sequences[k]));
+      else
+        items.push_back(fmt::format("**{}** (ctx {}, batch {}): memory {} → {} of a {} budget; mean ITL {} → {}; TTFT {} → {}; sequences within "
+                                    "the budget {:.0f} → {:.0f}.",
+                                    w.name, w.ctx, w.batch, gb(b.memory.total_bytes), gb(r.memory.total_bytes), gb(r.memory.budget_bytes),
+                                    ms(b.serving.itl_mean_s), ms(r.serving.itl_mean_s), human_time(b.serving.ttft_s), human_time(r.serving.ttft_s),
+                                    base.max_sequences[k], rec.max_sequences[k]));
+    }
+    doc.bullets(items);
   }
 
   // 1. Situation.
-  md += "\n## 1. The situation\n\n";
-  md += fmt::format("**Model** {}: {} layers, {} query heads, {} KV heads of width {}, hidden {}, MLP {}, vocabulary {}, {} parameters "
-                    "in {}; its own attention: `{}` ({}).\n\n",
-                    m.name, m.layers, m.heads, m.kv_heads, m.head_dim, m.hidden, m.ffn, m.vocab, human_count(base.per_workload[0].params),
-                    dtype_name(m.dtype), m.attn, sharing_name(base.design.sharing));
-  md += fmt::format("**GPU** {}: {} of HBM at {:.2f} TB/s, {:.0f} TFLOP/s dense {} ({}). Memory budget per GPU for weights + KV cache: {}.\n\n",
-                    gpu.name, gb(gpu.hbm_bytes), gpu.hbm_bandwidth_Bps / 1e12, gpu.matmul_flops(base.design.act_dtype) / 1e12,
-                    dtype_name(base.design.act_dtype), gpu.source, gb(p.budget_bytes));
-  md += "| workload | context | batch | generated | per-token target | baseline memory | fits | decode step | KV share of decode bytes | bound | sequences within budget |\n";
-  md += "|---|---:|---:|---:|---:|---:|---|---:|---:|---|---:|\n";
-  for (size_t k = 0; k < p.workloads.size(); ++k) {
-    const Workload& w = p.workloads[k];
-    const Estimate& b = base.per_workload[k];
-    md += fmt::format("| {} | {} | {} | {} | {} | {} (weights {} + KV {}) | {} | {} | {} | {} | {:.0f} |\n", w.name, w.ctx, w.batch, w.gen,
-                      w.slo_ms > 0 ? fmt::format("{} ms", w.slo_ms) : "—", gb(b.memory.total_bytes), gb(b.memory.weights_bytes),
-                      gb(b.memory.kv_bytes), b.memory.total_bytes <= p.budget_bytes ? "yes" : "**no**", ms(b.decode.time_s),
-                      pct(b.decode.kv_read_bytes / b.decode.hbm_bytes), bound_name(b.decode.bound), base.max_sequences[k]);
+  doc.heading(1, "1. The situation");
+  doc.paragraph(fmt::format("**Model** {}: {} layers, {} query heads, {} KV heads of width {}, hidden {}, MLP {}, vocabulary {}, {} parameters in {}; "
+                            "its own attention `{}` ({}){}.",
+                            m.name, m.layers, m.heads, m.kv_heads, m.head_dim, m.hidden, m.ffn, m.vocab, human_count(bl.params), dtype_name(m.dtype),
+                            m.attn, sharing_name(base.design.sharing),
+                            m.max_position > 0 ? fmt::format("; trained for {} positions (max_position_embeddings)", m.max_position) : ""));
+  doc.paragraph(fmt::format("**GPU** {}: {} of HBM at {:.2f} TB/s, {:.0f} TFLOP/s dense {} ({}). **Memory budget** for weights + KV cache per GPU: "
+                            "{} ({}).",
+                            gpu.name, gb(gpu.hbm_bytes), gpu.hbm_bandwidth_Bps / 1e12, gpu.matmul_flops(base.design.act_dtype) / 1e12,
+                            dtype_name(base.design.act_dtype), gpu.source, gb(p.budget_bytes), budget_rule_text(bl)));
+  {
+    std::vector<std::string> header = {"workload", "context", "batch", "generated", "targets", "baseline memory", "fits", "TTFT", "mean ITL",
+                                       "tok/s per GPU"};
+    if (priced) header.push_back("USD per M tokens");
+    for (const char* h : {"KV share of decode bytes", "sequences within budget", "largest batch meeting every target"}) header.push_back(h);
+    std::vector<bool> numeric(header.size(), true);
+    numeric[0] = numeric[4] = numeric[6] = false;
+    std::vector<std::vector<std::string>> rows;
+    for (const WorkloadSituation& s : a.situations) {
+      const Workload& w = p.workloads[s.index];
+      const Estimate& b = base.per_workload[s.index];
+      std::vector<std::string> row = {w.name, count(static_cast<double>(w.ctx)), count(static_cast<double>(w.batch)), count(static_cast<double>(w.gen)),
+                                      targets(w), fmt::format("{} (weights {} + KV {})", gb(b.memory.total_bytes), gb(b.memory.weights_bytes), gb(b.memory.kv_bytes)),
+                                      s.fits ? "yes" : "**no**", human_time(b.serving.ttft_s), ms(b.serving.itl_mean_s),
+                                      w.gen > 0 ? count(b.serving.output_tokens_per_s_per_gpu) : "—"};
+      if (priced) row.push_back(b.serving.usd_per_million_output_tokens > 0 ? fmt::format("{:.3f}", b.serving.usd_per_million_output_tokens) : "—");
+      row.push_back(pct(s.kv_read_share));
+      row.push_back(count(base.max_sequences[s.index]));
+      row.push_back(limit_words(s.base_limit));
+      rows.push_back(std::move(row));
+    }
+    doc.table(header, numeric, rows);
   }
-  md += "\nWhat breaks:\n\n";
-  bool any_break = false;
-  for (size_t k = 0; k < p.workloads.size(); ++k) {
-    const Workload& w = p.workloads[k];
-    const Estimate& b = base.per_workload[k];
-    if (b.memory.total_bytes > p.budget_bytes) {
-      any_break = true;
-      md += fmt::format("- **{}**: the KV cache alone is {} for {} sequence(s) of {} tokens; with {} of weights the baseline needs {} "
-                        "against a {} budget — it does not fit.\n",
-                        w.name, gb(b.memory.kv_bytes), w.batch, w.ctx + w.gen, gb(b.memory.weights_bytes), gb(b.memory.total_bytes),
-                        gb(p.budget_bytes));
+  doc.paragraph(a.nothing_broken ? "**What breaks:** nothing." : "**What breaks:**");
+  {
+    std::vector<std::string> items;
+    for (const WorkloadSituation& s : a.situations) {
+      const Workload& w = p.workloads[s.index];
+      const Estimate& b = base.per_workload[s.index];
+      if (!s.fits) {
+        std::string t = fmt::format("**{}**: the KV cache alone is {} for {} sequence(s) of {} tokens; with {} of weights the baseline needs {} "
+                                    "against a {} budget — it does not fit. {}.",
+                                    w.name, gb(b.memory.kv_bytes), w.batch, w.ctx + w.gen, gb(b.memory.weights_bytes), gb(b.memory.total_bytes),
+                                    gb(b.memory.budget_bytes), s.fitting_batch == 0 ? "Not even one sequence fits" : fmt::format("{} sequence(s) do", s.fitting_batch));
+        if (s.at_fitting_batch && w.slo_ms > 0) {
+          const double itl = s.at_fitting_batch->serving.itl_mean_s;
+          t += itl * 1e3 <= w.slo_ms
+                   ? fmt::format(" At those {} its mean ITL is {}, within the {:g} ms target: the problem is capacity, not latency.", s.fitting_batch,
+                                 ms(itl), w.slo_ms)
+                   : fmt::format(" Even at those {} its mean ITL is {}, over the {:g} ms target: both capacity and latency.", s.fitting_batch,
+                                 ms(itl), w.slo_ms);
+        }
+        items.push_back(t);
+      } else if (!s.itl_ok) {
+        items.push_back(fmt::format("**{}**: it fits, but its mean ITL of {} misses the {:g} ms target: latency, not capacity.", w.name,
+                                    ms(b.serving.itl_mean_s), w.slo_ms));
+      }
+      if (!s.ttft_ok)
+        items.push_back(fmt::format("**{}**: the time to first token, {}, misses the {:g} ms target.", w.name, human_time(b.serving.ttft_s), w.ttft_slo_ms));
+      if (s.kv_read_share > 0.5)
+        items.push_back(fmt::format("**{}**: a decode step moves {} of which {} ({}) are KV-cache reads: decode is bound by KV bandwidth, so the "
+                                    "step grows with the context ({} at the first generated token, {} at the last).",
+                                    w.name, gb(b.decode.hbm_bytes), gb(b.decode.kv_read_bytes), pct(s.kv_read_share), ms(b.serving.itl_first_s),
+                                    ms(b.serving.itl_last_s)));
     }
-    if (b.decode.kv_read_bytes > 0.5 * b.decode.hbm_bytes) {
-      any_break = true;
-      md += fmt::format("- **{}**: a decode step moves {} of which {} ({}) are KV-cache reads: decode is bound by KV bandwidth, "
-                        "so its {} step grows with the context.\n",
-                        w.name, gb(b.decode.hbm_bytes), gb(b.decode.kv_read_bytes), pct(b.decode.kv_read_bytes / b.decode.hbm_bytes),
-                        ms(b.decode.time_s));
-    }
-    if (w.slo_ms > 0 && b.decode.time_s * 1e3 > w.slo_ms) {
-      any_break = true;
-      md += fmt::format("- **{}**: the baseline's decode step of {} misses the {} ms per-token target.\n", w.name, ms(b.decode.time_s), w.slo_ms);
-    }
+    if (a.nothing_broken) items.insert(items.begin(), "Every workload fits and meets its targets; the options below only buy headroom.");
+    doc.bullets(items);
   }
-  if (!any_break) md += "- Nothing breaks outright: the baseline fits and meets its targets; the options below trade quality risk for headroom.\n";
+  // What the numbers can and cannot explain.
+  {
+    std::vector<std::string> items = {
+        "They explain memory and time: where the bytes and the milliseconds go, and what each design changes. They cannot explain answer "
+        "quality; a smaller cache buys capacity and speed, not better answers."};
+    std::string beyond;
+    for (const WorkloadSituation& s : a.situations)
+      if (s.beyond_trained_context) {
+        const Workload& w = p.workloads[s.index];
+        beyond += fmt::format("{}**{}** runs {} tokens ({:.1f}× beyond)", beyond.empty() ? "" : "; ", w.name, w.ctx + w.gen,
+                              static_cast<double>(w.ctx + w.gen) / static_cast<double>(m.max_position));
+      }
+    if (!beyond.empty())
+      items.push_back(fmt::format("The model was trained for {} positions and {}: positions it never saw in training. Quality lost there is expected "
+                                  "whatever the attention design; check a long-context variant of the model or a RoPE extension (position "
+                                  "interpolation, Chen et al. 2023; YaRN, Peng et al. 2023) before changing attention.",
+                                  m.max_position, beyond));
+    if (p.require_early_recall || longest.ctx >= 16384)
+      items.push_back("Even within their trained length, dense models use evidence at the start and end of a long input best and in the middle "
+                      "worst (\"Lost in the Middle\", Liu et al. 2023, TACL 2024). A regression that links an early detail to a late section "
+                      "under dense attention is not caused by the KV cache; measure retrieval by depth (section 7) before attributing it to "
+                      "the attention design.");
+    doc.paragraph("**What these numbers can and cannot explain.**");
+    doc.bullets(items);
+  }
 
   // 2. Why.
   const Shape s = shape_of(m, base.design, 1);
-  const double kvb_layer = kv_bytes_per_token_layer(s, base.design);
-  md += "\n## 2. Why: where the memory and the time go\n\n";
-  md += fmt::format(
-      "In each of the {} layers, every token's hidden state x (width {}) is projected to a query q = x·W_Q ({} heads × {}), a key "
-      "k = x·W_K and a value v = x·W_V ({} KV heads × {}). Query i scores every key j it may see: s_ij = q_i·k_j / √{} (the scaling "
-      "keeps the logits' variance independent of the head width). The causal mask sets s_ij = −∞ for j > i — and, for a sparse "
-      "pattern, for every pair outside the pattern — *before* the softmax, so masked keys get exactly zero weight; the softmax then "
-      "normalizes each row, p_ij = exp(s_ij) / Σ_j' exp(s_ij'), and the head's output is o_i = Σ_j p_ij v_j, the heads concatenated "
-      "and projected by W_O.\n\n",
-      m.layers, m.hidden, m.heads, s.d_k, base.design.kv_heads, s.d_k, s.d_k);
-  const Estimate& bl = base.per_workload[lw];
-  md += fmt::format(
-      "**Why the cache grows.** A generated token's query needs the keys and values of every earlier token it attends, and recomputing "
-      "them would cost a full prefill per step, so they are kept: {} KV heads × ({} + {}) values × {} bytes = {} per token per layer, "
-      "{} per token over the {} layers. The cache grows linearly with the context: at {} tokens one sequence holds {}, and a decode "
-      "step must read all of it ({} of the {} a step moves at **{}**), which is why decode time grows with the context while the "
-      "weights' share stays fixed.\n\n",
-      base.design.kv_heads, s.d_k, s.d_v, dtype_bits(base.design.kv_dtype) / 8.0, human_bytes(kvb_layer),
-      human_bytes(bl.kv.bytes_per_token), m.layers, longest.ctx, gb(bl.kv.bytes_per_sequence), gb(bl.decode.kv_read_bytes),
-      gb(bl.decode.hbm_bytes), longest.name);
+  doc.heading(1, "2. Why: where the memory and the time go");
+  doc.paragraph(fmt::format(
+      "In each of the {} layers, every token's hidden state x (width {}) is projected to a query q = x·W_Q ({} heads × {}), a key k = x·W_K and "
+      "a value v = x·W_V ({} KV heads × {}). Query i scores every key j it may see: s_ij = q_i·k_j / √{} (the scaling keeps the logits' variance "
+      "independent of the head width). The causal mask sets s_ij = −∞ for j > i — and, for a sparse pattern, for every pair outside the "
+      "pattern — _before_ the softmax, so masked keys get exactly zero weight; the softmax then normalizes each row, p_ij = exp(s_ij) / Σ_j' "
+      "exp(s_ij'), and the head's output is o_i = Σ_j p_ij v_j, the heads concatenated and projected by W_O.",
+      m.layers, m.hidden, m.heads, s.d_k, base.design.kv_heads, s.d_k, s.d_k));
+  doc.paragraph(fmt::format(
+      "**Why the cache grows.** A generated token's query needs the keys and values of every earlier token it attends, and recomputing them "
+      "would cost a full prefill per step, so they are kept: {} KV heads × ({} + {}) values × {:g} bytes = {} per token per layer, {} per token "
+      "over the {} layers. The cache grows linearly with the context: at {} tokens one sequence holds {}, and a decode step must read all of "
+      "it ({} of the {} a step moves at **{}**), which is why the step grows with the context while the weights' share stays fixed.",
+      base.design.kv_heads, s.d_k, s.d_v, dtype_bits(base.design.kv_dtype) / 8.0, human_bytes(kv_bytes_per_token_layer(s, base.design)),
+      human_bytes(bl.kv.bytes_per_token), m.layers, longest.ctx, gb(bl.kv.bytes_per_sequence), gb(bl.decode.kv_read_bytes), gb(bl.decode.hbm_bytes),
+      longest.name));
   {
-    Design naive = base.design;
-    naive.kernel = Kernel::naive;
-    const Estimate en = estimate(m, naive, longest, gpu);
     const double scores = naive_score_matrix_bytes(s, base.design, longest.ctx);
-    md += fmt::format(
-        "**The n×n scores of a naive prefill.** An eager implementation materializes S = QKᵀ and P = softmax(S) for the whole prompt: "
-        "{}² × {} heads × {} bytes = {} per layer and sequence at {} tokens, written and read twice (S, then P). With `--kernel naive` "
-        "the prefill of **{}** moves {} and takes {}; a tiled, fused (flash) kernel keeps S and P on chip and moves {} in {}.\n",
-        longest.ctx, m.heads, dtype_bits(base.design.act_dtype) / 8.0, gb(scores), longest.ctx, longest.name, human_bytes(en.prefill.hbm_bytes),
-        human_time(en.prefill.time_s), human_bytes(bl.prefill.hbm_bytes), human_time(bl.prefill.time_s));
+    std::string t = fmt::format(
+        "**The n×n scores of a naive prefill.** An eager implementation materializes S = QKᵀ and P = softmax(S) for the whole prompt: {}² × {} "
+        "heads × {:g} bytes = {} per layer and sequence at {} tokens, written and read twice (S, then P). ",
+        longest.ctx, m.heads, dtype_bits(base.design.act_dtype) / 8.0, gb(scores), longest.ctx);
+    if (scores + bl.memory.weights_bytes > bl.memory.budget_bytes) {
+      t += fmt::format("That does not fit this GPU at all — one layer's S alone is {:.1f}× the {} budget — so a naive prefill of **{}** cannot run "
+                       "here; ",
+                       scores / bl.memory.budget_bytes, gb(bl.memory.budget_bytes), longest.name);
+    } else {
+      Design naive = base.design;
+      naive.kernel = Kernel::naive;
+      const Estimate en = estimate(m, naive, longest, gpu);
+      t += fmt::format("With `--kernel naive` the prefill of **{}** moves {} and takes {}; ", longest.name, human_bytes(en.prefill.hbm_bytes),
+                       human_time(en.prefill.time_s));
+    }
+    t += fmt::format("a tiled, fused (flash) kernel keeps S and P on chip and moves {} in {}.", human_bytes(bl.prefill.hbm_bytes),
+                     human_time(bl.prefill.time_s));
+    doc.paragraph(t);
   }
 
-  // 3. Options.
-  md += "\n## 3. The options\n\n";
-  md += fmt::format("{} candidate designs were estimated (KV sharing × attention pattern × KV dtype); {} satisfy every constraint. "
-                    "Score = risk + 0.25·log2(cost) (lower is better; cost is the geometric mean over workloads of "
-                    "∛(decode × prefill × memory per GPU), each relative to the baseline; docs/cost-model.md §8).\n\n",
-                    p.candidates.size(), p.feasible_count);
-  md += "| rank | design | role | ";
-  for (const auto& w : p.workloads) md += fmt::format("memory {} | decode {} | seqs {} | ", w.name, w.name, w.name);
-  md += fmt::format("prefill {} | reach | attended | KV/query head | token 0 | risk | score | note |\n", longest.name);
-  md += "|---:|---|---|";
-  for (size_t k = 0; k < p.workloads.size(); ++k) md += "---:|---:|---:|";
-  md += "---:|---:|---:|---:|---|---:|---:|---|\n";
-  std::vector<const Candidate*> rows = {&base};
-  if (proposed) rows.push_back(proposed);
-  const auto order = ranked(p);
-  for (size_t k = 0; k < order.size() && k < 12; ++k) {
-    const Candidate* c = &p.candidates[static_cast<size_t>(order[k])];
-    if (std::find(rows.begin(), rows.end(), c) == rows.end()) rows.push_back(c);
-  }
-  int shown_infeasible = 0;
-  for (const Candidate& c : p.candidates)
-    if (!c.feasible && c.role == Role::alternative && shown_infeasible < 4 && is_recurrent(c.design) == (shown_infeasible % 2 == 1))
-      rows.push_back(&c), ++shown_infeasible;
-  for (const Candidate* c : rows) {
-    const Quality& q = c->per_workload[lw].quality;
-    md += fmt::format("| {} | {} | {} | ", c->rank > 0 ? fmt::format("{}", c->rank) : "—", c->label, role_name(c->role));
-    for (size_t k = 0; k < p.workloads.size(); ++k) {
-      const Estimate& e = c->per_workload[k];
-      md += fmt::format("{} | {} | {:.0f} | ", gb(e.memory.total_bytes), ms(e.decode.time_s), c->max_sequences[k]);
+  // 3. Options, one row per family.
+  doc.heading(1, "3. The options");
+  doc.paragraph(fmt::format(
+      "{} candidate designs were estimated (KV sharing × attention pattern × KV dtype); {} meet every constraint. The table shows one row per "
+      "family (KV sharing × pattern) with its best KV dtype and the number of dtype variants estimated, plus the baseline, the minimal change, "
+      "the recommendation and the runner-up. Score = risk + 0.25·log2(cost), lower is better (section 4 says what the risk is and is not).",
+      p.candidates.size(), p.feasible_count));
+  {
+    std::vector<std::string> header = {"rank", "design", "role", "dtypes"};
+    for (const Workload& w : p.workloads)
+      for (const char* what : {"memory", "mean ITL", "seqs"}) header.push_back(fmt::format("{} {}", what, w.name));
+    for (const char* h : {"TTFT", "direct-access layers", "token 0", "risk", "score", "note"}) header.push_back(h);
+    header[header.size() - 6] = fmt::format("TTFT {}", longest.name);
+    std::vector<bool> numeric(header.size(), true);
+    numeric[1] = numeric[2] = numeric[header.size() - 4] = numeric[header.size() - 1] = false;
+    std::vector<std::vector<std::string>> rows;
+    for (const FamilyRow& f : a.families) {
+      const Candidate& c = *f.shown;
+      std::vector<std::string> row = {c.rank > 0 ? count(c.rank) : "—", c.label, f.tag.empty() ? std::string(role_name(c.role)) : f.tag,
+                                      count(f.members)};
+      for (size_t k = 0; k < p.workloads.size(); ++k) {
+        const Estimate& e = c.per_workload[k];
+        row.push_back(gb(e.memory.total_bytes) + (e.memory.fits ? "" : " ✗"));
+        row.push_back(ms(e.serving.itl_mean_s));
+        row.push_back(count(c.max_sequences[k]));
+      }
+      const Quality& q = c.per_workload[a.longest].quality;
+      row.push_back(human_time(c.per_workload[a.longest].serving.ttft_s));
+      row.push_back(fmt::format("{:.0f} of {}", q.full_access_layers, m.layers));
+      row.push_back(q.softmax_layers == 0 ? "via state" : q.first_token_visible ? "yes" : "no");
+      row.push_back(fmt::format("{:.2f}", c.risk.total()));
+      row.push_back(fmt::format("{:.3f}", c.score));
+      row.push_back(c.feasible ? c.change : "infeasible: " + c.infeasible_reason);
+      rows.push_back(std::move(row));
     }
-    md += fmt::format("{} | {} | {:.3f} | {:.3f} | {} | {:.2f} | {:.3f} | {} |\n", human_time(c->per_workload[lw].prefill.time_s),
-                      tokens(q.direct_reach_tokens), q.attended_fraction, q.kv_head_ratio, q.first_token_visible ? "yes" : "no",
-                      c->risk.total(), c->score, c->feasible ? c->change : "infeasible: " + c->infeasible_reason);
+    doc.table(header, numeric, rows);
   }
-  md += "\nReach: the farthest token the last query attends directly in any layer. Attended: the fraction of causal query–key pairs "
-        "scored, over all layers. KV/query head: KV heads per query head. Token 0: whether the last query still attends the first token.\n";
+  doc.paragraph("✗: does not fit the budget. Direct-access layers: layers whose last query attends every earlier token itself. Token 0: whether "
+                "the last query still attends the first token directly (\"via state\": a design without softmax layers, whose fixed state "
+                "summarizes every token but attends none).");
   if (!chart_stem.empty()) {
-    md += fmt::format("\n![KV cache per sequence vs context]({0}-kv.svg)\n\n![Decode step time vs context]({0}-decode.svg)\n\n"
-                      "![Memory per GPU at the longest workload]({0}-memory.svg)\n",
-                      chart_stem);
+    memo.charts.reserve(2 * p.workloads.size() + 1);
   }
 
   // 4. Recommendation.
-  md += "\n## 4. Recommendation\n\n";
-  md += fmt::format("**{}** ({}), for all workloads together: score {:.3f} = risk {:.3f} ({}) + 0.25·log2(cost {:.3f}).\n\n", rec.label,
-                    rec.change, rec.score, rec.risk.total(), risk_words(rec.risk), rec.cost);
-  for (size_t k = 0; k < p.workloads.size(); ++k) {
-    const Estimate& b = base.per_workload[k];
-    const Estimate& r = rec.per_workload[k];
-    md += fmt::format("- {}: KV cache {} → {} per GPU ({:.1f}× less), decode step {} → {} ({}-bound), prefill {} → {}, concurrent sequences "
-                      "within the budget {:.0f} → {:.0f}.\n",
-                      p.workloads[k].name, gb(b.memory.kv_bytes), gb(r.memory.kv_bytes), b.memory.kv_bytes / r.memory.kv_bytes,
-                      ms(b.decode.time_s), ms(r.decode.time_s), bound_name(r.decode.bound), human_time(b.prefill.time_s),
-                      human_time(r.prefill.time_s), base.max_sequences[k], rec.max_sequences[k]);
-  }
-  if (runner)
-    md += fmt::format("\nRunner-up: **{}** (score {:.3f}, risk {:.3f}: {}). Prefer it if {}.\n", runner->label, runner->score, runner->risk.total(),
-                      risk_words(runner->risk),
-                      runner->risk.total() < rec.risk.total() ? "quality evaluations of the recommendation regress"
-                                                               : "its lower cost matters more than the added structural risk");
-  const Candidate* sparse = best_where(p, [](const Candidate& c) { return is_sparse(c.design) && !is_recurrent(c.design); });
-  const Candidate* linear = best_where(p, [](const Candidate& c) { return is_recurrent(c.design); });
-  md += "\n**Sparse vs linear attention.** A sparse pattern keeps the softmax exact but restricts which keys enter it: a masked pair "
-        "gets weight zero, so a dependency longer than the pattern's reach must be relayed through intermediate tokens across layers "
-        "(receptive field), and the first tokens vanish unless sinks or global tokens keep them. Linear attention replaces exp(q·k) "
-        "by a kernel φ(q)·φ(k), so the weights are never normalized over explicit pairs: all history is summed into a fixed "
-        "F × d_v state per head, which is cheap at any length but blurs individual tokens — retrieval of one early detail is "
-        "exactly what such states do worst (Arora et al. 2023; Jelassi et al. 2024); selective state spaces (Mamba) make the state "
-        "input-dependent but keep its fixed size.";
-  if (sparse && linear) {
-    const Estimate& es = sparse->per_workload[lw];
-    const Estimate& el = linear->per_workload[lw];
-    md += fmt::format(" Here the best sparse option, {}, needs {} of KV at **{}** and reaches {} tokens directly (token 0: {}); the best "
-                      "linear/state option, {}, needs {} and holds a constant {} state per sequence, risk {:.2f} vs {:.2f}.",
-                      sparse->label, gb(es.memory.kv_bytes), longest.name, tokens(es.quality.direct_reach_tokens),
-                      es.quality.first_token_visible ? "yes" : "no", linear->label, gb(el.memory.kv_bytes),
-                      human_bytes(el.kv.state_bytes_per_sequence), sparse->risk.total(), linear->risk.total());
-  }
-  md += "\n\n";
-  {
-    DesignChoice mqa = rec.choice, gqa8 = rec.choice;
-    mqa.sharing = KvSharing::mqa;
-    gqa8.sharing = KvSharing::gqa;
-    gqa8.kv_heads = std::max<int64_t>(1, m.heads / 8);
-    const Candidate* cm = find_label(p, design_label(make_design(m, mqa)));
-    const Candidate* cg = m.heads % 8 == 0 ? find_label(p, design_label(make_design(m, gqa8))) : nullptr;
-    md += "**MQA vs GQA.** Sharing one K/V head among a group of query heads divides the cache and the decode KV reads by the group "
-          "size while every query head still attends with its own query, so attention FLOPs do not change. MQA (one KV head) saves the "
-          "most but forces all heads to read the same keys and values, which costs quality and training stability; GQA with about "
-          "one KV head per eight query heads recovers close-to-MHA quality at near-MQA speed, and can be uptrained from an MHA "
-          "checkpoint by mean-pooling heads with ~5% of the pre-training compute (Ainslie et al. 2023, GQA).";
-    if (cm && cg) {
-      const Estimate& a = cg->per_workload[lw];
-      const Estimate& b = cm->per_workload[lw];
-      md += fmt::format(" With the recommended pattern and KV dtype at **{}**: GQA-{} needs {} and a {} decode step, MQA {} and {} — "
-                        "MQA's extra saving is {} and {}.",
-                        longest.name, gqa8.kv_heads.value(), gb(a.memory.kv_bytes), ms(a.decode.time_s), gb(b.memory.kv_bytes),
-                        ms(b.decode.time_s), gb(a.memory.kv_bytes - b.memory.kv_bytes), ms(a.decode.time_s - b.decode.time_s));
-    }
-    md += "\n";
-  }
-
-  // 5. Mitigation.
-  md += "\n## 5. Keeping long-range quality\n\n";
-  std::vector<Variant> variants;
-  const Design& rd = rec.design;
-  const bool windowed = has_kind(rd, PatternKind::window) || has_kind(rd, PatternKind::sinks);
-  const Quality& rq = rec.per_workload[lw].quality;
-  if (windowed) {
-    uint64_t w0 = 0;
-    for (int e = 0; e < rd.attn.entry_count; ++e) {
-      const Pattern& pt = rd.attn.entries[static_cast<size_t>(e)].pattern;
-      if (pt.kind == PatternKind::window || pt.kind == PatternKind::sinks) w0 = pt.window;
-    }
-    if (has_kind(rd, PatternKind::window)) {
-      DesignChoice c = rec.choice;
-      c.attn = replace_all(rd.attn.text, "window:", "sinks:4+window:");
-      make_variant(m, gpu, p, rec, c, "keep 4 attention sinks in every window layer",
-                   "4 more cached tokens per window layer; restores the first tokens the softmax leans on (StreamingLLM) but not "
-                   "arbitrary early details", variants);
-    }
-    if (rq.full_access_layers * 4 < static_cast<double>(m.layers)) {
-      DesignChoice c = rec.choice;
-      c.attn = fmt::format("window:{}*3/dense", w0);
-      make_variant(m, gpu, p, rec, c, "make every fourth layer dense",
-                   "those layers cache the whole context again (memory grows with the context), but every token is directly "
-                   "attendable in a quarter of the layers, as in Gemma-2 / Character.AI-style local-global stacks", variants);
-    }
-    DesignChoice c = rec.choice;
-    c.attn = replace_all(rd.attn.text, fmt::format("window:{}", w0), fmt::format("window:{}", 2 * w0));
-    make_variant(m, gpu, p, rec, c, fmt::format("double the window to {}", 2 * w0),
-                 "twice the window's KV and decode reads; direct reach doubles but stays local", variants);
-  } else if (is_recurrent(rd)) {
-    DesignChoice c = rec.choice;
-    c.attn = "ssm*3/dense";
-    make_variant(m, gpu, p, rec, c, "one attention layer in four", "exact retrieval through the attention layers, whose KV grows with the context", variants);
-  } else {
-    md += fmt::format("The recommendation keeps direct access to every token in {} of {} layers (reach {} tokens, first token visible), "
-                      "so long-range dependencies are not cut by the mask; the risk sits in the KV sharing and precision instead. "
-                      "Mitigations, with their cost:\n\n",
-                      tokens(rq.full_access_layers), m.layers, tokens(rq.direct_reach_tokens));
-  }
-  if (rd.sharing == KvSharing::gqa || rd.sharing == KvSharing::mqa) {
-    if (rd.kv_heads * 2 <= m.heads && m.heads % (rd.kv_heads * 2) == 0) {
-      DesignChoice c = rec.choice;
-      c.sharing = KvSharing::gqa;
-      c.kv_heads = rd.kv_heads * 2;
-      make_variant(m, gpu, p, rec, c, fmt::format("twice the KV heads (GQA-{})", rd.kv_heads * 2),
-                   "twice the KV cache and decode KV reads; closer to MHA quality (GQA paper)", variants);
-    }
-  }
-  if (rd.kv_dtype != m.dtype) {
-    DesignChoice c = rec.choice;
-    c.kv_dtype = dtype_bits(rd.kv_dtype) < 8 ? Dtype::int8 : m.dtype;
-    make_variant(m, gpu, p, rec, c, fmt::format("a KV cache in {}", dtype_name(*c.kv_dtype)),
-                 "more KV bytes per token; removes most quantization error from long-context attention", variants);
-  }
-  if (!variants.empty()) {
-    md += "| mitigation | design | ";
-    for (const auto& w : p.workloads) md += fmt::format("memory {} | decode {} | ", w.name, w.name);
-    md += "reach | token 0 | fits all | side effects |\n|---|---|";
-    for (size_t k = 0; k < p.workloads.size(); ++k) md += "---:|---:|";
-    md += "---:|---|---|---|\n";
-    for (const Variant& v : variants) {
-      bool fits = true;
-      md += fmt::format("| {} | {} | ", v.name, design_label(v.design));
+  doc.heading(1, "4. Recommendation");
+  if (a.nothing_broken) {
+    doc.paragraph(fmt::format("**Keep {}.** It meets every constraint; every alternative changes a trained model (retraining) or its numerics for "
+                              "headroom nobody asked for.",
+                              base.label));
+    if (a.runner) {
+      std::vector<std::string> items;
       for (size_t k = 0; k < p.workloads.size(); ++k) {
-        const Estimate& e = v.est[k];
-        const Estimate& r = rec.per_workload[k];
-        fits = fits && e.memory.total_bytes <= p.budget_bytes;
-        md += fmt::format("{} ({:+.2f}) | {} ({:+.2f} ms) | ", gb(e.memory.total_bytes), gib(e.memory.total_bytes - r.memory.total_bytes),
-                          ms(e.decode.time_s), (e.decode.time_s - r.decode.time_s) * 1e3);
+        const Estimate& b = base.per_workload[k];
+        const Estimate& r = a.runner->per_workload[k];
+        items.push_back(fmt::format("{}: KV cache {} → {} per GPU ({}), mean ITL {} → {} ({}), sequences within the budget {:.0f} → {:.0f}.",
+                                    p.workloads[k].name, gb(b.memory.kv_bytes), gb(r.memory.kv_bytes), change_words(b.memory.kv_bytes, r.memory.kv_bytes),
+                                    ms(b.serving.itl_mean_s), ms(r.serving.itl_mean_s), faster_words(b.serving.itl_mean_s, r.serving.itl_mean_s),
+                                    base.max_sequences[k], a.runner->max_sequences[k]));
       }
-      const Quality& q = v.est[lw].quality;
-      md += fmt::format("{} | {} | {} | {} |\n", tokens(q.direct_reach_tokens), q.first_token_visible ? "yes" : "no", fits ? "yes" : "**no**",
-                        v.side_effects);
+      doc.paragraph(fmt::format("If headroom becomes necessary, the best-scoring change is **{}** ({}; risk {:.2f}: {}):", a.runner->label, a.runner->change,
+                                a.runner->risk.total(), risk_terms(a.runner->risk)));
+      doc.bullets(items);
+    }
+  } else {
+    doc.paragraph(fmt::format("**{}** ({}), for all workloads together: score {:.3f} = risk {:.3f} ({}) + 0.25·log2(cost {:.3f}).", rec.label, rec.change,
+                              rec.score, rec.risk.total(), risk_terms(rec.risk), rec.cost));
+    std::vector<std::string> items;
+    for (size_t k = 0; k < p.workloads.size(); ++k) {
+      const Estimate& b = base.per_workload[k];
+      const Estimate& r = rec.per_workload[k];
+      items.push_back(fmt::format("{}: KV cache {} → {} per GPU ({}), mean ITL {} → {} ({}, {}-bound), TTFT {} → {}, concurrent sequences within the "
+                                  "budget {:.0f} → {:.0f}{}.",
+                                  p.workloads[k].name, gb(b.memory.kv_bytes), gb(r.memory.kv_bytes), change_words(b.memory.kv_bytes, r.memory.kv_bytes),
+                                  ms(b.serving.itl_mean_s), ms(r.serving.itl_mean_s), faster_words(b.serving.itl_mean_s, r.serving.itl_mean_s),
+                                  bound_name(r.decode.bound), human_time(b.serving.ttft_s), human_time(r.serving.ttft_s), base.max_sequences[k],
+                                  rec.max_sequences[k],
+                                  p.workloads[k].gen > 0 ? fmt::format(", {} → {} output tokens/s per GPU", count(b.serving.output_tokens_per_s_per_gpu),
+                                                                       count(r.serving.output_tokens_per_s_per_gpu))
+                                                         : ""));
+    }
+    doc.bullets(items);
+    if (a.minimal && a.minimal != &rec) {
+      std::vector<std::string> beyond;
+      for (size_t k = 0; k < p.workloads.size(); ++k) {
+        const Estimate& mn = a.minimal->per_workload[k];
+        const Estimate& r = rec.per_workload[k];
+        beyond.push_back(fmt::format("{}: memory {} vs {} ({}), mean ITL {} vs {} ({}), TTFT {} vs {} ({}), sequences within the budget {:.0f} vs {:.0f}.",
+                                     p.workloads[k].name, gb(mn.memory.total_bytes), gb(r.memory.total_bytes),
+                                     change_words(mn.memory.total_bytes, r.memory.total_bytes), ms(mn.serving.itl_mean_s), ms(r.serving.itl_mean_s),
+                                     faster_words(mn.serving.itl_mean_s, r.serving.itl_mean_s), human_time(mn.serving.ttft_s), human_time(r.serving.ttft_s),
+                                     faster_words(mn.serving.ttft_s, r.serving.ttft_s), a.minimal->max_sequences[k], rec.max_sequences[k]));
+      }
+      doc.paragraph(fmt::format("**Against the minimal change.** {} ({}) meets every constraint with {} change(s) and risk {:.2f} ({}). The recommendation "
+                                "(risk {:.2f}) buys, minimal change vs recommendation:",
+                                a.minimal->label, a.minimal->change, changed_dimensions(a.minimal->design, base.design), a.minimal->risk.total(),
+                                risk_terms(a.minimal->risk), rec.risk.total()));
+      doc.bullets(beyond);
+      doc.paragraph("Take the minimal change when retraining or new numerics are the scarce resource; take the recommendation when the headroom "
+                    "above is worth its added structural risk.");
+    }
+  }
+  // Sparse or linear: answered explicitly.
+  {
+    std::string t =
+        "**Sparse or linear attention?** They change different parts of the attention-weight computation. A sparse pattern keeps the softmax "
+        "exact but removes pairs: masked scores are set to −∞ before the softmax, so each row normalizes over fewer keys, cost and cache "
+        "shrink with the pattern, and a dependency longer than the pattern's reach must be relayed through intermediate tokens across "
+        "layers — early tokens vanish unless sinks, global tokens or dense layers keep them. Linear attention removes the softmax: exp(q·k) "
+        "becomes a kernel φ(q)·φ(k), so the products can be reordered as φ(Q)(φ(K)ᵀV) — prefill becomes linear in n and decode carries a "
+        "fixed F × d_v state per head instead of a growing cache; but weights are no longer normalized over explicit pairs, all history is "
+        "summed into that state, and recalling one early detail is exactly what such states do worst (Arora et al. 2023, Zoology; Jelassi "
+        "et al. 2024); Mamba's selective state makes the state input-dependent but keeps its size. ";
+    const Estimate* es = a.best_sparse ? &a.best_sparse->per_workload[a.longest] : nullptr;
+    const Estimate* el = a.best_linear ? &a.best_linear->per_workload[a.longest] : nullptr;
+    if (a.sparse_vs_linear == "sparse")
+      t += fmt::format("**Here: sparse.** The best sparse design, {}, {} at **{}** with {} of KV and keeps token 0 {}; the best linear/state design, "
+                       "{}, {} (risk {:.2f} vs {:.2f}).",
+                       a.best_sparse->label, a.best_sparse->feasible ? "meets every constraint" : "does not meet every constraint", longest.name,
+                       gb(es->memory.kv_bytes), es->quality.first_token_visible ? "directly visible" : "out of direct reach", a.best_linear ? a.best_linear->label : "none",
+                       a.best_linear ? (a.best_linear->feasible ? "meets them too but scores worse" : "fails: " + a.best_linear->infeasible_reason) : "",
+                       a.best_sparse->risk.total(), a.best_linear ? a.best_linear->risk.total() : 0.0);
+    else if (a.sparse_vs_linear == "linear")
+      t += fmt::format("**Here: linear/state.** The best linear/state design, {}, meets every constraint with a constant {} state per sequence "
+                       "and {} of KV at **{}**; the best sparse design, {}, {} (risk {:.2f} vs {:.2f}).",
+                       a.best_linear->label, human_bytes(el->kv.state_bytes_per_sequence), gb(el->memory.kv_bytes), longest.name,
+                       a.best_sparse ? a.best_sparse->label : "none",
+                       a.best_sparse ? (a.best_sparse->feasible ? "meets them too but scores worse" : "fails: " + a.best_sparse->infeasible_reason) : "",
+                       a.best_linear->risk.total(), a.best_sparse ? a.best_sparse->risk.total() : 0.0);
+    else
+      t += "**Here: neither** meets every constraint; see the options table for what each breaks.";
+    if (!has_kind(rec.design, PatternKind::window) && !has_kind(rec.design, PatternKind::sinks) && rec.design.attn.text == "dense")
+      t += fmt::format(" The recommendation nevertheless keeps dense attention: {}", rec.design.kv_dtype != base.design.kv_dtype || rec.design.kv_heads != base.design.kv_heads
+                                                                                      ? "KV sharing and precision alone meet the constraints, without cutting any pair or compressing history."
+                                                                                      : "it meets the constraints without cutting any pair or compressing history.");
+    doc.paragraph(t);
+  }
+  // MQA vs GQA with the recommended pattern and dtype.
+  {
+    std::string t =
+        "**MQA vs GQA.** Sharing one K/V head among a group of query heads divides the cache and the decode KV reads by the group size while "
+        "every query head still attends with its own query, so attention FLOPs do not change. MQA (one KV head) saves the most but forces all "
+        "heads to read the same keys and values; GQA with about one KV head per eight query heads recovers close-to-MHA quality at near-MQA "
+        "speed and can be uptrained from an MHA checkpoint with ~5% of the pre-training compute (Ainslie et al. 2023, Table 1: T5-XXL average "
+        "47.2 MHA, 47.1 GQA-8, 46.6 MQA).";
+    const Design& rd = rec.design;
+    if (rd.sharing != KvSharing::mla) {
+      const Candidate* same_mqa = nullptr;
+      for (const Candidate& c : p.candidates)
+        if (c.design.sharing == KvSharing::mqa && c.design.attn.text == rd.attn.text && c.design.kv_dtype == rd.kv_dtype) same_mqa = &c;
+      if (same_mqa && same_mqa != &rec) {
+        const Estimate& x = rec.per_workload[a.longest];
+        const Estimate& y = same_mqa->per_workload[a.longest];
+        t += fmt::format(" At **{}**, the recommendation ({}) needs {} of KV and a {} mean ITL; {} needs {} and {} — MQA's extra saving is {} and {}, "
+                         "for risk {:.2f} instead of {:.2f}.",
+                         longest.name, rec.label, gb(x.memory.kv_bytes), ms(x.serving.itl_mean_s), same_mqa->label, gb(y.memory.kv_bytes),
+                         ms(y.serving.itl_mean_s), gb(x.memory.kv_bytes - y.memory.kv_bytes), ms(x.serving.itl_mean_s - y.serving.itl_mean_s),
+                         same_mqa->risk.total(), rec.risk.total());
+      }
+    }
+    doc.paragraph(t);
+  }
+  doc.paragraph(
+      "**The risk score is a stated policy, not a measurement.** Each term is a weight chosen from published evidence, printed so a reviewer can "
+      "disagree with one and see what changes (docs/cost-model.md §8): `kv_sharing` (fewer than one KV head per 8 query heads; GQA paper), "
+      "`reach` and `access` (context no layer attends directly; Gemma-2 alternates local and global layers 1:1 with a 4096-token window, "
+      "Gemma-3 uses 5 local per global layer with a 1024-token window and reports little perplexity change), `early_tokens` and `sinks` "
+      "(StreamingLLM, Xiao et al. 2023: windowed attention collapses once the first tokens leave the window, and keeping 4 sink tokens "
+      "restores it), `state` (fixed-size states recall worse), `quantization` (KIVI, KVQuant: small, measurable loss at 4 bits) and "
+      "`retraining` (changing the sharing or the pattern of a trained model needs uptraining).");
+
+  // 5. Mitigations.
+  doc.heading(1, "5. Keeping long-range quality");
+  {
+    const Quality& rq = rec.per_workload[a.longest].quality;
+    std::string intro;
+    if (has_kind(rec.design, PatternKind::sinks))
+      intro = "The recommendation already keeps 4 attention sinks in its window layers: the cheap StreamingLLM mitigation is adopted, not just listed. ";
+    intro += fmt::format("At **{}** it attends every token directly in {:.0f} of {} layers (token 0 {}). ", longest.name, rq.full_access_layers, m.layers,
+                         rq.softmax_layers == 0 ? "summarized in a state" : rq.first_token_visible ? "visible" : "not visible");
+    intro += a.mitigations.empty() ? "No further mitigation applies." : "Further mitigations, each estimated on every workload (Δ vs the recommendation):";
+    doc.paragraph(intro);
+    if (!a.mitigations.empty()) {
+      std::vector<std::string> header = {"mitigation", "design"};
+      for (const Workload& w : p.workloads) header.push_back(fmt::format("memory {} (Δ)", w.name)), header.push_back(fmt::format("mean ITL {} (Δ)", w.name));
+      for (const char* h : {"direct-access layers", "meets every constraint", "side effects"}) header.push_back(h);
+      std::vector<bool> numeric(header.size(), true);
+      numeric[0] = numeric[1] = numeric[header.size() - 2] = numeric[header.size() - 1] = false;
+      std::vector<std::vector<std::string>> rows;
+      for (const Mitigation& v : a.mitigations) {
+        std::vector<std::string> row = {v.name, design_label(v.design)};
+        for (size_t k = 0; k < p.workloads.size(); ++k) {
+          const Estimate& e = v.est[k];
+          const Estimate& r = rec.per_workload[k];
+          row.push_back(fmt::format("{} ({:+.2f} GiB)", gb(e.memory.total_bytes), (e.memory.total_bytes - r.memory.total_bytes) / kGiB));
+          row.push_back(fmt::format("{} ({:+.2f} ms)", ms(e.serving.itl_mean_s), (e.serving.itl_mean_s - r.serving.itl_mean_s) * 1e3));
+        }
+        row.push_back(fmt::format("{:.0f} of {}", v.est[a.longest].quality.full_access_layers, m.layers));
+        row.push_back(v.meets_all ? "yes" : "**no**");
+        row.push_back(v.side_effects);
+        rows.push_back(std::move(row));
+      }
+      doc.table(header, numeric, rows);
     }
   }
 
-  // 6. Monitoring and validation.
-  md += "\n## 6. What to monitor, and how to check these numbers\n\n";
-  md += fmt::format("- Retrieval at every depth of the longest context ({} tokens): needle-in-a-haystack and multi-hop questions that link "
-                    "an early detail to a late section, compared with the baseline at depths 0–100%.\n",
-                    longest.ctx);
-  if (windowed) md += "- Perplexity as a function of position beyond the window, and answers whose evidence lies in the first tokens.\n";
-  if (rd.sharing != base.design.sharing || rd.kv_heads != base.design.kv_heads)
-    md += "- Standard benchmark deltas after uptraining to the new KV sharing (the GQA paper reports the uptraining recipe and the "
-          "expected gap).\n";
-  if (rd.kv_dtype != base.design.kv_dtype)
-    md += fmt::format("- Logit and perplexity drift of the {} KV cache against {} at the longest context.\n", dtype_name(rd.kv_dtype),
-                      dtype_name(base.design.kv_dtype));
-  md += "\nOn the target GPU, the probe times real kernels and compares them with these predictions:\n\n```sh\n";
-  md += fmt::format("attncost probe --suite quick --check --tolerance 0.2\nattncost probe --calibrate -o {}.json\n", gpu_flag);
-  md += fmt::format("attncost plan --model {} --gpu {}.json ...   # the same plan with measured ceilings\n```\n", model_flag, gpu_flag);
+  // 6. How sure.
+  doc.heading(1, "6. How sure: sensitivity and assumptions");
+  {
+    std::vector<std::string> items;
+    if (a.runner && !a.nothing_broken)
+      items.push_back(fmt::format("The runner-up, {}, scores {:.3f} against {:.3f} (a gap of {:.3f}); {}.", a.runner->label, a.runner->score, rec.score,
+                                  a.runner_gap, a.runner_flip.empty() ? "no single risk term flips the order" : a.runner_flip));
+    for (const Flip& f : a.flips)
+      items.push_back(fmt::format("{}, the pick would be **{}** ({}).", f.condition, f.pick->label, f.pick->change));
+    for (size_t k = 0; k < p.workloads.size(); ++k) {
+      const Workload& w = p.workloads[k];
+      for (const BatchSensitivity& b : a.batches[k])
+        items.push_back(fmt::format("**{}** at batch {} instead of {}: baseline {}; {} {}.", w.name, b.batch, w.batch, serving_cells(b.base, w),
+                                    a.nothing_broken ? "(the same design)" : "recommendation", a.nothing_broken ? "" : serving_cells(b.rec, w)));
+      const Estimate& r = rec.per_workload[k];
+      const Estimate& pk = a.rec_at_peak[k];
+      items.push_back(fmt::format("**{}** kernel efficiency: the mean ITL is {} with the kernel model; {} at 100% of the datasheet peaks (`--kernels "
+                                  "peak`), {} if kernels reach 70% of what the model assumes.",
+                                  w.name, ms(r.serving.itl_mean_s), ms(pk.serving.itl_mean_s), ms(r.serving.itl_mean_s / 0.7)));
+    }
+    doc.paragraph("**Sensitivity.**");
+    doc.bullets(items);
+    const EngineMemory& em = bl.memory.engine;
+    std::vector<std::string> assumptions = {
+        fmt::format("Memory budget: {} = {} per GPU for weights + KV{}.", budget_rule_text(bl), gb(p.budget_bytes),
+                    em.kind == EngineKind::plain ? "; activations, workspaces, CUDA graphs and the CUDA context live in the reserve and are not counted one by one"
+                                                 : fmt::format("; the engine's activation peak ({}) and workspaces ({}) are subtracted", gb(em.activation_peak_bytes),
+                                                               gb(em.non_torch_bytes))),
+        fmt::format("KV pages of {} tokens (paged attention); a shared prompt prefix is stored once only when the workload declares one.", rec.design.page_size),
+        fmt::format("Times: {}; per operator max(compute, memory) plus launches; no queueing, TTFT is that of a request that finds the GPU free.",
+                    kernels_text(bl, gpu)),
+        "The batch of each workload is the user's; section 1 gives the largest batch each target allows.",
+        "Quality is represented by structural proxies and the stated risk policy above, never by a predicted accuracy."};
+    doc.paragraph("**Assumptions.**");
+    doc.bullets(assumptions);
+  }
+
+  // 7. Monitoring and validation.
+  doc.heading(1, "7. What to monitor, and how to check these numbers");
+  {
+    std::vector<std::string> items = {fmt::format("Retrieval at every depth of the longest context ({} tokens): needle-in-a-haystack and multi-hop questions that "
+                                                  "link an early detail to a late section, against the baseline at depths 0–100%.",
+                                                  longest.ctx)};
+    const Design& rd = rec.design;
+    if (has_kind(rd, PatternKind::window) || has_kind(rd, PatternKind::sinks))
+      items.push_back("Perplexity as a function of position beyond the window, and answers whose evidence lies in the first tokens.");
+    if (rd.sharing != base.design.sharing || rd.kv_heads != base.design.kv_heads)
+      items.push_back("Standard benchmark deltas after uptraining to the new KV sharing (the GQA paper gives the recipe and the expected gap).");
+    if (rd.kv_dtype != base.design.kv_dtype)
+      items.push_back(fmt::format("Logit and perplexity drift of the {} KV cache against {} at the longest context.", dtype_name(rd.kv_dtype),
+                                  dtype_name(base.design.kv_dtype)));
+    items.push_back("In production: the engine's reported KV capacity and preemptions against section 1's numbers, TTFT and ITL percentiles per workload.");
+    doc.bullets(items);
+    doc.paragraph("On the target GPU the probe times real kernels against these predictions, calibrates a profile, and the same plan re-runs on "
+                  "measured ceilings:");
+    std::string again = command.empty() ? fmt::format("attncost plan --model {}", model_flag) : command;
+    // The re-run reads the calibrated profile instead of the preset, and prints to the terminal.
+    for (const char* drop : {" --format md", " --format html", " --format json", " --format csv"}) {
+      const size_t at = again.find(drop);
+      if (at != std::string::npos) again.erase(at, std::string(drop).size());
+    }
+    const size_t out_flag = again.find(" -o ");
+    if (out_flag != std::string::npos) {
+      const size_t end = again.find(' ', out_flag + 4);
+      again.erase(out_flag, end == std::string::npos ? std::string::npos : end - out_flag);
+    }
+    const size_t gpu_at = again.find(" --gpu ");
+    if (gpu_at != std::string::npos) {
+      const size_t end = again.find(' ', gpu_at + 7);
+      again.erase(gpu_at, end == std::string::npos ? std::string::npos : end - gpu_at);
+    }
+    doc.code(fmt::format("attncost probe --suite quick --check --tolerance 0.25\nattncost probe --calibrate -o {0}-profile.json\n{1} --gpu {0}-profile.json",
+                         gpu_flag, again));
+  }
+
+  // Charts.
+  if (!chart_stem.empty()) {
+    doc.heading(1, "Charts");
+    std::vector<const Candidate*> shown = {&base};
+    for (const Candidate* c : {a.minimal, a.rec, a.runner, a.best_linear})
+      if (c && std::find(shown.begin(), shown.end(), c) == shown.end()) shown.push_back(c);
+    const auto names = memo_chart_names(p.workloads, chart_stem);
+    for (size_t k = 0; k < p.workloads.size(); ++k) {
+      const Workload& w = p.workloads[k];
+      const uint64_t top = std::max<uint64_t>(w.ctx + w.ctx / 2, 4096);
+      LineChart mem, itl;
+      mem.title = fmt::format("Memory per GPU vs context — {} (batch {}, +{} generated)", w.name, w.batch, w.gen);
+      mem.y_label = "memory per GPU (weights + KV)", mem.format_y = fmt_gib_axis, mem.y_unit = kGiB;
+      itl.title = fmt::format("Mean inter-token latency vs context — {} (batch {})", w.name, w.batch);
+      itl.y_label = "mean ITL", itl.format_y = fmt_ms_axis, itl.y_unit = 1e-3;
+      for (LineChart* c : {&mem, &itl}) c->x_label = "context (tokens)", c->format_x = fmt_tokens_axis, c->log_x = false, c->x_unit = 1024;
+      mem.h_lines.push_back({base.per_workload[k].memory.budget_bytes, fmt::format("budget {}", gb(base.per_workload[k].memory.budget_bytes))});
+      if (w.slo_ms > 0) itl.h_lines.push_back({w.slo_ms / 1e3, fmt::format("ITL target {:g} ms", w.slo_ms)});
+      for (LineChart* c : {&mem, &itl}) c->x_markers.push_back({static_cast<double>(w.ctx), fmt::format("{} ctx {}", w.name, fmt_tokens_axis(static_cast<double>(w.ctx)))});
+      // Curves that coincide are drawn once, their names joined.
+      std::vector<std::pair<Series, Series>> curves;
+      for (const Candidate* c : shown) {
+        Series sm{fmt::format("{} ({})", c->label, role_tag(a, c)), {}, {}}, si = sm;
+        for (uint64_t n = top / 16; n <= top; n += top / 16) {
+          Workload x = w;
+          x.ctx = n;
+          x.shared_prefix = std::min(w.shared_prefix, n - 1);
+          const Estimate e = estimate(m, c->design, x, gpu);
+          sm.points.emplace_back(static_cast<double>(n), e.memory.total_bytes), sm.feasible.push_back(e.memory.fits);
+          si.points.emplace_back(static_cast<double>(n), e.serving.itl_mean_s), si.feasible.push_back(e.memory.fits);
+        }
+        // Curves within 1% of one drawn already are the same line to the eye: named together.
+        auto close = [](const Series& x, const Series& y) {
+          for (size_t i = 0; i < x.points.size(); ++i)
+            if (std::fabs(x.points[i].second - y.points[i].second) > 0.01 * std::max(std::fabs(x.points[i].second), 1e-300)) return false;
+          return true;
+        };
+        bool merged = false;
+        for (auto& [pm, pi] : curves)
+          if (!merged && close(pm, sm) && close(pi, si)) {
+            pm.name += " ≈ " + sm.name, pi.name = pm.name, merged = true;
+          }
+        if (!merged) curves.emplace_back(std::move(sm), std::move(si));
+      }
+      for (auto& [sm, si] : curves) mem.series.push_back(sm), itl.series.push_back(si);
+      mem.note = itl.note = "Each point is an `attncost estimate` at that context with the workload's batch and generated tokens.";
+      memo.charts.push_back({names[2 * k], render_line_chart(mem)});
+      memo.charts.push_back({names[2 * k + 1], render_line_chart(itl)});
+      doc.image(names[2 * k], fmt::format("Memory per GPU vs context, {}", w.name), memo.charts[memo.charts.size() - 2].svg);
+      doc.image(names[2 * k + 1], fmt::format("Mean inter-token latency vs context, {}", w.name), memo.charts.back().svg);
+    }
+    BarChart fit;
+    fit.title = "Memory per GPU at each workload", fit.x_label = "bytes per GPU", fit.limit = p.budget_bytes;
+    fit.limit_label = fmt::format("budget {}", gb(p.budget_bytes)), fit.format_x = fmt_gib_axis, fit.tick_unit = kGiB;
+    for (size_t k = 0; k < p.workloads.size(); ++k) {
+      bool first = true;
+      for (const Candidate* c : shown) {
+        const Memory& e = c->per_workload[k].memory;
+        fit.bars.push_back({fmt::format("{} ({})", c->label, role_tag(a, c)), {{"weights", e.weights_bytes}, {"KV cache", e.kv_bytes}},
+                            fmt::format("{} — {}", gb(e.total_bytes), e.fits ? "fits" : "does not fit"), c == a.rec});
+        fit.group_breaks.push_back(first ? fmt::format("{} (ctx {}, batch {})", p.workloads[k].name, p.workloads[k].ctx, p.workloads[k].batch) : "");
+        first = false;
+      }
+    }
+    memo.charts.push_back({names.back(), render_bar_chart(fit)});
+    doc.image(names.back(), "Memory per GPU at each workload against the budget", memo.charts.back().svg);
+  }
 
   // Appendix.
-  md += "\n## Appendix: inputs and formulas\n\nEach design's numbers are reproduced by:\n\n```sh\n";
-  for (const Candidate* c : {&base, proposed, &rec, runner})
-    if (c)
-      for (const Workload& w : p.workloads) md += fmt::format("{}   # {}, {}\n", cmd(c->design, w), role_name(c->role), w.name);
-  md += "```\n\n";
-  const Shape rs = shape_of(m, rd, 1);
-  const Estimate& re = rec.per_workload[lw];
-  md += fmt::format("Recommended design at **{}** (ctx n = {}, batch B = {}):\n\n", longest.name, longest.ctx, longest.batch);
-  md += fmt::format("- KV bytes per token per softmax layer = {} = {} B; Σ over layers = {} per token; per sequence = Σ_layers cached(n) × bytes "
-                    "+ states = {}.\n",
-                    rd.sharing == KvSharing::mla ? fmt::format("(r + rope)·b = ({} + {})·{}", rd.mla_rank, rd.mla_rope, dtype_bits(rd.kv_dtype) / 8.0)
-                                                 : fmt::format("G·(d_k + d_v)·b(kv) = {}·({} + {})·{}", rd.kv_heads, rs.d_k, rs.d_v, dtype_bits(rd.kv_dtype) / 8.0),
-                    kv_bytes_per_token_layer(rs, rd), human_bytes(re.kv.bytes_per_token), human_bytes(re.kv.bytes_per_sequence));
-  for (int u = 0; u < re.use_count; ++u) {
-    const auto& use = re.uses[static_cast<size_t>(u)];
-    md += fmt::format("- `{}` × {} layers: cached tokens {}, prefill pairs per head Σ_i pairs(i) = {}, decode pairs per head pairs(n−1) = {}.\n",
-                      pattern_text(use.pattern), use.layers, cached_tokens(use.pattern, longest.ctx),
-                      human_count(to_double(prefill_pairs(use.pattern, longest.ctx))), decode_pairs(use.pattern, longest.ctx));
+  doc.heading(1, "Appendix: inputs and formulas");
+  if (!command.empty()) {
+    std::string shown = command;  // the output path as its file name: the memo does not depend on where it was written
+    const size_t o = shown.find(" -o ");
+    if (o != std::string::npos) {
+      const size_t start = o + 4, end = shown.find(' ', start);
+      const std::string path = shown.substr(start, end == std::string::npos ? std::string::npos : end - start);
+      const size_t slash = path.rfind('/');
+      if (slash != std::string::npos) shown.replace(start, path.size(), path.substr(slash + 1));
+    }
+    doc.paragraph(fmt::format("This memo: `{}`.", shown));
   }
-  md += fmt::format("- Attention FLOPs = 2·pairs·(d_k + d_v) summed over heads, layers and batch: prefill {}, decode step {}.\n",
-                    human_count(re.prefill.attention_flops), human_count(re.decode.attention_flops));
-  md += fmt::format("- Decode step bytes = weights {} + KV read {} + KV write {} + activations {} = {}; roofline time Σ_ops max(FLOPs/peak, "
-                    "bytes/{:.2f} TB/s) + launches = {}.\n",
-                    human_bytes(re.decode.weight_bytes), human_bytes(re.decode.kv_read_bytes), human_bytes(re.decode.kv_write_bytes),
-                    human_bytes(re.decode.act_bytes), human_bytes(re.decode.hbm_bytes), gpu.hbm_bandwidth_Bps / 1e12, ms(re.decode.time_s));
-  md += fmt::format("- Memory per GPU = weights {} + B × allocated KV per sequence {} (pages of {} tokens) = {} vs budget {} "
-                    "(HBM {} minus reserve).\n",
-                    gb(re.memory.weights_bytes), human_bytes(re.memory.kv_bytes_per_sequence), rd.page_size, gb(re.memory.total_bytes),
-                    gb(p.budget_bytes), gb(gpu.hbm_bytes));
-  md += "\nEvery formula, its assumptions and its source: `docs/cost-model.md`.\n";
-  memo.markdown = std::move(md);
-
-  if (!chart_stem.empty()) {
-    std::vector<const Candidate*> shown = {&base};
-    for (const Candidate* c : {proposed, &rec, runner})
-      if (c && std::find(shown.begin(), shown.end(), c) == shown.end()) shown.push_back(c);
-    LineChart kv{"KV cache per sequence vs context", "context (tokens)", "KV cache per sequence", {}, true, fmt_tokens_axis, fmt_gib_axis, 0, "", 1073741824.0};
-    LineChart dec{fmt::format("Decode step time vs context (batch {})", p.workloads.front().batch), "context (tokens)", "decode step",
-                  {}, true, fmt_tokens_axis, fmt_ms_axis, 0, "", 1e-3};
-    for (const Workload& w : p.workloads)
-      if (w.slo_ms > 0) dec.y_limit = w.slo_ms / 1e3, dec.y_limit_label = fmt::format("{} target {} ms", w.name, w.slo_ms);
-    const uint64_t top = std::max<uint64_t>(2 * (longest.ctx + longest.gen), 8192);
-    for (const Candidate* c : shown) {
-      const std::string role = c == &rec ? "recommended" : c == runner ? "runner-up" : std::string(role_name(c->role));
-      Series a{fmt::format("{} ({})", c->label, role), {}}, b = a;
-      for (uint64_t n = 1024; n <= top; n *= 2) {
-        Workload w = p.workloads.front();
-        w.ctx = n;
-        const Estimate e = estimate(m, c->design, w, gpu);
-        a.points.emplace_back(static_cast<double>(n), e.kv.bytes_per_sequence);
-        b.points.emplace_back(static_cast<double>(n), e.decode.time_s);
+  doc.paragraph("Each design's numbers are reproduced by:");
+  {
+    std::string lines;
+    std::vector<const Candidate*> listed;
+    for (const Candidate* c : {a.base, a.proposed, a.minimal, a.rec, a.runner})
+      if (c && std::find(listed.begin(), listed.end(), c) == listed.end()) {
+        listed.push_back(c);
+        for (const Workload& w : p.workloads) lines += fmt::format("{}   # {}, {}\n", cmd(c->design, w), role_tag(a, c), w.name);
       }
-      kv.series.push_back(std::move(a));
-      dec.series.push_back(std::move(b));
-    }
-    BarChart mem{fmt::format("Memory per GPU at {} (ctx {}, batch {})", longest.name, longest.ctx, longest.batch), "bytes per GPU", {},
-                 p.budget_bytes, "budget", fmt_gib_axis, 1073741824.0};
-    for (const Candidate* c : shown) {
-      const Memory& e = c->per_workload[lw].memory;
-      const std::string name = c == &rec ? "recommended" : c == runner ? "runner-up" : std::string(role_name(c->role));
-      mem.bars.push_back({name, {{"weights", e.weights_bytes}, {"KV cache", e.kv_bytes}}});
-    }
-    memo.charts.push_back({chart_stem + "-kv.svg", render_line_chart(kv)});
-    memo.charts.push_back({chart_stem + "-decode.svg", render_line_chart(dec)});
-    memo.charts.push_back({chart_stem + "-memory.svg", render_bar_chart(mem)});
+    doc.code(lines);
   }
+  {
+    const Design& rd = rec.design;
+    const Shape rs = shape_of(m, rd, 1);
+    const Estimate& re = rec.per_workload[a.longest];
+    std::vector<std::string> items = {
+        fmt::format("KV bytes per token per softmax layer = {} = {} B; Σ over layers = {} per token; per sequence = Σ_layers cached(n) × bytes + states = {}.",
+                    rd.sharing == KvSharing::mla ? fmt::format("(r + rope)·b = ({} + {})·{:g}", rd.mla_rank, rd.mla_rope, dtype_bits(rd.kv_dtype) / 8.0)
+                                                 : fmt::format("G·(d_k + d_v)·b(kv) = {}·({:g} + {:g})·{:g}", rd.kv_heads, rs.d_k, rs.d_v, dtype_bits(rd.kv_dtype) / 8.0),
+                    kv_bytes_per_token_layer(rs, rd), human_bytes(re.kv.bytes_per_token), human_bytes(re.kv.bytes_per_sequence))};
+    for (int u = 0; u < re.use_count; ++u) {
+      const auto& use = re.uses[static_cast<size_t>(u)];
+      items.push_back(fmt::format("`{}` × {} layers: cached tokens {}, prefill pairs per head Σ_i pairs(i) = {}, decode pairs per head pairs(n−1) = {}.",
+                                  pattern_text(use.pattern), use.layers, cached_tokens(use.pattern, longest.ctx),
+                                  human_count(to_double(prefill_pairs(use.pattern, longest.ctx))), decode_pairs(use.pattern, longest.ctx)));
+    }
+    items.push_back(fmt::format("Attention FLOPs = 2·pairs·(d_k + d_v) summed over heads, layers and batch: prefill {}, decode step {}.",
+                                human_count(re.prefill.attention_flops), human_count(re.decode.attention_flops)));
+    items.push_back(fmt::format("Decode step at ctx bytes = weights {} + KV read {} + KV write {} + activations {} = {}; time Σ_ops max(compute, memory) + "
+                                "launches = {}; mean ITL over the {} generated tokens {} (exact sum over every step, docs/cost-model.md §13).",
+                                human_bytes(re.decode.weight_bytes), human_bytes(re.decode.kv_read_bytes), human_bytes(re.decode.kv_write_bytes),
+                                human_bytes(re.decode.act_bytes), human_bytes(re.decode.hbm_bytes), ms(re.decode.time_s), longest.gen,
+                                ms(re.serving.itl_mean_s)));
+    items.push_back(fmt::format("Memory per GPU = weights {} + B × allocated KV per sequence {} (pages of {} tokens) = {} vs a budget of {} ({}).",
+                                gb(re.memory.weights_bytes), human_bytes(re.memory.kv_bytes_per_sequence), rd.page_size, gb(re.memory.total_bytes),
+                                gb(re.memory.budget_bytes), budget_rule_text(re)));
+    doc.bullets(items);
+  }
+  doc.paragraph("Every formula, its assumptions and its source: `docs/cost-model.md`.");
   return memo;
 }
 

@@ -63,14 +63,16 @@ std::string sweep_crossovers_text(const SweepGrid& g, const std::vector<SweepCro
 }
 
 std::string sweep_chart_svg(const SweepGrid& g, const SweepCurves& curves) {
-  LineChart c{curves.by_ctx ? "Decode step time vs context" : "Decode step time vs batch", curves.by_ctx ? "context (tokens)" : "batch",
-              "decode step", {}, true, tokens_axis, ms_axis, 0, "", 1e-3};
+  LineChart c;
+  c.title = curves.by_ctx ? "Decode step time vs context" : "Decode step time vs batch";
+  c.x_label = curves.by_ctx ? "context (tokens)" : "batch", c.y_label = "decode step";
+  c.log_y = true, c.format_x = tokens_axis, c.format_y = ms_axis, c.y_unit = 1e-3;
   for (const SweepCurve& curve : curves.curves) {
     const ModelConfig& m = g.models[curve.line.model];
     const Design& d = g.designs[curve.line.model][curve.line.design];
     const GpuSpec& gpu = g.gpus[curve.line.gpu];
     c.series.push_back({fmt::format("{}{}{}", g.models.size() > 1 ? m.name + " " : "", design_label(d), g.gpus.size() > 1 ? " " + gpu.origin : ""),
-                        curve.points});
+                        curve.points, {}});
   }
   return render_line_chart(c);
 }

@@ -145,15 +145,22 @@ std::string plan_text(const ModelConfig& m, const GpuSpec& gpu, const PlanResult
   }
   if (order.size() > 15) out += fmt::format("      … {} more feasible candidates (--format json lists all)\n", order.size() - 15);
   const Candidate& rec = p.candidates[static_cast<size_t>(p.recommended)];
-  out += fmt::format("\nrecommendation: {} — {}\n", rec.label, rec.change);
-  if (p.runner_up >= 0) out += fmt::format("runner-up:      {}\n", p.candidates[static_cast<size_t>(p.runner_up)].label);
   const Candidate& base = p.candidates.front();
+  if (p.baseline_meets_all) {
+    out += fmt::format("\nrecommendation: keep {} — it meets every constraint; nothing needs to change\n", rec.label);
+    if (p.runner_up >= 0) out += fmt::format("best change for headroom: {}\n", p.candidates[static_cast<size_t>(p.runner_up)].label);
+  } else {
+    out += fmt::format("\nrecommendation: {} — {}\n", rec.label, rec.change);
+    if (p.runner_up >= 0) out += fmt::format("runner-up:      {}\n", p.candidates[static_cast<size_t>(p.runner_up)].label);
+  }
+  const Candidate& shown = p.baseline_meets_all && p.runner_up >= 0 ? p.candidates[static_cast<size_t>(p.runner_up)] : rec;
   for (size_t k = 0; k < p.workloads.size(); ++k) {
     const Estimate& b = base.per_workload[k];
-    const Estimate& r = rec.per_workload[k];
-    out += fmt::format("  {}: memory {} → {}, decode step {} → {}, concurrent sequences within the budget {} → {}\n", p.workloads[k].name,
-                       human_bytes(b.memory.total_bytes), human_bytes(r.memory.total_bytes), human_time(b.decode.time_s),
-                       human_time(r.decode.time_s), base.max_sequences[k], rec.max_sequences[k]);
+    const Estimate& r = shown.per_workload[k];
+    out += fmt::format("  {}: memory {} → {}, mean ITL {} → {}, TTFT {} → {}, concurrent sequences within the budget {} → {}\n", p.workloads[k].name,
+                       human_bytes(b.memory.total_bytes), human_bytes(r.memory.total_bytes), human_time(b.serving.itl_mean_s),
+                       human_time(r.serving.itl_mean_s), human_time(b.serving.ttft_s), human_time(r.serving.ttft_s), base.max_sequences[k],
+                       shown.max_sequences[k]);
   }
   out += "score = structural risk + 0.25·log2(cost vs baseline); lower is better. `--format md -o memo.md` writes the full memo.\n";
   return out;

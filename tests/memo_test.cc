@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <regex>
@@ -61,12 +62,63 @@ TEST_CASE("the two situations' memos match their golden files", "[memo][golden]"
     const std::string d = dir();
     REQUIRE(run(std::string("plan ") + s.args + " --format md -o " + d + "/memo.md", d + "/log") == 0);
     check_golden(std::string(s.name) + ".md", slurp(d + "/memo.md"));
-    for (const char* chart : {"memo-kv.svg", "memo-decode.svg", "memo-memory.svg"}) {
-      const std::string svg = slurp(d + "/" + chart);
+    // Charts: every one referenced by the memo exists, is SVG, and carries its labels.
+    const std::string memo = slurp(d + "/memo.md");
+    const std::regex image(R"(!\[[^\]]*\]\(([^)]+\.svg)\))");
+    int charts = 0;
+    for (std::sregex_iterator it(memo.begin(), memo.end(), image), end; it != end; ++it, ++charts) {
+      const std::string name = (*it)[1];
+      const std::string svg = slurp(d + "/" + name);
+      INFO(name);
       REQUIRE(svg.rfind("<?xml", 0) == 0);
       REQUIRE(svg.find("</svg>") != std::string::npos);
+      if (name.find("-memory-") != std::string::npos) {
+        REQUIRE(svg.find("budget ") != std::string::npos);   // the budget line, labelled with its value
+        REQUIRE(svg.find(" ctx ") != std::string::npos);     // the workload's context marked
+        REQUIRE(svg.find("(recommended") != std::string::npos);
+      }
+      if (name.find("-itl-") != std::string::npos) REQUIRE(svg.find(" ctx ") != std::string::npos);
+      if (name.find("-fit") != std::string::npos) REQUIRE(svg.find(" — fits") != std::string::npos);
     }
+    REQUIRE(charts >= 3);
   }
+  // The multi-tenant chat workload has a 30 ms target: its ITL chart draws and labels it, and the
+  // baseline's points beyond the budget are marked.
+  const std::string d = dir();
+  REQUIRE(run(std::string("plan ") + kSituations[1].args + " --format md -o " + d + "/memo.md", d + "/log") == 0);
+  const std::string itl = slurp(d + "/memo-itl-chat.svg");
+  REQUIRE(itl.find("ITL target 30 ms") != std::string::npos);
+  REQUIRE(itl.find("does not fit the memory budget") != std::string::npos);
+}
+
+TEST_CASE("an HTML memo is one self-contained file with the charts inline", "[memo]") {
+  const std::string d = dir();
+  REQUIRE(run(std::string("plan ") + kSituations[0].args + " --format html -o " + d + "/memo.html", d + "/log") == 0);
+  const std::string html = slurp(d + "/memo.html");
+  REQUIRE(html.rfind("<!DOCTYPE html>", 0) == 0);
+  REQUIRE(html.find("</html>") != std::string::npos);
+  REQUIRE(html.find("<svg") != std::string::npos);
+  REQUIRE(html.find("<?xml") == std::string::npos);   // inline SVG carries no XML prolog
+  REQUIRE(html.find("<table>") != std::string::npos);
+  REQUIRE(html.find("**") == std::string::npos);      // inline markup converted
+  REQUIRE(html.find(".svg\"") == std::string::npos);   // nothing linked outside the file
+  // The same words as the Markdown memo.
+  REQUIRE(run(std::string("plan ") + kSituations[0].args + " --format md -o " + d + "/memo.md", d + "/log") == 0);
+  const std::string md = slurp(d + "/memo.md");
+  REQUIRE(md.find("Recommendation: GQA") != std::string::npos);
+  REQUIRE(html.find("Recommendation: GQA") != std::string::npos);
+}
+
+TEST_CASE("when the baseline meets every constraint, the memo says so and keeps it", "[memo]") {
+  const std::string d = dir();
+  REQUIRE(run("plan --model llama-3.1-8b --workload chat:ctx=4096,batch=8,gen=256,slo_ms=40 --format md -o " + d + "/memo.md", d + "/log") == 0);
+  const std::string memo = slurp(d + "/memo.md");
+  REQUIRE(memo.find("**Recommendation: keep GQA-8 · dense · bf16 KV.**") != std::string::npos);
+  REQUIRE(memo.find("**What breaks:** nothing.") != std::string::npos);
+  REQUIRE(run("plan --model llama-3.1-8b --workload chat:ctx=4096,batch=8,gen=256,slo_ms=40 --format json", d + "/plan.json") == 0);
+  const auto plan = nlohmann::json::parse(slurp(d + "/plan.json"));
+  REQUIRE(plan["recommendation"]["keep_baseline"] == true);
+  REQUIRE(plan["recommendation"]["label"] == "GQA-8 · dense · bf16 KV");
 }
 
 TEST_CASE("every figure in the memo's appendix is what `attncost estimate` prints", "[memo]") {
@@ -76,7 +128,7 @@ TEST_CASE("every figure in the memo's appendix is what `attncost estimate` print
     REQUIRE(run(std::string("plan ") + s.args + " --format json", d + "/plan.json") == 0);
     const auto plan = nlohmann::json::parse(slurp(d + "/plan.json"));
     const std::string memo = slurp(d + "/memo.md");
-    const std::regex line(R"(attncost estimate (.*?)   # (\w+), ([\w-]+))");
+    const std::regex line(R"(attncost estimate (.*?)   # ([\w /-]+), ([\w-]+))");
     int checked = 0;
     for (std::sregex_iterator it(memo.begin(), memo.end(), line), end; it != end; ++it) {
       const std::string args = (*it)[1], workload = (*it)[3];
@@ -93,10 +145,25 @@ TEST_CASE("every figure in the memo's appendix is what `attncost estimate` print
           REQUIRE(pw["prefill_time_s"].get<double>() == est["prefill"]["time_s"].get<double>());
           REQUIRE(pw["memory_total_bytes"] == est["memory"]["total_bytes"]);
           REQUIRE(pw["kv_bytes"] == est["memory"]["kv_bytes"]);
+          REQUIRE(pw["max_sequences_within_budget"] == est["memory"]["max_concurrent_sequences"]);
+          REQUIRE(pw["itl_mean_s"].get<double>() == est["serving"]["itl_mean_s"].get<double>());
+          REQUIRE(pw["ttft_s"].get<double>() == est["serving"]["ttft_s"].get<double>());
         }
       }
       INFO(args);
       REQUIRE(found);
+      // The memo's options-table row of this design prints the same figures as `estimate`.
+      const std::string label = est["design"]["label"];
+      const size_t row = memo.find("| " + label + " |");
+      REQUIRE(row != std::string::npos);
+      const std::string row_text = memo.substr(row, memo.find('\n', row) - row);
+      char buf[64];
+      std::snprintf(buf, sizeof buf, "%.2f GiB", est["memory"]["total_bytes"].get<double>() / 1073741824.0);
+      REQUIRE(row_text.find(buf) != std::string::npos);
+      std::snprintf(buf, sizeof buf, "%.2f ms", est["serving"]["itl_mean_s"].get<double>() * 1e3);
+      REQUIRE(row_text.find(buf) != std::string::npos);
+      std::snprintf(buf, sizeof buf, "| %.0f |", est["memory"]["max_concurrent_sequences"].get<double>());
+      REQUIRE(row_text.find(buf) != std::string::npos);
       ++checked;
     }
     REQUIRE(checked >= 3);  // baseline, recommendation and runner-up, per workload

@@ -1,0 +1,75 @@
+// What a design memo says, decided here from a plan's result and rendered by reports/memo.cc:
+// per workload what breaks and why (capacity or latency, with the numbers), what the numbers can
+// and cannot explain, the minimal change next to the recommendation, one row per design family,
+// the explicit sparse-vs-linear choice, mitigations and their cost, how close the choice is and
+// what would flip it, and the assumptions. Pure: estimates only.
+#pragma once
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "estimators/plan.h"
+#include "estimators/reverse.h"
+
+namespace attncost {
+
+struct WorkloadSituation {
+  size_t index = 0;                // into PlanResult::workloads
+  bool fits = false, itl_ok = true, ttft_ok = true;
+  double kv_read_share = 0;        // of a decode step's HBM bytes
+  uint64_t fitting_batch = 0;      // when the batch does not fit: the sequences that do (baseline)
+  std::optional<Estimate> at_fitting_batch;  // the baseline at that batch
+  Limit base_limit, rec_limit;     // the largest batch meeting memory and every SLO, and what binds
+  bool beyond_trained_context = false;  // ctx + gen past the model's max_position_embeddings
+};
+
+struct FamilyRow {
+  const Candidate* shown = nullptr;  // the family's best member (feasible first, then score)
+  int members = 0;                   // KV-dtype variants of the same sharing and pattern
+  std::string tag;                   // "baseline", "minimal change", "recommended", "runner-up", ""
+};
+
+struct Mitigation {
+  std::string name, side_effects;
+  Design design;
+  std::vector<Estimate> est;
+  bool meets_all = true;             // memory and every SLO, every workload
+};
+
+struct Flip {
+  std::string condition;             // "without --require early-recall"
+  const Candidate* pick = nullptr;
+};
+
+struct BatchSensitivity {
+  uint64_t batch = 0;
+  Estimate base, rec;
+};
+
+struct MemoAnalysis {
+  const Candidate* base = nullptr;
+  const Candidate* rec = nullptr;
+  const Candidate* runner = nullptr;
+  const Candidate* proposed = nullptr;
+  const Candidate* minimal = nullptr;  // fewest changed dimensions that meets everything (nullptr: none, or the baseline itself)
+  bool nothing_broken = false;         // the baseline meets every constraint
+  size_t longest = 0;                  // the workload with the most tokens
+  std::vector<WorkloadSituation> situations;
+  std::vector<FamilyRow> families;
+  const Candidate* best_sparse = nullptr;
+  const Candidate* best_linear = nullptr;
+  std::string sparse_vs_linear;        // "sparse", "linear" or "neither": which family this workload mix favours
+  std::vector<Mitigation> mitigations;
+  double runner_gap = 0;               // runner-up score − recommendation score
+  std::string runner_flip;             // the smallest policy change that would make the runner-up win, in words
+  std::vector<Flip> flips;
+  std::vector<std::vector<BatchSensitivity>> batches;  // per workload: batch 1 and twice the batch
+  std::vector<Estimate> rec_at_peak;   // per workload: the recommendation under the plain datasheet roofline
+};
+
+MemoAnalysis analyze_memo(const ModelConfig& m, const GpuSpec& gpu, const PlanResult& p);
+
+// How many of KV sharing, pattern and KV dtype a design changes from the baseline.
+int changed_dimensions(const Design& d, const Design& baseline);
+
+}  // namespace attncost
