@@ -287,6 +287,36 @@ MemoAnalysis analyze_memo(const ModelConfig& m, const GpuSpec& gpu, const PlanRe
     peak.kernels = KernelFamily::peak;
     a.rec_at_peak.push_back(estimate(m, make_design(m, peak), w, gpu));
   }
+
+  // The naive prefill, where it can run at all.
+  const Workload& longest = p.workloads[a.longest];
+  const Estimate& bl = a.base->per_workload[a.longest];
+  a.naive_scores_bytes = naive_score_matrix_bytes(shape_of(m, a.base->design, 1), a.base->design, longest.ctx);
+  if (a.naive_scores_bytes + bl.memory.weights_bytes <= bl.memory.budget_bytes) {
+    Design naive = a.base->design;
+    naive.kernel = Kernel::naive;
+    a.naive_prefill = estimate(m, naive, longest, gpu);
+  }
+
+  // Curves: 16 contexts up to 1.5× each workload's, at its batch and generated tokens.
+  for (const Candidate* c : {a.base, a.minimal, a.rec, a.runner, a.best_linear})
+    if (c && std::find(a.charted.begin(), a.charted.end(), c) == a.charted.end()) a.charted.push_back(c);
+  for (const Workload& w : p.workloads) {
+    const uint64_t top = std::max<uint64_t>(w.ctx + w.ctx / 2, 4096);
+    std::vector<DesignCurve> per;
+    for (const Candidate* c : a.charted) {
+      DesignCurve dc{c, {}};
+      for (uint64_t n = top / 16; n <= top; n += top / 16) {
+        Workload x = w;
+        x.ctx = n;
+        x.shared_prefix = std::min(w.shared_prefix, n - 1);
+        const Estimate e = estimate(m, c->design, x, gpu);
+        dc.points.push_back({static_cast<double>(n), e.memory.total_bytes, e.serving.itl_mean_s, e.memory.fits});
+      }
+      per.push_back(std::move(dc));
+    }
+    a.curves.push_back(std::move(per));
+  }
   return a;
 }
 

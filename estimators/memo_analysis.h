@@ -46,6 +46,16 @@ struct BatchSensitivity {
   Estimate base, rec;
 };
 
+// A design's memory and mean ITL against context at one workload's batch: what a memo charts.
+struct CurvePoint {
+  double ctx = 0, memory_bytes = 0, itl_s = 0;
+  bool fits = true;
+};
+struct DesignCurve {
+  const Candidate* design = nullptr;
+  std::vector<CurvePoint> points;
+};
+
 struct MemoAnalysis {
   const Candidate* base = nullptr;
   const Candidate* rec = nullptr;
@@ -65,6 +75,12 @@ struct MemoAnalysis {
   std::vector<Flip> flips;
   std::vector<std::vector<BatchSensitivity>> batches;  // per workload: batch 1 and twice the batch
   std::vector<Estimate> rec_at_peak;   // per workload: the recommendation under the plain datasheet roofline
+  // The naive (materialized n×n) prefill of the longest workload: one layer's score matrix, and
+  // the estimate when weights plus that matrix fit the budget.
+  double naive_scores_bytes = 0;
+  std::optional<Estimate> naive_prefill;
+  std::vector<const Candidate*> charted;              // baseline, minimal change, recommendation, runner-up, best linear/state
+  std::vector<std::vector<DesignCurve>> curves;      // per workload, per charted design
 };
 
 MemoAnalysis analyze_memo(const ModelConfig& m, const GpuSpec& gpu, const PlanResult& p);

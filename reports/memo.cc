@@ -313,22 +313,18 @@ Memo render_memo(const ModelConfig& m, const GpuSpec& gpu, const PlanResult& p, 
       human_bytes(bl.kv.bytes_per_token), m.layers, longest.ctx, gb(bl.kv.bytes_per_sequence), gb(bl.decode.kv_read_bytes), gb(bl.decode.hbm_bytes),
       longest.name));
   {
-    const double scores = naive_score_matrix_bytes(s, base.design, longest.ctx);
+    const double scores = a.naive_scores_bytes;
     std::string t = fmt::format(
         "**The n×n scores of a naive prefill.** An eager implementation materializes S = QKᵀ and P = softmax(S) for the whole prompt: {}² × {} "
         "heads × {:g} bytes = {} per layer and sequence at {} tokens, written and read twice (S, then P). ",
         longest.ctx, m.heads, dtype_bits(base.design.act_dtype) / 8.0, gb(scores), longest.ctx);
-    if (scores + bl.memory.weights_bytes > bl.memory.budget_bytes) {
+    if (!a.naive_prefill)
       t += fmt::format("That does not fit this GPU at all — one layer's S alone is {:.1f}× the {} budget — so a naive prefill of **{}** cannot run "
                        "here; ",
                        scores / bl.memory.budget_bytes, gb(bl.memory.budget_bytes), longest.name);
-    } else {
-      Design naive = base.design;
-      naive.kernel = Kernel::naive;
-      const Estimate en = estimate(m, naive, longest, gpu);
-      t += fmt::format("With `--kernel naive` the prefill of **{}** moves {} and takes {}; ", longest.name, human_bytes(en.prefill.hbm_bytes),
-                       human_time(en.prefill.time_s));
-    }
+    else
+      t += fmt::format("With `--kernel naive` the prefill of **{}** moves {} and takes {}; ", longest.name, human_bytes(a.naive_prefill->prefill.hbm_bytes),
+                       human_time(a.naive_prefill->prefill.time_s));
     t += fmt::format("a tiled, fused (flash) kernel keeps S and P on chip and moves {} in {}.", human_bytes(bl.prefill.hbm_bytes),
                      human_time(bl.prefill.time_s));
     doc.paragraph(t);
@@ -618,13 +614,10 @@ Memo render_memo(const ModelConfig& m, const GpuSpec& gpu, const PlanResult& p, 
   // Charts.
   if (!chart_stem.empty()) {
     doc.heading(1, "Charts");
-    std::vector<const Candidate*> shown = {&base};
-    for (const Candidate* c : {a.minimal, a.rec, a.runner, a.best_linear})
-      if (c && std::find(shown.begin(), shown.end(), c) == shown.end()) shown.push_back(c);
+    const std::vector<const Candidate*>& shown = a.charted;
     const auto names = memo_chart_names(p.workloads, chart_stem);
     for (size_t k = 0; k < p.workloads.size(); ++k) {
       const Workload& w = p.workloads[k];
-      const uint64_t top = std::max<uint64_t>(w.ctx + w.ctx / 2, 4096);
       LineChart mem, itl;
       mem.title = fmt::format("Memory per GPU vs context — {} (batch {}, +{} generated)", w.name, w.batch, w.gen);
       mem.y_label = "memory per GPU (weights + KV)", mem.format_y = fmt_gib_axis, mem.y_unit = kGiB;
@@ -636,15 +629,11 @@ Memo render_memo(const ModelConfig& m, const GpuSpec& gpu, const PlanResult& p, 
       for (LineChart* c : {&mem, &itl}) c->x_markers.push_back({static_cast<double>(w.ctx), fmt::format("{} ctx {}", w.name, fmt_tokens_axis(static_cast<double>(w.ctx)))});
       // Curves that coincide are drawn once, their names joined.
       std::vector<std::pair<Series, Series>> curves;
-      for (const Candidate* c : shown) {
-        Series sm{fmt::format("{} ({})", c->label, role_tag(a, c)), {}, {}}, si = sm;
-        for (uint64_t n = top / 16; n <= top; n += top / 16) {
-          Workload x = w;
-          x.ctx = n;
-          x.shared_prefix = std::min(w.shared_prefix, n - 1);
-          const Estimate e = estimate(m, c->design, x, gpu);
-          sm.points.emplace_back(static_cast<double>(n), e.memory.total_bytes), sm.feasible.push_back(e.memory.fits);
-          si.points.emplace_back(static_cast<double>(n), e.serving.itl_mean_s), si.feasible.push_back(e.memory.fits);
+      for (const DesignCurve& dc : a.curves[k]) {
+        Series sm{fmt::format("{} ({})", dc.design->label, role_tag(a, dc.design)), {}, {}}, si = sm;
+        for (const CurvePoint& pt : dc.points) {
+          sm.points.emplace_back(pt.ctx, pt.memory_bytes), sm.feasible.push_back(pt.fits);
+          si.points.emplace_back(pt.ctx, pt.itl_s), si.feasible.push_back(pt.fits);
         }
         // Curves within 1% of one drawn already are the same line to the eye: named together.
         auto close = [](const Series& x, const Series& y) {

@@ -34,7 +34,7 @@ for line in open(path, encoding="utf-8"):
         blocks.append(cur); cur = {}
     elif line.startswith("--- "):
         key, _, value = line[4:].partition(" ")
-        cur[key] = value
+        cur[key] = value.replace("\\n", "\n")
 if cur: blocks.append(cur)
 killed, survived, results = 0, [], []
 for b in blocks:
