@@ -8,11 +8,13 @@
 #include "cli/output.h"
 #include "cli/resolve.h"
 #include "estimators/estimate.h"
+#include "estimators/fleet.h"
 #include "estimators/plan.h"
 #include "estimators/plan_limits.h"
 #include "model/error.h"
 #include "reports/compare.h"
 #include "reports/explain_report.h"
+#include "reports/fleet_report.h"
 #include "reports/memo.h"
 #include "reports/reports.h"
 
@@ -62,6 +64,18 @@ int run_plan(const Flags& f) {
   if (f.candidates != "full" && f.candidates != "basic") throw InputError(fmt::format("--candidates '{}': expected full or basic", f.candidates));
   in.full_space = f.candidates == "full";
   const std::optional<LimitKind> limit_kind = f.max.empty() ? std::nullopt : std::optional(parse_limit_kind(f.max));
+  double rate = 0;
+  std::vector<double> fleet_prices;
+  std::vector<GpuSpec> fleet_gpus;
+  if (!f.rate.empty()) {
+    if (f.format == "csv") throw InputError("--rate: not available with --format csv (use text, json, md or html)");
+    rate = parse_number(f.rate, "--rate", 0, 1e9, true, "a positive number of requests per second");
+    fleet_gpus = resolve_fleet_gpus(f, fleet_prices);
+    for (const Workload& w : in.workloads)
+      if (w.gen == 0) throw InputError(fmt::format("--rate: workload '{}' generates no tokens; give gen= (or --gen) to size decode", w.name));
+  } else if (!f.fleet_gpus.empty()) {
+    throw InputError("--fleet-gpus: applies with --rate (the requests per second to serve)");
+  }
 
   // A Markdown memo's charts are written beside it: check those paths too before any work. An
   // HTML memo carries them inline.
@@ -77,10 +91,15 @@ int run_plan(const Flags& f) {
 
   const PlanResult p = plan(in);
   const std::vector<PlanLimit> limits = limit_kind ? plan_limits(m, gpu, p, *limit_kind) : std::vector<PlanLimit>{};
+  std::vector<FleetResult> fleets;
+  if (rate > 0)
+    for (const Workload& w : p.workloads)
+      fleets.push_back(plan_fleet({m, fleet_gpus, fleet_prices, w, rate, p.candidates[static_cast<size_t>(std::max(p.recommended, 0))].choice}));
   std::string text;
   if (f.format == "json") {
     nlohmann::json j = plan_json(m, gpu, p);
     if (limit_kind) j["limits"] = limits_json(limits);
+    if (rate > 0) j["fleet"] = fleet_json(fleets);
     text = j.dump(2) + "\n";
   } else if (f.format == "csv") {
     text = plan_csv(m, gpu, p);
@@ -90,6 +109,7 @@ int run_plan(const Flags& f) {
       memo.doc.heading(1, "Limits");
       memo.doc.code(limits_text(limits));
     }
+    if (rate > 0) fleet_doc(memo.doc, fleets);
     if (f.format == "md") {
       for (const ChartFile& chart : memo.charts) write_output((dir / chart.name).string(), chart.svg);
       text = to_markdown(memo.doc) + "\n";
@@ -99,6 +119,7 @@ int run_plan(const Flags& f) {
   } else {
     text = plan_text(m, gpu, p);
     if (limit_kind) text += "\n" + limits_text(limits);
+    if (rate > 0) text += "\n" + fleet_text(fleets);
   }
   write_output(f.output, text);
   return kExitOk;

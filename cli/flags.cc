@@ -31,7 +31,11 @@ void add_design_flags(CLI::App& app, Flags& f) {
   app.add_option("--kernels", f.kernels, "whose measured efficiency the times assume: auto (FA3 on Hopper, FA2 on Ampere/Ada) | fa2 | fa3 | cudnn | "
                                          "flashinfer | naive | peak (the plain datasheet roofline)");
   app.add_option("--page-size", f.page_size, "tokens per KV page (default 16); 0 = contiguous preallocation");
-  app.add_option("--tp", f.tp, "tensor-parallel GPUs (default 1)");
+  app.add_option("--tp", f.tp, "tensor-parallel GPUs: heads and MLP columns split (default 1)");
+  app.add_option("--pp", f.pp, "pipeline stages: layers split, micro-batches in flight (default 1)");
+  app.add_option("--cp", f.cp, "context-parallel GPUs (ring attention): the sequence and its KV split, K/V passed around a ring (default 1)");
+  app.add_option("--ep", f.ep, "expert-parallel GPUs within the TP × CP group: whole experts spread, tokens exchanged all-to-all (default 1)");
+  app.add_option("--dp", f.dp, "replicas (data parallel) (default 1)");
 }
 
 void add_workload_flags(CLI::App& app, Flags& f) {
@@ -62,6 +66,8 @@ void add_plan_flags(CLI::App& app, Flags& f) {
   app.add_option("--workload", f.workloads, "a named workload NAME:ctx=N,batch=B,gen=T,slo_ms=X,ttft_slo_ms=Y,prefix=P (repeatable)");
   app.add_option("--require", f.require, "early-recall: the first tokens must stay directly attendable");
   app.add_option("--max", f.max, "reverse question: the largest ctx | batch | sequences meeting memory and every SLO, for the recommended, proposed and baseline designs");
+  app.add_option("--rate", f.rate, "fleet question: requests per second to serve on each workload; sizes the cheapest deployment (GPU, TP/PP/CP/EP, aggregated or disaggregated) of the recommended design");
+  app.add_option("--fleet-gpus", f.fleet_gpus, "GPU types the --rate fleet may use, with prices: NAME[=USD_PER_GPU_HOUR],... (default: --gpu at --usd-per-gpu-hour)");
   app.add_option("--candidates", f.candidates, "full (KV sharing × pattern × KV dtype) | basic (single changes)")->capture_default_str();
 }
 

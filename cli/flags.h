@@ -16,7 +16,7 @@ struct Flags {
   std::string layers, heads, kv_heads, head_dim, hidden, ffn, vocab;
   // Design.
   bool mha = false, mqa = false;
-  std::string gqa, mla, attn, kv_dtype, weight_dtype, act_dtype, kv_group, page_size, tp, kernel, kernels;
+  std::string gqa, mla, attn, kv_dtype, weight_dtype, act_dtype, kv_group, page_size, tp, pp, cp, ep, dp, kernel, kernels;
   // Workload.
   std::string ctx = "4096", batch = "1", gen = "0", phase = "both", slo_ms, ttft_slo_ms, shared_prefix;
   // Serving: engine memory rule, chunked prefill, speculative decoding, price.
@@ -25,6 +25,7 @@ struct Flags {
   std::vector<std::string> workloads;   // NAME:ctx=..,batch=..,gen=..,slo_ms=..
   std::vector<std::string> designs;     // LABEL:gqa=8,attn=...,kv_dtype=fp8 (compare)
   std::string budget_gb, reserve = "0.05", require, max, candidates = "full";
+  std::string rate, fleet_gpus;         // plan --rate: requests/s to serve; GPU types (NAME[=USD_PER_HOUR],...)
   // Estimate.
   bool explain = false;
   // Sweep.

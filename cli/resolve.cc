@@ -1,5 +1,6 @@
 #include "cli/resolve.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
@@ -112,6 +113,40 @@ EngineConfig resolve_engine(const Flags& f) {
   return e;
 }
 
+std::vector<GpuSpec> resolve_fleet_gpus(const Flags& f, std::vector<double>& prices) {
+  std::vector<GpuSpec> gpus;
+  prices.clear();
+  if (f.fleet_gpus.empty()) {
+    gpus.push_back(resolve_gpu(f));
+    if (!f.usd_per_gpu_hour.empty()) prices.push_back(parse_number(f.usd_per_gpu_hour, "--usd-per-gpu-hour", 0, 1e6, true, "a positive price in USD"));
+    return gpus;
+  }
+  size_t priced = 0, start = 0;
+  while (start <= f.fleet_gpus.size()) {
+    const size_t comma = std::min(f.fleet_gpus.find(',', start), f.fleet_gpus.size());
+    const std::string item = f.fleet_gpus.substr(start, comma - start);
+    start = comma + 1;
+    const size_t eq = item.find('=');
+    const std::string name = item.substr(0, eq);
+    if (name.empty()) throw InputError(fmt::format("--fleet-gpus '{}': an empty GPU name (expected NAME[=USD_PER_GPU_HOUR],...)", f.fleet_gpus));
+    for (const GpuSpec& g : gpus)
+      if (g.name == load_gpu(name).name) throw InputError(fmt::format("--fleet-gpus '{}': {} is listed twice", f.fleet_gpus, name));
+    gpus.push_back(load_gpu(name));
+    if (eq != std::string::npos) {
+      prices.push_back(parse_number(item.substr(eq + 1), "--fleet-gpus (price of " + name + ")", 0, 1e6, true, "a positive price in USD per GPU-hour"));
+      ++priced;
+    }
+  }
+  if (priced != 0 && priced != gpus.size())
+    throw InputError(fmt::format("--fleet-gpus '{}': give every GPU type its price or none (NAME=USD_PER_GPU_HOUR)", f.fleet_gpus));
+  if (priced == 0 && !f.usd_per_gpu_hour.empty()) {
+    if (gpus.size() > 1)
+      throw InputError("--usd-per-gpu-hour: one price for several GPU types would rank them by count alone; price each in --fleet-gpus NAME=USD,...");
+    prices.push_back(parse_number(f.usd_per_gpu_hour, "--usd-per-gpu-hour", 0, 1e6, true, "a positive price in USD"));
+  }
+  return gpus;
+}
+
 SpecDecode parse_spec(const std::string& text) {
   SpecDecode s;
   const auto first = text.find(':');
@@ -154,6 +189,10 @@ DesignChoice resolve_choice(const Flags& f, const ModelConfig& m, bool* given) {
   if (!f.kv_group.empty()) c.kv_group = static_cast<int64_t>(parse_count(f.kv_group, "--kv-group"));
   if (!f.page_size.empty()) c.page_size = static_cast<int64_t>(parse_count(f.page_size, "--page-size", true));
   if (!f.tp.empty()) c.tp = static_cast<int64_t>(parse_count(f.tp, "--tp"));
+  if (!f.pp.empty()) c.pp = static_cast<int64_t>(parse_count(f.pp, "--pp"));
+  if (!f.cp.empty()) c.cp = static_cast<int64_t>(parse_count(f.cp, "--cp"));
+  if (!f.ep.empty()) c.ep = static_cast<int64_t>(parse_count(f.ep, "--ep"));
+  if (!f.dp.empty()) c.dp = static_cast<int64_t>(parse_count(f.dp, "--dp"));
   if (!f.kernel.empty()) {
     if (f.kernel == "flash") c.kernel = Kernel::flash;
     else if (f.kernel == "naive") c.kernel = Kernel::naive;

@@ -19,6 +19,9 @@ GpuSpec resolve_gpu(const Flags& f);
 // flag was set.
 // --engine and its knobs, --budget-gb/--reserve (plain only), --chunk-size, --usd-per-gpu-hour.
 EngineConfig resolve_engine(const Flags& f);
+// --fleet-gpus NAME[=USD],... (default: --gpu, priced by --usd-per-gpu-hour when given). Prices
+// are all given or none; `prices` is left empty when none.
+std::vector<GpuSpec> resolve_fleet_gpus(const Flags& f, std::vector<double>& prices);
 // K:ALPHA[:DRAFT_MODEL] (the draft model is loaded like --model). Throws InputError.
 SpecDecode parse_spec(const std::string& text);
 DesignChoice resolve_choice(const Flags& f, const ModelConfig& m, bool* given);

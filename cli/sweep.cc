@@ -67,7 +67,7 @@ int run_sweep(const Flags& f) {
     for (uint64_t p : g.prefixes)
       if (p >= c && p > 0) throw InputError(fmt::format("--shared-prefix {}: must be shorter than the prompt (--ctx {})", p, c));
   // Every design and serving flag is an axis: the grid is their product.
-  std::string Flags::*const axes[] = {&Flags::gqa,           &Flags::attn,        &Flags::kv_dtype, &Flags::tp,
+  std::string Flags::*const axes[] = {&Flags::gqa,           &Flags::attn,        &Flags::kv_dtype, &Flags::tp, &Flags::pp, &Flags::cp, &Flags::ep, &Flags::dp,
                                       &Flags::kernel,        &Flags::kernels,     &Flags::page_size, &Flags::engine,
                                       &Flags::gpu_memory_utilization, &Flags::max_num_batched_tokens, &Flags::max_num_seqs,
                                       &Flags::chunk_size,    &Flags::spec,        &Flags::usd_per_gpu_hour};

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "estimators/explain.h"
+#include "estimators/parallel.h"
 #include "estimators/pattern_counts.h"
 #include "estimators/quality.h"
 #include "estimators/roofline.h"
@@ -72,8 +73,10 @@ void explain_roofline(Explainer* ex, const OpCost& op, const GpuSpec& gpu) {
   ex->line(name + ": memory time", "HBM bytes / bandwidth / bandwidth fraction",
            fmt::format("{} / {} / {}", N(op.hbm_bytes()), N(gpu.hbm_bandwidth_Bps), N(op.bandwidth_fraction)), op.memory_s, "s");
   if (op.network_s > 0)
-    ex->line(name + ": network time", "bytes sent / link bandwidth", fmt::format("{} / {} / {}", N(op.comm_bytes), N(gpu.interconnect_Bps),
-             N(op.comm_bytes / gpu.interconnect_Bps / op.network_s)), op.network_s, "s");
+    ex->line(name + ": network time", "bytes sent / one-way link bandwidth / efficiency + steps·latency",
+             fmt::format("{} / {} / {} + {}", N(op.comm_bytes), N(op.link_Bps), N(op.comm_bytes / op.link_Bps / (op.network_s - op.comm_latency_s)),
+                         N(op.comm_latency_s)),
+             op.network_s, "s");
   ex->line(name + ": time (" + std::string(bound_name(op.bound)) + "-bound)", "max(compute, memory, network) + kernels·launch + fixed",
            fmt::format("max({}, {}, {}) + {} × {} + {}", N(op.compute_s), N(op.memory_s), N(op.network_s), N(op.kernels), N(gpu.launch_latency_s),
                        N(op.launch_s - op.kernels * gpu.launch_latency_s)),
@@ -85,8 +88,12 @@ void cost_phase(const ModelConfig& m, const Design& d, const Workload& w, const 
   const KernelModel* km = e.kernels;
   if (ex) ex->section(is_decode ? fmt::format("decode step at context {} (batch {}): each operator per layer, on one GPU", w.ctx, w.batch)
                                 : fmt::format("prefill of {} tokens (batch {}): each operator per layer, on one GPU", w.ctx, w.batch));
-  build_ops(m, d, w, gpu, is_decode, e.uses, e.use_count, out.ops, ex);
-  const double tp = static_cast<double>(d.tp);
+  // With pipeline stages the batch goes through in micro-batches; each GPU runs its share of them.
+  const uint64_t micro = micro_batches(d, w.batch);
+  Workload wm = w;
+  wm.batch = (w.batch + micro - 1) / micro;
+  build_ops(m, d, wm, gpu, is_decode, e.uses, e.use_count, out.ops, ex);
+  const double tp = static_cast<double>(d.tp * d.cp) * static_cast<double>(micro);  // totals: every GPU of a stage, every micro-batch
   std::string sum_text, sum_formula;
   for (int i = 0; i < out.ops.count; ++i) {
     OpCost& op = out.ops.ops[static_cast<size_t>(i)];
@@ -118,6 +125,26 @@ void cost_phase(const ModelConfig& m, const Design& d, const Workload& w, const 
     }
   }
   out.hbm_bytes = out.weight_bytes + out.act_bytes + out.kv_read_bytes + out.kv_write_bytes;
+  const double layers_time = out.time_s;
+  if (ex)
+    ex->line(d.pp > 1 ? "all layers on one micro-batch" : is_decode ? "decode step time" : "prefill time", "Σ_ops layers·time(op)", sum_text, layers_time, "s");
+  if (d.pp > 1) {
+    // Through the pipeline: the busiest stage's share of the layers, passes per token (decode) or
+    // to fill and drain (prefill), and the sends between stages.
+    const double all_layers = out.time_s;
+    const double q = is_decode ? static_cast<double>(std::max<uint64_t>(1, w.step_tokens)) : static_cast<double>(w.ctx - std::min(w.prefix, w.ctx)) / static_cast<double>(d.cp);
+    const double send = stage_send_s(m, d, gpu, static_cast<double>(wm.batch) * q);
+    out.time_s = pipeline_s(m, d, all_layers, send, is_decode, micro);
+    const double scale = (out.time_s - static_cast<double>(d.pp - 1) * send) / all_layers;
+    out.compute_s *= scale, out.memory_s *= scale, out.launch_s *= scale;
+    out.network_s = out.network_s * scale + static_cast<double>(d.pp - 1) * send;
+    if (ex)
+      ex->line(is_decode ? "decode step through the pipeline" : "prefill through the pipeline",
+               is_decode ? "PP·⌈L/PP⌉/L·T(all layers, one micro-batch) + (PP − 1)·send" : "(PP + micro-batches − 1)·⌈L/PP⌉/L·T(all layers, one micro-batch) + (PP − 1)·send",
+               fmt::format("{} × {} × {} + ({} - 1) × {}", N(is_decode ? static_cast<double>(d.pp) : static_cast<double>(d.pp + micro) - 1), N(stage_fraction(m, d)),
+                           N(all_layers), N(static_cast<double>(d.pp)), N(send)),
+               out.time_s, "s");
+  }
   // The phase is bound by whichever resource its time goes to most.
   out.bound = Bound::memory;
   double most = out.memory_s;
@@ -127,7 +154,6 @@ void cost_phase(const ModelConfig& m, const Design& d, const Workload& w, const 
   const double tokens = static_cast<double>(w.batch) * (is_decode ? 1.0 : static_cast<double>(w.ctx));
   out.tokens_per_s = out.time_s > 0 ? tokens / out.time_s : 0;
   if (ex) {
-    ex->line(is_decode ? "decode step time" : "prefill time", "Σ_ops layers·time(op)", sum_text, out.time_s, "s");
     ex->line(is_decode ? "decode tokens/s" : "prompt tokens/s", is_decode ? "B / step time" : "B·n / prefill time",
              fmt::format("{} / {}", N(tokens), N(out.time_s)), out.tokens_per_s, "tokens/s");
   }
@@ -144,7 +170,8 @@ struct Params {
   }
 };
 
-Params params_with(const ModelConfig& m, const Design& d, const std::array<AttnStack::Use, kMaxDistinctPatterns>& uses, int use_count, int64_t tp) {
+Params params_with(const ModelConfig& m, const Design& d, const std::array<AttnStack::Use, kMaxDistinctPatterns>& uses, int use_count, int64_t tp,
+                   int64_t ep = 1) {
   Params p;
   for (int u = 0; u < use_count; ++u) {
     const auto& use = uses[static_cast<size_t>(u)];
@@ -156,7 +183,7 @@ Params params_with(const ModelConfig& m, const Design& d, const std::array<AttnS
     const double layers = static_cast<double>(f.layers);
     if (f.layer.kind == FfnKind::dense) p.by_class[static_cast<size_t>(WeightClass::mlp)] += layers * dense_mlp_params(m, s, f.layer.width);
     if (f.layer.kind == FfnKind::moe) {
-      p.by_class[static_cast<size_t>(WeightClass::expert)] += layers * moe_expert_params(m, s);
+      p.by_class[static_cast<size_t>(WeightClass::expert)] += layers * moe_expert_params(m, s, ep);
       p.by_class[static_cast<size_t>(WeightClass::router)] += layers * moe_router_params(m, s);
     }
   }
@@ -170,7 +197,13 @@ Params params_with(const ModelConfig& m, const Design& d, const std::array<AttnS
 double weight_bytes_of(const Params& p, const ModelConfig& m, const Design& d) {
   double bytes = storage_bytes(p.norms, 1, d.weight_dtype, kWeightScaleGroup);
   for (int c = 0; c < kWeightClasses; ++c) bytes += weight_bytes(p.by_class[static_cast<size_t>(c)], static_cast<WeightClass>(c), m, d);
-  return bytes;
+  if (d.pp <= 1) return bytes;
+  // Pipeline stages: the busiest holds ⌈L/PP⌉ layers plus the embedding (first stage) or the LM
+  // head (last stage; a tied head needs its own copy of the embedding there).
+  const double emb = weight_bytes(p.by_class[static_cast<size_t>(WeightClass::embedding)], WeightClass::embedding, m, d);
+  const double head = m.tied_embeddings ? emb : weight_bytes(p.by_class[static_cast<size_t>(WeightClass::lm_head)], WeightClass::lm_head, m, d);
+  const double layers = bytes - emb - (m.tied_embeddings ? 0 : head);
+  return layers * stage_fraction(m, d) + std::max(emb, head);
 }
 
 }  // namespace
@@ -202,7 +235,7 @@ Estimate estimate(const ModelConfig& m, const Design& d, const Workload& w, cons
 
   // Parameters (whole model) and weights held by one GPU.
   e.params = params_with(m, d, e.uses, e.use_count, 1).total();
-  const Params params_gpu = params_with(m, d, e.uses, e.use_count, d.tp);
+  const Params params_gpu = params_with(m, d, e.uses, e.use_count, d.tp, d.ep);
 
   cost_phase(m, d, w, gpu, false, e, e.prefill, ex);
   cost_phase(m, d, w, gpu, true, e, e.decode, ex);
@@ -280,6 +313,13 @@ Estimate estimate(const ModelConfig& m, const Design& d, const Workload& w, cons
   const double batch = static_cast<double>(w.batch);
   e.kv.bytes_total = batch * e.kv.bytes_per_sequence;
 
+  // Pipeline stages hold their layers' KV (the busiest stage: ⌈L/PP⌉ of L layers); context
+  // parallelism splits every sequence's tokens over CP GPUs.
+  if (d.pp > 1 || d.cp > 1) {
+    const double share = stage_fraction(m, d) / static_cast<double>(d.cp);
+    alloc_gpu *= share, waste_gpu *= share, shared_gpu *= share, request_gpu *= share, mem.kv_bytes_per_token_gpu *= share;
+    if (ex) ex->line("KV share of one GPU", "⌈L/PP⌉/L / CP", fmt::format("{} / {}", N(stage_fraction(m, d)), N(static_cast<double>(d.cp))), share, "");
+  }
   if (d.spec.on()) {  // the drafter's weights and KV live beside the target's
     const DraftMemory dm = draft_memory(m, d, w, gpu);
     mem.weights_bytes += dm.weights_bytes;

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "estimators/collectives.h"
 #include "estimators/explain.h"
 #include "estimators/flash_tiles.h"
 #include "estimators/linear_chunk.h"
@@ -222,10 +223,13 @@ double dense_mlp_params(const ModelConfig& m, const Shape& s, int64_t width) {
   return (m.gated_mlp ? 3.0 : 2.0) * s.hidden * D(width > 0 ? width : m.ffn) / s.tp;
 }
 
-double moe_expert_params(const ModelConfig& m, const Shape& s) {
+double moe_expert_params(const ModelConfig& m, const Shape& s, int64_t ep) {
   const double mats = m.gated_mlp ? 3.0 : 2.0;
   const double shared_width = D(m.shared_expert_ffn > 0 ? m.shared_expert_ffn : m.expert_ffn);
-  return D(m.experts) * mats * s.hidden * D(m.expert_ffn) / s.tp + D(m.shared_experts) * mats * s.hidden * shared_width / s.tp;
+  // Routed experts: each column-split over TP, or (expert parallelism) whole experts spread over
+  // the EP GPUs. Shared experts see every token and stay TP-split.
+  const double routed = D(m.experts) * mats * s.hidden * D(m.expert_ffn) / (ep > 1 ? D(ep) : s.tp);
+  return routed + D(m.shared_experts) * mats * s.hidden * shared_width / s.tp;
 }
 
 double moe_router_params(const ModelConfig& m, const Shape& s) { return s.hidden * D(m.experts); }  // replicated
@@ -299,6 +303,46 @@ int dequant_bits(const ModelConfig& m, const Design& d, const GpuSpec& gpu) {
     if (b > 0) bits = std::min(bits, b);
   return bits <= 5.5 ? 4 : bits <= 9 ? 8 : 0;
 }
+
+namespace {
+
+// Context parallelism over `cp` GPUs (Ring Attention, Liu et al. 2023; Meta's context-parallel
+// inference, 2024): in a prefill each GPU holds n/cp of the prompt — the GEMMs and the causal pairs
+// split evenly (load-balanced "zigzag" chunks) and every GPU's K/V block travels once around the
+// ring, overlapped with the attention of the block before (the roofline's max: when the transfer
+// is longer it shows as network-bound). In a decode step each GPU attends its shard of the cache
+// and the partial outputs (values and log-sum-exp, fp32) are all-gathered.
+void apply_context_parallel(const ModelConfig& m, const Design& d, const Workload& w, const GpuSpec& gpu, bool is_decode, OpList& out, Explainer* ex) {
+  const double cp = D(d.cp);
+  const Link link = link_for(gpu, d.tp * d.cp);
+  const Shape base = shape_of(m, d, d.tp);
+  for (int i = 0; i < out.count; ++i) {
+    OpCost& op = out.ops[static_cast<size_t>(i)];
+    const bool attention = op.kind == OpKind::attention || op.kind == OpKind::indexer;
+    if (is_decode) {
+      if (!attention) continue;  // the new token's projections run on every rank
+      op.pairs /= cp, op.matmul_flops /= cp, op.executed_matmul_flops /= cp, op.other_flops /= cp, op.kv_read_bytes /= cp;
+      if (op.kind == OpKind::attention) {
+        const double partial = static_cast<double>(w.batch) * std::max<double>(1, static_cast<double>(w.step_tokens)) * base.q_heads * (base.dec_d_v + 1) * 4;
+        const CommCost c = collective_cost(Collective::all_gather, partial * cp, d.cp, link);
+        op.comm_bytes += c.bytes_sent, op.link_Bps = link.one_way_Bps, op.comm_latency_s += c.steps * link.latency_s;
+      }
+      continue;
+    }
+    if (op.kind == OpKind::lm_head) continue;  // the last position lives on one rank
+    // K/V of this rank's n/cp tokens, passed to the cp − 1 others (what the whole prefill writes / cp).
+    const double kv_block = attention ? op.kv_write_bytes / cp : 0;
+    op.pairs /= cp, op.matmul_flops /= cp, op.executed_matmul_flops /= cp, op.other_flops /= cp, op.act_bytes /= cp;
+    op.kv_write_bytes /= cp, op.comm_bytes /= cp, op.work_units /= cp;
+    if (op.kind == OpKind::attention && kv_block > 0) {
+      const CommCost c = collective_cost(Collective::all_gather, kv_block * cp, d.cp, link);
+      op.comm_bytes += c.bytes_sent, op.link_Bps = link.one_way_Bps, op.comm_latency_s += c.steps * link.latency_s;
+      note(ex, "attention (CP ring): K/V bytes passed per GPU", "(CP − 1)·B·(n/CP)·kv_bytes", c.bytes_sent, "B", "({} - 1) × {}", N(cp), N(kv_block));
+    }
+  }
+}
+
+}  // namespace
 
 void build_ops(const ModelConfig& m, const Design& d, const Workload& w, const GpuSpec& gpu, bool is_decode,
                const std::array<AttnStack::Use, kMaxDistinctPatterns>& uses, int use_count, OpList& out, Explainer* ex) {
@@ -625,6 +669,41 @@ void build_ops(const ModelConfig& m, const Design& d, const Workload& w, const G
       note_bytes(ex, "mlp", mlp);
       continue;
     }
+    if (d.ep > 1) {
+      // Expert parallelism: E/ep whole experts per GPU; every token's k copies are sent to the GPUs
+      // holding their experts (all-to-all dispatch) and the results sent back (combine). Uniform
+      // routing: each GPU receives tokens·k/ep; the busiest GPU of a real router takes more.
+      const double experts = D(m.experts), k = D(m.experts_active), shared = D(m.shared_experts), ep = D(d.ep);
+      const double local = experts / ep, routed = tokens * k / ep;
+      const double full_expert = mats * h * D(m.expert_ffn);
+      const double shared_width = D(m.shared_expert_ffn > 0 ? m.shared_expert_ffn : m.expert_ffn);
+      const double shared_params = mats * h * shared_width / base.tp;
+      const double router = moe_router_params(m, base);
+      OpCost& moe = out.add(OpKind::moe);
+      moe.layers = layers, moe.kernels = 3, moe.matmul_dtype = d.act_dtype;
+      moe.matmul_flops = 2 * (routed * full_expert + tokens * (shared * shared_params + router));
+      note(ex, "moe (EP): matmul FLOPs", "2·(tokens·k/EP·expert_params + tokens·(shared·shared_params + h·experts))", moe.matmul_flops, "FLOP",
+           "2 × ({} × {} / {} × {} + {} × ({} × {} + {}))", N(tokens), N(k), N(ep), N(full_expert), N(tokens), N(shared), N(shared_params), N(router));
+      const double touched = local * (1 - std::pow(1 - k / experts, tokens));
+      note(ex, "moe (EP): local experts touched (uniform routing)", "E/EP·(1 − (1 − k/E)^tokens)", touched, "experts", "{} / {} × (1 - (1 - {} / {}) ^ {})",
+           N(experts), N(ep), N(k), N(experts), N(tokens));
+      moe.weight_bytes = weight_bytes(touched * full_expert + shared * shared_params, WeightClass::expert, m, d) + weight_bytes(router, WeightClass::router, m, d);
+      moe.weight_params = touched * full_expert + shared * shared_params + router;
+      moe.work_units = touched * gemm_tiles(routed / std::max(1.0, touched), full_expert / h) + shared * gemm_tiles(tokens, shared_params / h);
+      moe.act_bytes = (routed * (2 * h + mats * D(m.expert_ffn)) + tokens * shared * mats * shared_width / base.tp) * ab;
+      note_bytes(ex, "moe (EP)", moe);
+      OpCost& a2a = out.add(OpKind::all_to_all);
+      a2a.layers = layers, a2a.kernels = 2, a2a.matmul_dtype = d.act_dtype;
+      a2a.efficiency = EfficiencyClass::network;
+      const Link link = link_for(gpu, d.ep);
+      // Each GPU dispatches its 1/EP share of the tokens' k copies and receives as much back.
+      const CommCost c = collective_cost(Collective::all_to_all, tokens / ep * k * h * ab, d.ep, link);
+      a2a.comm_bytes = 2 * c.bytes_sent, a2a.link_Bps = link.one_way_Bps, a2a.comm_latency_s = 2 * c.steps * link.latency_s;
+      note(ex, "all_to_all (EP): bytes sent per GPU, dispatch and combine", "2·(EP − 1)/EP·(tokens/EP)·k·h·bytes(act)", a2a.comm_bytes, "B",
+           "2 × ({0} - 1) / {0} × ({1} / {0}) × {2} × {3} × {4}", N(ep), N(tokens), N(k), N(h), N(ab));
+      a2a.act_bytes = 4 * tokens / ep * k * h * ab;
+      continue;
+    }
     OpCost& moe = out.add(OpKind::moe);
     moe.layers = layers, moe.kernels = 3, moe.matmul_dtype = d.act_dtype;
     const double experts = D(m.experts), k = D(m.experts_active), shared = D(m.shared_experts);
@@ -669,6 +748,16 @@ void build_ops(const ModelConfig& m, const Design& d, const Workload& w, const G
     ar.layers = 2 * D(m.layers), ar.kernels = 1, ar.matmul_dtype = d.act_dtype;
     ar.efficiency = EfficiencyClass::network;
     ar.comm_bytes = 2 * (base.tp - 1) / base.tp * tokens * h * ab;  // ring all-reduce, per GPU
+    // On the link the TP group spans (NVLink inside a domain, the network beyond), 2(TP − 1) steps.
+    const Link link = link_for(gpu, d.tp);
+    ar.link_Bps = link.one_way_Bps, ar.comm_latency_s = 2 * (base.tp - 1) * link.latency_s;
+    // With EP the MoE layers' outputs come back through the all-to-all's combine instead.
+    if (d.ep > 1) {
+      double moe_layers = 0;
+      for (const FfnStack::Use& f : m.ffn_layers.uses(static_cast<uint64_t>(m.layers)))
+        if (f.layer.kind == FfnKind::moe) moe_layers += D(f.layers);
+      ar.layers -= moe_layers;
+    }
     note(ex, "allreduce: bytes sent per GPU (ring)", "2·(TP − 1)/TP·tokens·h·bytes(act)", ar.comm_bytes, "B", "2 × ({} - 1) / {} × {} × {} × {}", N(base.tp),
          N(base.tp), N(tokens), N(h), N(ab));
     ar.act_bytes = 2 * tokens * h * ab;
@@ -678,6 +767,7 @@ void build_ops(const ModelConfig& m, const Design& d, const Workload& w, const G
     if (op.executed_matmul_flops == 0) op.executed_matmul_flops = op.matmul_flops;
     if (op.weight_params > 0) op.weight_dequant_bits = dequant;
   }
+  if (d.cp > 1) apply_context_parallel(m, d, w, gpu, is_decode, out, ex);
 }
 
 }  // namespace attncost

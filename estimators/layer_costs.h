@@ -53,7 +53,7 @@ WeightClass mixer_class(const Pattern& p);
 // Weights of one dense MLP of width `width` (0: the model's) / of one MoE block's experts (routed
 // and shared) and its router, on this GPU.
 double dense_mlp_params(const ModelConfig& m, const Shape& s, int64_t width = 0);
-double moe_expert_params(const ModelConfig& m, const Shape& s);
+double moe_expert_params(const ModelConfig& m, const Shape& s, int64_t ep = 1);
 double moe_router_params(const ModelConfig& m, const Shape& s);
 
 // Bytes of `params` weights of class `c` as the design stores them: the checkpoint's quantized

@@ -20,6 +20,7 @@ enum class OpKind : uint8_t {
   moe,           // mixture-of-experts MLP
   lm_head,       // logits of the sampled positions
   allreduce,     // tensor-parallel all-reduce of the hidden state
+  all_to_all,    // expert-parallel dispatch and combine of the routed tokens
 };
 std::string_view op_name(OpKind k);
 
@@ -44,6 +45,8 @@ struct OpCost {
   double kv_read_bytes = 0;      // KV cache or recurrent state read
   double kv_write_bytes = 0;     // KV cache or recurrent state written
   double comm_bytes = 0;         // sent over the GPU interconnect
+  double link_Bps = 0;           // one-way bandwidth of the link that traffic crosses (collectives.h)
+  double comm_latency_s = 0;     // its latency steps (steps·α)
 
   // The shape a kernel model needs (model/kernel_model.h); 0 where it does not apply.
   double weight_params = 0;      // weights streamed: bits per weight = weight_bytes·8 / weight_params

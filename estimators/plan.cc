@@ -102,6 +102,10 @@ PlanResult plan(const PlanInputs& in) {
     // Every candidate is deployed the way the user described (TP, kernel, paging, dtypes of
     // weights and activations); only the attention design varies.
     if (!choice.tp) choice.tp = in.proposed.tp;
+    if (!choice.pp) choice.pp = in.proposed.pp;
+    if (!choice.cp) choice.cp = in.proposed.cp;
+    if (!choice.ep) choice.ep = in.proposed.ep;
+    if (!choice.dp) choice.dp = in.proposed.dp;
     if (!choice.kernel) choice.kernel = in.proposed.kernel;
     if (!choice.kernels) choice.kernels = in.proposed.kernels;
     if (!choice.page_size) choice.page_size = in.proposed.page_size;

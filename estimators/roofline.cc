@@ -14,6 +14,7 @@ std::string_view op_name(OpKind k) {
     case OpKind::moe: return "moe";
     case OpKind::lm_head: return "lm_head";
     case OpKind::allreduce: return "allreduce";
+    case OpKind::all_to_all: return "all_to_all";
   }
   return "op";
 }
@@ -62,6 +63,7 @@ void kernel_fractions(const OpCost& op, const GpuSpec& gpu, const KernelModel& k
       compute = k.other_compute, memory = k.other_bandwidth;
       return;
     case OpKind::allreduce:
+    case OpKind::all_to_all:
       compute = memory = 1;
       return;
   }
@@ -85,7 +87,7 @@ void apply_roofline(OpCost& op, const GpuSpec& gpu, const KernelModel* kernels) 
   op.compute_s = (matmul_s + other_s) / compute_fraction;
   op.memory_s = op.hbm_bytes() / gpu.hbm_bandwidth_Bps / memory_fraction;
   const double net_eff = gpu.calibrated || !kernels ? gpu.efficiency[static_cast<size_t>(op.efficiency)] : 1.0;
-  op.network_s = op.comm_bytes > 0 && gpu.interconnect_Bps > 0 ? op.comm_bytes / gpu.interconnect_Bps / net_eff : 0;
+  op.network_s = op.comm_bytes > 0 && op.link_Bps > 0 ? op.comm_bytes / op.link_Bps / net_eff + op.comm_latency_s : 0;
   op.launch_s = op.kernels * gpu.launch_latency_s + fixed_s;
   double busy = op.memory_s;
   op.bound = Bound::memory;

@@ -8,6 +8,7 @@
 
 #include "estimators/estimate.h"
 #include "estimators/explain.h"
+#include "estimators/parallel.h"
 #include "estimators/pattern_counts.h"
 #include "estimators/roofline.h"
 #include "model/error.h"
@@ -63,15 +64,23 @@ struct Runner {
     for (int i = 0; i < list.count; ++i) t += instances(list, i) * list.ops[static_cast<size_t>(i)].time_s;
     return t;
   }
+  // Pipeline stages: a decode step runs one micro-batch of the batch through every layer
+  // (`layers_time`), then pipeline_s turns it into the step (affine, so sums stay exact).
+  uint64_t micro() const { return micro_batches(d, batch); }
+  uint64_t micro_batch() const { return (batch + micro() - 1) / micro(); }
+  double decode_send() const { return stage_send_s(*m, d, *gpu, static_cast<double>(micro_batch() * step_tokens)); }
+  double step(double layers_time) const { return pipeline_s(*m, d, layers_time, decode_send(), true, micro()); }
   double decode_time(uint64_t c) const {
     OpList list;
-    ops(c, 0, batch, true, list);
-    return time(list);
+    ops(c, 0, micro_batch(), true, list);
+    return step(time(list));
   }
   double prefill_time(uint64_t end, uint64_t prefix, uint64_t pass_batch) const {
+    const uint64_t mb = micro_batches(d, pass_batch), per = (pass_batch + mb - 1) / mb;
     OpList list;
-    ops(end, prefix, pass_batch, false, list);
-    return time(list);
+    ops(end, prefix, per, false, list);
+    const double send = stage_send_s(*m, d, *gpu, static_cast<double>(per) * static_cast<double>(end - prefix) / static_cast<double>(d.cp));
+    return pipeline_s(*m, d, time(list), send, false, mb);
   }
 };
 
@@ -156,14 +165,14 @@ StepSum sum_decode(const Runner& r, uint64_t lo, uint64_t hi) {
   OpList at_a, at_b;
   for (size_t k = 0; k < starts.size(); ++k) {
     const uint64_t a = starts[k], b = k + 1 < starts.size() ? starts[k + 1] - 1 : hi;
-    r.ops(a, 0, r.batch, true, at_a);
+    r.ops(a, 0, r.micro_batch(), true, at_a);
     if (a == lo) s.first = r.time(at_a);
     if (b == a) {
       s.sum += r.time(at_a);
       if (b == hi) s.last = r.time(at_a);
       continue;
     }
-    r.ops(b, 0, r.batch, true, at_b);
+    r.ops(b, 0, r.micro_batch(), true, at_b);
     if (b == hi) s.last = r.time(at_b);
     const double len = static_cast<double>(b - a);
     for (int i = 0; i < at_a.count; ++i) {
@@ -176,6 +185,11 @@ StepSum sum_decode(const Runner& r, uint64_t lo, uint64_t hi) {
                                    {x.network_s, (y.network_s - x.network_s) / len}};
       s.sum += n * (sum_max_affine(lines, b - a) + (len + 1) * x.launch_s);
     }
+  }
+  // Every step through the pipeline: affine in the layers' time, so the sum transforms exactly.
+  if (r.d.pp > 1) {
+    s.sum = r.step(s.sum) + (static_cast<double>(count) - 1) * r.step(0);
+    s.first = r.step(s.first), s.last = r.step(s.last);
   }
   return s;
 }
@@ -328,8 +342,8 @@ Serving serving_metrics(const ModelConfig& m, const Design& d, const Workload& w
   const double gen = static_cast<double>(w.gen), batch = static_cast<double>(w.batch), steps = static_cast<double>(s.decode_steps);
   s.e2e_latency_s = s.ttft_s + steps * s.itl_mean_s;
   s.cycle_s = s.batch_prefill_s + steps * s.itl_mean_s;
-  s.requests_per_s = s.cycle_s > 0 ? batch / s.cycle_s : 0;
-  s.output_tokens_per_s_per_gpu = s.cycle_s > 0 ? batch * gen / s.cycle_s / static_cast<double>(d.tp) : 0;
+  s.requests_per_s = s.cycle_s > 0 ? batch / s.cycle_s * static_cast<double>(d.dp) : 0;
+  s.output_tokens_per_s_per_gpu = s.cycle_s > 0 ? batch * gen / s.cycle_s / static_cast<double>(replica_gpus(d)) : 0;
   if (d.engine.usd_per_gpu_hour > 0 && s.output_tokens_per_s_per_gpu > 0)
     s.usd_per_million_output_tokens = d.engine.usd_per_gpu_hour / 3600 / s.output_tokens_per_s_per_gpu * 1e6;
 
@@ -346,7 +360,7 @@ Serving serving_metrics(const ModelConfig& m, const Design& d, const Workload& w
     ex->line("end-to-end latency", "TTFT + (gen − 1)·ITL", fmt::format("{} + {} × {}", N(s.ttft_s), N(steps), N(s.itl_mean_s)), s.e2e_latency_s, "s");
     ex->line("batch cycle", "prefill(B prompts) + (gen − 1)·ITL", fmt::format("{} + {} × {}", N(s.batch_prefill_s), N(steps), N(s.itl_mean_s)), s.cycle_s,
              "s");
-    ex->line("output tokens/s per GPU", "B·gen / cycle / TP", fmt::format("{} × {} / {} / {}", N(batch), N(gen), N(s.cycle_s), N(static_cast<double>(d.tp))),
+    ex->line("output tokens/s per GPU", "B·gen / cycle / (TP·CP·PP)", fmt::format("{} × {} / {} / {}", N(batch), N(gen), N(s.cycle_s), N(static_cast<double>(replica_gpus(d)))),
              s.output_tokens_per_s_per_gpu, "tokens/s");
     if (s.usd_per_million_output_tokens > 0)
       ex->line("USD per million output tokens", "price per GPU-hour / 3600 / (tokens/s per GPU) × 10^6",

@@ -83,6 +83,16 @@ Design make_design(const ModelConfig& m, const DesignChoice& c) {
   if (d.flash_tile_rows < 0) throw InputError(fmt::format("flash tile rows {}: must not be negative", d.flash_tile_rows));
   d.tp = c.tp.value_or(1);
   if (d.tp <= 0) throw InputError(fmt::format("--tp {}: must be positive", d.tp));
+  d.pp = c.pp.value_or(1), d.cp = c.cp.value_or(1), d.ep = c.ep.value_or(1), d.dp = c.dp.value_or(1);
+  for (const auto& [flag, v] : {std::pair<const char*, int64_t>{"--pp", d.pp}, {"--cp", d.cp}, {"--ep", d.ep}, {"--dp", d.dp}})
+    if (v < 1 || v > 65536) throw InputError(fmt::format("{} {}: must be between 1 and 65536", flag, v));
+  if (d.pp > m.layers) throw InputError(fmt::format("--pp {}: more pipeline stages than the {} layers of '{}'", d.pp, m.layers, m.name));
+  if (d.ep > 1) {
+    if (m.experts <= 1) throw InputError(fmt::format("--ep {}: '{}' has no experts to spread (expert parallelism is for MoE models)", d.ep, m.name));
+    if (m.experts % d.ep != 0) throw InputError(fmt::format("--ep {}: the {} experts of '{}' do not split evenly over {} GPUs", d.ep, m.experts, m.name, d.ep));
+    if ((d.tp * d.cp) % d.ep != 0)
+      throw InputError(fmt::format("--ep {}: expert-parallel GPUs are taken from the TP × CP group ({} GPUs); {} does not divide it", d.ep, d.tp * d.cp, d.ep));
+  }
   d.engine = c.engine.value_or(EngineConfig{});
   validate_engine(d.engine);
   d.spec = c.spec.value_or(SpecDecode{});

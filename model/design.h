@@ -31,7 +31,11 @@ struct Design {
   Kernel kernel = Kernel::flash;
   KernelFamily kernels = KernelFamily::automatic;  // whose measured efficiency the times assume
   int64_t page_size = 16;      // tokens per KV page; 0 = contiguous preallocation
-  int64_t tp = 1;              // tensor-parallel GPUs
+  int64_t tp = 1;              // tensor-parallel GPUs: heads and MLP columns split
+  int64_t pp = 1;              // pipeline stages: layers split, micro-batches in flight
+  int64_t cp = 1;              // context-parallel GPUs: the sequence split, K/V passed around a ring
+  int64_t ep = 1;              // expert-parallel GPUs (within the TP × CP group): whole experts spread, tokens exchanged all-to-all
+  int64_t dp = 1;              // replicas
   int64_t flash_tile_rows = 0;  // query rows per tile of the flash kernel modelled; 0 = FlashAttention-2's (estimators/flash_tiles.h)
   EngineConfig engine;          // how it is served: memory rule, chunked prefill, price
   SpecDecode spec;              // speculative decoding (off by default)
@@ -45,7 +49,7 @@ struct DesignChoice {
   std::optional<int64_t> mla_rope;
   std::optional<std::string> attn;
   std::optional<Dtype> kv_dtype, weight_dtype, act_dtype;
-  std::optional<int64_t> kv_group, page_size, tp, flash_tile_rows;
+  std::optional<int64_t> kv_group, page_size, tp, flash_tile_rows, pp, cp, ep, dp;
   std::optional<Kernel> kernel;
   std::optional<KernelFamily> kernels;
   std::optional<EngineConfig> engine;
@@ -54,6 +58,9 @@ struct DesignChoice {
 
 // The model's own design with `choice` applied, validated against the model. Throws InputError.
 Design make_design(const ModelConfig& model, const DesignChoice& choice = {});
+
+// GPUs one replica uses (TP × CP × PP) and the whole deployment (× DP).
+inline int64_t replica_gpus(const Design& d) { return d.tp * d.cp * d.pp; }
 
 // Short human name: "GQA-8 · window:4096 · fp8 KV".
 std::string design_label(const Design& d);

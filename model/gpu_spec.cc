@@ -46,7 +46,8 @@ constexpr Range kBandwidth{"hbm_bandwidth_Bps", 1e8, 1e15, "B/s (100 MB/s to 1 P
 constexpr Range kPeak{"peak_flops", 1e9, 1e18, "FLOP/s (1 GFLOP/s to 1 EFLOP/s)"};
 constexpr Range kVector{"vector_flops", 1e8, 1e17, "FLOP/s (100 MFLOP/s to 100 PFLOP/s)"};
 constexpr Range kLaunch{"launch_latency_s", 0, 1e-2, "s (0 to 10 ms)"};
-constexpr Range kLink{"interconnect_Bps", 1e8, 1e14, "B/s (100 MB/s to 100 TB/s, or 0 for none)"};
+constexpr Range kLink{"one_way_Bps", 1e8, 1e14, "B/s (100 MB/s to 100 TB/s, or 0 for none)"};
+constexpr Range kLinkLatency{"latency_s", 0, 1e-2, "s (0 to 10 ms)"};
 constexpr Range kL2{"l2_bytes", 0, 1e10, "B (0 to 10 GB)"};
 
 void in_range(double v, const Range& r, const std::string& what, const std::string& field) {
@@ -61,7 +62,12 @@ void check_physical(const GpuSpec& g, const std::string& what) {
   in_range(g.hbm_bandwidth_Bps, kBandwidth, what, kBandwidth.field);
   in_range(g.vector_flops, kVector, what, kVector.field);
   in_range(g.launch_latency_s, kLaunch, what, kLaunch.field);
-  if (g.interconnect_Bps > 0) in_range(g.interconnect_Bps, kLink, what, kLink.field);
+  for (const auto& [name, link] : {std::pair<const char*, const LinkSpec*>{"scale_up", &g.scale_up}, {"scale_out", &g.scale_out}}) {
+    if (link->one_way_Bps > 0) in_range(link->one_way_Bps, kLink, what, std::string(name) + ".one_way_Bps");
+    in_range(link->latency_s, kLinkLatency, what, std::string(name) + ".latency_s");
+  }
+  if (g.scale_up_domain < 1 || g.scale_up_domain > 1000000)
+    throw InputError(fmt::format("{}: field 'scale_up.domain' = {} must be between 1 and 10^6 GPUs", what, g.scale_up_domain));
   in_range(g.l2_bytes, kL2, what, kL2.field);
   for (int i = 0; i < kDtypeCount; ++i) {
     const double rate = g.peak_flops[static_cast<size_t>(i)];
@@ -103,7 +109,37 @@ GpuSpec gpu_from_json(const nlohmann::json& j, const std::string& what) {
   g.hbm_bandwidth_Bps = number("hbm_bandwidth_Bps", true);
   g.vector_flops = number("vector_flops", true);
   g.launch_latency_s = number("launch_latency_s", false);
-  g.interconnect_Bps = number("interconnect_Bps", false);
+  // The fabric: scale_up {one_way_Bps, latency_s, domain, name} and scale_out {one_way_Bps,
+  // latency_s, name}. Profiles from before carry interconnect_Bps, both directions of the
+  // scale-up link (the datasheet's figure): half of it goes each way.
+  auto link = [&](const char* key, LinkSpec& out, int64_t* domain) {
+    auto it = j.find(key);
+    if (it == j.end() || it->is_null()) return;
+    if (!it->is_object()) throw InputError(fmt::format("{}: field '{}' must be an object {{one_way_Bps, latency_s, ...}}", what, key));
+    for (auto& [field, value] : it->items()) {
+      if (field == "name") {
+        if (!value.is_string()) throw InputError(fmt::format("{}: field '{}.name' must be a string", what, key));
+        out.name = value.get<std::string>();
+        continue;
+      }
+      if (field != "one_way_Bps" && field != "latency_s" && !(domain && field == "domain"))
+        throw InputError(fmt::format("{}: unknown field '{}.{}'", what, key, field));
+      if (!value.is_number() || !(value.get<double>() >= 0) || value.get<double>() > 1e30)
+        throw InputError(fmt::format("{}: field '{}.{}' must be a non-negative number, got {}", what, key, field, value.dump()));
+      const double v = value.get<double>();
+      if (field == "one_way_Bps") out.one_way_Bps = v;
+      else if (field == "latency_s") out.latency_s = v;
+      else if (v > 1e6) throw InputError(fmt::format("{}: field '{}.domain' = {} is out of range", what, key, value.dump()));
+      else *domain = static_cast<int64_t>(v);
+    }
+  };
+  link("scale_up", g.scale_up, &g.scale_up_domain);
+  link("scale_out", g.scale_out, nullptr);
+  if (const double legacy = number("interconnect_Bps", false); legacy > 0 && g.scale_up.one_way_Bps == 0) {
+    g.scale_up = {legacy / 2, 1e-6, "interconnect_Bps / 2 (a profile field quoting both directions)"};
+    g.scale_up_domain = 8;
+  }
+  if (auto src = j.find("topology_source"); src != j.end() && src->is_string()) g.topology_source = src->get<std::string>();
   g.l2_bytes = number("l2_bytes", false);
   const double sms = number("sms", false);
   if (sms > 1e6) throw InputError(fmt::format("{}: field 'sms' = {} is out of range", what, sms));  // before the integer cast
@@ -143,7 +179,10 @@ nlohmann::json gpu_to_json(const GpuSpec& g) {
     eff[std::string(efficiency_class_name(static_cast<EfficiencyClass>(c)))] = g.efficiency[static_cast<size_t>(c)];
   return {{"schema", "attncost.gpu/1"}, {"name", g.name}, {"source", g.source}, {"arch", g.arch}, {"calibrated", g.calibrated},
           {"hbm_bytes", g.hbm_bytes}, {"cuda_visible_bytes", g.visible_bytes}, {"hbm_bandwidth_Bps", g.hbm_bandwidth_Bps}, {"peak_flops", peaks},
-          {"vector_flops", g.vector_flops}, {"launch_latency_s", g.launch_latency_s}, {"interconnect_Bps", g.interconnect_Bps},
+          {"vector_flops", g.vector_flops}, {"launch_latency_s", g.launch_latency_s},
+          {"scale_up", {{"one_way_Bps", g.scale_up.one_way_Bps}, {"latency_s", g.scale_up.latency_s}, {"domain", g.scale_up_domain}, {"name", g.scale_up.name}}},
+          {"scale_out", {{"one_way_Bps", g.scale_out.one_way_Bps}, {"latency_s", g.scale_out.latency_s}, {"name", g.scale_out.name}}},
+          {"topology_source", g.topology_source},
           {"l2_bytes", g.l2_bytes}, {"sms", g.sms}, {"efficiency", eff}};
 }
 

@@ -16,6 +16,14 @@ enum class EfficiencyClass : uint8_t { gemm, attention_decode, attention_prefill
 inline constexpr int kEfficiencyClasses = 7;
 std::string_view efficiency_class_name(EfficiencyClass c);
 
+// One level of the fabric between GPUs: its one-way bandwidth per GPU (each direction of NVLink
+// or a NIC; datasheets quote both directions together) and the latency of one step of a collective.
+struct LinkSpec {
+  double one_way_Bps = 0;
+  double latency_s = 0;
+  std::string name;
+};
+
 struct GpuSpec {
   std::string name;
   std::string source;
@@ -32,7 +40,10 @@ struct GpuSpec {
   std::array<double, kDtypeCount> peak_flops{};
   double vector_flops = 0;       // non-tensor fp32 rate: softmax, scaling, scans
   double launch_latency_s = 0;   // per kernel
-  double interconnect_Bps = 0;   // per-GPU link bandwidth for tensor-parallel all-reduce
+  LinkSpec scale_up;             // NVLink / Infinity Fabric / PCIe inside a node
+  int64_t scale_up_domain = 1;   // GPUs that scale-up link joins (8 for HGX, 72 for NVL72)
+  LinkSpec scale_out;            // the network beyond the domain (InfiniBand / Ethernet per GPU)
+  std::string topology_source;
   double l2_bytes = 0;
   int64_t sms = 0;
   bool calibrated = false;       // numbers measured by the probe rather than the datasheet

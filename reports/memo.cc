@@ -117,6 +117,10 @@ std::string design_flags(const ModelConfig& m, const Design& d) {
   if (d.act_dtype != m.dtype) s += fmt::format(" --act-dtype {}", dtype_name(d.act_dtype));
   if (d.kv_group != m.head_dim) s += fmt::format(" --kv-group {}", d.kv_group);
   if (d.tp != 1) s += fmt::format(" --tp {}", d.tp);
+  if (d.pp != 1) s += fmt::format(" --pp {}", d.pp);
+  if (d.cp != 1) s += fmt::format(" --cp {}", d.cp);
+  if (d.ep != 1) s += fmt::format(" --ep {}", d.ep);
+  if (d.dp != 1) s += fmt::format(" --dp {}", d.dp);
   if (d.kernel != Kernel::flash) s += " --kernel naive";
   if (d.kernels != KernelFamily::automatic && d.kernels != KernelFamily::naive) s += fmt::format(" --kernels {}", kernel_family_name(d.kernels));
   if (d.page_size != 16) s += fmt::format(" --page-size {}", d.page_size);

@@ -42,7 +42,7 @@ nlohmann::json presets_json() {
     gpus.push_back({{"name", name}, {"display_name", g.name}, {"hbm_bytes", json_number(g.hbm_bytes)},
                     {"hbm_bandwidth_Bps", json_number(g.hbm_bandwidth_Bps)}, {"peak_flops", peaks},
                     {"vector_flops", json_number(g.vector_flops)}, {"launch_latency_s", g.launch_latency_s},
-                    {"interconnect_Bps", json_number(g.interconnect_Bps)}, {"source", g.source}});
+                    {"scale_up", {{"one_way_Bps", json_number(g.scale_up.one_way_Bps)}, {"latency_s", g.scale_up.latency_s}, {"domain", g.scale_up_domain}, {"name", g.scale_up.name}}}, {"scale_out", {{"one_way_Bps", json_number(g.scale_out.one_way_Bps)}, {"latency_s", g.scale_out.latency_s}, {"name", g.scale_out.name}}}, {"source", g.source}});
   }
   return {{"schema", "attncost.presets/1"}, {"models", models}, {"gpus", gpus}};
 }

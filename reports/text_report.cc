@@ -55,7 +55,10 @@ std::string estimate_text(const EstimateInputs& in, const Estimate& e) {
   std::string out;
   out += fmt::format("model     {} ({} layers, {} heads, {} KV heads, head dim {}; {} params with this design)\n", m.name, m.layers, m.heads,
                      m.kv_heads, m.head_dim, human_count(e.params));
-  out += fmt::format("design    {}  [kernel {}, page {}, TP {}]\n", design_label(d), kernel_name(d.kernel), d.page_size, d.tp);
+  out += fmt::format("design    {}  [kernel {}, page {}, TP {}{}]\n", design_label(d), kernel_name(d.kernel), d.page_size, d.tp,
+                     replica_gpus(d) * d.dp > d.tp || d.ep > 1
+                         ? fmt::format(", PP {}, CP {}, EP {}, DP {}: {} GPUs per replica, {} in all", d.pp, d.cp, d.ep, d.dp, replica_gpus(d), replica_gpus(d) * d.dp)
+                         : "");
   if (d.tp > 1 && e.kv_replication > 1)
     out += fmt::format("          note: --tp {} exceeds the KV heads; each KV head is replicated on {:.0f} GPUs\n", d.tp, e.kv_replication);
   for (int u = 0; u < e.use_count; ++u) {

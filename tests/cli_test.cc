@@ -11,6 +11,7 @@
 #include <string>
 
 #include <catch2/catch.hpp>
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "reports/reports.h"
@@ -71,6 +72,18 @@ TEST_CASE("every bad input gets exit code 2 and one line naming it", "[cli]") {
       {"estimate \"\" --ctx 1k", "argument 2 is empty"},  // hung CLI11 2.1 (found by fuzz_cli)
       {"estmate --ctx 8", "unknown command 'estmate'; did you mean estimate?"},
       {"estimate --ctx", "--ctx"},
+      {"estimate --pp 64", "--pp"},
+      {"estimate --ep 2", "--ep"},
+      {"plan --gen 128 --rate 0", "--rate '0'"},
+      {"plan --gen 128 --rate fast", "--rate 'fast'"},
+      {"plan --rate 5", "generates no tokens; give gen="},
+      {"plan --gen 128 --fleet-gpus h200", "--fleet-gpus: applies with --rate"},
+      {"plan --gen 128 --rate 5 --fleet-gpus h100-sxm=2,h200", "give every GPU type its price or none"},
+      {"plan --gen 128 --rate 5 --fleet-gpus h100-sxm,h200 --usd-per-gpu-hour 2", "price each in --fleet-gpus"},
+      {"plan --gen 128 --rate 5 --fleet-gpus h100-sxm,h100-sxm", "listed twice"},
+      {"plan --gen 128 --rate 5 --fleet-gpus h1000", "--gpu 'h1000': unknown GPU preset"},
+      {"plan --gen 128 --rate 5 --fleet-gpus h100-sxm=-3", "price of h100-sxm"},
+      {"plan --gen 128 --rate 5 --format csv", "--rate: not available with --format csv"},
   };
   for (const Case& c : cases) {
     const std::string& args = c.args;
@@ -157,6 +170,34 @@ TEST_CASE("plan --format json and presets --format json are parseable with their
   const auto j = nlohmann::json::parse(presets.out);
   REQUIRE(j["models"].size() >= 18);
   REQUIRE(j["gpus"].size() >= 10);
+}
+
+TEST_CASE("plan --rate answers the fleet question in JSON: the cheapest deployment first, each option sized", "[cli][fleet]") {
+  const CliResult r = run_cli("plan --model llama-3.1-70b --tp 4 --workload chat:ctx=4096,gen=512,slo_ms=50,ttft_slo_ms=2000 "
+                              "--candidates basic --rate 20 --fleet-gpus h100-sxm=2.5,h200=3.2 --format json");
+  INFO(r.err);
+  REQUIRE(r.code == 0);
+  const auto j = nlohmann::json::parse(r.out);
+  REQUIRE(j["fleet"].size() == 1);
+  const auto& f = j["fleet"][0];
+  REQUIRE(f["workload"] == "chat");
+  REQUIRE(f["rate_rps"] == 20);
+  REQUIRE(f["ranked_by"] == "usd_per_hour");
+  const auto& best = f["options"][0];
+  REQUIRE(best["feasible"] == true);
+  REQUIRE(best["capacity_rps"].get<double>() >= 20);
+  REQUIRE(best["itl_mean_s"].get<double>() <= 0.050);
+  REQUIRE(best["ttft_s"].get<double>() <= 2.0);
+  const int gpus_per_replica = best["tp"].get<int>() * best["pp"].get<int>() * best["cp"].get<int>();
+  REQUIRE(best["gpus"] == gpus_per_replica * (best["replicas"].get<int>() + best["prefill_replicas"].get<int>()));
+  REQUIRE(best["usd_per_hour"].get<double>() == Approx(best["gpus"].get<double>() * (best["gpu"] == "h100-sxm" ? 2.5 : 3.2)));
+  REQUIRE(f["options"][1]["why_not"].get<std::string>().find("more") != std::string::npos);
+  // The text and the memo say the same.
+  const CliResult text = run_cli("plan --model llama-3.1-70b --tp 4 --workload chat:ctx=4096,gen=512,slo_ms=50,ttft_slo_ms=2000 "
+                                 "--candidates basic --rate 20 --fleet-gpus h100-sxm=2.5,h200=3.2");
+  REQUIRE(text.code == 0);
+  REQUIRE(text.out.find("Fleet for 20 requests/s of workload 'chat'") != std::string::npos);
+  REQUIRE(text.out.find(fmt::format("best {} ×", best["gpus"].get<int>())) != std::string::npos);
 }
 
 TEST_CASE("a Hugging Face config.json with overrides and -o writes the file", "[cli]") {

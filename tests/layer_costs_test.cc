@@ -35,7 +35,8 @@ GpuSpec round_gpu() {
   g.peak_flops[static_cast<size_t>(Dtype::fp16)] = 1e12;
   g.vector_flops = 1e11;
   g.launch_latency_s = 1e-6;
-  g.interconnect_Bps = 1e9;
+  g.scale_up = {1e9, 0, "test link"};
+  g.scale_up_domain = 8;
   g.l2_bytes = 1e9;
   g.sms = 100;
   return g;

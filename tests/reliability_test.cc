@@ -128,7 +128,7 @@ TEST_CASE("random in-range profiles and models: no output prints inf or NaN (tex
                         {"hbm_bandwidth_Bps", log_uniform(1e8, 1e15)},
                         {"vector_flops", log_uniform(1e8, 1e17)},
                         {"launch_latency_s", pick(0, 1) ? 0.0 : log_uniform(1e-9, 1e-2)},
-                        {"interconnect_Bps", pick(0, 1) ? 0.0 : log_uniform(1e8, 1e14)},
+                        {"scale_up", {{"one_way_Bps", pick(0, 1) ? 0.0 : log_uniform(1e8, 1e14)}, {"latency_s", log_uniform(1e-7, 1e-4)}, {"domain", pick(1, 72)}}},
                         {"peak_flops", {{"fp16", log_uniform(1e9, 1e18)}}}};
     if (pick(0, 1)) p["peak_flops"]["fp8"] = log_uniform(1e9, 1e18);
     const GpuSpec gpu = gpu_from_json(p, "random profile");
