@@ -77,10 +77,16 @@ void explain_roofline(Explainer* ex, const OpCost& op, const GpuSpec& gpu) {
              fmt::format("{} / {} / {} + {}", N(op.comm_bytes), N(op.link_Bps), N(op.comm_bytes / op.link_Bps / (op.network_s - op.comm_latency_s)),
                          N(op.comm_latency_s)),
              op.network_s, "s");
-  ex->line(name + ": time (" + std::string(bound_name(op.bound)) + "-bound)", "max(compute, memory, network) + kernels·launch + fixed",
-           fmt::format("max({}, {}, {}) + {} × {} + {}", N(op.compute_s), N(op.memory_s), N(op.network_s), N(op.kernels), N(gpu.launch_latency_s),
-                       N(op.launch_s - op.kernels * gpu.launch_latency_s)),
-           op.time_s, "s");
+  if (op.comm_after)
+    ex->line(name + ": time (" + std::string(bound_name(op.bound)) + "-bound)", "max(compute, memory) + network (after it) + kernels·launch + fixed",
+             fmt::format("max({}, {}) + {} + {} × {} + {}", N(op.compute_s), N(op.memory_s), N(op.network_s), N(op.kernels), N(gpu.launch_latency_s),
+                         N(op.launch_s - op.kernels * gpu.launch_latency_s)),
+             op.time_s, "s");
+  else
+    ex->line(name + ": time (" + std::string(bound_name(op.bound)) + "-bound)", "max(compute, memory, network) + kernels·launch + fixed",
+             fmt::format("max({}, {}, {}) + {} × {} + {}", N(op.compute_s), N(op.memory_s), N(op.network_s), N(op.kernels), N(gpu.launch_latency_s),
+                         N(op.launch_s - op.kernels * gpu.launch_latency_s)),
+             op.time_s, "s");
 }
 
 void cost_phase(const ModelConfig& m, const Design& d, const Workload& w, const GpuSpec& gpu, bool is_decode,
@@ -134,6 +140,9 @@ void cost_phase(const ModelConfig& m, const Design& d, const Workload& w, const 
     const double all_layers = out.time_s;
     const double q = is_decode ? static_cast<double>(std::max<uint64_t>(1, w.step_tokens)) : static_cast<double>(w.ctx - std::min(w.prefix, w.ctx)) / static_cast<double>(d.cp);
     const double send = stage_send_s(m, d, gpu, static_cast<double>(wm.batch) * q);
+    out.stage_send_bytes = stage_send_bytes(m, d, static_cast<double>(wm.batch) * q);
+    out.stage_send_s = static_cast<double>(d.pp - 1) * send;
+    out.stage_send_over_network = stage_send_over_network(d, gpu);
     out.time_s = pipeline_s(m, d, all_layers, send, is_decode, micro);
     const double scale = (out.time_s - static_cast<double>(d.pp - 1) * send) / all_layers;
     out.compute_s *= scale, out.memory_s *= scale, out.launch_s *= scale;

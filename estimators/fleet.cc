@@ -112,7 +112,7 @@ FleetResult plan_fleet(const FleetInputs& in) {
                   FleetOption at_hi = size_fleet_option(m, gpu, d, in.workload, hi, disagg, in.rate);
                   if (at_hi.feasible) {
                     at_lo = at_hi;
-                    at_lo.reason = hi == mem.value ? fmt::format("batch {}: the memory is full", hi) : fmt::format("batch {}: the search's cap", hi);
+                    at_lo.reason = hi == mem.value ? "the batch fills the memory" : "the batch is at the search's cap";
                   } else {
                     while (hi - lo > 1) {
                       const uint64_t mid = lo + (hi - lo) / 2;
@@ -120,7 +120,7 @@ FleetResult plan_fleet(const FleetInputs& in) {
                       if (x.feasible) lo = mid, at_lo = std::move(x);
                       else hi = mid;
                     }
-                    at_lo.reason = fmt::format("batch {}: one more sequence breaks a latency target", lo);
+                    at_lo.reason = "one more sequence per batch breaks a latency target";
                   }
                 }
                 best = std::move(at_lo);

@@ -325,7 +325,8 @@ void apply_context_parallel(const ModelConfig& m, const Design& d, const Workloa
       if (op.kind == OpKind::attention) {
         const double partial = static_cast<double>(w.batch) * std::max<double>(1, static_cast<double>(w.step_tokens)) * base.q_heads * (base.dec_d_v + 1) * 4;
         const CommCost c = collective_cost(Collective::all_gather, partial * cp, d.cp, link);
-        op.comm_bytes += c.bytes_sent, op.link_Bps = link.one_way_Bps, op.comm_latency_s += c.steps * link.latency_s;
+        op.comm_bytes += c.bytes_sent, op.link_Bps = link.one_way_Bps, op.over_network = !link.scale_up, op.comm_latency_s += c.steps * link.latency_s;
+        op.comm_after = true;  // the partial outputs exist only once the local attention is done
       }
       continue;
     }
@@ -336,7 +337,7 @@ void apply_context_parallel(const ModelConfig& m, const Design& d, const Workloa
     op.kv_write_bytes /= cp, op.comm_bytes /= cp, op.work_units /= cp;
     if (op.kind == OpKind::attention && kv_block > 0) {
       const CommCost c = collective_cost(Collective::all_gather, kv_block * cp, d.cp, link);
-      op.comm_bytes += c.bytes_sent, op.link_Bps = link.one_way_Bps, op.comm_latency_s += c.steps * link.latency_s;
+      op.comm_bytes += c.bytes_sent, op.link_Bps = link.one_way_Bps, op.over_network = !link.scale_up, op.comm_latency_s += c.steps * link.latency_s;
       note(ex, "attention (CP ring): K/V bytes passed per GPU", "(CP − 1)·B·(n/CP)·kv_bytes", c.bytes_sent, "B", "({} - 1) × {}", N(cp), N(kv_block));
     }
   }
@@ -698,7 +699,7 @@ void build_ops(const ModelConfig& m, const Design& d, const Workload& w, const G
       const Link link = link_for(gpu, d.ep);
       // Each GPU dispatches its 1/EP share of the tokens' k copies and receives as much back.
       const CommCost c = collective_cost(Collective::all_to_all, tokens / ep * k * h * ab, d.ep, link);
-      a2a.comm_bytes = 2 * c.bytes_sent, a2a.link_Bps = link.one_way_Bps, a2a.comm_latency_s = 2 * c.steps * link.latency_s;
+      a2a.comm_bytes = 2 * c.bytes_sent, a2a.link_Bps = link.one_way_Bps, a2a.over_network = !link.scale_up, a2a.comm_latency_s = 2 * c.steps * link.latency_s;
       note(ex, "all_to_all (EP): bytes sent per GPU, dispatch and combine", "2·(EP − 1)/EP·(tokens/EP)·k·h·bytes(act)", a2a.comm_bytes, "B",
            "2 × ({0} - 1) / {0} × ({1} / {0}) × {2} × {3} × {4}", N(ep), N(tokens), N(k), N(h), N(ab));
       a2a.act_bytes = 4 * tokens / ep * k * h * ab;
@@ -750,7 +751,7 @@ void build_ops(const ModelConfig& m, const Design& d, const Workload& w, const G
     ar.comm_bytes = 2 * (base.tp - 1) / base.tp * tokens * h * ab;  // ring all-reduce, per GPU
     // On the link the TP group spans (NVLink inside a domain, the network beyond), 2(TP − 1) steps.
     const Link link = link_for(gpu, d.tp);
-    ar.link_Bps = link.one_way_Bps, ar.comm_latency_s = 2 * (base.tp - 1) * link.latency_s;
+    ar.link_Bps = link.one_way_Bps, ar.over_network = !link.scale_up, ar.comm_latency_s = 2 * (base.tp - 1) * link.latency_s;
     // With EP the MoE layers' outputs come back through the all-to-all's combine instead.
     if (d.ep > 1) {
       double moe_layers = 0;

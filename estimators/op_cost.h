@@ -46,7 +46,9 @@ struct OpCost {
   double kv_write_bytes = 0;     // KV cache or recurrent state written
   double comm_bytes = 0;         // sent over the GPU interconnect
   double link_Bps = 0;           // one-way bandwidth of the link that traffic crosses (collectives.h)
+  bool over_network = false;     // that link is the scale-out network, not the scale-up domain
   double comm_latency_s = 0;     // its latency steps (steps·α)
+  bool comm_after = false;       // the transfer needs the op's result (CP decode's partial outputs): it adds to the time, no overlap
 
   // The shape a kernel model needs (model/kernel_model.h); 0 where it does not apply.
   double weight_params = 0;      // weights streamed: bits per weight = weight_bytes·8 / weight_params

@@ -14,12 +14,17 @@ double stage_fraction(const ModelConfig& m, const Design& d) {
 
 uint64_t micro_batches(const Design& d, uint64_t batch) { return std::min<uint64_t>(batch, static_cast<uint64_t>(d.pp)); }
 
+double stage_send_bytes(const ModelConfig& m, const Design& d, double tokens) {
+  if (d.pp <= 1) return 0;
+  return tokens * static_cast<double>(m.hidden) * (dtype_bits(d.act_dtype) / 8.0) / static_cast<double>(d.tp);
+}
+
+// Stages sit tp·cp GPUs apart: the pipeline stays on NVLink while all of it fits one domain.
+bool stage_send_over_network(const Design& d, const GpuSpec& gpu) { return d.pp > 1 && !link_for(gpu, replica_gpus(d)).scale_up; }
+
 double stage_send_s(const ModelConfig& m, const Design& d, const GpuSpec& gpu, double tokens) {
   if (d.pp <= 1) return 0;
-  // Stages sit tp·cp GPUs apart: the pipeline stays on NVLink while all of it fits one domain.
-  const Link link = link_for(gpu, replica_gpus(d));
-  const double bytes = tokens * static_cast<double>(m.hidden) * (dtype_bits(d.act_dtype) / 8.0) / static_cast<double>(d.tp);  // each TP rank sends its slice
-  return collective_cost(Collective::send_recv, bytes, 2, link).time_s;
+  return collective_cost(Collective::send_recv, stage_send_bytes(m, d, tokens), 2, link_for(gpu, replica_gpus(d))).time_s;
 }
 
 double pipeline_s(const ModelConfig& m, const Design& d, double all_layers_s, double send_s, bool decode, uint64_t micro) {

@@ -15,7 +15,11 @@ namespace attncost {
 double stage_fraction(const ModelConfig& m, const Design& d);
 // Micro-batches a batch of `batch` sequences is cut into: min(batch, pp).
 uint64_t micro_batches(const Design& d, uint64_t batch);
-// One stage boundary's send of `tokens` hidden states (0 without PP).
+// One stage boundary's send of `tokens` hidden states: each TP rank sends its 1/TP slice (0 without PP).
+double stage_send_bytes(const ModelConfig& m, const Design& d, double tokens);
+// Whether the stages' sends cross the scale-out network (the replica spans more than one domain).
+bool stage_send_over_network(const Design& d, const GpuSpec& gpu);
+// Its time on that link.
 double stage_send_s(const ModelConfig& m, const Design& d, const GpuSpec& gpu, double tokens);
 // The pass through the pipeline, given `all_layers_s`, every layer's time on one micro-batch:
 // a decode step goes through every stage once per token (pp · stage time); a prefill of `micro`

@@ -1,5 +1,7 @@
 #include "estimators/roofline.h"
 
+#include <algorithm>
+
 namespace attncost {
 
 std::string_view op_name(OpKind k) {
@@ -95,6 +97,7 @@ void apply_roofline(OpCost& op, const GpuSpec& gpu, const KernelModel* kernels) 
   if (op.network_s > busy) { busy = op.network_s; op.bound = Bound::network; }
   if (op.launch_s > busy) op.bound = Bound::latency;
   op.time_s = busy + op.launch_s;
+  if (op.comm_after) op.time_s = std::max(op.compute_s, op.memory_s) + op.network_s + op.launch_s;
 }
 
 }  // namespace attncost

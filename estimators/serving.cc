@@ -183,7 +183,10 @@ StepSum sum_decode(const Runner& r, uint64_t lo, uint64_t hi) {
       const AffineLine lines[3] = {{x.compute_s, (y.compute_s - x.compute_s) / len},
                                    {x.memory_s, (y.memory_s - x.memory_s) / len},
                                    {x.network_s, (y.network_s - x.network_s) / len}};
-      s.sum += n * (sum_max_affine(lines, b - a) + (len + 1) * x.launch_s);
+      if (x.comm_after)  // max(compute, memory) + network: the network's affine sum adds
+        s.sum += n * (sum_max_affine(std::span(lines, 2), b - a) + (len + 1) * ((x.network_s + y.network_s) / 2 + x.launch_s));
+      else
+        s.sum += n * (sum_max_affine(lines, b - a) + (len + 1) * x.launch_s);
     }
   }
   // Every step through the pipeline: affine in the layers' time, so the sum transforms exactly.

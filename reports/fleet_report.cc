@@ -116,7 +116,7 @@ void fleet_doc(Doc& doc, const std::vector<FleetResult>& fleets) {
   for (const FleetResult& r : fleets) {
     doc.heading(2, headline(r));
     if (r.options.empty() || !r.options[0].feasible) doc.paragraph("**No configuration meets the targets.**");
-    else doc.paragraph(fmt::format("**{}**: {}.", deployment_text(r, r.options[0]), r.options[0].reason));
+    else doc.paragraph(fmt::format("**{}** — {}.", deployment_text(r, r.options[0]), r.options[0].reason));
     std::vector<std::vector<std::string>> rows;
     for (size_t i : shown(r)) {
       const FleetOption& o = r.options[i];

@@ -47,9 +47,13 @@ json phase_json(const PhaseCost& p, bool decode) {
               {"time_s", op.time_s * op.layers},
               {"bound", bound_name(op.bound)}};
     if (op.pattern >= 0) o["pattern_index"] = op.pattern;
+    if (op.comm_bytes > 0)
+      o["link"] = {{"network", op.over_network}, {"one_way_Bps", op.link_Bps}, {"latency_s", op.comm_latency_s}, {"time_s", op.network_s}};
     ops.push_back(std::move(o));
   }
   j["ops"] = std::move(ops);
+  if (p.stage_send_bytes > 0)
+    j["stage_send"] = {{"bytes_per_boundary", json_number(p.stage_send_bytes)}, {"network", p.stage_send_over_network}, {"time_s", p.stage_send_s}};
   return j;
 }
 

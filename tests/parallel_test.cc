@@ -142,6 +142,9 @@ TEST_CASE("Llama-3.1-8B at 1M tokens on CP 8: the ring's traffic and the split, 
   const OpCost& dec = op_of(cp8.decode, OpKind::attention);
   REQUIRE(dec.kv_read_bytes == Approx(op_of(one.decode, OpKind::attention).kv_read_bytes / 8));
   REQUIRE(dec.comm_bytes == Approx(7.0 / 8 * 8 * 32 * 129 * 4));
+  // The gather needs the attention's result: its time adds (7 steps × 1 µs + bytes / 450 GB/s).
+  REQUIRE(dec.network_s == Approx(7e-6 + 7.0 / 8 * 8 * 32 * 129 * 4 / 450e9));
+  REQUIRE(dec.time_s == Approx(std::max(dec.compute_s, dec.memory_s) + dec.network_s + dec.launch_s));
   // CP 16 spans two boards: the ring crosses InfiniBand.
   REQUIRE(op_of(run_split("llama-3.1-8b", split(1, 1, 16), n, 1).prefill, OpKind::attention).link_Bps == 50e9);
 }

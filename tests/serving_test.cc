@@ -88,6 +88,17 @@ TEST_CASE("mean ITL is the exact mean of every decode step of the generation", "
   const Design dd = design(ds, nullptr, 0, 0, 8);
   const Workload w = workload(1900, 16, 300);
   REQUIRE(estimate(ds, dd, w, load_gpu("h200")).serving.itl_mean_s == Approx(brute_itl(ds, dd, w, load_gpu("h200"))).epsilon(1e-9));
+  // Split over GPUs: pipeline passes, and context parallelism's gather after each attention
+  // (added to the step, not overlapped), on NVLink and across the network (CP 16).
+  const int64_t splits[][3] = {{2, 2, 1}, {1, 1, 4}, {2, 2, 2}, {1, 1, 16}};
+  for (const auto& s : splits) {
+    INFO("tp " << s[0] << " pp " << s[1] << " cp " << s[2]);
+    DesignChoice c;
+    c.tp = s[0], c.pp = s[1], c.cp = s[2];
+    const Design dp = make_design(llama, c);
+    const Workload wp = workload(3000, 8, 200);
+    REQUIRE(estimate(llama, dp, wp, h100).serving.itl_mean_s == Approx(brute_itl(llama, dp, wp, h100)).epsilon(1e-9));
+  }
 }
 
 TEST_CASE("the end-to-end latency and throughput follow from TTFT and ITL", "[serving]") {
