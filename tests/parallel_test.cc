@@ -109,6 +109,8 @@ TEST_CASE("Llama-3.1-405B on TP 8 × PP 2: weights, KV and times derived by hand
   const double send_prefill = 8.0 * 8192 * 16384 * 2 / 8 / 50e9 + 5e-6;  // 268435456 B: 5.374 ms
   REQUIRE(e.decode.time_s == Approx(flat.decode.time_s + send_decode).epsilon(1e-9));
   REQUIRE(e.prefill.time_s == Approx(1.5 * flat.prefill.time_s + send_prefill).epsilon(1e-9));
+  // Throughput per GPU divides by all 16 GPUs of the replica, not the TP group's 8.
+  REQUIRE(e.serving.output_tokens_per_s_per_gpu == Approx(16.0 * 512 / e.serving.cycle_s / 16));
   // The TP all-reduce stays on NVLink: 2·7/8·(8·8192 tokens)·16384·2 B per prefill layer.
   const OpCost& ar = op_of(e.prefill, OpKind::allreduce);
   REQUIRE(ar.link_Bps == 450e9);
@@ -163,6 +165,20 @@ TEST_CASE("expert parallelism: whole experts per GPU and the all-to-all's bytes"
   const double tokens = 4.0 * 4096, k = static_cast<double>(m.experts_active);
   REQUIRE(a2a.comm_bytes == Approx(2.0 * 7 / 8 * tokens / 8 * k * 5120 * 2));
   REQUIRE(a2a.link_Bps == 450e9);
+  // The work is conserved: each GPU runs its experts on tokens·k/EP routed copies, as much as 1/TP
+  // of every expert on all of them.
+  REQUIRE(ep8.prefill.flops == Approx(tp8.prefill.flops).epsilon(1e-9));
+}
+
+TEST_CASE("uneven pipeline stages: the busiest stage holds ⌈L/PP⌉ layers", "[parallel]") {
+  // Llama-3.1-8B's 32 layers on 3 stages: 11, 11, 10. Its KV per GPU is 11 layers' worth:
+  // 11 × 2 × 8 KV heads × 128 × 2 B = 45056 B per token.
+  const Estimate e = run_split("llama-3.1-8b", split(1, 3), 4096, 2);
+  REQUIRE(e.memory.kv_bytes == Approx(45056.0 * 4096 * 2));
+  // Weights: 11 layers of (4096·(4096 + 2·1024 + 4096) + 3·4096·14336 + 2·4096) + the final norm's
+  // 11/32, plus the larger of the embedding and the (untied) head, 128256·4096, in bf16.
+  const double layer = 4096.0 * (4096 + 2 * 1024 + 4096) + 3.0 * 4096 * 14336 + 2 * 4096;
+  REQUIRE(e.memory.weights_bytes == Approx(2 * ((32 * layer + 4096) * 11 / 32 + 128256.0 * 4096)));
 }
 
 TEST_CASE("bad parallel splits are refused with the flag named", "[parallel]") {

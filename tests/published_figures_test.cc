@@ -61,6 +61,22 @@ TEST_CASE("parameter counts match what each model's authors publish (within 3%)"
   }
 }
 
+TEST_CASE("parameter counts equal the checkpoints' tensor totals exactly", "[published]") {
+  // The total of every tensor in the released safetensors (Hugging Face's "Model size", from the
+  // files' metadata): embeddings, every layer's projections and both RMSNorm vectors, the final
+  // norm, the untied LM head. One element off anywhere (a norm, a bias, a tied head) shows.
+  const std::pair<const char*, double> checkpoints[] = {
+      {"llama-2-7b", 6738415616.0},    // meta-llama/Llama-2-7b-hf
+      {"llama-2-13b", 13015864320.0},  // meta-llama/Llama-2-13b-hf
+      {"llama-3.1-8b", 8030261248.0},  // meta-llama/Llama-3.1-8B
+      {"mistral-7b", 7241732096.0},    // mistralai/Mistral-7B-v0.1
+  };
+  for (const auto& [name, total] : checkpoints) {
+    INFO(name);
+    REQUIRE(run(name, DesignChoice{}, 1).params == total);
+  }
+}
+
 TEST_CASE("decode at long context on H100 is bound by KV reads, at the HBM roofline (--kernels peak)", "[published]") {
   // Llama-2-7B (32 layers of 32 × 128 heads, MLP 11008, vocabulary 32000, fp16) at 64k context.
   DesignChoice roofline;
