@@ -20,7 +20,8 @@ cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DATTNCOST_CUDA=OFF -DAT
 cmake --build build --target attncost attncost_tests >/dev/null
 # Every test case but the golden memos (whose files ATTNCOST_UPDATE_GOLDEN rewrites) and the CPU
 # kernels' check against their references (46 s, and no estimator in it).
-tests=(build/tests/attncost_tests "~[golden]" "~every CPU kernel matches the double-precision reference" --reporter compact)
+# --abort: a killed mutant stops at its first failing test (the run names that test file only).
+tests=(build/tests/attncost_tests "~[golden]" "~every CPU kernel matches the double-precision reference" --reporter compact --abort)
 "${tests[@]}" >/dev/null || { echo "the unmutated tree fails its tests" >&2; exit 2; }
 
 python3 - "$root/scripts/mutations.txt" "$pattern" "${tests[@]}" <<'PY'
