@@ -130,3 +130,14 @@ TEST_CASE("paged KV rounds each sequence up to whole pages", "[invariant]") {
   REQUIRE(p.memory.kv_bytes == Approx(c.memory.kv_bytes * 1008.0 / 1000.0).epsilon(1e-12));
   REQUIRE(p.memory.page_waste_bytes == Approx(8.0 * 512 * 1024).epsilon(1e-12));
 }
+
+TEST_CASE("the attended fraction is the pairs scored over what dense layers would score, over all layers", "[invariant]") {
+  // Llama-2-7B's 32 layers as 16 window:4096 + 16 dense at 8192 tokens. A window layer scores
+  // 4096·4097/2 + (8192 − 4096)·4096 = 25,167,872 pairs per head, a dense one 8192·8193/2 =
+  // 33,558,528: (16·25,167,872 + 16·33,558,528) / (32·33,558,528).
+  const Estimate e = run("llama-2-7b", attn("window:4096/dense"), 8192);
+  REQUIRE(e.quality.attended_fraction == Approx((16.0 * 25167872 + 16.0 * 33558528) / (32.0 * 33558528)));
+  REQUIRE(run("llama-2-7b", attn("dense"), 8192).quality.attended_fraction == Approx(1.0));
+  // All window layers: 25,167,872 / 33,558,528 = 0.75.
+  REQUIRE(run("llama-2-7b", attn("window:4096"), 8192).quality.attended_fraction == Approx(25167872.0 / 33558528));
+}

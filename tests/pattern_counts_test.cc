@@ -111,6 +111,21 @@ TEST_CASE("direct reach and token-0 visibility follow the mask of the last query
   }
 }
 
+TEST_CASE("token 0 at the window's edge: visible while n ≤ W, gone at W + 1", "[pattern]") {
+  // Random trials rarely land on n = W exactly; the edge is where an off-by-one lives.
+  for (uint64_t w : {1u, 2u, 7u, 16u, 4096u}) {
+    for (uint64_t n = (w > 8 ? w - 3 : 1); n <= w + 3; ++n) {
+      Pattern p;
+      p.kind = PatternKind::window, p.window = w;
+      INFO("window " << w << " n " << n);
+      REQUIRE(sees_first_token(p, n) == mask(p, n - 1, 0, n));
+      REQUIRE(sees_first_token(p, n) == (n <= w));
+      p.kind = PatternKind::sinks, p.sinks = 0;
+      REQUIRE(sees_first_token(p, n) == mask(p, n - 1, 0, n));
+    }
+  }
+}
+
 TEST_CASE("linear, SSM, Mamba-2, DeltaNet and mixer-less layers score no pairs and cache no tokens", "[pattern]") {
   for (PatternKind kind : {PatternKind::linear, PatternKind::ssm, PatternKind::mamba2, PatternKind::deltanet, PatternKind::none}) {
     Pattern p;
