@@ -141,3 +141,15 @@ TEST_CASE("the attended fraction is the pairs scored over what dense layers woul
   // All window layers: 25,167,872 / 33,558,528 = 0.75.
   REQUIRE(run("llama-2-7b", attn("window:4096"), 8192).quality.attended_fraction == Approx(25167872.0 / 33558528));
 }
+
+TEST_CASE("int8 and int4 KV carry one fp16 scale per head-dim group by default", "[invariant]") {
+  // Llama-2-7B, head dim 128: each cached K or V head row is 128 int8 bytes + one 2-byte scale
+  // (SPEC §3: --kv-group defaults to the head dim), × 32 heads × 2 (K, V) × 32 layers.
+  DesignChoice c;
+  c.kv_dtype = Dtype::int8;
+  REQUIRE(run("llama-2-7b", c, 4096).kv.bytes_per_token == 32.0 * 2 * 32 * (128 + 2));
+  c.kv_dtype = Dtype::int4;
+  REQUIRE(run("llama-2-7b", c, 4096).kv.bytes_per_token == 32.0 * 2 * 32 * (64 + 2));
+  c.kv_group = 32;  // four scales per row
+  REQUIRE(run("llama-2-7b", c, 4096).kv.bytes_per_token == 32.0 * 2 * 32 * (64 + 8));
+}
