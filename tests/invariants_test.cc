@@ -153,3 +153,21 @@ TEST_CASE("int8 and int4 KV carry one fp16 scale per head-dim group by default",
   c.kv_group = 32;  // four scales per row
   REQUIRE(run("llama-2-7b", c, 4096).kv.bytes_per_token == 32.0 * 2 * 32 * (64 + 8));
 }
+
+TEST_CASE("the MoE placement rule (first dense layers, then every period-th from an offset) counts as enumerating the layers", "[invariant]") {
+  // Mixtral (every layer), DeepSeek (first_k_dense_replace), Jamba (expert_layer_period 2,
+  // offset 1), Llama-4 (interleave_moe_layer_step): layer l ≥ first_dense is MoE when
+  // l ≡ offset (mod period). Odd layer counts are where an off-by-one in the phase shows.
+  for (uint64_t first = 0; first <= 4; ++first)
+    for (uint64_t period = 1; period <= 5; ++period)
+      for (uint64_t offset = 0; offset < 2 * period; ++offset)
+        for (uint64_t layers = first + 1; layers <= first + 13; ++layers) {
+          uint64_t moe = 0;
+          for (uint64_t l = first; l < layers; ++l) moe += l % period == offset % period;
+          uint64_t counted = 0;
+          for (const FfnStack::Use& u : ffn_stack_from_rule(first, period, offset).uses(layers))
+            if (u.layer.kind == FfnKind::moe) counted += u.layers;
+          INFO("first_dense " << first << " period " << period << " offset " << offset << " layers " << layers);
+          REQUIRE(counted == moe);
+        }
+}

@@ -129,5 +129,21 @@ TEST_CASE("max context and max batch are the exact edge of the budget", "[plan]"
   DesignChoice window;
   window.attn = "window:4096";
   window.engine = budget_engine(40.0);
-  REQUIRE(max_context(f.m, make_design(f.m, window), workload("w", 1, 1), f.gpu).unbounded);
+  const Limit endless = max_context(f.m, make_design(f.m, window), workload("w", 1, 1, 100), f.gpu);
+  REQUIRE(endless.unbounded);
+  REQUIRE(endless.value == (uint64_t{1} << 40) - 100);  // the prompt the 2^40-token cap leaves beside gen
+}
+
+TEST_CASE("KV precision risk terms are the documented policy (docs/cost-model.md §8)", "[plan]") {
+  Fixture f;
+  const Design base = make_design(f.m);
+  const Workload w = workload("w", 8192, 1);
+  const std::pair<Dtype, double> terms[] = {{Dtype::fp16, 0.0}, {Dtype::fp8, 0.02}, {Dtype::int8, 0.03}, {Dtype::int4, 0.1}};
+  for (const auto& [dtype, term] : terms) {
+    DesignChoice c;
+    c.kv_dtype = dtype;
+    const Design d = make_design(f.m, c);
+    INFO(dtype_name(dtype));
+    REQUIRE(design_risk(f.m, d, base, w, estimate(f.m, d, w, f.gpu)).quantization == term);
+  }
 }
