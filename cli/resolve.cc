@@ -160,7 +160,11 @@ SpecDecode parse_spec(const std::string& text) {
   if (second != std::string::npos) {
     s.draft_name = text.substr(second + 1);
     if (s.draft_name.empty()) throw InputError(fmt::format("--spec '{}': the draft model after the second ':' is empty", text));
-    s.draft = std::make_shared<const ModelConfig>(load_model(s.draft_name));
+    try {
+      s.draft = std::make_shared<const ModelConfig>(load_model(s.draft_name));
+    } catch (const InputError& e) {
+      throw InputError(fmt::format("--spec (draft model): {}", e.what()));
+    }
   }
   return s;
 }

@@ -73,6 +73,9 @@ TEST_CASE("every bad input gets exit code 2 and one line naming it", "[cli]") {
       {"estmate --ctx 8", "unknown command 'estmate'; did you mean estimate?"},
       {"estimate --ctx", "--ctx"},
       {"estimate --pp 64", "--pp"},
+      {"estimate --model " + std::string(300, 'x'), "unknown model preset"},  // a name the OS refuses as a path
+      {"estimate --gpu " + std::string(300, 'g'), "unknown GPU preset"},
+      {"estimate --spec 4:0.5:" + std::string(300, 'y'), "--spec (draft model): --model"},
       {"estimate --ep 2", "--ep"},
       {"plan --gen 128 --rate 0", "--rate '0'"},
       {"plan --gen 128 --rate fast", "--rate 'fast'"},
