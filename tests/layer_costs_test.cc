@@ -135,6 +135,23 @@ TEST_CASE("dense decode by hand: KV read once per KV head, the new token written
   REQUIRE(head.matmul_flops == 2.0 * 2 * 32 * 100);
 }
 
+TEST_CASE("a speculative verify step: q queries per sequence, the furthest one's keys read once", "[layer_costs]") {
+  // Decode at context 10 with 3 query tokens per sequence (K = 2 drafts + 1): queries at
+  // positions 9, 10, 11 attend 10, 11, 12 keys; the KV read is the 12 keys of the last one.
+  const ModelConfig m = tiny();
+  const Design d = make_design(m);
+  Workload w;
+  w.ctx = 10, w.batch = 2, w.step_tokens = 3;
+  std::array<AttnStack::Use, kMaxDistinctPatterns> uses{};
+  const int n = d.attn.uses(static_cast<uint64_t>(m.layers), uses);
+  Ops o;
+  build_ops(m, d, w, round_gpu(), true, uses, n, o.list);
+  const OpCost& att = o.get(OpKind::attention);
+  REQUIRE(att.pairs == 2.0 * (10 + 11 + 12) * 4);
+  REQUIRE(att.kv_read_bytes == 2.0 * 12 * 64);   // B · pairs(n + q − 2) · (2 KV heads · (8 + 8) · 2 B)
+  REQUIRE(att.kv_write_bytes == 2.0 * 3 * 64);   // the 3 new tokens of each sequence
+}
+
 TEST_CASE("the naive kernel scores the full square and moves S and P through memory", "[layer_costs]") {
   DesignChoice c;
   c.kernel = Kernel::naive;
