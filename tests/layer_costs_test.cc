@@ -152,6 +152,21 @@ TEST_CASE("a speculative verify step: q queries per sequence, the furthest one's
   REQUIRE(att.kv_write_bytes == 2.0 * 3 * 64);   // the 3 new tokens of each sequence
 }
 
+TEST_CASE("a prefill after a cached prefix writes only the new tokens' K/V and scores only their rows", "[layer_costs]") {
+  // Chunked prefill or prefix caching: positions 6..9 of a 10-token prompt, the first 6 cached.
+  const ModelConfig m = tiny();
+  const Design d = make_design(m);
+  Workload w;
+  w.ctx = 10, w.batch = 2, w.prefix = 6;
+  std::array<AttnStack::Use, kMaxDistinctPatterns> uses{};
+  const int n = d.attn.uses(static_cast<uint64_t>(m.layers), uses);
+  Ops o;
+  build_ops(m, d, w, round_gpu(), false, uses, n, o.list);
+  const OpCost& att = o.get(OpKind::attention);
+  REQUIRE(att.pairs == 2.0 * (7 + 8 + 9 + 10) * 4);
+  REQUIRE(att.kv_write_bytes == 2.0 * 4 * 64);
+}
+
 TEST_CASE("the naive kernel scores the full square and moves S and P through memory", "[layer_costs]") {
   DesignChoice c;
   c.kernel = Kernel::naive;
