@@ -23,12 +23,13 @@ jobs=${JOBS:-$(nproc)}
 run() {
   local h=$1 corpus=build-fuzz/corpus/$1 crashes=build-fuzz/crashes/$1
   mkdir -p "$corpus" "$crashes"
+  touch "build-fuzz/started_$h"  # crashes of earlier runs stay in $crashes; count only this run's
   cp -n tests/fuzz/corpus/"$h"/* "$corpus"/ 2>/dev/null || true
   build-fuzz/tests/fuzz/fuzz_"$h" "$corpus" -max_total_time="$seconds" -max_len=4096 -timeout=10 -rss_limit_mb=4096 \
     -artifact_prefix="$crashes/" -print_final_stats=1 > build-fuzz/fuzz_"$h".log 2>&1 || true
   local execs crashes_found
   execs=$(grep -oE 'stat::number_of_executed_units: *[0-9]+' build-fuzz/fuzz_"$h".log | grep -oE '[0-9]+$' || echo 0)
-  crashes_found=$(ls "$crashes" | wc -l)
+  crashes_found=$(find "$crashes" -type f -newer "build-fuzz/started_$h" | wc -l)
   echo "fuzz_$h: ${seconds}s, $execs executions, corpus $(ls "$corpus" | wc -l) inputs, $crashes_found crashes"
 }
 for h in "${harnesses[@]}"; do
