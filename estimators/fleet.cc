@@ -14,9 +14,13 @@ namespace {
 
 constexpr uint64_t kMaxBatch = uint64_t{1} << 20;
 
+// Capped where the count stops meaning anything (a 2^40-token prompt's prefill takes years): the
+// cast to an integer must stay defined, and such a fleet still ranks last.
+constexpr double kMaxReplicas = 1e15;
+
 int64_t replicas_for(double rate, double per_replica) {
-  if (!(per_replica > 0)) return 0;
-  return static_cast<int64_t>(std::ceil(rate / per_replica - 1e-12));
+  if (!(per_replica > 0)) return 0;  // no such limit (a GPU described without links)
+  return static_cast<int64_t>(std::min(kMaxReplicas, std::ceil(rate / per_replica - 1e-12)));
 }
 
 }  // namespace

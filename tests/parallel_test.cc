@@ -249,3 +249,15 @@ TEST_CASE("the fleet says so when no configuration meets the targets, and refuse
   w.gen = 0;
   REQUIRE_THROWS_AS(plan_fleet({m, {load_gpu("h100-sxm")}, {}, w, 1, {}}), InputError);
 }
+
+TEST_CASE("the fleet at 2^39 tokens: counts stay defined and the answer says it cannot be served", "[parallel][fleet]") {
+  // A prefill of half a trillion tokens takes years: replica counts are capped, not overflowed
+  // (UBSan would flag the float-to-integer conversion), and no option meets a 10 s TTFT.
+  const ModelConfig m = load_model("llama-3.1-8b");
+  Workload w;
+  w.ctx = uint64_t{1} << 39, w.gen = 2, w.ttft_slo_ms = 1e4;
+  const FleetResult r = plan_fleet({m, {load_gpu("h100-sxm")}, {}, w, 1000, {}});
+  REQUIRE_FALSE(r.options.empty());
+  REQUIRE_FALSE(r.options.front().feasible);
+  for (const FleetOption& o : r.options) REQUIRE(o.gpus >= 0);
+}
