@@ -70,6 +70,7 @@ std::string fleet_text(const std::vector<FleetResult>& fleets) {
       out += fmt::format("  aggregated vs disaggregated at their best: {} vs {}; TTFT {} vs {}; mean ITL {} vs {}\n", cost_text(r, a), cost_text(r, d),
                          human_time(a.ttft_s), human_time(d.ttft_s), human_time(a.itl_s), human_time(d.itl_s));
     }
+    out += "  sized to capacity at this rate: TTFT excludes queueing, so leave headroom (docs/cost-model.md §15)\n";
   }
   return out;
 }
