@@ -6,7 +6,9 @@ import sys
 import xml.etree.ElementTree as ET
 
 binary, out = sys.argv[1], sys.argv[2]
-os.makedirs(out, exist_ok=True)
+import shutil
+shutil.rmtree(out, ignore_errors=True)  # charts of an earlier build with other names would be counted
+os.makedirs(out)
 subprocess.run([binary, "plan", "--workload", "chat:ctx=8192,batch=32,slo_ms=30", "--workload", "doc:ctx=131072",
                 "--format", "md", "-o", os.path.join(out, "memo.md")], check=True)
 subprocess.run([binary, "sweep", "--ctx", "1k,8k,64k", "--gqa", "32,8", "--chart", os.path.join(out, "sweep.svg"),
