@@ -142,7 +142,8 @@ void cost_phase(const ModelConfig& m, const Design& d, const Workload& w, const 
     const double send = stage_send_s(m, d, gpu, static_cast<double>(wm.batch) * q);
     out.stage_send_bytes = stage_send_bytes(m, d, static_cast<double>(wm.batch) * q);
     out.stage_send_s = static_cast<double>(d.pp - 1) * send;
-    out.stage_send_over_network = stage_send_over_network(d, gpu);
+    const Link link = stage_link(d, gpu);
+    out.stage_send_over_network = !link.scale_up, out.stage_link_Bps = link.one_way_Bps;
     out.time_s = pipeline_s(m, d, all_layers, send, is_decode, micro);
     const double scale = (out.time_s - static_cast<double>(d.pp - 1) * send) / all_layers;
     out.compute_s *= scale, out.memory_s *= scale, out.launch_s *= scale;

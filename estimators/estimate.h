@@ -26,7 +26,7 @@ struct PhaseCost {
   double time_s = 0;
   double compute_s = 0, memory_s = 0, network_s = 0, launch_s = 0;  // time of ops bound by each
   // Pipeline stages: one boundary's send per micro-batch (bytes per GPU) and all sends' time in the pass.
-  double stage_send_bytes = 0, stage_send_s = 0;
+  double stage_send_bytes = 0, stage_send_s = 0, stage_link_Bps = 0;
   bool stage_send_over_network = false;
   Bound bound = Bound::memory;
   double tokens_per_s = 0;

@@ -43,7 +43,7 @@ FleetOption size_fleet_option(const ModelConfig& m, const GpuSpec& gpu, const De
     // life its batch spends cycle_s, so a token's mean interval carries the prefills' share.
     o.ttft_s = e.serving.ttft_s;
     o.itl_s = e.serving.cycle_s / steps;
-    const double per_replica = static_cast<double>(batch) / e.serving.cycle_s;
+    const double per_replica = e.serving.requests_per_s;  // one replica: the search sets dp = 1
     o.replicas = std::max<int64_t>(1, replicas_for(rate, per_replica));
     o.gpus = o.replicas * replica_gpus(d);
     o.capacity_rps = per_replica * static_cast<double>(o.replicas);

@@ -20,11 +20,11 @@ double stage_send_bytes(const ModelConfig& m, const Design& d, double tokens) {
 }
 
 // Stages sit tp·cp GPUs apart: the pipeline stays on NVLink while all of it fits one domain.
-bool stage_send_over_network(const Design& d, const GpuSpec& gpu) { return d.pp > 1 && !link_for(gpu, replica_gpus(d)).scale_up; }
+Link stage_link(const Design& d, const GpuSpec& gpu) { return link_for(gpu, replica_gpus(d)); }
 
 double stage_send_s(const ModelConfig& m, const Design& d, const GpuSpec& gpu, double tokens) {
   if (d.pp <= 1) return 0;
-  return collective_cost(Collective::send_recv, stage_send_bytes(m, d, tokens), 2, link_for(gpu, replica_gpus(d))).time_s;
+  return collective_cost(Collective::send_recv, stage_send_bytes(m, d, tokens), 2, stage_link(d, gpu)).time_s;
 }
 
 double pipeline_s(const ModelConfig& m, const Design& d, double all_layers_s, double send_s, bool decode, uint64_t micro) {

@@ -5,6 +5,7 @@
 #pragma once
 #include <cstdint>
 
+#include "estimators/collectives.h"
 #include "model/design.h"
 #include "model/gpu_spec.h"
 #include "model/model_config.h"
@@ -17,8 +18,8 @@ double stage_fraction(const ModelConfig& m, const Design& d);
 uint64_t micro_batches(const Design& d, uint64_t batch);
 // One stage boundary's send of `tokens` hidden states: each TP rank sends its 1/TP slice (0 without PP).
 double stage_send_bytes(const ModelConfig& m, const Design& d, double tokens);
-// Whether the stages' sends cross the scale-out network (the replica spans more than one domain).
-bool stage_send_over_network(const Design& d, const GpuSpec& gpu);
+// The link the stages' sends cross: the scale-out network once the replica spans more than one domain.
+Link stage_link(const Design& d, const GpuSpec& gpu);
 // Its time on that link.
 double stage_send_s(const ModelConfig& m, const Design& d, const GpuSpec& gpu, double tokens);
 // The pass through the pipeline, given `all_layers_s`, every layer's time on one micro-batch:

@@ -36,7 +36,7 @@ std::string link_text(bool over_network, double Bps) {
 }
 
 // What crosses a link in this phase, per GPU, and whether it hides behind the math.
-void link_lines(std::string& out, const PhaseCost& p, const GpuSpec& g) {
+void link_lines(std::string& out, const PhaseCost& p) {
   for (int i = 0; i < p.ops.count; ++i) {
     const OpCost& op = p.ops.ops[static_cast<size_t>(i)];
     if (op.comm_bytes <= 0) continue;
@@ -52,11 +52,11 @@ void link_lines(std::string& out, const PhaseCost& p, const GpuSpec& g) {
   }
   if (p.stage_send_bytes > 0)
     out += fmt::format("  link  stages    {} per micro-batch per boundary over {}, {} in all\n", human_bytes(p.stage_send_bytes),
-                       link_text(p.stage_send_over_network, p.stage_send_over_network ? g.scale_out.one_way_Bps : g.scale_up.one_way_Bps),
+                       link_text(p.stage_send_over_network, p.stage_link_Bps),
                        human_time(p.stage_send_s));
 }
 
-void phase_lines(std::string& out, const char* title, const PhaseCost& p, bool decode, const GpuSpec& g) {
+void phase_lines(std::string& out, const char* title, const PhaseCost& p, bool decode) {
   out += fmt::format("{}\n", title);
   out += fmt::format("  attention pairs   {:>14}   attention matmul FLOPs {:>12}  other {}\n", human_count(p.attention_pairs),
                      human_count(p.attention_flops), human_count(p.attention_other_flops));
@@ -71,7 +71,7 @@ void phase_lines(std::string& out, const char* title, const PhaseCost& p, bool d
     out += fmt::format("    {:<12} {:>7} {:>11}   {:<8}  {} / {}\n", op_name(op.kind), op.layers, human_time(op.time_s * op.layers),
                        bound_name(op.bound), human_count(op.executed_matmul_flops + op.other_flops), human_bytes(op.hbm_bytes()));
   }
-  link_lines(out, p, g);
+  link_lines(out, p);
 }
 
 }  // namespace
@@ -101,9 +101,9 @@ std::string estimate_text(const EstimateInputs& in, const Estimate& e) {
   out += fmt::format("kernels   {}\n\n", kernels_text(e, g));
   out += fmt::format("KV cache  {} per token, {} per sequence, {} for the batch\n\n", human_bytes(e.kv.bytes_per_token),
                      human_bytes(e.kv.bytes_per_sequence), human_bytes(e.kv.bytes_total));
-  if (w.phase != Phase::decode) phase_lines(out, "prefill (whole batch)", e.prefill, false, g);
+  if (w.phase != Phase::decode) phase_lines(out, "prefill (whole batch)", e.prefill, false);
   if (w.phase == Phase::both) out += "\n";
-  if (w.phase != Phase::prefill) phase_lines(out, "decode (one step at ctx)", e.decode, true, g);
+  if (w.phase != Phase::prefill) phase_lines(out, "decode (one step at ctx)", e.decode, true);
   const Memory& mem = e.memory;
   out += fmt::format("\nmemory per GPU at {} tokens: weights {} + KV {} = {} of a {} budget ({}) → {}; at most {} concurrent sequences\n",
                      w.ctx + w.gen, human_bytes(mem.weights_bytes), human_bytes(mem.kv_bytes), human_bytes(mem.total_bytes),

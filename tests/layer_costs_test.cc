@@ -58,15 +58,18 @@ struct Ops {
   }
 };
 
-Ops ops_of(const ModelConfig& m, const DesignChoice& c, uint64_t ctx, uint64_t batch, bool decode, const GpuSpec& gpu = round_gpu()) {
-  const Design d = make_design(m, c);
-  Workload w;
-  w.ctx = ctx, w.batch = batch;
+Ops ops_for(const ModelConfig& m, const Design& d, const Workload& w, bool decode, const GpuSpec& gpu = round_gpu()) {
   std::array<AttnStack::Use, kMaxDistinctPatterns> uses{};
   const int n = d.attn.uses(static_cast<uint64_t>(m.layers), uses);
   Ops out;
   build_ops(m, d, w, gpu, decode, uses, n, out.list);
   return out;
+}
+
+Ops ops_of(const ModelConfig& m, const DesignChoice& c, uint64_t ctx, uint64_t batch, bool decode, const GpuSpec& gpu = round_gpu()) {
+  Workload w;
+  w.ctx = ctx, w.batch = batch;
+  return ops_for(m, make_design(m, c), w, decode, gpu);
 }
 
 DesignChoice with_attn(const std::string& spec) {
@@ -138,15 +141,9 @@ TEST_CASE("dense decode by hand: KV read once per KV head, the new token written
 TEST_CASE("a speculative verify step: q queries per sequence, the furthest one's keys read once", "[layer_costs]") {
   // Decode at context 10 with 3 query tokens per sequence (K = 2 drafts + 1): queries at
   // positions 9, 10, 11 attend 10, 11, 12 keys; the KV read is the 12 keys of the last one.
-  const ModelConfig m = tiny();
-  const Design d = make_design(m);
   Workload w;
   w.ctx = 10, w.batch = 2, w.step_tokens = 3;
-  std::array<AttnStack::Use, kMaxDistinctPatterns> uses{};
-  const int n = d.attn.uses(static_cast<uint64_t>(m.layers), uses);
-  Ops o;
-  build_ops(m, d, w, round_gpu(), true, uses, n, o.list);
-  const OpCost& att = o.get(OpKind::attention);
+  const OpCost att = ops_for(tiny(), make_design(tiny()), w, true).get(OpKind::attention);
   REQUIRE(att.pairs == 2.0 * (10 + 11 + 12) * 4);
   REQUIRE(att.kv_read_bytes == 2.0 * 12 * 64);   // B · pairs(n + q − 2) · (2 KV heads · (8 + 8) · 2 B)
   REQUIRE(att.kv_write_bytes == 2.0 * 3 * 64);   // the 3 new tokens of each sequence
@@ -154,15 +151,9 @@ TEST_CASE("a speculative verify step: q queries per sequence, the furthest one's
 
 TEST_CASE("a prefill after a cached prefix writes only the new tokens' K/V and scores only their rows", "[layer_costs]") {
   // Chunked prefill or prefix caching: positions 6..9 of a 10-token prompt, the first 6 cached.
-  const ModelConfig m = tiny();
-  const Design d = make_design(m);
   Workload w;
   w.ctx = 10, w.batch = 2, w.prefix = 6;
-  std::array<AttnStack::Use, kMaxDistinctPatterns> uses{};
-  const int n = d.attn.uses(static_cast<uint64_t>(m.layers), uses);
-  Ops o;
-  build_ops(m, d, w, round_gpu(), false, uses, n, o.list);
-  const OpCost& att = o.get(OpKind::attention);
+  const OpCost att = ops_for(tiny(), make_design(tiny()), w, false).get(OpKind::attention);
   REQUIRE(att.pairs == 2.0 * (7 + 8 + 9 + 10) * 4);
   REQUIRE(att.kv_write_bytes == 2.0 * 4 * 64);
 }
