@@ -39,13 +39,16 @@ Prediction predict(const Case& c, const GpuSpec& gpu) {
   m.hidden = m.heads * m.head_dim;
   m.ffn = 1;
   m.vocab = 1;
-  m.dtype = Dtype::fp16;
+  // Activations (Q, the output, the tensor-core rate): the probe's own kernels compute in fp16
+  // whatever the KV dtype; another implementation's bf16 case (PyTorch's) computes in bf16.
+  m.dtype = !c.impl.empty() && c.shape.kv_dtype == Dtype::bf16 ? Dtype::bf16 : Dtype::fp16;
   m.attn = c.shape.attn;
   DesignChoice choice;
   choice.kv_dtype = c.shape.kv_dtype;
   choice.kernel = c.kernel == Kernel::prefill_naive ? attncost::Kernel::naive : attncost::Kernel::flash;
   choice.page_size = c.kernel == Kernel::decode_paged ? static_cast<int64_t>(c.shape.page_size) : 0;
-  choice.flash_tile_rows = kProbeFlashTileRows;  // the traffic of the kernel the probe times
+  // The traffic of the kernel that was timed: the probe's own tiles, or (0) the production default.
+  choice.flash_tile_rows = c.impl.empty() ? kProbeFlashTileRows : 0;
   const Design d = make_design(m, choice);
   Workload w;
   w.ctx = c.shape.ctx;

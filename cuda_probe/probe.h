@@ -38,6 +38,11 @@ struct Case {
   std::string name;  // stable id, e.g. "decode/gqa8/dense/fp16/b4/ctx32768"
   Kernel kernel = Kernel::decode;
   Shape shape;
+  // Whose kernel was timed: empty for attncost's own, else the implementation a recorded run names
+  // (tools/torch_sdpa.py writes "torch-sdpa-flash", "torch-sdpa-efficient", "torch-flex"). Such a
+  // case is predicted as the estimator predicts production kernels (FlashAttention-2 tiles, not
+  // the probe's), and the performance targets, which are about our kernels, skip it.
+  std::string impl;
 };
 
 struct Device {

@@ -135,6 +135,7 @@ Report report_from_json(const json& j, const std::string& what) {
     CaseResult cr;
     cr.c.name = rd.text(k, "name");
     cr.c.kernel = kernel_named(rd.text(k, "kernel"), rd);
+    cr.c.impl = rd.text(k, "impl", false);
     const json& s = rd.object(k, "shape");
     cr.c.shape.batch = rd.count(s, "batch");
     cr.c.shape.ctx = rd.count(s, "ctx");

@@ -97,6 +97,7 @@ nlohmann::json report_json(const Report& r) {
                         {"noise", k.m.noise},
                         {"stopped_by", stop_reason_name(k.m.stopped)}};
     if (!k.m.ran) j["skipped"] = k.m.skip_reason;
+    if (!k.c.impl.empty()) j["impl"] = k.c.impl;
     cases.push_back(std::move(j));
   }
   const Ceilings& c = r.ceilings;

@@ -225,33 +225,39 @@ TEST_CASE("a calibrated profile changes estimate's time and only its time", "[pr
 
 TEST_CASE("a GPU report states whether it met the performance targets", "[probe]") {
   // decode at 32k: measured 1.0× and 1.5× its bandwidth-bound prediction; decode at 4k has no
-  // target; flash prefill at 8k: 2× and 5× its compute-bound prediction at the GEMM rate.
+  // target; flash prefill at 8k: 1.5× and 5× its compute-bound prediction at the GEMM rate; the
+  // same decode and prefill timed in another implementation (PyTorch's) are not held to our bars.
+  Case torch_decode = gpu_case(probe::Kernel::decode, 32768, 8), torch_prefill = gpu_case(probe::Kernel::prefill_flash, 8192, 32);
+  torch_decode.impl = torch_prefill.impl = "torch-sdpa-flash";
   Report r = replay({{gpu_case(probe::Kernel::decode, 32768, 8), 1.0},
                      {gpu_case(probe::Kernel::decode_paged, 32768, 8), 1.5},
                      {gpu_case(probe::Kernel::decode, 4096, 8), 1.0},
-                     {gpu_case(probe::Kernel::prefill_flash, 8192, 32), 2.0},
-                     {gpu_case(probe::Kernel::prefill_flash, 8192, 32, "window:1024"), 5.0}});
+                     {gpu_case(probe::Kernel::prefill_flash, 8192, 32), 1.5},
+                     {gpu_case(probe::Kernel::prefill_flash, 8192, 32, "window:1024"), 5.0},
+                     {torch_decode, 3.0},
+                     {torch_prefill, 3.0}});
   auto targets = performance_targets(r);
   REQUIRE(targets.size() == 4);
   REQUIRE(targets[0].target == "decode bandwidth");
   REQUIRE(targets[0].met);
-  REQUIRE(targets[0].value > 0.85);
+  REQUIRE(targets[0].value > 0.9);
   REQUIRE_FALSE(targets[1].met);
   REQUIRE(targets[1].value < 0.7);
   REQUIRE(targets[2].target == "flash prefill rate");
+  INFO("flash prefill rate " << targets[2].value);
   REQUIRE(targets[2].met);
   REQUIRE_FALSE(targets[3].met);
   REQUIRE(report_json(r)["targets"].size() == 4);
   REQUIRE(report_md(r).find("| decode bandwidth | decode_paged/32768/8/dense |") != std::string::npos);
   REQUIRE(report_text(r).find("MISSED") != std::string::npos);
 
-  // With a calibrated profile, every case is held to 10% (memory-bound) or 20% (compute-bound).
+  // With a calibrated profile, every case, ours or not, is held to the worst error issue #10 accepts (15%).
   r.spec.calibrated = true;
   targets = performance_targets(r);
   int calibrated = 0, met = 0;
   for (const TargetCheck& t : targets)
     if (t.target == "calibrated error") ++calibrated, met += t.met;
-  REQUIRE(calibrated == 5);
+  REQUIRE(calibrated == 7);
   REQUIRE(met == 2);  // the two cases measured at exactly 1.0×
 
   // A CPU run has no targets.
@@ -441,6 +447,25 @@ TEST_CASE("a probe run's JSON reads back as the same report (replay)", "[probe]"
   repredict(back, prediction_spec(back.device, back.ceilings, nullptr), 0.25);
   REQUIRE(back.cases[0].ratio == Approx(1.1).epsilon(1e-9));  // today's estimator predicts the same case the same way
   REQUIRE(report_json(back)["cases"][0]["measured_s"] == j["cases"][0]["measured_s"]);
+
+  // A kernel someone else wrote (a recorded PyTorch run) keeps its implementation's name and is
+  // predicted with the production kernel's tiles: 128 query rows re-read K/V half as often as the
+  // probe's 64, and nothing else changes.
+  const Case ours = gpu_case(probe::Kernel::prefill_flash, 65536, 8);  // K/V far larger than L2
+  Case theirs = ours;
+  theirs.impl = "torch-sdpa-flash";
+  REQUIRE(report_from_json(report_json(replay({{theirs, 1.0}})), "test").cases[0].c.impl == "torch-sdpa-flash");
+  REQUIRE_FALSE(report_json(replay({{ours, 1.0}}))["cases"][0].contains("impl"));
+  const probe::Prediction p_ours = predict(ours, r.spec), p_theirs = predict(theirs, r.spec);
+  REQUIRE(p_theirs.bytes < p_ours.bytes);
+  REQUIRE(p_theirs.flops == p_ours.flops);
+  // ... and a bf16 kernel of theirs computes at the bf16 rate, where ours computes in fp16.
+  GpuSpec slow_bf16 = r.spec;
+  slow_bf16.peak_flops[static_cast<size_t>(Dtype::bf16)] /= 2;
+  Case theirs_bf16 = theirs, ours_bf16 = ours;
+  theirs_bf16.shape.kv_dtype = ours_bf16.shape.kv_dtype = Dtype::bf16;
+  REQUIRE(predict(theirs_bf16, slow_bf16).time_s > 1.5 * predict(theirs_bf16, r.spec).time_s);
+  REQUIRE(predict(ours_bf16, slow_bf16).time_s == predict(ours_bf16, r.spec).time_s);
 
   nlohmann::json bad = j;
   bad["schema"] = "attncost.estimate/1";
