@@ -35,6 +35,12 @@ replay "$dir/probe.json" --format md -o "$dir/probe.md"
 replay "$dir/probe.json" --calibrate -o "$dir/gpu-profile.json" > "$dir/calibration.txt"
 replay "$dir/probe.json" --gpu "$dir/gpu-profile.json" --format md -o "$dir/probe-calibrated.md"
 replay "$dir/probe.json" --gpu "$dir/gpu-profile.json" --format json -o "$dir/probe-calibrated.json"
+# The candidate preset (issue #10 item 6): the measurement over the datasheet preset of this GPU
+# (ATTNCOST_BASE_PRESET names it where the device name does not).
+driver=$(nvidia-smi --query-gpu=driver_version --format=csv,noheader 2>/dev/null | head -1)
+python3 scripts/measured_preset.py "$dir/gpu-profile.json" ${ATTNCOST_BASE_PRESET:+--base "$ATTNCOST_BASE_PRESET"} \
+  --provenance "$dir/ (attncost commit ${commit:0:12}, driver ${driver:-unknown})" -o "$dir/preset-measured.json" 2> "$dir/preset.log" ||
+  note "no measured preset: $(cat "$dir/preset.log")"
 
 # TORCH_SDPA_ARGS="--synthetic" tries this part without torch (made-up times).
 if [ -n "${TORCH_SDPA_ARGS:-}" ] || python3 -c 'import sys, torch; sys.exit(0 if torch.cuda.is_available() else 1)' 2>/dev/null; then
