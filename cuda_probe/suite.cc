@@ -25,7 +25,9 @@ Case make(Kernel k, uint64_t batch, uint64_t ctx, uint64_t heads, uint64_t kv_he
   Case c;
   c.kernel = k;
   c.shape.batch = batch, c.shape.ctx = ctx, c.shape.heads = heads, c.shape.kv_heads = kv_heads, c.shape.attn = attn, c.shape.kv_dtype = kv;
-  const std::string sharing = kv_heads == heads ? "mha" : kv_heads == 1 ? "mqa" : fmt::format("gqa{}", kv_heads);
+  // GQA by its group size (query heads per KV head), as in "GQA-4": the KV head count alone did
+  // not tell 64 heads over 8 from 32 over 8, and two cases shared a name.
+  const std::string sharing = kv_heads == heads ? "mha" : kv_heads == 1 ? "mqa" : fmt::format("gqa{}", heads / kv_heads);
   c.name = fmt::format("{}/{}/{}/{}/b{}/ctx{}", kernel_name(k), sharing, attn, dtype_name(kv), batch, ctx);
   return c;
 }
@@ -64,6 +66,18 @@ std::vector<Case> suite_cases(const std::string& suite, const std::string& backe
     out.push_back(make(Kernel::decode, batch, ctx, 64, 8, "dense", Dtype::fp16));
     out.push_back(make(Kernel::prefill_flash, 2, n / 2, heads, heads / 4, "dense", Dtype::fp16));
     out.push_back(make(Kernel::prefill_naive, 1, gpu ? 2048 : 512, heads, heads, "dense", Dtype::fp16));
+  }
+  if (full && gpu) {
+    // A GPU validation calibrates on half the cases and reports the other half (issue #10): more
+    // contexts per kernel class, so that each half still spans short and long. Host inputs stay
+    // under ~4 GiB (they are generated and referenced on the CPU).
+    for (uint64_t c : {uint64_t{8192}, uint64_t{16384}}) out.push_back(make(Kernel::decode, batch, c, 32, 8, "dense", Dtype::fp16));
+    out.push_back(make(Kernel::decode, batch, 16384, 32, 32, "dense", Dtype::fp16));
+    out.push_back(make(Kernel::decode, batch, 65536, 32, 1, "dense", Dtype::fp16));
+    for (uint64_t c : {uint64_t{16384}, uint64_t{65536}}) out.push_back(make(Kernel::decode_paged, batch, c, 32, 8, "dense", Dtype::fp16));
+    for (uint64_t c : {uint64_t{2048}, uint64_t{16384}}) out.push_back(make(Kernel::prefill_flash, 1, c, 32, 32, "dense", Dtype::fp16));
+    out.push_back(make(Kernel::prefill_flash, 1, 16384, 32, 8, "dense", Dtype::fp16));
+    out.push_back(make(Kernel::prefill_flash, 1, 16384, 32, 8, "window:4096", Dtype::fp16));
   }
   return out;
 }

@@ -3,6 +3,7 @@
 // hand-built report, the seam a recorded GPU run goes through).
 #include <chrono>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include <catch2/catch.hpp>
@@ -479,4 +480,24 @@ TEST_CASE("a probe run's JSON reads back as the same report (replay)", "[probe]"
   bad = j;
   bad["cases"][0]["kernel"] = "warp_drive";
   REQUIRE_THROWS_WITH(report_from_json(bad, "run.json"), Catch::Contains("unknown kernel 'warp_drive'"));
+}
+
+TEST_CASE("the GPU validation suite gives each kernel class enough cases for a held-out half", "[probe]") {
+  // Calibration fits on the even-indexed cases and reports the odd-indexed ones; a class with a
+  // handful of cases would be judged on one or two.
+  const auto cases = suite_cases("full", "cuda");
+  std::set<std::string> names;
+  int decode_fit = 0, decode_held = 0, prefill_fit = 0, prefill_held = 0;
+  for (size_t i = 0; i < cases.size(); ++i) {
+    REQUIRE(names.insert(cases[i].name).second);  // a record is keyed by name: no two cases share one
+    const probe::Kernel k = cases[i].kernel;
+    const bool held = i % 2 == 1;
+    if (k == probe::Kernel::decode || k == probe::Kernel::decode_paged) ++(held ? decode_held : decode_fit);
+    if (k == probe::Kernel::prefill_flash) ++(held ? prefill_held : prefill_fit);
+  }
+  REQUIRE(decode_fit >= 6);
+  REQUIRE(decode_held >= 6);
+  REQUIRE(prefill_fit >= 3);
+  REQUIRE(prefill_held >= 3);
+  REQUIRE(suite_cases("full", "cpu").size() < cases.size());  // the CPU suite stays small
 }
