@@ -35,7 +35,7 @@ struct Shape {
 };
 
 struct Case {
-  std::string name;  // stable id, e.g. "decode/gqa8/dense/fp16/b4/ctx32768"
+  std::string name;  // stable id, e.g. "decode/gqa4/dense/fp16/b4/ctx32768 (GQA by group size)"
   Kernel kernel = Kernel::decode;
   Shape shape;
   // Whose kernel was timed: empty for attncost's own, else the implementation a recorded run names
