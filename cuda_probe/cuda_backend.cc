@@ -46,7 +46,10 @@ struct DeviceBuffer {
   void* ptr = nullptr;
   size_t bytes = 0;
   explicit DeviceBuffer(size_t n) : bytes(n) { ATTNCOST_CUDA_CHECK(cudaMalloc(&ptr, std::max<size_t>(n, 16))); }
-  DeviceBuffer(const void* host, size_t n) : DeviceBuffer(n) { ATTNCOST_CUDA_CHECK(cudaMemcpy(ptr, host, n, cudaMemcpyHostToDevice)); }
+  // An empty host vector (no int8 scales, no block table) has no data pointer: copy nothing.
+  DeviceBuffer(const void* host, size_t n) : DeviceBuffer(n) {
+    if (n > 0) ATTNCOST_CUDA_CHECK(cudaMemcpy(ptr, host, n, cudaMemcpyHostToDevice));
+  }
   ~DeviceBuffer() { cudaFree(ptr); }
   DeviceBuffer(const DeviceBuffer&) = delete;
   DeviceBuffer& operator=(const DeviceBuffer&) = delete;
@@ -94,6 +97,8 @@ class CudaBackend final : public Backend {
     ATTNCOST_CUDA_CHECK(cudaEventCreate(&start_));
     ATTNCOST_CUDA_CHECK(cudaEventCreate(&stop_));
     flush_ = std::make_unique<DeviceBuffer>(static_cast<size_t>(std::max(prop_.l2CacheSize, 1 << 20)) * 2);
+    flush_sink_ = std::make_unique<DeviceBuffer>(sizeof(float));
+    ATTNCOST_CUDA_CHECK(cudaMemset(flush_->ptr, 0, flush_->bytes));
   }
   ~CudaBackend() override {
     cudaEventDestroy(start_);
@@ -156,13 +161,17 @@ class CudaBackend final : public Backend {
       };
       out.push_back({CeilingProbe::Kind::launch, std::move(empty), 1000.0, false});
     } catch (const CudaError& e) {
-      cudaGetLastError();
+      after_error(e.what());
       notes.push_back(std::string("ceiling benchmarks stopped: ") + e.what());
     }
     return out;
   }
 
   std::unique_ptr<PreparedCase> prepare(const Case& c, Measurement& m) override {
+    if (!lost_.empty()) {
+      m.skip_reason = "not run: the CUDA context was lost to an earlier error (" + lost_ + ")";
+      return nullptr;
+    }
     try {
       switch (c.kernel) {
         case Kernel::decode:
@@ -174,7 +183,7 @@ class CudaBackend final : public Backend {
       }
       m.skip_reason = "unknown kernel";
     } catch (const CudaError& e) {
-      cudaGetLastError();  // clear a sticky launch error so the next case can run
+      after_error(e.what());
       m.skip_reason = e.what();
     }
     return nullptr;
@@ -182,7 +191,9 @@ class CudaBackend final : public Backend {
 
   Sample time_once(PreparedCase& p, int r, bool flush) override {
     try {
-      if (flush) ATTNCOST_CUDA_CHECK(cudaMemsetAsync(flush_->ptr, r & 0xff, flush_->bytes, stream_));
+      // Reading (not writing) twice the L2 leaves it full of clean lines: a memset would leave
+      // dirty ones, written back inside the timed kernel.
+      if (flush) cuda::launch_read(flush_->as<float4>(), flush_->bytes / sizeof(float4), flush_sink_->as<float>(), prop_.multiProcessorCount, stream_);
       ATTNCOST_CUDA_CHECK(cudaEventRecord(start_, stream_));
       p.launch(r);
       ATTNCOST_CUDA_CHECK(cudaEventRecord(stop_, stream_));
@@ -192,12 +203,21 @@ class CudaBackend final : public Backend {
       ATTNCOST_CUDA_CHECK(cudaEventElapsedTime(&ms, start_, stop_));
       return {ms * 1e-3, {}};
     } catch (const CudaError& e) {
-      cudaGetLastError();
+      after_error(e.what());
       return {0, e.what()};
     }
   }
 
  private:
+  // A launch error that is not sticky (bad configuration, out of memory) is cleared and the run
+  // goes on. A sticky one (illegal address, a trap) leaves the context unusable: every later CUDA
+  // call would fail with it, so later cases are skipped at once, naming the first error, instead
+  // of each spending the case timeout on a dead context.
+  void after_error(const std::string& what) {
+    cudaGetLastError();
+    if (lost_.empty() && cudaDeviceSynchronize() != cudaSuccess) lost_ = what;
+  }
+
   size_t free_bytes() const {
     size_t free = 0, total = 0;
     cudaMemGetInfo(&free, &total);
@@ -216,6 +236,36 @@ class CudaBackend final : public Backend {
     ATTNCOST_CUDA_CHECK(cudaStreamSynchronize(stream_));
   }
 
+  // GEMM ceilings on random operands: tensor cores multiplying zeros draw less power and clock
+  // higher, so a zero-filled GEMM reads several percent above what real data gets (on an H200,
+  // 894 against 788 TFLOP/s through PyTorch). Values are in ±[1/8, 1) with random mantissas,
+  // so that k = 8192 products of them sum far inside fp16's range.
+  enum class Operand { fp16, bf16, fp8_e4m3 };
+  static void fill_random(DeviceBuffer& d, Operand kind, uint64_t seed) {
+    uint64_t x = 0x9E3779B97F4A7C15ull * (seed + 1);
+    auto next = [&x] {
+      x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+      return x;
+    };
+    if (kind == Operand::fp8_e4m3) {
+      std::vector<uint8_t> h(d.bytes);
+      for (auto& v : h) {  // sign, exponent 4..6 of bias 7, 3 mantissa bits
+        const uint64_t r = next();
+        v = static_cast<uint8_t>(((r & 1) << 7) | ((4 + (r >> 1) % 3) << 3) | ((r >> 8) & 7));
+      }
+      ATTNCOST_CUDA_CHECK(cudaMemcpy(d.ptr, h.data(), h.size(), cudaMemcpyHostToDevice));
+      return;
+    }
+    std::vector<uint16_t> h(d.bytes / 2);
+    for (auto& v : h) {
+      const uint64_t r = next();
+      const uint64_t sign = (r & 1) << 15, e = (r >> 1) % 3;
+      v = static_cast<uint16_t>(kind == Operand::fp16 ? sign | ((12 + e) << 10) | ((r >> 8) & 0x3ff)    // fp16: exponent 12..14 of bias 15
+                                                      : sign | ((124 + e) << 7) | ((r >> 8) & 0x7f));   // bf16: 124..126 of bias 127
+    }
+    ATTNCOST_CUDA_CHECK(cudaMemcpy(d.ptr, h.data(), h.size() * 2, cudaMemcpyHostToDevice));
+  }
+
   CeilingProbe gemm_probe(cudaDataType type, CeilingProbe::Kind kind) {
     const int n = 8192;
     const size_t bytes = static_cast<size_t>(n) * n * 2;
@@ -224,8 +274,8 @@ class CudaBackend final : public Backend {
     DeviceBuffer& a = g->own(std::make_unique<DeviceBuffer>(bytes));
     DeviceBuffer& b = g->own(std::make_unique<DeviceBuffer>(bytes));
     DeviceBuffer& c = g->own(std::make_unique<DeviceBuffer>(bytes));
-    ATTNCOST_CUDA_CHECK(cudaMemset(a.ptr, 0, bytes));
-    ATTNCOST_CUDA_CHECK(cudaMemset(b.ptr, 0, bytes));
+    fill_random(a, type == CUDA_R_16BF ? Operand::bf16 : Operand::fp16, 1);
+    fill_random(b, type == CUDA_R_16BF ? Operand::bf16 : Operand::fp16, 2);
     g->run = [&a, &b, &c, type, n, this] {
       const float one = 1, zero = 0;
       ATTNCOST_CUBLAS_CHECK(cublasGemmEx(blas_, CUBLAS_OP_N, CUBLAS_OP_N, n, n, n, &one, a.ptr, type, n, b.ptr, type, n, &zero, c.ptr,
@@ -247,8 +297,8 @@ class CudaBackend final : public Backend {
       void launch(int) override { ATTNCOST_CUBLAS_CHECK(gemm->launch(stream)); }
     };
     auto f = std::make_unique<Fp8Case>(bytes, workspace);
-    ATTNCOST_CUDA_CHECK(cudaMemset(f->a.ptr, 0, bytes));
-    ATTNCOST_CUDA_CHECK(cudaMemset(f->b.ptr, 0, bytes));
+    fill_random(f->a, Operand::fp8_e4m3, 1);
+    fill_random(f->b, Operand::fp8_e4m3, 2);
     f->gemm = std::make_unique<cuda::Fp8Gemm>(n, f->a.ptr, f->b.ptr, f->d.ptr, f->ws.ptr, workspace);
     f->stream = stream_;
     if (!f->gemm->error().empty()) {
@@ -412,7 +462,8 @@ class CudaBackend final : public Backend {
   cudaStream_t stream_ = nullptr;
   cublasHandle_t blas_ = nullptr;
   cudaEvent_t start_ = nullptr, stop_ = nullptr;
-  std::unique_ptr<DeviceBuffer> flush_;
+  std::unique_ptr<DeviceBuffer> flush_, flush_sink_;
+  std::string lost_;  // the error that made the context unusable; empty while it works
 };
 
 }  // namespace

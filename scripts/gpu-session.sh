@@ -12,6 +12,12 @@ for d in /usr/local/cuda/lib64 /usr/local/cuda/targets/x86_64-linux/lib \
          $(python3 -c 'import nvidia.cublas, os; print(os.path.join(nvidia.cublas.__path__[0], "lib"))' 2>/dev/null); do
   [ -e "$d/libcublas.so.13" ] && export LD_LIBRARY_PATH="$d${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 done
+# Anywhere else on the machine, as a last resort (the module's RUNPATH is /usr/local/cuda/lib).
+if ! ldconfig -p 2>/dev/null | grep -q libcublas.so.13 && [ -z "${LD_LIBRARY_PATH:-}" ]; then
+  found=$(find / -xdev -name libcublas.so.13 2>/dev/null | head -1)
+  [ -n "$found" ] && export LD_LIBRARY_PATH=$(dirname "$found")
+fi
+echo "cuBLAS from: ${LD_LIBRARY_PATH:-the default library paths}"
 nvidia-smi --query-gpu=name,driver_version,clocks.max.sm,memory.total --format=csv
 ./build/attncost --version
 status=0
