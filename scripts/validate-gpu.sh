@@ -29,7 +29,8 @@ if [ ! -s "$dir/probe.json" ]; then
   [ "$status" -ne 0 ] || status=1
   exit "$status"
 fi
-replay() { "$bin" probe --replay "$1" "${@:2}"; }
+# Without --check a replay exits 0 whatever the errors; anything else is a record it cannot read.
+replay() { "$bin" probe --replay "$1" "${@:2}" || { note "replay of $1 failed (exit $?)"; status=2; }; }
 replay "$dir/probe.json" --format junit -o "$dir/probe.junit.xml"
 replay "$dir/probe.json" --format md -o "$dir/probe.md"
 replay "$dir/probe.json" --calibrate -o "$dir/gpu-profile.json" > "$dir/calibration.txt"
