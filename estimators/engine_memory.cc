@@ -132,12 +132,21 @@ double allocated_tokens(const Pattern& p, uint64_t n, const Design& d, const Eng
     // layer chunk + max_num_batched_tokens; every other softmax layer the whole context.
     const double whole = static_cast<double>(n), batched = static_cast<double>(em.max_num_batched_tokens);
     const double page = std::max<double>(1, static_cast<double>(em.page_size));
-    if (p.kind == PatternKind::window)
-      tokens = std::min(whole, std::ceil((static_cast<double>(p.window) - 1 + batched) / page) * page + page);
-    else if (p.kind == PatternKind::chunk)
-      tokens = std::min(whole, static_cast<double>(p.chunk) + batched);
-    else
-      tokens = whole;
+    switch (p.kind) {
+      case PatternKind::window: tokens = std::min(whole, std::ceil((static_cast<double>(p.window) - 1 + batched) / page) * page + page); break;
+      case PatternKind::chunk: tokens = std::min(whole, static_cast<double>(p.chunk) + batched); break;
+      case PatternKind::dense:
+      case PatternKind::sinks:  // vLLM allocates sink + window layers at full length (no sink-aware spec)
+      case PatternKind::strided:
+      case PatternKind::axial:
+      case PatternKind::block:
+      case PatternKind::topk: tokens = whole; break;
+      case PatternKind::linear:
+      case PatternKind::ssm:
+      case PatternKind::deltanet:
+      case PatternKind::mamba2:
+      case PatternKind::none: break;  // not softmax: returned above
+    }
   }
   const double page = static_cast<double>(d.page_size);
   return page > 0 ? std::ceil(tokens / page) * page : tokens;

@@ -51,7 +51,16 @@ void explain_pattern(Explainer& ex, const Pattern& p, uint64_t n64, uint64_t lay
       ex.line(tag + ": cached tokens", fmt::format("min(n, {})", width), fmt::format("min({}, {})", ex_num(n), ex_num(w)), cached, "tokens");
       break;
     }
-    default:
+    case PatternKind::chunk:
+    case PatternKind::strided:
+    case PatternKind::axial:
+    case PatternKind::block:
+    case PatternKind::topk:
+    case PatternKind::linear:  // not softmax: returned above
+    case PatternKind::ssm:
+    case PatternKind::deltanet:
+    case PatternKind::mamba2:
+    case PatternKind::none:
       ex.line(tag + ": prefill pairs per head", "Σ_{i<n} pairs(i), closed form of docs/cost-model.md §2", ex_num(prefill), prefill, "pairs");
       ex.line(tag + ": decode pairs per head", "pairs(n − 1)", ex_num(decode), decode, "pairs");
       ex.line(tag + ": cached tokens", "n", ex_num(n), cached, "tokens");

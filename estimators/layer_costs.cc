@@ -179,12 +179,20 @@ double state_bytes_per_layer(const Pattern& p, const ModelConfig& m, const Shape
       // S: d_k × d_v per value head; the conv keeps its last conv−1 inputs of q, k and v.
       return x.value_heads * x.key_dim * x.value_dim * state_dtype_bytes(m, d) + (x.conv - 1) * deltanet_channels(x) * bytes_of(d.kv_dtype);
     }
-    default: return 0;
+    case PatternKind::dense:
+    case PatternKind::window:
+    case PatternKind::sinks:
+    case PatternKind::strided:
+    case PatternKind::axial:
+    case PatternKind::block:
+    case PatternKind::chunk:
+    case PatternKind::topk:
+    case PatternKind::none: return 0;
   }
 }
 
 WeightClass mixer_class(const Pattern& p) {
-  return p.kind == PatternKind::ssm || p.kind == PatternKind::mamba2 || p.kind == PatternKind::deltanet ? WeightClass::mixer : WeightClass::attention;
+  return pattern_traits(p.kind).state_space ? WeightClass::mixer : WeightClass::attention;
 }
 
 double mixer_params(const Pattern& p, const ModelConfig& m, const Shape& s) {
@@ -204,7 +212,15 @@ double mixer_params(const Pattern& p, const ModelConfig& m, const Shape& s) {
       // + conv over q, k, v; A and dt bias per value head; the gated norm.
       return deltanet_gemm_params(x, s) + x.conv * deltanet_channels(x) + 2 * x.value_heads + x.value_dim;
     }
-    default: break;
+    case PatternKind::dense:  // softmax attention and linear attention: Q/K/V/O projections
+    case PatternKind::window:
+    case PatternKind::sinks:
+    case PatternKind::strided:
+    case PatternKind::axial:
+    case PatternKind::block:
+    case PatternKind::chunk:
+    case PatternKind::topk:
+    case PatternKind::linear: break;
   }
   const double h = s.hidden, hq = s.q_heads;
   double attention;

@@ -20,8 +20,12 @@ bool is_recurrent(const Design& d) {
   return false;
 }
 bool is_sparse(const Design& d) {
-  return !is_recurrent(d) && (has_kind(d, PatternKind::window) || has_kind(d, PatternKind::sinks) || has_kind(d, PatternKind::strided) ||
-                              has_kind(d, PatternKind::block) || has_kind(d, PatternKind::axial) || has_kind(d, PatternKind::chunk));
+  if (is_recurrent(d)) return false;
+  for (const StackEntry& e : d.attn.entries) {
+    const PatternTraits t = pattern_traits(e.pattern.kind);
+    if (t.local || t.fixed_sparse) return true;
+  }
+  return false;
 }
 
 // Memory and every SLO on every workload (the early-recall requirement aside).

@@ -112,7 +112,11 @@ uint64_t cached_tokens(const Pattern& p, uint64_t n) {
     case PatternKind::deltanet:
     case PatternKind::mamba2:
     case PatternKind::none: return 0;
-    default: return n;  // dense, strided, axial, block, topk (selection needs every key)
+    case PatternKind::dense:
+    case PatternKind::strided:
+    case PatternKind::axial:
+    case PatternKind::block:
+    case PatternKind::topk: return n;  // topk: selection needs every key
   }
 }
 
@@ -130,7 +134,11 @@ uint64_t shared_cached_tokens(const Pattern& p, uint64_t n, uint64_t shared) {
     case PatternKind::deltanet:
     case PatternKind::mamba2:
     case PatternKind::none: return 0;
-    default: return in_prefix;
+    case PatternKind::dense:
+    case PatternKind::strided:
+    case PatternKind::axial:
+    case PatternKind::block:
+    case PatternKind::topk: return in_prefix;
   }
 }
 

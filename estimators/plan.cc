@@ -73,7 +73,7 @@ Risk design_risk(const ModelConfig& m, const Design& d, const Design& baseline, 
   };
   auto has_local = [](const AttnStack& a) {
     for (const StackEntry& entry : a.entries)
-      if (entry.pattern.kind == PatternKind::window || entry.pattern.kind == PatternKind::sinks || entry.pattern.kind == PatternKind::chunk) return true;
+      if (pattern_traits(entry.pattern.kind).local) return true;
     return false;
   };
   if (has_window(d.attn) && !has_local(baseline.attn)) r.sinks = 0.02;

@@ -129,7 +129,12 @@ bool decode_breaks(const Pattern& p, uint64_t lo, uint64_t hi, uint64_t q, std::
     case PatternKind::strided:
     case PatternKind::axial:
     case PatternKind::block: return false;
-    default: return true;  // dense and the recurrent mixers: affine everywhere
+    case PatternKind::dense:
+    case PatternKind::linear:
+    case PatternKind::ssm:
+    case PatternKind::deltanet:
+    case PatternKind::mamba2:
+    case PatternKind::none: return true;  // affine everywhere
   }
 }
 

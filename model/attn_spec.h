@@ -36,16 +36,50 @@ struct Pattern {
 
   bool operator==(const Pattern&) const = default;
   // Scores query-key pairs through a softmax and caches K/V for them.
-  bool is_softmax() const {
-    return kind != PatternKind::linear && kind != PatternKind::ssm && kind != PatternKind::deltanet && kind != PatternKind::mamba2 &&
-           kind != PatternKind::none;
-  }
+  bool is_softmax() const;
   // Holds a constant-size recurrent state instead of a cache.
-  bool is_recurrent() const {
-    return kind == PatternKind::linear || kind == PatternKind::ssm || kind == PatternKind::deltanet || kind == PatternKind::mamba2;
-  }
+  bool is_recurrent() const;
   bool has_shape_override() const { return kv_heads || head_dim || v_head_dim || k_eq_v; }
 };
+
+// What each pattern kind is, in one table (pattern_traits): code that asks "is this a window, a
+// recurrent layer, a sparse mask" reads it instead of comparing kinds, so that a new kind is
+// classified in exactly one place. Every switch over PatternKind is exhaustive (no `default:`):
+// with -Wswitch (in -Wall) and -Werror a new kind fails to compile until each place handles it
+// (docs/how-to-add.md lists them).
+enum class MixerClass : uint8_t {
+  softmax,    // scores query-key pairs through a softmax, caches K/V
+  recurrent,  // a constant-size state per sequence (linear attention, SSM, DeltaNet)
+  none,       // no token mixer in this layer
+};
+struct PatternTraits {
+  MixerClass mixer = MixerClass::softmax;
+  bool local = false;             // each query sees a bounded recent span, so the cache is bounded (window, sinks, chunk)
+  bool fixed_sparse = false;      // a fixed mask over all earlier keys whose cache keeps every token (strided, axial, block)
+  bool selected = false;          // keys chosen by content per query (topk: DeepSeek-V3.2's indexer)
+  bool state_space = false;       // a recurrent mixer with projections of its own (ssm, mamba2, deltanet), weighed as "mixer"
+  bool keys_vary_per_position = false;  // its key count is not piecewise affine in the position (strided, axial, block)
+};
+constexpr PatternTraits pattern_traits(PatternKind k) {
+  switch (k) {
+    case PatternKind::dense: return {};
+    case PatternKind::window:
+    case PatternKind::sinks:
+    case PatternKind::chunk: return {.local = true};
+    case PatternKind::strided:
+    case PatternKind::axial:
+    case PatternKind::block: return {.fixed_sparse = true, .keys_vary_per_position = true};
+    case PatternKind::topk: return {.selected = true};
+    case PatternKind::linear: return {.mixer = MixerClass::recurrent};
+    case PatternKind::ssm:
+    case PatternKind::mamba2:
+    case PatternKind::deltanet: return {.mixer = MixerClass::recurrent, .state_space = true};
+    case PatternKind::none: return {.mixer = MixerClass::none};
+  }
+  return {};
+}
+inline bool Pattern::is_softmax() const { return pattern_traits(kind).mixer == MixerClass::softmax; }
+inline bool Pattern::is_recurrent() const { return pattern_traits(kind).mixer == MixerClass::recurrent; }
 
 // Defaults of the optional parameters (BigBird's ITC configuration for block; Mamba's N = 16).
 inline constexpr uint64_t kDefaultBlockLocal = 3;
