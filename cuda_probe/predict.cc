@@ -4,7 +4,7 @@
 
 #include "estimators/estimate.h"
 #include "estimators/flash_tiles.h"
-#include "estimators/layer_costs.h"
+#include "estimators/step_cost.h"
 #include "estimators/roofline.h"
 
 namespace attncost::probe {
@@ -54,10 +54,14 @@ Prediction predict(const Case& c, const GpuSpec& gpu) {
   w.ctx = c.shape.ctx;
   w.batch = c.shape.batch;
   const bool decode = c.kernel == Kernel::decode || c.kernel == Kernel::decode_paged || c.kernel == Kernel::linear_decode;
-  std::array<AttnStack::Use, kMaxDistinctPatterns> uses{};
-  const int use_count = d.attn.uses(1, uses);
+  // One layer's step through the one step-cost path (the plain roofline: the probe predicts
+  // from the device's measured ceilings, not a kernel family's efficiency).
+  const StepContext sc(m, d, gpu);
+  StepLoad load(sc.use_count);
+  if (decode) add_decode(sc, load, w.ctx, 1, static_cast<double>(w.batch));
+  else add_prefill(sc, load, 0, w.ctx, static_cast<double>(w.batch));
   OpList ops;
-  build_ops(m, d, w, gpu, decode, uses, use_count, ops);
+  build_step_ops(sc, load, ops);
   Prediction p;
   for (int i = 0; i < ops.count; ++i) {
     OpCost op = ops.ops[static_cast<size_t>(i)];

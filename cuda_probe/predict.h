@@ -1,5 +1,5 @@
 // Predictions for probe cases from the estimator every other command uses: a one-layer model of
-// the case's shape goes through build_ops, and the single roofline turns the attention operator
+// the case's shape goes through the step-cost path (build_step_ops), and the single roofline turns the attention operator
 // into time with the measured ceilings.
 #pragma once
 #include "cuda_probe/probe.h"

@@ -58,115 +58,11 @@ void explain_budget(Explainer* ex, const EngineMemory& em, double weights) {
   }
 }
 
-// The roofline of one operator, written out (roofline.cc computes it).
-void explain_roofline(Explainer* ex, const OpCost& op, const GpuSpec& gpu) {
-  if (!ex) return;
-  const std::string name(op_name(op.kind));
-  if (!op.softmax_in_rate)
-    ex->line(name + ": compute time", "(executed matmul FLOPs / peak(dtype) + other FLOPs / vector rate) / compute fraction",
-             fmt::format("({} / {} + {} / {}) / {}", N(op.executed_matmul_flops), N(gpu.matmul_flops(op.matmul_dtype)), N(op.other_flops),
-                         N(gpu.vector_flops), N(op.compute_fraction)),
-             op.compute_s, "s");
-  else
-    ex->line(name + ": compute time", "executed matmul FLOPs / peak(dtype) / compute fraction (the kernel's measured rate includes its softmax)",
-             fmt::format("{} / {} / {}", N(op.executed_matmul_flops), N(gpu.matmul_flops(op.matmul_dtype)), N(op.compute_fraction)), op.compute_s, "s");
-  ex->line(name + ": memory time", "HBM bytes / bandwidth / bandwidth fraction",
-           fmt::format("{} / {} / {}", N(op.hbm_bytes()), N(gpu.hbm_bandwidth_Bps), N(op.bandwidth_fraction)), op.memory_s, "s");
-  if (op.network_s > 0)
-    ex->line(name + ": network time", "bytes sent / one-way link bandwidth / efficiency + steps·latency",
-             fmt::format("{} / {} / {} + {}", N(op.comm_bytes), N(op.link_Bps), N(op.comm_bytes / op.link_Bps / (op.network_s - op.comm_latency_s)),
-                         N(op.comm_latency_s)),
-             op.network_s, "s");
-  if (op.comm_after)
-    ex->line(name + ": time (" + std::string(bound_name(op.bound)) + "-bound)", "max(compute, memory) + network (after it) + kernels·launch + fixed",
-             fmt::format("max({}, {}) + {} + {} × {} + {}", N(op.compute_s), N(op.memory_s), N(op.network_s), N(op.kernels), N(gpu.launch_latency_s),
-                         N(op.launch_s - op.kernels * gpu.launch_latency_s)),
-             op.time_s, "s");
-  else
-    ex->line(name + ": time (" + std::string(bound_name(op.bound)) + "-bound)", "max(compute, memory, network) + kernels·launch + fixed",
-             fmt::format("max({}, {}, {}) + {} × {} + {}", N(op.compute_s), N(op.memory_s), N(op.network_s), N(op.kernels), N(gpu.launch_latency_s),
-                         N(op.launch_s - op.kernels * gpu.launch_latency_s)),
-             op.time_s, "s");
-}
-
-void cost_phase(const ModelConfig& m, const Design& d, const Workload& w, const GpuSpec& gpu, bool is_decode,
-                const Estimate& e, PhaseCost& out, Explainer* ex) {
-  const KernelModel* km = e.kernels;
+// One phase of the estimate: the whole batch's prefill, or one decode step at ctx.
+void cost_phase(const StepContext& sc, const Workload& w, bool is_decode, PhaseCost& out, Explainer* ex) {
   if (ex) ex->section(is_decode ? fmt::format("decode step at context {} (batch {}): each operator per layer, on one GPU", w.ctx, w.batch)
                                 : fmt::format("prefill of {} tokens (batch {}): each operator per layer, on one GPU", w.ctx, w.batch));
-  // With pipeline stages the batch goes through in micro-batches; each GPU runs its share of them.
-  const uint64_t micro = micro_batches(d, w.batch);
-  Workload wm = w;
-  wm.batch = (w.batch + micro - 1) / micro;
-  build_ops(m, d, wm, gpu, is_decode, e.uses, e.use_count, out.ops, ex);
-  const double tp = static_cast<double>(d.tp * d.cp) * static_cast<double>(micro);  // totals: every GPU of a stage, every micro-batch
-  std::string sum_text, sum_formula;
-  for (int i = 0; i < out.ops.count; ++i) {
-    OpCost& op = out.ops.ops[static_cast<size_t>(i)];
-    apply_roofline(op, gpu, km);
-    explain_roofline(ex, op, gpu);
-    if (ex) sum_text += fmt::format("{}{} × {}", sum_text.empty() ? "" : " + ", N(op.layers), N(op.time_s));
-    const double n = op.layers;
-    const bool attention = op.kind == OpKind::attention || op.kind == OpKind::linear_attn || op.kind == OpKind::ssm_scan;
-    out.attention_pairs += n * op.pairs * tp;
-    if (attention) {
-      out.attention_flops += n * op.matmul_flops * tp;
-      out.attention_other_flops += n * op.other_flops * tp;
-    }
-    out.flops += n * op.matmul_flops * tp;
-    out.other_flops += n * op.other_flops * tp;
-    out.weight_bytes += n * op.weight_bytes * tp;
-    out.act_bytes += n * op.act_bytes * tp;
-    out.kv_read_bytes += n * op.kv_read_bytes * tp;
-    out.kv_write_bytes += n * op.kv_write_bytes * tp;
-    out.comm_bytes += n * op.comm_bytes * tp;
-    out.time_s += n * op.time_s;
-    out.launch_s += n * op.launch_s;
-    const double busy = op.time_s - op.launch_s;
-    switch (op.bound) {
-      case Bound::compute: out.compute_s += n * busy; break;
-      case Bound::memory: out.memory_s += n * busy; break;
-      case Bound::network: out.network_s += n * busy; break;
-      case Bound::latency: out.memory_s += n * busy; break;
-    }
-  }
-  out.hbm_bytes = out.weight_bytes + out.act_bytes + out.kv_read_bytes + out.kv_write_bytes;
-  const double layers_time = out.time_s;
-  if (ex)
-    ex->line(d.pp > 1 ? "all layers on one micro-batch" : is_decode ? "decode step time" : "prefill time", "Σ_ops layers·time(op)", sum_text, layers_time, "s");
-  if (d.pp > 1) {
-    // Through the pipeline: the busiest stage's share of the layers, passes per token (decode) or
-    // to fill and drain (prefill), and the sends between stages.
-    const double all_layers = out.time_s;
-    const double q = is_decode ? static_cast<double>(std::max<uint64_t>(1, w.step_tokens)) : static_cast<double>(w.ctx - std::min(w.prefix, w.ctx)) / static_cast<double>(d.cp);
-    const double send = stage_send_s(m, d, gpu, static_cast<double>(wm.batch) * q);
-    out.stage_send_bytes = stage_send_bytes(m, d, static_cast<double>(wm.batch) * q);
-    out.stage_send_s = static_cast<double>(d.pp - 1) * send;
-    const Link link = stage_link(d, gpu);
-    out.stage_send_over_network = !link.scale_up, out.stage_link_Bps = link.one_way_Bps;
-    out.time_s = pipeline_s(m, d, all_layers, send, is_decode, micro);
-    const double scale = (out.time_s - static_cast<double>(d.pp - 1) * send) / all_layers;
-    out.compute_s *= scale, out.memory_s *= scale, out.launch_s *= scale;
-    out.network_s = out.network_s * scale + static_cast<double>(d.pp - 1) * send;
-    if (ex)
-      ex->line(is_decode ? "decode step through the pipeline" : "prefill through the pipeline",
-               is_decode ? "PP·⌈L/PP⌉/L·T(all layers, one micro-batch) + (PP − 1)·send" : "(PP + micro-batches − 1)·⌈L/PP⌉/L·T(all layers, one micro-batch) + (PP − 1)·send",
-               fmt::format("{} × {} × {} + ({} - 1) × {}", N(is_decode ? static_cast<double>(d.pp) : static_cast<double>(d.pp + micro) - 1), N(stage_fraction(m, d)),
-                           N(all_layers), N(static_cast<double>(d.pp)), N(send)),
-               out.time_s, "s");
-  }
-  // The phase is bound by whichever resource its time goes to most.
-  out.bound = Bound::memory;
-  double most = out.memory_s;
-  if (out.compute_s > most) { most = out.compute_s; out.bound = Bound::compute; }
-  if (out.network_s > most) { most = out.network_s; out.bound = Bound::network; }
-  if (out.launch_s > most) out.bound = Bound::latency;
-  const double tokens = static_cast<double>(w.batch) * (is_decode ? 1.0 : static_cast<double>(w.ctx));
-  out.tokens_per_s = out.time_s > 0 ? tokens / out.time_s : 0;
-  if (ex) {
-    ex->line(is_decode ? "decode tokens/s" : "prompt tokens/s", is_decode ? "B / step time" : "B·n / prefill time",
-             fmt::format("{} / {}", N(tokens), N(out.time_s)), out.tokens_per_s, "tokens/s");
-  }
+  cost_pass(sc, w.ctx, w.batch, is_decode, out, ex);
 }
 
 // Parameters by weight class, with the heads split over `tp` GPUs (1: the whole model).
@@ -229,15 +125,12 @@ double sequences_within(const Memory& mem, double budget_bytes) {
   return free_bytes > 0 && mem.kv_bytes_per_sequence > 0 ? std::floor(free_bytes / mem.kv_bytes_per_sequence) : 0;
 }
 
-const KernelModel* kernels_for(const Design& d, const GpuSpec& gpu) {
-  if (gpu.calibrated) return nullptr;
-  return kernel_model(gpu.arch, d.kernel == Kernel::naive ? KernelFamily::naive : d.kernels);
-}
-
 Estimate estimate(const ModelConfig& m, const Design& d, const Workload& w, const GpuSpec& gpu, Explainer* ex) {
   Estimate e;
-  e.kernels = kernels_for(d, gpu);
-  e.use_count = d.attn.uses(static_cast<uint64_t>(m.layers), e.uses);
+  const StepContext sc(m, d, gpu);
+  e.kernels = sc.kernels;
+  e.use_count = sc.use_count;
+  e.uses = sc.uses;
   const Shape whole = shape_of(m, d, 1);
   const Shape gpu_shape = shape_of(m, d, d.tp);
   e.kv_heads_per_gpu = gpu_shape.kv_heads;
@@ -247,8 +140,8 @@ Estimate estimate(const ModelConfig& m, const Design& d, const Workload& w, cons
   e.params = params_with(m, d, e.uses, e.use_count, 1).total();
   const Params params_gpu = params_with(m, d, e.uses, e.use_count, d.tp, d.ep);
 
-  cost_phase(m, d, w, gpu, false, e, e.prefill, ex);
-  cost_phase(m, d, w, gpu, true, e, e.decode, ex);
+  cost_phase(sc, w, false, e.prefill, ex);
+  cost_phase(sc, w, true, e.decode, ex);
   Memory& mem = e.memory;
   mem.weights_bytes = weight_bytes_of(params_gpu, m, d);
   mem.engine = engine_memory(m, d, gpu, mem.weights_bytes);
@@ -368,7 +261,7 @@ Estimate estimate(const ModelConfig& m, const Design& d, const Workload& w, cons
   }
 
   e.quality = quality_proxies(m, d, w, e);
-  e.serving = serving_metrics(m, d, w, gpu, e, ex);
+  e.serving = serving_metrics(sc, w, e, ex);
   return e;
 }
 

@@ -6,31 +6,12 @@
 #include "estimators/engine_memory.h"
 #include "estimators/layer_costs.h"
 #include "estimators/serving.h"
+#include "estimators/step_cost.h"
 #include "model/design.h"
 #include "model/gpu_spec.h"
 #include "model/model_config.h"
 
 namespace attncost {
-
-struct PhaseCost {
-  OpList ops;                       // per GPU, per layer instance, roofline applied
-  // Whole batch, all layers, all GPUs of the TP group.
-  double attention_pairs = 0;
-  double attention_flops = 0;       // matmul FLOPs of attention (QKᵀ, PV; linear: state update/readout)
-  double attention_other_flops = 0; // softmax, scale, feature maps, scans
-  double flops = 0;                 // all matmul FLOPs (attention + projections + MLP + LM head)
-  double other_flops = 0;
-  double hbm_bytes = 0;
-  double weight_bytes = 0, act_bytes = 0, kv_read_bytes = 0, kv_write_bytes = 0, comm_bytes = 0;
-  // One GPU's wall time (the TP group runs in parallel).
-  double time_s = 0;
-  double compute_s = 0, memory_s = 0, network_s = 0, launch_s = 0;  // time of ops bound by each
-  // Pipeline stages: one boundary's send per micro-batch (bytes per GPU) and all sends' time in the pass.
-  double stage_send_bytes = 0, stage_send_s = 0, stage_link_Bps = 0;
-  bool stage_send_over_network = false;
-  Bound bound = Bound::memory;
-  double tokens_per_s = 0;
-};
 
 struct KvCache {  // at ctx, the whole model (logical: one copy of each KV head)
   double bytes_per_token = 0;       // Σ over softmax layers of K/V bytes one cached token costs
@@ -90,11 +71,6 @@ double sequences_within(const Memory& mem, double budget_bytes);
 double model_params(const ModelConfig& m, const Design& d);
 
 class Explainer;
-
-// The kernel model an estimate of `d` on `gpu` uses: nullptr for `--kernels peak`, a calibrated
-// profile (its own efficiencies apply) or a GPU without an architecture. Throws InputError when the
-// family does not run on the GPU (FA3 on an A100): the CLI calls it to check its inputs.
-const KernelModel* kernels_for(const Design& d, const GpuSpec& gpu);
 
 // Inputs must be valid (make_design / validate_workload / the loaders check them). With an
 // explainer, every formula is also written out with its numbers (explain.h).

@@ -3,6 +3,8 @@
 // is defined here once and reused by every phase, kernel and report.
 #pragma once
 #include <array>
+#include <span>
+#include <vector>
 
 #include "estimators/op_cost.h"
 #include "model/design.h"
@@ -56,15 +58,57 @@ double dense_mlp_params(const ModelConfig& m, const Shape& s, int64_t width = 0)
 double moe_expert_params(const ModelConfig& m, const Shape& s, int64_t ep = 1);
 double moe_router_params(const ModelConfig& m, const Shape& s);
 
+// The widths the recurrent mixers compute with on one GPU (heads and channels split over TP).
+// Mamba-1: the inner width d_in = expand·h / TP and its GEMM weights (in, x, dt, out projections).
+double ssm_inner(const ModelConfig& m, const Shape& s);
+double ssm_gemm_params(const Pattern& p, const ModelConfig& m, const Shape& s);
+// Mamba-2 (Dao & Gu 2024, SSD; Nemotron-H): heads, head width, inner width, B/C groups (replicated),
+// state size N and convolution width.
+struct Mamba2 {
+  double heads, head_dim, inner, groups, state, conv;
+};
+Mamba2 mamba2_of(const Pattern& p, const ModelConfig& m, const Shape& s);
+double mamba2_gemm_params(const Mamba2& x, const Shape& s);  // in_proj (z, x, B, C, dt), out_proj
+// Gated DeltaNet (Yang et al. 2024; Qwen3-Next): key and value heads and widths, convolution width.
+struct DeltaNet {
+  double key_heads, value_heads, key_dim, value_dim, conv;
+};
+DeltaNet deltanet_of(const ModelConfig& m, const Shape& s);
+double deltanet_channels(const DeltaNet& x);  // q, k, v channels through the convolution
+double deltanet_gemm_params(const DeltaNet& x, const Shape& s);  // in_proj_qkvz, in_proj_ba, out_proj
+// Linear attention: its feature dimension F (default the head dim) and the heads holding a state
+// (one per KV head; MLA designs keep one per query head).
+double linear_features(const Pattern& p, const Shape& s);
+double state_heads(const Shape& s);
+// Bytes of one element of a recurrent state (the model's state dtype, else the KV dtype).
+double state_dtype_bytes(const ModelConfig& m, const Design& d);
+// Lightning-indexer weights on this GPU (replicated: it is small and sees every head's query).
+double indexer_params(const ModelConfig& m, const Shape& s);
+
+// Elementwise operations per attended pair outside the matmuls: scale, running max, subtract,
+// exp, running sum (the mask is applied by not scoring masked pairs).
+inline constexpr double kSoftmaxOpsPerPair = 5;
+
 // Bytes of `params` weights of class `c` as the design stores them: the checkpoint's quantized
 // format unless --weight-dtype overrides it, else the weight dtype (+ int8/int4 group scales).
 double weight_bytes(double params, WeightClass c, const ModelConfig& m, const Design& d);
 
-inline constexpr int kMaxOps = 3 * kMaxDistinctPatterns + 12;
+// A step's operator records. Grows as needed (a DeciLM-style model has one MLP operator per
+// distinct width, a hybrid several per pattern) and keeps its storage between steps, so a
+// reused list costs no allocation.
 struct OpList {
-  std::array<OpCost, kMaxOps> ops{};
+  std::vector<OpCost> ops;
   int count = 0;
-  OpCost& add(OpKind kind) { ops[static_cast<size_t>(count)] = OpCost{}; ops[static_cast<size_t>(count)].kind = kind; return ops[static_cast<size_t>(count++)]; }
+  OpCost& add(OpKind kind) {
+    const size_t i = static_cast<size_t>(count++);
+    if (i == ops.size()) ops.emplace_back();
+    else ops[i] = OpCost{};
+    ops[i].kind = kind;
+    return ops[i];
+  }
+  void clear() { count = 0; }
+  std::span<OpCost> used() { return {ops.data(), static_cast<size_t>(count)}; }
+  std::span<const OpCost> used() const { return {ops.data(), static_cast<size_t>(count)}; }
 };
 
 // Query rows per tile of the flash kernel the design models (FlashAttention-2's by default).
@@ -75,12 +119,8 @@ uint64_t flash_tile_rows(const Design& d);
 // one K/V block per SM fits in L2; otherwise every tile loads from HBM.
 double flash_l2_reuse(double tokens, double kv_bytes_per_token_head, uint64_t tile_rows, const GpuSpec& gpu);
 
-class Explainer;
-
-// Operators of a prefill of `w.ctx` tokens (is_decode false) or of one decode step at context
-// `w.ctx` (is_decode true), for the whole batch, on one GPU. With an explainer, every formula is
-// also written out with its numbers (estimate --explain).
-void build_ops(const ModelConfig& m, const Design& d, const Workload& w, const GpuSpec& gpu, bool is_decode,
-               const std::array<AttnStack::Use, kMaxDistinctPatterns>& uses, int use_count, OpList& out, Explainer* ex = nullptr);
+// Weight bits a GEMM dequantizes on the fly (int8/int4 weight-only formats, fp8 where the GPU
+// has no fp8 units); 0 when the weights are used natively.
+int dequant_bits(const ModelConfig& m, const Design& d, const GpuSpec& gpu);
 
 }  // namespace attncost

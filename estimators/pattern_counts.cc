@@ -102,6 +102,53 @@ u128 prefill_pairs(const Pattern& p, uint64_t n64) {
   return 0;
 }
 
+u128 sum_decode_pairs(const Pattern& p, uint64_t lo, uint64_t hi) {
+  if (lo == 0) lo = 1;  // decode_pairs(p, 0) = 0
+  if (hi < lo) return 0;
+  if (p.kind != PatternKind::axial || p.width != 0) return prefill_pairs(p, hi) - prefill_pairs(p, lo - 1);  // pairs(c − 1) summed
+  // Default width m = ⌈√c⌉, constant for c ∈ [(m−1)² + 1, m²]: Σ over positions i = c − 1 of
+  // i mod m + 1 + ⌊i/m⌋ within each run.
+  u128 total = 0;
+  for (uint64_t c = lo; c <= hi;) {
+    const uint64_t m = ceil_sqrt(c);
+    const uint64_t end = std::min<uint64_t>(hi, m * m);
+    const u128 i0 = c - 1, i1 = end;  // positions [c − 1, end − 1]
+    total += sum_mod(i1, m) - sum_mod(i0, m) + (i1 - i0) + sum_floor_div(i1, m) - sum_floor_div(i0, m);
+    if (end == hi) break;
+    c = end + 1;
+  }
+  return total;
+}
+
+PairsBounds decode_pairs_bounds(const Pattern& p, uint64_t lo, uint64_t hi) {
+  if (lo == 0) lo = 1;
+  if (hi < lo) hi = lo;
+  const uint64_t i0 = lo - 1, i1 = hi - 1;  // positions
+  switch (p.kind) {
+    case PatternKind::dense:
+    case PatternKind::window:
+    case PatternKind::sinks:
+    case PatternKind::strided:
+    case PatternKind::topk: return {decode_pairs(p, lo), decode_pairs(p, hi)};  // non-decreasing in the position
+    case PatternKind::axial: {
+      // i mod m + 1 + ⌊i/m⌋ with m between the widths at lo and hi.
+      const uint64_t m_lo = axial_width(p, lo), m_hi = axial_width(p, hi);
+      return {1 + i0 / m_hi, m_hi + i1 / m_lo};
+    }
+    case PatternKind::block: {
+      const uint64_t b = p.block, reach = static_cast<uint64_t>(min128(block_reach(p), u128{i1 / b}));
+      return {1 + b * static_cast<uint64_t>(min128(u128{i0 / b}, block_reach(p))), b + b * reach};
+    }
+    case PatternKind::chunk: return {1, std::min(hi, p.chunk)};
+    case PatternKind::linear:
+    case PatternKind::ssm:
+    case PatternKind::deltanet:
+    case PatternKind::mamba2:
+    case PatternKind::none: return {0, 0};
+  }
+  return {0, 0};
+}
+
 uint64_t cached_tokens(const Pattern& p, uint64_t n) {
   switch (p.kind) {
     case PatternKind::window: return std::min(n, p.window);
@@ -117,7 +164,8 @@ uint64_t cached_tokens(const Pattern& p, uint64_t n) {
     case PatternKind::axial:
     case PatternKind::block:
     case PatternKind::topk: return n;  // topk: selection needs every key
-  }
+    }
+  return 0;
 }
 
 uint64_t shared_cached_tokens(const Pattern& p, uint64_t n, uint64_t shared) {
@@ -139,7 +187,8 @@ uint64_t shared_cached_tokens(const Pattern& p, uint64_t n, uint64_t shared) {
     case PatternKind::axial:
     case PatternKind::block:
     case PatternKind::topk: return in_prefix;
-  }
+    }
+  return 0;
 }
 
 u128 flash_key_reads(const Pattern& p, uint64_t n64, uint64_t tile_rows) {

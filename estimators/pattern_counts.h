@@ -20,6 +20,15 @@ u128 prefill_pairs(const Pattern& p, uint64_t n);
 // pairs(n-1): the pairs of one decode step at context length n.
 inline uint64_t decode_pairs(const Pattern& p, uint64_t n) { return n == 0 ? 0 : pairs_at(p, n - 1, n); }
 
+// Σ_{c=lo}^{hi} decode_pairs(p, c): the keys of every decode step from context lo to hi, in
+// closed form (axial's default row width ⌈√c⌉ grows with c: summed per run of one width).
+u128 sum_decode_pairs(const Pattern& p, uint64_t lo, uint64_t hi);
+// Bounds (not always tight) on decode_pairs(p, c) over c ∈ [lo, hi]: what a sum over decode steps
+// needs to prove that one roofline term dominates a whole run of steps.
+struct PairsBounds {
+  uint64_t min = 0, max = 0;
+};
+PairsBounds decode_pairs_bounds(const Pattern& p, uint64_t lo, uint64_t hi);
 // Tokens whose K/V the cache must hold at context n (0 for linear/SSM: they keep a state).
 uint64_t cached_tokens(const Pattern& p, uint64_t n);
 

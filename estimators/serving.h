@@ -1,17 +1,11 @@
 // Serving metrics of one design on one workload: time to first token, inter-token latency over
 // the whole generation (not the step at one context), end-to-end latency, throughput per GPU,
 // requests per second and the price of a million output tokens; chunked prefill, a shared
-// prompt prefix served from the prefix cache, and speculative decoding change them.
-//
-// Exactness: every decode step's operators are affine in the context between the breakpoints of
-// their attention patterns (a window filling up, a chunk boundary), and each operator's time is
-// the max of affine compute, memory and network terms, so Σ over the steps is a sum of
-// arithmetic series split at the crossings (sum_max_affine). Patterns whose key count changes
-// at every position (strided, axial, block) are summed step by step up to 2^16 steps and
-// sampled beyond (itl_exact = false). Pure; estimate() calls it.
+// prompt prefix served from the prefix cache, and speculative decoding change them. Every pass
+// is a step of the one step-cost path (step_cost.h); the mean ITL is a closed-form sum over the
+// generation's steps (decode_sums.h). Pure; estimate() calls it.
 #pragma once
 #include <cstdint>
-#include <span>
 
 #include "model/design.h"
 #include "model/gpu_spec.h"
@@ -30,7 +24,7 @@ struct Serving {
   double itl_mean_s = 0;            // mean time between output tokens over the generation
   double itl_first_s = 0;           // the first decode step (context ctx + 1)
   double itl_last_s = 0;            // the last one (context ctx + gen − 1)
-  bool itl_exact = true;
+  bool itl_exact = true;           // false: a run over 2^22 steps of a strided/axial/block layer that no bound settled, sampled
   uint64_t decode_steps = 0;        // gen − 1 (the first token comes from the prefill)
   double tokens_per_step = 1;       // speculative decoding: expected tokens one step yields
   double verify_step_s = 0;         // speculative: the target's step over K + 1 positions, at ctx + 1
@@ -43,8 +37,10 @@ struct Serving {
   double usd_per_million_output_tokens = 0;  // 0 without --usd-per-gpu-hour
 };
 
-// `e` must hold the estimate's ops, kernels and uses (estimate() fills them first).
-Serving serving_metrics(const ModelConfig& m, const Design& d, const Workload& w, const GpuSpec& gpu, const Estimate& e, Explainer* ex = nullptr);
+struct StepContext;
+
+// `e` must hold the estimate's prefill (estimate() fills it first); `sc` is the estimate's.
+Serving serving_metrics(const StepContext& sc, const Workload& w, const Estimate& e, Explainer* ex = nullptr);
 
 // Weights and per-sequence KV the speculative drafter adds on one GPU (a draft model's, or the
 // one-layer head's).
@@ -53,12 +49,5 @@ struct DraftMemory {
   double kv_bytes_per_sequence = 0;
 };
 DraftMemory draft_memory(const ModelConfig& m, const Design& d, const Workload& w, const GpuSpec& gpu);
-
-// Σ_{t=0}^{len} max_k(α_k + β_k·t): the exact sum over integers of the upper envelope of affine
-// functions, split where they cross.
-struct AffineLine {
-  double alpha = 0, beta = 0;
-};
-double sum_max_affine(std::span<const AffineLine> lines, uint64_t len);
 
 }  // namespace attncost

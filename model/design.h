@@ -79,9 +79,6 @@ struct Workload {
   double slo_ms = 0;       // mean inter-token latency target (ms), 0 = none
   double ttft_slo_ms = 0;  // time-to-first-token target (ms), 0 = none
   uint64_t shared_prefix = 0;  // leading prompt tokens every sequence shares (a system prompt): cached once
-  // How one operator pass is cut (set by estimators/serving, 1 and 0 for a plain estimate):
-  uint64_t prefix = 0;       // prefill: tokens already cached before it (chunked prefill, prefix caching)
-  uint64_t step_tokens = 1;  // decode: query tokens per sequence in the step (speculative verify: K + 1)
 };
 
 // Throws InputError naming the field when a size is zero or beyond 2^40.

@@ -1,4 +1,4 @@
-// The per-operator cost records of build_ops, pinned by hand arithmetic on a tiny model whose
+// The per-operator cost records of build_step_ops, pinned by hand arithmetic on a tiny model whose
 // every number is small enough to check on paper: for each operator kind (projections,
 // attention prefill/decode with the flash and the naive kernel, linear attention, the Mamba
 // projections and scan, dense and MoE MLPs, the LM head, the TP all-reduce) and each pattern
@@ -6,7 +6,7 @@
 // from the code. A change to any formula must change a number below.
 #include <catch2/catch.hpp>
 
-#include "estimators/layer_costs.h"
+#include "estimators/step_cost.h"
 #include "estimators/roofline.h"
 #include "model/presets.h"
 
@@ -58,11 +58,15 @@ struct Ops {
   }
 };
 
-Ops ops_for(const ModelConfig& m, const Design& d, const Workload& w, bool decode, const GpuSpec& gpu = round_gpu()) {
-  std::array<AttnStack::Use, kMaxDistinctPatterns> uses{};
-  const int n = d.attn.uses(static_cast<uint64_t>(m.layers), uses);
+// The step of w.batch sequences: a prefill of tokens [prefix, w.ctx), or a decode step at
+// context w.ctx with q query tokens each.
+Ops ops_for(const ModelConfig& m, const Design& d, const Workload& w, bool decode, const GpuSpec& gpu = round_gpu(), uint64_t prefix = 0, uint64_t q = 1) {
+  const StepContext sc(m, d, gpu);
+  StepLoad load(sc.use_count);
+  if (decode) add_decode(sc, load, w.ctx, q, static_cast<double>(w.batch));
+  else add_prefill(sc, load, prefix, w.ctx, static_cast<double>(w.batch));
   Ops out;
-  build_ops(m, d, w, gpu, decode, uses, n, out.list);
+  build_step_ops(sc, load, out.list);
   return out;
 }
 
@@ -142,8 +146,8 @@ TEST_CASE("a speculative verify step: q queries per sequence, the furthest one's
   // Decode at context 10 with 3 query tokens per sequence (K = 2 drafts + 1): queries at
   // positions 9, 10, 11 attend 10, 11, 12 keys; the KV read is the 12 keys of the last one.
   Workload w;
-  w.ctx = 10, w.batch = 2, w.step_tokens = 3;
-  const OpCost att = ops_for(tiny(), make_design(tiny()), w, true).get(OpKind::attention);
+  w.ctx = 10, w.batch = 2;
+  const OpCost att = ops_for(tiny(), make_design(tiny()), w, true, round_gpu(), 0, 3).get(OpKind::attention);
   REQUIRE(att.pairs == 2.0 * (10 + 11 + 12) * 4);
   REQUIRE(att.kv_read_bytes == 2.0 * 12 * 64);   // B · pairs(n + q − 2) · (2 KV heads · (8 + 8) · 2 B)
   REQUIRE(att.kv_write_bytes == 2.0 * 3 * 64);   // the 3 new tokens of each sequence
@@ -152,8 +156,8 @@ TEST_CASE("a speculative verify step: q queries per sequence, the furthest one's
 TEST_CASE("a prefill after a cached prefix writes only the new tokens' K/V and scores only their rows", "[layer_costs]") {
   // Chunked prefill or prefix caching: positions 6..9 of a 10-token prompt, the first 6 cached.
   Workload w;
-  w.ctx = 10, w.batch = 2, w.prefix = 6;
-  const OpCost att = ops_for(tiny(), make_design(tiny()), w, false).get(OpKind::attention);
+  w.ctx = 10, w.batch = 2;
+  const OpCost att = ops_for(tiny(), make_design(tiny()), w, false, round_gpu(), 6).get(OpKind::attention);
   REQUIRE(att.pairs == 2.0 * (7 + 8 + 9 + 10) * 4);
   REQUIRE(att.kv_write_bytes == 2.0 * 4 * 64);
 }

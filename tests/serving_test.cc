@@ -7,6 +7,7 @@
 
 #include <random>
 
+#include "estimators/decode_sums.h"
 #include "estimators/estimate.h"
 #include "estimators/reverse.h"
 #include "estimators/pattern_counts.h"
@@ -130,16 +131,17 @@ TEST_CASE("chunked prefill scores the same pairs in pieces and costs at least th
   for (const char* attn : {"dense", "window:1000", "sinks:4+window:1000", "chunk:2048"}) {
     INFO(attn);
     const Design d = design(m, attn);
-    std::array<AttnStack::Use, kMaxDistinctPatterns> uses{};
-    const int n = d.attn.uses(static_cast<uint64_t>(m.layers), uses);
+    const StepContext sc(m, d, gpu);
     // Σ over chunks of the pairs of a prefill after the chunks before it = the whole prefill's.
     OpList whole, part;
-    build_ops(m, d, workload(10000, 1, 0), gpu, false, uses, n, whole);
+    StepLoad load(sc.use_count);
+    add_prefill(sc, load, 0, 10000, 1);
+    build_step_ops(sc, load, whole);
     double pairs = 0;
     for (uint64_t a = 0; a < 10000; a += 512) {
-      Workload w = workload(std::min<uint64_t>(10000, a + 512), 1, 0);
-      w.prefix = a;
-      build_ops(m, d, w, gpu, false, uses, n, part);
+      load.clear(sc.use_count);
+      add_prefill(sc, load, a, std::min<uint64_t>(10000, a + 512), 1);
+      build_step_ops(sc, load, part);
       for (int i = 0; i < part.count; ++i) pairs += part.ops[static_cast<size_t>(i)].pairs;
     }
     double whole_pairs = 0;
@@ -209,12 +211,11 @@ TEST_CASE("speculative decoding: expected tokens per step and the verify step", 
   const Design d = design(m, nullptr, 4, 0.9);
   double sum = 0;
   for (uint64_t c = w.ctx + 1; c < w.ctx + w.gen; ++c) {
-    Workload v = workload(c, w.batch, 0);
-    v.step_tokens = 5;
-    std::array<AttnStack::Use, kMaxDistinctPatterns> uses{};
-    const int n = d.attn.uses(static_cast<uint64_t>(m.layers), uses);
+    const StepContext sc(m, d, gpu);
+    StepLoad load(sc.use_count);
+    add_decode(sc, load, c, 5, static_cast<double>(w.batch));
     OpList ops;
-    build_ops(m, d, v, gpu, true, uses, n, ops);
+    build_step_ops(sc, load, ops);
     for (int i = 0; i < ops.count; ++i) {
       OpCost& op = ops.ops[static_cast<size_t>(i)];
       apply_roofline(op, gpu, kernels_for(d, gpu));
