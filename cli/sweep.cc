@@ -2,6 +2,8 @@
 // parsed, its size within --max-rows, the output paths writable) before any row is estimated,
 // then streamed as CSV, JSON lines or text, with crossover points and an optional SVG chart.
 #include <array>
+#include <exception>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -99,17 +101,37 @@ int run_sweep(const Flags& f) {
 
   OutputStream out(f.output);
   std::string buffer = sweep_header(sf);
-  buffer.reserve(1 << 20);
   Progress progress("sweep", "rows", sweep_rows(g));
-  double done = 0;
-  sweep_each(g, [&](const SweepLine& line, const Workload& w, const Estimate& e) {
-    append_sweep_row(buffer, sf, {g.models[line.model], g.designs[line.model][line.design], w, g.gpus[line.gpu]}, e);
-    if (buffer.size() > (1 << 20) - 4096) {
-      out.write(buffer);
-      buffer.clear();
-    }
-    if ((static_cast<uint64_t>(++done) & 0x3FFF) == 0) progress.update(done);
-  });
+  // Rows in blocks, the blocks of a round on every core at once, written in grid order.
+  const double total = sweep_rows(g);
+  const size_t threads = std::max(1u, std::min(8u, std::thread::hardware_concurrency()));
+  constexpr double kBlock = 8192;
+  std::vector<std::string> blocks(threads);
+  std::vector<std::exception_ptr> failures(threads);
+  for (double round = 0; round < total; round += kBlock * static_cast<double>(threads)) {
+    auto render = [&](size_t t) {
+      try {
+        std::string& b = blocks[t];
+        b.clear();
+        const double first = round + kBlock * static_cast<double>(t);
+        sweep_each(g, first, std::min(total, first + kBlock), [&](const SweepLine& line, const Workload& w, const Estimate& e) {
+          append_sweep_row(b, sf, {g.models[line.model], g.designs[line.model][line.design], w, g.gpus[line.gpu]}, e);
+        });
+      } catch (...) {
+        failures[t] = std::current_exception();  // rethrown on the main thread, after the join
+      }
+    };
+    std::vector<std::thread> workers;
+    for (size_t t = 1; t < threads && round + kBlock * static_cast<double>(t) < total; ++t) workers.emplace_back(render, t);
+    render(0);
+    for (std::thread& w : workers) w.join();
+    for (const std::exception_ptr& e : failures)
+      if (e) std::rethrow_exception(e);
+    out.write(buffer);
+    buffer.clear();
+    for (size_t t = 0; t < threads; ++t) out.write(blocks[t]), blocks[t].clear();
+    progress.update(std::min(total, round + kBlock * static_cast<double>(threads)));
+  }
   // Crossovers along the context axis go with the JSON lines and the text, not into a CSV table.
   if (sf != SweepFormat::csv) buffer += sweep_crossovers_text(g, sweep_crossovers(g), sf);
   out.write(buffer);

@@ -241,14 +241,16 @@ StepSum sum_decode_steps(const StepContext& sc, uint64_t batch, uint64_t q, uint
   const Decoder dc{sc, q, per, micro, stage_send_s(*sc.model, d, *sc.gpu, per * static_cast<double>(q))};
 
   // Runs between the breakpoints of the piecewise-affine patterns; the others vary per step.
-  std::vector<uint64_t> starts = {lo};
+  // Scratch reused across calls on this thread: a sum costs no allocation once it has grown.
+  thread_local std::vector<uint64_t> starts;
+  thread_local OpList at_a, at_b, scratch;
+  starts.assign(1, lo);
   std::array<bool, kMaxDistinctPatterns> varies{};
   for (int u = 0; u < sc.use_count; ++u)
     if (sc.uses[static_cast<size_t>(u)].layers > 0) varies[static_cast<size_t>(u)] = !decode_breaks(sc.uses[static_cast<size_t>(u)].pattern, lo, hi, q, starts);
   std::sort(starts.begin(), starts.end());
   starts.erase(std::unique(starts.begin(), starts.end()), starts.end());
 
-  OpList at_a, at_b, scratch;
   for (size_t k = 0; k < starts.size(); ++k) {
     const uint64_t a = starts[k], b = k + 1 < starts.size() ? starts[k + 1] - 1 : hi;
     dc.ops_at(a, at_a);

@@ -125,26 +125,38 @@ double sequences_within(const Memory& mem, double budget_bytes) {
   return free_bytes > 0 && mem.kv_bytes_per_sequence > 0 ? std::floor(free_bytes / mem.kv_bytes_per_sequence) : 0;
 }
 
-Estimate estimate(const ModelConfig& m, const Design& d, const Workload& w, const GpuSpec& gpu, Explainer* ex) {
+Estimator::Estimator(const ModelConfig& m, const Design& d, const GpuSpec& gpu)
+    : m_(m), d_(d), gpu_(gpu), sc_(m, d, gpu), whole_(shape_of(m, d, 1)), gpu_shape_(shape_of(m, d, d.tp)) {
+  // Parameters (whole model) and weights held by one GPU.
+  params_ = params_with(m, d, sc_.uses, sc_.use_count, 1).total();
+  const Params params_gpu = params_with(m, d, sc_.uses, sc_.use_count, d.tp, d.ep);
+  params_gpu_ = params_gpu.total();
+  weights_bytes_ = weight_bytes_of(params_gpu, m, d);
+  engine_ = engine_memory(m, d, gpu, weights_bytes_);
+}
+
+Estimate estimate(const ModelConfig& m, const Design& d, const Workload& w, const GpuSpec& gpu, Explainer* ex) { return Estimator(m, d, gpu)(w, ex); }
+
+Estimate Estimator::operator()(const Workload& w, Explainer* ex) const {
+  const ModelConfig& m = m_;
+  const Design& d = d_;
+  const GpuSpec& gpu = gpu_;
+  const StepContext& sc = sc_;
+  const Shape& whole = whole_;
+  const Shape& gpu_shape = gpu_shape_;
   Estimate e;
-  const StepContext sc(m, d, gpu);
   e.kernels = sc.kernels;
   e.use_count = sc.use_count;
-  e.uses = sc.uses;
-  const Shape whole = shape_of(m, d, 1);
-  const Shape gpu_shape = shape_of(m, d, d.tp);
+  std::copy_n(sc.uses.begin(), sc.use_count, e.uses.begin());
   e.kv_heads_per_gpu = gpu_shape.kv_heads;
   e.kv_replication = gpu_shape.kv_replication;
-
-  // Parameters (whole model) and weights held by one GPU.
-  e.params = params_with(m, d, e.uses, e.use_count, 1).total();
-  const Params params_gpu = params_with(m, d, e.uses, e.use_count, d.tp, d.ep);
+  e.params = params_;
 
   cost_phase(sc, w, false, e.prefill, ex);
   cost_phase(sc, w, true, e.decode, ex);
   Memory& mem = e.memory;
-  mem.weights_bytes = weight_bytes_of(params_gpu, m, d);
-  mem.engine = engine_memory(m, d, gpu, mem.weights_bytes);
+  mem.weights_bytes = weights_bytes_;
+  mem.engine = engine_;
 
   // KV cache at ctx, whole model; memory per GPU at the sequence's end, pages rounded up.
   if (ex) ex->section(fmt::format("KV cache at context {} (whole model) and memory per GPU at {} tokens", w.ctx, w.ctx + w.gen));
@@ -248,9 +260,9 @@ Estimate estimate(const ModelConfig& m, const Design& d, const Workload& w, cons
   }
   mem.max_concurrency = request_gpu > 0 ? kv_budget / request_gpu : 0;
   if (ex) {
-    ex->line("parameters on one GPU", "Σ mixers + MLPs + embeddings (split over TP) + norms", N(params_gpu.total()), params_gpu.total(), "params");
+    ex->line("parameters on one GPU", "Σ mixers + MLPs + embeddings (split over TP) + norms", N(params_gpu_), params_gpu_, "params");
     ex->line("weight bytes per GPU", "Σ_classes params·bits(class)/8 (+ one fp16 scale per 128 for int8/int4)",
-             fmt::format("{} × {}", N(params_gpu.total()), N(mem.weights_bytes / params_gpu.total())), mem.weights_bytes, "B");
+             fmt::format("{} × {}", N(params_gpu_), N(mem.weights_bytes / params_gpu_)), mem.weights_bytes, "B");
     ex->line("KV bytes per GPU", "B·allocated per sequence", fmt::format("{} × {}", N(batch), N(alloc_gpu)), mem.kv_bytes, "B");
     ex->line("memory per GPU", "weights + KV", fmt::format("{} + {}", N(mem.weights_bytes), N(mem.kv_bytes)), mem.total_bytes, "B");
     explain_budget(ex, mem.engine, mem.weights_bytes);

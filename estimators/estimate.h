@@ -52,7 +52,7 @@ struct Quality {  // structural proxies (SPEC §5); never a claim about accuracy
 
 struct Estimate {
   const KernelModel* kernels = nullptr;  // whose measured efficiency the times assume; nullptr: the plain roofline (or a calibrated profile)
-  std::array<AttnStack::Use, kMaxDistinctPatterns> uses{};
+  std::array<AttnStack::Use, kMaxDistinctPatterns> uses;  // the first use_count are set
   int use_count = 0;
   double params = 0;                // whole model
   double kv_heads_per_gpu = 0, kv_replication = 1;
@@ -75,5 +75,24 @@ class Explainer;
 // Inputs must be valid (make_design / validate_workload / the loaders check them). With an
 // explainer, every formula is also written out with its numbers (explain.h).
 Estimate estimate(const ModelConfig& m, const Design& d, const Workload& w, const GpuSpec& gpu, Explainer* ex = nullptr);
+
+// The same, for many workloads of one design: what does not depend on the workload (the step
+// context, parameters, weights, the engine's memory rule) is computed once. `estimate` is
+// Estimator(m, d, gpu)(w). The model, design and GPU must outlive it.
+class Estimator {
+ public:
+  Estimator(const ModelConfig& m, const Design& d, const GpuSpec& gpu);
+  Estimate operator()(const Workload& w, Explainer* ex = nullptr) const;
+  const StepContext& context() const { return sc_; }
+
+ private:
+  const ModelConfig& m_;
+  const Design& d_;
+  const GpuSpec& gpu_;
+  StepContext sc_;
+  Shape whole_, gpu_shape_;
+  double params_ = 0, params_gpu_ = 0, weights_bytes_ = 0;
+  EngineMemory engine_;
+};
 
 }  // namespace attncost

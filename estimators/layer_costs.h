@@ -101,8 +101,10 @@ struct OpList {
   int count = 0;
   OpCost& add(OpKind kind) {
     const size_t i = static_cast<size_t>(count++);
-    if (i == ops.size()) ops.emplace_back();
-    else ops[i] = OpCost{};
+    if (ops.capacity() == 0) ops.reserve(16);  // one allocation for any ordinary model
+    static const OpCost blank{};  // copied, not rebuilt: a fresh temporary costs a zeroing and a stalled copy
+    if (i == ops.size()) ops.push_back(blank);
+    else ops[i] = blank;
     ops[i].kind = kind;
     return ops[i];
   }

@@ -47,7 +47,7 @@ void kernel_fractions(const OpCost& op, const GpuSpec& gpu, const KernelModel& k
       memory = k.gemm_bandwidth_for(op.weight_dequant_bits);
       return;
     case OpKind::attention:
-      if (k.family == "naive") {  // eager attention: cuBLAS GEMMs and a softmax through memory
+      if (k.naive) {  // eager attention: cuBLAS GEMMs and a softmax through memory
         compute = gemm_compute, memory = k.gemm_bandwidth;
       } else if (op.decode) {
         compute = k.decode_compute, memory = k.decode_bandwidth, fixed_s = k.decode_fixed_s;
@@ -81,7 +81,7 @@ void apply_roofline(OpCost& op, const GpuSpec& gpu, const KernelModel* kernels) 
     compute_fraction = memory_fraction = gpu.efficiency[static_cast<size_t>(op.efficiency)];
   } else {
     kernel_fractions(op, gpu, *kernels, compute_fraction, memory_fraction, fixed_s);
-    matmul_only = op.kind == OpKind::attention && kernels->family != "naive";
+    matmul_only = op.kind == OpKind::attention && !kernels->naive;
   }
   const double matmul_s = op.executed_matmul_flops / gpu.matmul_flops(op.matmul_dtype);
   const double other_s = matmul_only ? 0 : op.other_flops / gpu.vector_flops;

@@ -49,7 +49,7 @@ struct PrefillSum {
 // earlier token and only the last one samples.
 PrefillSum prefill(const StepContext& sc, uint64_t ctx, uint64_t start, uint64_t batch, uint64_t chunk) {
   PrefillSum p;
-  PhaseCost pc;
+  thread_local PhaseCost pc;  // scratch reused across calls on this thread
   const uint64_t fresh = ctx - start;
   if (chunk == 0 || fresh <= chunk) {
     cost_pass(sc, ctx, batch, false, pc, nullptr, start);
@@ -115,11 +115,12 @@ Serving serving_metrics(const StepContext& sc, const Workload& w, const Estimate
   const uint64_t shared = w.shared_prefix;
 
   // Time to first token: one request's prompt after its cached shared prefix.
-  const PrefillSum one = prefill(sc, w.ctx, shared, 1, chunk);
+  // (The estimate's own prefill when that is the same pass: a batch of one, from scratch, whole.)
+  const bool whole = shared == 0 && (chunk == 0 || w.ctx <= chunk);
+  const PrefillSum one = whole && w.batch == 1 ? PrefillSum{e.prefill.time_s, 1, true} : prefill(sc, w.ctx, shared, 1, chunk);
   s.ttft_s = one.time, s.ttft_exact = one.exact, s.prefill_chunks = one.chunks;
   if (shared > 0) s.ttft_uncached_s = prefill(sc, w.ctx, 0, 1, chunk).time;
   // The whole batch's prompts: the estimate's prefill when they go in one pass from scratch.
-  const bool whole = shared == 0 && (chunk == 0 || w.ctx <= chunk);
   const PrefillSum all = whole ? PrefillSum{e.prefill.time_s, 1, true} : prefill(sc, w.ctx, shared, w.batch, chunk);
   s.batch_prefill_s = all.time + (shared > 0 ? prefill(sc, shared, 0, 1, chunk).time : 0);  // the prefix once per batch
 

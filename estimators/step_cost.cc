@@ -57,10 +57,24 @@ void fill_context(StepContext& sc, const ModelConfig& m, const Design& d, const 
   sc.tile_rows = flash_tile_rows(d);
   const double ab = dtype_bits(d.act_dtype) / 8.0;
   for (int u = 0; u < sc.use_count; ++u) {
-    const Shape s = layer_shape(m, d, sc.uses[static_cast<size_t>(u)].pattern, d.tp);
-    sc.shapes[static_cast<size_t>(u)] = s;
-    sc.head_kv_bytes[static_cast<size_t>(u)] = (s.d_k + (s.k_eq_v ? 0 : s.d_v)) * ab;
+    const size_t i = static_cast<size_t>(u);
+    const Pattern& p = sc.uses[i].pattern;
+    const Shape s = layer_shape(m, d, p, d.tp);
+    sc.shapes[i] = s;
+    sc.head_kv_bytes[i] = (s.d_k + (s.k_eq_v ? 0 : s.d_v)) * ab;
+    sc.mixer_params[i] = mixer_params(p, m, s);
+    sc.mixer_weight_bytes[i] = weight_bytes(sc.mixer_params[i], mixer_class(p), m, d);
+    sc.kv_bytes[i] = p.is_softmax() ? kv_bytes_per_token_layer(s, d) : 0;
+    sc.state_bytes[i] = p.is_recurrent() ? state_bytes_per_layer(p, m, s, d) : 0;
   }
+  sc.mlp_params.clear(), sc.mlp_weight_bytes.clear();
+  for (const FfnStack::Use& f : sc.ffn) {
+    const double params = f.layer.kind == FfnKind::dense ? dense_mlp_params(m, sc.base, f.layer.width) : 0;
+    sc.mlp_params.push_back(params);
+    sc.mlp_weight_bytes.push_back(params > 0 ? weight_bytes(params, WeightClass::mlp, m, d) : 0);
+  }
+  sc.lm_head_weight_bytes = weight_bytes(sc.base.hidden * static_cast<double>(m.vocab) / sc.base.tp,
+                                         m.tied_embeddings ? WeightClass::embedding : WeightClass::lm_head, m, d);
   if (d.tp > 1) sc.tp_link = link_for(gpu, d.tp);
   if (d.cp > 1) sc.cp_link = link_for(gpu, d.tp * d.cp);
   if (d.ep > 1) sc.ep_link = link_for(gpu, d.ep);
@@ -96,7 +110,7 @@ StepContext StepContext::draft_head(const ModelConfig& m, const Design& d, const
   } else {
     sc.use_count = 0;
   }
-  std::vector<FfnStack::Use> ffn;
+  FfnStack::Uses ffn;
   for (const FfnStack::Use& f : sc.ffn)
     if (f.layer.kind != FfnKind::none && f.layers > 0) {
       ffn.push_back({f.layer, 1});

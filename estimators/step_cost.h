@@ -16,6 +16,7 @@
 #include "estimators/layer_costs.h"
 #include "estimators/op_cost.h"
 #include "model/design.h"
+#include "model/inline_vector.h"
 #include "model/gpu_spec.h"
 #include "model/kernel_model.h"
 #include "model/model_config.h"
@@ -37,10 +38,12 @@ struct StepContext {
   const Design* design;
   const GpuSpec* gpu;
   const KernelModel* kernels = nullptr;  // nullptr: the plain roofline or a calibrated profile
-  std::array<AttnStack::Use, kMaxDistinctPatterns> uses{};
+  // Per use, only the first use_count entries are set (left unzeroed on purpose: a context is
+  // built per estimate, and zeroing 16 of each would cost more than filling the few used).
+  std::array<AttnStack::Use, kMaxDistinctPatterns> uses;
   int use_count = 0;
-  std::array<Shape, kMaxDistinctPatterns> shapes{};  // each use's layer shape on one GPU
-  std::vector<FfnStack::Use> ffn;                     // distinct feed-forward blocks and their layer counts
+  std::array<Shape, kMaxDistinctPatterns> shapes;  // each use's layer shape on one GPU
+  FfnStack::Uses ffn;                                 // distinct feed-forward blocks and their layer counts
   Shape base;                                         // the design's shape on one GPU
   int dequant_bits = 0;                               // weight-only quantized GEMMs (0: native)
   double allreduce_layers = 0;                        // TP all-reduces per pass (2 per layer, fewer with EP)
@@ -48,7 +51,13 @@ struct StepContext {
   Link tp_link, cp_link, ep_link;                     // the links the TP all-reduce, CP ring and EP all-to-all cross
   // Per use, what a cached token costs: K/V bytes of one layer, and of one KV head's K/V in a
   // prefill tile (the L2-reuse rule's unit).
-  std::array<double, kMaxDistinctPatterns> head_kv_bytes{};
+  std::array<double, kMaxDistinctPatterns> head_kv_bytes;
+  // What each operator's weights and cache cost, per layer on one GPU: the token mixer's
+  // parameters and weight bytes, K/V bytes per cached token, a recurrent state's bytes; each
+  // dense MLP's (aligned with `ffn`, 0 for other blocks); the LM head's weight bytes.
+  std::array<double, kMaxDistinctPatterns> mixer_params, mixer_weight_bytes, kv_bytes, state_bytes;
+  InlineVector<double, 4> mlp_params, mlp_weight_bytes;
+  double lm_head_weight_bytes = 0;
 };
 
 // One pattern's attention work in one phase of a step, summed over the step's sequences, per

@@ -90,9 +90,9 @@ void add_ssm(Build& b, int u) {
   const double layers = D(static_cast<int64_t>(b.sc.uses[static_cast<size_t>(u)].layers));
   const double h = s.hidden, d_in = ssm_inner(b.m, s), state_n = static_cast<double>(p.state), dt = D(b.m.dt_rank());
   OpCost& proj = add_op(b, OpKind::ssm_proj, u, layers, 3);
-  const double gemm_params = ssm_gemm_params(p, b.m, s), params = mixer_params(p, b.m, s);
+  const double gemm_params = ssm_gemm_params(p, b.m, s), params = b.sc.mixer_params[static_cast<size_t>(u)];
   proj.matmul_flops = 2 * b.tokens * gemm_params;
-  proj.weight_bytes = weight_bytes(params, WeightClass::mixer, b.m, b.d);
+  proj.weight_bytes = b.sc.mixer_weight_bytes[static_cast<size_t>(u)];
   proj.weight_params = params;
   proj.work_units = gemm_tiles(b.tokens, gemm_params / h);
   proj.act_bytes = b.tokens * (2 * h + 4 * d_in + dt + 2 * state_n) * b.ab;
@@ -106,7 +106,7 @@ void add_ssm(Build& b, int u) {
          N(d_in), N(dt), N(state_n), N(b.ab));
     note_bytes(b.ex, n, proj);
   }
-  const double state = state_bytes_per_layer(p, b.m, s, b.d);
+  const double state = b.sc.state_bytes[static_cast<size_t>(u)];
   for (Phase ph : {Phase::prefill, Phase::decode}) {
     if (!b.has(ph)) continue;
     const PatternLoad& L = b.phase_load(u, ph);
@@ -136,9 +136,9 @@ void add_mamba2(Build& b, int u) {
   const double h = s.hidden;
   const Mamba2 x = mamba2_of(p, b.m, s);
   OpCost& proj = add_op(b, OpKind::ssm_proj, u, layers, 2);
-  const double gemm_params = mamba2_gemm_params(x, s), params = mixer_params(p, b.m, s);
+  const double gemm_params = mamba2_gemm_params(x, s), params = b.sc.mixer_params[static_cast<size_t>(u)];
   proj.matmul_flops = 2 * b.tokens * gemm_params;
-  proj.weight_bytes = weight_bytes(params, WeightClass::mixer, b.m, b.d);
+  proj.weight_bytes = b.sc.mixer_weight_bytes[static_cast<size_t>(u)];
   proj.weight_params = params;
   proj.work_units = gemm_tiles(b.tokens, gemm_params / h);
   proj.act_bytes = b.tokens * (2 * h + 2 * x.inner + 2 * x.groups * x.state + x.heads + x.inner) * b.ab;
@@ -150,7 +150,7 @@ void add_mamba2(Build& b, int u) {
     note_weights(b.ex, n, params, proj.weight_bytes);
     note_bytes(b.ex, n, proj);
   }
-  const double state = state_bytes_per_layer(p, b.m, s, b.d);
+  const double state = b.sc.state_bytes[static_cast<size_t>(u)];
   for (Phase ph : {Phase::prefill, Phase::decode}) {
     if (!b.has(ph)) continue;
     const PatternLoad& L = b.phase_load(u, ph);
@@ -176,15 +176,14 @@ void add_mamba2(Build& b, int u) {
 }
 
 void add_deltanet(Build& b, int u) {
-  const Pattern& p = b.sc.uses[static_cast<size_t>(u)].pattern;
   const Shape& s = b.sc.shapes[static_cast<size_t>(u)];
   const double layers = D(static_cast<int64_t>(b.sc.uses[static_cast<size_t>(u)].layers));
   const double h = s.hidden;
   const DeltaNet x = deltanet_of(b.m, s);
   OpCost& proj = add_op(b, OpKind::ssm_proj, u, layers, 3);
-  const double gemm_params = deltanet_gemm_params(x, s), params = mixer_params(p, b.m, s);
+  const double gemm_params = deltanet_gemm_params(x, s), params = b.sc.mixer_params[static_cast<size_t>(u)];
   proj.matmul_flops = 2 * b.tokens * gemm_params;
-  proj.weight_bytes = weight_bytes(params, WeightClass::mixer, b.m, b.d);
+  proj.weight_bytes = b.sc.mixer_weight_bytes[static_cast<size_t>(u)];
   proj.weight_params = params;
   proj.work_units = gemm_tiles(b.tokens, gemm_params / h);
   proj.act_bytes = b.tokens * (2 * h + deltanet_channels(x) + 2 * x.value_heads * x.value_dim + 2 * x.value_heads) * b.ab;
@@ -196,7 +195,7 @@ void add_deltanet(Build& b, int u) {
     note_weights(b.ex, n, params, proj.weight_bytes);
     note_bytes(b.ex, n, proj);
   }
-  const double state = state_bytes_per_layer(p, b.m, s, b.d);
+  const double state = b.sc.state_bytes[static_cast<size_t>(u)];
   const double dkdv = x.key_dim * x.value_dim;
   for (Phase ph : {Phase::prefill, Phase::decode}) {
     if (!b.has(ph)) continue;
@@ -231,9 +230,9 @@ void add_attention_proj(Build& b, int u) {
   const double layers = D(static_cast<int64_t>(b.sc.uses[static_cast<size_t>(u)].layers));
   const double h = s.hidden, hq = s.q_heads;
   OpCost& proj = add_op(b, OpKind::attn_proj, u, layers, s.mla ? 3 : 2);
-  const double params = mixer_params(p, b.m, s);
+  const double params = b.sc.mixer_params[static_cast<size_t>(u)];
   proj.matmul_flops = 2 * b.tokens * params;
-  proj.weight_bytes = weight_bytes(params, WeightClass::attention, b.m, b.d);
+  proj.weight_bytes = b.sc.mixer_weight_bytes[static_cast<size_t>(u)];
   proj.weight_params = params;
   proj.work_units = gemm_tiles(b.tokens, params / h);
   proj.act_bytes = b.tokens * (2 * h + 2 * hq * s.d_k + 2 * hq * s.d_v) * b.ab;
@@ -261,7 +260,7 @@ void add_linear_attention(Build& b, int u, Phase ph) {
   op.matmul_flops = tokens * (2 * f * s.d_v * sh + 2 * f * s.d_v * hq);  // S += φ(k)vᵀ ; o = φ(q)ᵀS
   op.other_flops = tokens * (hq * (4 * f + s.d_v) + sh * 3 * f + (f != s.d_k ? 2 * s.d_k * f * (hq + sh) : 0));
   op.act_bytes = tokens * (hq * s.d_k + sh * (s.d_k + s.d_v) + hq * s.d_v) * b.ab;
-  const double state = state_bytes_per_layer(p, b.m, s, b.d);
+  const double state = b.sc.state_bytes[static_cast<size_t>(u)];
   state_traffic(op, L, state);
   if (ph == Phase::prefill) op.kv_write_bytes /= b.cp;
   if (!b.ex) return;
@@ -279,7 +278,7 @@ void attention_decode(Build& b, int u, OpCost& op, const std::string* n) {
   const Shape& s = b.sc.shapes[static_cast<size_t>(u)];
   const PatternLoad& L = b.load.decode[static_cast<size_t>(u)];
   const bool naive = b.d.kernel == Kernel::naive;
-  const double hq = s.q_heads, dk = s.dec_d_k, dv = s.dec_d_v, kvb = kv_bytes_per_token_layer(s, b.d), tokens = L.queries;
+  const double hq = s.q_heads, dk = s.dec_d_k, dv = s.dec_d_v, kvb = b.sc.kv_bytes[static_cast<size_t>(u)], tokens = L.queries;
   op.pairs = L.pairs * hq;
   op.matmul_flops = 2 * op.pairs * (dk + dv);
   op.other_flops = kSoftmaxOpsPerPair * op.pairs + tokens * hq * dv;
@@ -325,7 +324,7 @@ void attention_prefill(Build& b, int u, OpCost& op, const std::string* n) {
   const Shape& s = b.sc.shapes[static_cast<size_t>(u)];
   const PatternLoad& L = b.load.prefill[static_cast<size_t>(u)];
   const bool naive = b.d.kernel == Kernel::naive;
-  const double hq = s.q_heads, dk = s.d_k, dv = s.d_v, kvb = kv_bytes_per_token_layer(s, b.d), tokens = L.queries;
+  const double hq = s.q_heads, dk = s.d_k, dv = s.d_v, kvb = b.sc.kv_bytes[static_cast<size_t>(u)], tokens = L.queries;
   op.pairs = L.pairs * hq;
   op.keys_per_query = tokens > 0 ? L.pairs / tokens : 0;
   op.work_units = hq * tokens / static_cast<double>(b.sc.tile_rows);  // continuous: times stay monotone in n
@@ -454,13 +453,13 @@ void add_mixer(Build& b, int u) {
 
 // ---- feed-forward blocks, LM head, all-reduce ----------------------------------------------
 
-void add_dense_mlp(Build& b, const FfnStack::Use& f) {
+void add_dense_mlp(Build& b, const FfnStack::Use& f, size_t i) {
   const double mats = b.m.gated_mlp ? 3.0 : 2.0, h = b.sc.base.hidden, tp = b.sc.base.tp;
   const double width = D(f.layer.width > 0 ? f.layer.width : b.m.ffn);
   OpCost& mlp = add_op(b, OpKind::mlp, -1, D(static_cast<int64_t>(f.layers)), 2);
-  const double params = dense_mlp_params(b.m, b.sc.base, f.layer.width);
+  const double params = b.sc.mlp_params[i];
   mlp.matmul_flops = 2 * b.tokens * params;
-  mlp.weight_bytes = weight_bytes(params, WeightClass::mlp, b.m, b.d);
+  mlp.weight_bytes = b.sc.mlp_weight_bytes[i];
   mlp.weight_params = params;
   mlp.work_units = gemm_tiles(b.tokens, params / h);
   mlp.act_bytes = b.tokens * (2 * h + mats * width / tp) * b.ab;
@@ -539,12 +538,13 @@ void add_moe(Build& b, double layers) {
 }
 
 void add_ffn(Build& b) {
-  for (const FfnStack::Use& f : b.sc.ffn) {
+  for (size_t i = 0; i < b.sc.ffn.size(); ++i) {
+    const FfnStack::Use& f = b.sc.ffn[i];
     const double layers = D(static_cast<int64_t>(f.layers));
     if (layers == 0) continue;
     switch (f.layer.kind) {
       case FfnKind::none: break;
-      case FfnKind::dense: add_dense_mlp(b, f); break;
+      case FfnKind::dense: add_dense_mlp(b, f, i); break;
       case FfnKind::moe:
         if (b.d.ep > 1) add_moe_ep(b, layers);
         else add_moe(b, layers);
@@ -560,7 +560,7 @@ void add_lm_head(Build& b) {
   const double h = b.sc.base.hidden, vocab = D(b.m.vocab) / b.sc.base.tp, sampled = b.load.sampled;
   OpCost& head = add_op(b, OpKind::lm_head, -1, 1, 1);
   head.matmul_flops = 2 * sampled * h * vocab;
-  head.weight_bytes = weight_bytes(h * vocab, b.m.tied_embeddings ? WeightClass::embedding : WeightClass::lm_head, b.m, b.d);
+  head.weight_bytes = b.sc.lm_head_weight_bytes;
   head.weight_params = h * vocab;
   head.work_units = gemm_tiles(sampled, vocab);
   head.act_bytes = sampled * (h + vocab) * b.ab;

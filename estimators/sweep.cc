@@ -22,19 +22,25 @@ double sweep_rows(const SweepGrid& g) {
          static_cast<double>(g.gens.size()) * static_cast<double>(g.prefixes.size());
 }
 
-void sweep_each(const SweepGrid& g, const std::function<void(const SweepLine&, const Workload&, const Estimate&)>& row) {
-  for (const SweepLine& line : sweep_lines(g)) {
-    const ModelConfig& m = g.models[line.model];
+void sweep_each(const SweepGrid& g, double first, double last, const std::function<void(const SweepLine&, const Workload&, const Estimate&)>& row) {
+  const std::vector<SweepLine> lines = sweep_lines(g);
+  const uint64_t per_line = g.ctxs.size() * g.batches.size() * g.gens.size() * g.prefixes.size();
+  if (per_line == 0) return;
+  const uint64_t begin = static_cast<uint64_t>(first), end = static_cast<uint64_t>(std::min(last, sweep_rows(g)));
+  for (uint64_t i = begin; i < end;) {
+    const SweepLine& line = lines[i / per_line];
     const Design& d = g.designs[line.model][line.design];
-    const GpuSpec& gpu = g.gpus[line.gpu];
-    for (uint64_t ctx : g.ctxs)
-      for (uint64_t batch : g.batches)
-        for (uint64_t gen : g.gens)
-          for (uint64_t prefix : g.prefixes) {
-            Workload w;
-            w.ctx = ctx, w.batch = batch, w.gen = gen, w.shared_prefix = prefix;
-            row(line, w, estimate(m, d, w, gpu));
-          }
+    const Estimator estimate(g.models[line.model], d, g.gpus[line.gpu]);  // the line's constants, once
+    // The row's place in the line: ctx, then batch, gen and shared prefix, the last fastest.
+    for (uint64_t k = i % per_line; k < per_line && i < end; ++k, ++i) {
+      uint64_t r = k;
+      Workload w;
+      w.shared_prefix = g.prefixes[r % g.prefixes.size()], r /= g.prefixes.size();
+      w.gen = g.gens[r % g.gens.size()], r /= g.gens.size();
+      w.batch = g.batches[r % g.batches.size()], r /= g.batches.size();
+      w.ctx = g.ctxs[r];
+      row(line, w, estimate(w));
+    }
   }
 }
 

@@ -26,8 +26,9 @@ std::vector<SweepLine> sweep_lines(const SweepGrid& g);
 // Rows the grid has (a double: a grid can exceed 2^64 in principle).
 double sweep_rows(const SweepGrid& g);
 
-// Calls `row` for every point, lines outer, then ctx, batch, gen, shared prefix.
-void sweep_each(const SweepGrid& g, const std::function<void(const SweepLine&, const Workload&, const Estimate&)>& row);
+// Calls `row` for the points [first, last) of the grid in order: lines outer, then ctx, batch,
+// gen, shared prefix (the last fastest). Ranges may run on different threads at once.
+void sweep_each(const SweepGrid& g, double first, double last, const std::function<void(const SweepLine&, const Workload&, const Estimate&)>& row);
 
 // Along the context axis of one line, at the grid's first batch and gen.
 struct SweepCrossover {

@@ -15,8 +15,8 @@ std::string_view ffn_kind_name(FfnKind k) {
   return "dense";
 }
 
-std::vector<FfnStack::Use> FfnStack::uses(uint64_t layers) const {
-  std::vector<Use> out;
+FfnStack::Uses FfnStack::uses(uint64_t layers) const {
+  Uses out;
   auto add = [&](const FfnLayer& l, uint64_t count) {
     if (count == 0) return;
     for (Use& u : out)

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "model/inline_vector.h"
+
 namespace attncost {
 
 enum class FfnKind : uint8_t { dense, moe, none };
@@ -32,8 +34,10 @@ struct FfnStack {
     FfnLayer layer;
     uint64_t layers;
   };
-  // Distinct layer kinds with the number of layers (of `layers`) each gets.
-  std::vector<Use> uses(uint64_t layers) const;
+  // Distinct layer kinds with the number of layers (of `layers`) each gets (inline up to 4: no
+  // allocation for any model but per-layer lists of many widths).
+  using Uses = InlineVector<Use, 4>;
+  Uses uses(uint64_t layers) const;
   // "dense*3 then moe", "dense/moe", "none/dense*4/…".
   std::string text() const;
 };

@@ -82,6 +82,7 @@ const Registry& registry() {
       // Eager attention: the score GEMMs run at the GEMM rates; no flash curve.
       KernelModel naive = base;
       naive.family = naive.requested = "naive";
+      naive.naive = true;
       naive.provenance = fmt::format("naive (eager) attention on {}: cuBLAS GEMM rates{}", base.arch, base.measured ? "" : " (assumed)");
       arch["naive"] = naive;
       out.defaults[base.arch] = j.at("default_family").get<std::string>();
@@ -115,19 +116,20 @@ KernelFamily parse_kernel_family(std::string_view text) {
 
 double KernelModel::prefill_fraction(double head_dim, double keys_per_query, bool causal) const {
   // Peak fraction by head dim, log-linear between the measured 64, 128, 256 (clamped outside).
-  const double dims[] = {64, 128, 256};
-  std::vector<std::pair<double, double>> known;
+  const double log_dims[] = {6, 7, 8};  // log2 of 64, 128, 256
+  double known_x[3], known_y[3];
+  size_t n = 0;
   for (size_t i = 0; i < 3; ++i)
-    if (prefill.peak_fraction[i] > 0) known.emplace_back(std::log2(dims[i]), prefill.peak_fraction[i]);
-  if (known.empty()) return 1;
-  const double x = std::log2(std::max(1.0, head_dim));
-  double peak = known.front().second;
-  if (x >= known.back().first) peak = known.back().second;
+    if (prefill.peak_fraction[i] > 0) known_x[n] = log_dims[i], known_y[n++] = prefill.peak_fraction[i];
+  if (n == 0) return 1;
+  const double x = head_dim == 64 ? 6 : head_dim == 128 ? 7 : head_dim == 256 ? 8 : std::log2(std::max(1.0, head_dim));
+  double peak = known_y[0];
+  if (x >= known_x[n - 1]) peak = known_y[n - 1];
   else
-    for (size_t i = 0; i + 1 < known.size(); ++i)
-      if (x >= known[i].first && x <= known[i + 1].first) {
-        const double t = (x - known[i].first) / (known[i + 1].first - known[i].first);
-        peak = known[i].second + t * (known[i + 1].second - known[i].second);
+    for (size_t i = 0; i + 1 < n; ++i)
+      if (x >= known_x[i] && x <= known_x[i + 1]) {
+        const double t = (x - known_x[i]) / (known_x[i + 1] - known_x[i]);
+        peak = known_y[i] + t * (known_y[i + 1] - known_y[i]);
       }
   const double k = std::max(1.0, keys_per_query), h = prefill.half_saturation_keys;
   const double saturation = h > 0 ? k / (k + h) : 1;
@@ -148,6 +150,11 @@ double wave_efficiency(double units, double sms) {
 
 const KernelModel* kernel_model(std::string_view arch, KernelFamily family) {
   if (family == KernelFamily::peak) return nullptr;
+  // The last answer on this thread: estimates of one design ask the same question over and over.
+  thread_local std::string last_arch;
+  thread_local KernelFamily last_family = KernelFamily::peak;
+  thread_local const KernelModel* last = nullptr;
+  if (last && family == last_family && arch == last_arch) return last;
   const Registry& r = registry();
   const auto a = r.models.find(std::string(arch));
   if (a == r.models.end()) return nullptr;  // a profile without an architecture: the plain roofline
@@ -158,7 +165,8 @@ const KernelModel* kernel_model(std::string_view arch, KernelFamily family) {
     for (const auto& [k, v] : a->second) have += (have.empty() ? "" : ", ") + k;
     throw InputError(fmt::format("--kernels {}: not available on {} GPUs (available: {}, peak)", name, arch, have));
   }
-  return &m->second;
+  last_arch.assign(arch), last_family = family, last = &m->second;
+  return last;
 }
 
 std::vector<std::string> kernel_arch_names() {

@@ -31,6 +31,7 @@ struct PrefillCurve {
 struct KernelModel {
   std::string arch;         // "hopper"
   std::string family;       // the prefill family used ("fa3"), after aliases
+  bool naive = false;       // family == "naive": eager attention through cuBLAS GEMMs and a softmax in memory
   std::string requested;    // what was asked for ("flashinfer")
   bool measured = true;     // false: parameters assumed from another architecture
   std::string provenance;   // one line: where the numbers come from
