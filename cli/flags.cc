@@ -12,6 +12,7 @@ void add_model_flags(CLI::App& app, Flags& f) {
   app.add_option("--hidden", f.hidden, "override hidden_size");
   app.add_option("--ffn", f.ffn, "override intermediate_size");
   app.add_option("--vocab", f.vocab, "override vocab_size");
+  app.add_flag("--text-only", f.text_only, "leave a multimodal checkpoint's vision/audio encoders and projectors out of memory");
 }
 
 void add_design_flags(CLI::App& app, Flags& f) {

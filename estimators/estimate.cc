@@ -251,6 +251,9 @@ Estimate estimate(const ModelConfig& m, const Design& d, const Workload& w, cons
   cost_phase(m, d, w, gpu, true, e, e.decode, ex);
   Memory& mem = e.memory;
   mem.weights_bytes = weight_bytes_of(params_gpu, m, d);
+  e.loaded = loaded_weights(m, d);  // encoders, MTP modules, shared blocks: estimators/loaded_weights.h
+  e.params += e.loaded.shared_block_params;
+  mem.weights_bytes += e.loaded.bytes_per_gpu;
   mem.engine = engine_memory(m, d, gpu, mem.weights_bytes);
 
   // KV cache at ctx, whole model; memory per GPU at the sequence's end, pages rounded up.

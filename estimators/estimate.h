@@ -5,6 +5,7 @@
 
 #include "estimators/engine_memory.h"
 #include "estimators/layer_costs.h"
+#include "estimators/loaded_weights.h"
 #include "estimators/serving.h"
 #include "model/design.h"
 #include "model/gpu_spec.h"
@@ -73,7 +74,8 @@ struct Estimate {
   const KernelModel* kernels = nullptr;  // whose measured efficiency the times assume; nullptr: the plain roofline (or a calibrated profile)
   std::array<AttnStack::Use, kMaxDistinctPatterns> uses{};
   int use_count = 0;
-  double params = 0;                // whole model
+  double params = 0;                // whole model (the text model's layers, embeddings and norms)
+  LoadedWeights loaded;             // what engines load beside it: encoders, MTP modules (loaded_weights.h)
   double kv_heads_per_gpu = 0, kv_replication = 1;
   KvCache kv;
   PhaseCost prefill, decode;

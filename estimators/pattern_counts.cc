@@ -66,6 +66,8 @@ uint64_t pairs_at(const Pattern& p, uint64_t i, uint64_t ctx) {
     case PatternKind::ssm:
     case PatternKind::deltanet:
     case PatternKind::mamba2:
+    case PatternKind::shortconv:
+    case PatternKind::lightning:
     case PatternKind::none: return 0;
   }
   return 0;
@@ -97,6 +99,8 @@ u128 prefill_pairs(const Pattern& p, uint64_t n64) {
     case PatternKind::ssm:
     case PatternKind::deltanet:
     case PatternKind::mamba2:
+    case PatternKind::shortconv:
+    case PatternKind::lightning:
     case PatternKind::none: return 0;
   }
   return 0;
@@ -111,6 +115,8 @@ uint64_t cached_tokens(const Pattern& p, uint64_t n) {
     case PatternKind::ssm:
     case PatternKind::deltanet:
     case PatternKind::mamba2:
+    case PatternKind::shortconv:
+    case PatternKind::lightning:
     case PatternKind::none: return 0;
     case PatternKind::dense:
     case PatternKind::strided:
@@ -118,6 +124,7 @@ uint64_t cached_tokens(const Pattern& p, uint64_t n) {
     case PatternKind::block:
     case PatternKind::topk: return n;  // topk: selection needs every key
   }
+  return n;
 }
 
 uint64_t shared_cached_tokens(const Pattern& p, uint64_t n, uint64_t shared) {
@@ -133,6 +140,8 @@ uint64_t shared_cached_tokens(const Pattern& p, uint64_t n, uint64_t shared) {
     case PatternKind::ssm:
     case PatternKind::deltanet:
     case PatternKind::mamba2:
+    case PatternKind::shortconv:
+    case PatternKind::lightning:
     case PatternKind::none: return 0;
     case PatternKind::dense:
     case PatternKind::strided:
@@ -140,6 +149,7 @@ uint64_t shared_cached_tokens(const Pattern& p, uint64_t n, uint64_t shared) {
     case PatternKind::block:
     case PatternKind::topk: return in_prefix;
   }
+  return in_prefix;
 }
 
 u128 flash_key_reads(const Pattern& p, uint64_t n64, uint64_t tile_rows) {
@@ -174,6 +184,8 @@ u128 flash_key_reads(const Pattern& p, uint64_t n64, uint64_t tile_rows) {
     case PatternKind::ssm:
     case PatternKind::deltanet:
     case PatternKind::mamba2:
+    case PatternKind::shortconv:
+    case PatternKind::lightning:
     case PatternKind::none: return 0;
   }
   return 0;
@@ -188,7 +200,9 @@ uint64_t direct_reach(const Pattern& p, uint64_t n) {
     case PatternKind::linear:
     case PatternKind::ssm:
     case PatternKind::deltanet:
-    case PatternKind::mamba2: return n;
+    case PatternKind::mamba2:
+    case PatternKind::lightning: return n;
+    case PatternKind::shortconv: return std::min(n, p.taps > 0 ? p.taps : kDefaultShortconvTaps);  // no recurrence: L taps
     case PatternKind::none: return 0;
     case PatternKind::chunk: return i % p.chunk + 1;
     case PatternKind::window: return std::min(n, p.window);
@@ -229,6 +243,8 @@ bool sees_first_token(const Pattern& p, uint64_t n) {
     case PatternKind::ssm:
     case PatternKind::deltanet:
     case PatternKind::mamba2:
+    case PatternKind::shortconv:
+    case PatternKind::lightning:
     case PatternKind::none: return false;
   }
   return false;

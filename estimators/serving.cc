@@ -8,6 +8,7 @@
 
 #include "estimators/estimate.h"
 #include "estimators/explain.h"
+#include "estimators/loaded_weights.h"
 #include "estimators/parallel.h"
 #include "estimators/pattern_counts.h"
 #include "estimators/roofline.h"
@@ -134,8 +135,11 @@ bool decode_breaks(const Pattern& p, uint64_t lo, uint64_t hi, uint64_t q, std::
     case PatternKind::ssm:
     case PatternKind::deltanet:
     case PatternKind::mamba2:
+    case PatternKind::shortconv:
+    case PatternKind::lightning:
     case PatternKind::none: return true;  // affine everywhere
   }
+  return true;
 }
 
 struct StepSum {
@@ -286,6 +290,7 @@ DraftMemory draft_memory(const ModelConfig& m, const Design& d, const Workload& 
   r.ops(w.ctx, 0, 1, true, list);
   for (int i = 0; i < list.count; ++i)
     if (list.ops[static_cast<size_t>(i)].kind != OpKind::lm_head) dm.weights_bytes += r.instances(list, i) * list.ops[static_cast<size_t>(i)].weight_bytes;
+  if (m.mtp_modules > 0) dm.weights_bytes = mtp_bytes_per_gpu(m, d);  // the checkpoint's MTP modules are the head (estimators/loaded_weights.h)
   for (int u = 0; u < r.use_count; ++u) {
     const Pattern& p = r.uses[static_cast<size_t>(u)].pattern;
     if (!p.is_softmax()) continue;
