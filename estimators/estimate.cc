@@ -313,6 +313,8 @@ Estimate estimate(const ModelConfig& m, const Design& d, const Workload& w, cons
         const char* formula = use.pattern.kind == PatternKind::linear     ? "H_state·(F·d_v + F)·bytes(kv)"
                               : use.pattern.kind == PatternKind::ssm      ? "(d_inner·N + d_inner·(conv − 1))·bytes(kv)"
                               : use.pattern.kind == PatternKind::mamba2   ? "heads·head_dim·N·bytes(state) + (conv − 1)·(d_inner + 2·G·N)·bytes(kv)"
+                              : use.pattern.kind == PatternKind::shortconv ? "(L − 1)·d·bytes(kv)"
+                              : use.pattern.kind == PatternKind::lightning ? "H_q·d·d·bytes(state)"
                                                                           : "H_v·d_k·d_v·bytes(state) + (conv − 1)·(2·H_k·d_k + H_v·d_v)·bytes(kv)";
         ex->line(fmt::format("[{}] recurrent state per sequence, one layer", pattern_text(use.pattern)), formula, N(state_whole), state_whole, "B");
       }

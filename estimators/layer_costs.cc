@@ -523,7 +523,10 @@ void build_ops(const ModelConfig& m, const Design& d, const Workload& w, const G
     proj.pattern = u, proj.layers = layers, proj.kernels = s.mla ? 3 : 2, proj.matmul_dtype = d.act_dtype;
     const double params = mixer_params(p, m, s);
     proj.matmul_flops = 2 * tokens * params;
-    if (!s.mla && p.kind != PatternKind::topk)
+    if (p.kind == PatternKind::lightning)
+      note(ex, "attn_proj " + tag + ": params", "4·h·H_q·d + H_q·d·h + H_q·d (q, k, v, output gate; out; norm)", params, "params",
+           "4 × {0} × {1} × {2} + {1} × {2} × {0} + {1} × {2}", N(h), N(hq), N(s.d_k));
+    else if (!s.mla && p.kind != PatternKind::topk)
       note(ex, "attn_proj " + tag + ": params", "h·H_q·d_k·(1 + gate) + h·H_kv·(d_k + d_v) + H_q·d_v·h", params, "params",
            "{0} × {1} × {2} × {5} + {0} × {3} × ({2} + {4}) + {1} × {6} × {0}", N(h), N(hq), N(s.d_k), N(s.kv_heads), N(s.k_eq_v ? 0 : s.d_v),
            N(s.output_gate ? 2 : 1), N(s.d_v));

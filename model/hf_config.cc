@@ -93,7 +93,10 @@ void read_shape(ConfigReader& r, ModelConfig& m) {
   m.kv_heads = f.integer({"num_key_value_heads", "num_kv_heads", "n_head_kv"}, multi_query ? 1 : m.heads);
   // The vocabulary: the text model's, else the checkpoint's (its class default included).
   m.vocab = f.integer({"vocab_size"}, 0);
-  if (m.vocab == 0 && r.nested) m.vocab = r.top.integer({"vocab_size"}, 0);
+  if (r.nested && (m.vocab == 0 || r.top.given("vocab_size"))) {  // Voxtral repeats it at the top
+    const int64_t top_vocab = r.top.integer({"vocab_size"}, 0);
+    if (m.vocab == 0) m.vocab = top_vocab;
+  }
   if (m.vocab == 0) throw InputError(fmt::format("{}: missing field 'vocab_size'", r.what));
   // The dense MLP width (MiniMax-M3 names it apart from its experts'); LFM2 spells it block_ff_dim.
   m.ffn = f.integer({"dense_intermediate_size", "block_ff_dim", "intermediate_size", "ffn_dim", "n_inner", "ffn_hidden_size"}, 4 * m.hidden);
@@ -118,6 +121,7 @@ void read_head_dims(ConfigReader& r, ModelConfig& m) {
     const int64_t nope = f.integer({"qk_nope_head_dim"}, 0, true);
     m.head_dim = nope + m.qk_rope_head_dim;
     m.v_head_dim = f.integer({"v_head_dim"}, nope);
+    (void)f.integer({"head_dim"}, 0);  // GLM-5 repeats the RoPE width here; the MLA fields above define the heads
     if (const int64_t qk = f.integer({"qk_head_dim"}, m.head_dim); qk != m.head_dim)  // GLM-5 states the sum
       throw InputError(fmt::format("{}: qk_head_dim {} is not qk_nope_head_dim + qk_rope_head_dim = {}", f.what(), qk, m.head_dim));
     return;
