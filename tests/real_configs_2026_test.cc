@@ -10,29 +10,14 @@
 
 #include <fmt/format.h>
 
-#include "estimators/estimate.h"
-#include "model/presets.h"
+#include "config_fixtures.h"
 
 using namespace attncost;
+using attncost::testing::at;
+using attncost::testing::Loaded;
+using attncost::testing::load;
 
 namespace {
-
-struct Loaded {
-  ModelConfig model;
-  Design design;
-};
-
-Loaded load(const std::string& file) {
-  Loaded l{load_model(std::string(ATTNCOST_SOURCE_DIR) + "/tests/data/configs/" + file), {}};
-  l.design = make_design(l.model);
-  return l;
-}
-
-Estimate at(const Loaded& l, uint64_t ctx) {
-  Workload w;
-  w.ctx = ctx;
-  return estimate(l.model, l.design, w, load_gpu("h200"));
-}
 
 std::string all_warnings(const ModelConfig& m) {
   std::string s;
