@@ -12,6 +12,7 @@ void add_model_flags(CLI::App& app, Flags& f) {
   app.add_option("--hidden", f.hidden, "override hidden_size");
   app.add_option("--ffn", f.ffn, "override intermediate_size");
   app.add_option("--vocab", f.vocab, "override vocab_size");
+  app.add_flag("--text-only", f.text_only, "leave a multimodal checkpoint's vision/audio encoders and projectors out of memory");
 }
 
 void add_design_flags(CLI::App& app, Flags& f) {
@@ -56,7 +57,7 @@ void add_serving_flags(CLI::App& app, Flags& f) {
   app.add_option("--max-num-batched-tokens", f.max_num_batched_tokens, "tokens per engine step and profiling run (vLLM default: 8192 on ≥70 GiB non-A100 GPUs, else 2048)");
   app.add_option("--max-num-seqs", f.max_num_seqs, "sequences per engine step (vLLM default: 1024 on ≥70 GiB non-A100 GPUs, else 256)");
   app.add_option("--chunk-size", f.chunk_size, "chunked prefill: prompt tokens per chunk, each attending to every earlier token (default: whole prompt)");
-  app.add_option("--spec", f.spec, "speculative decoding K:ALPHA[:DRAFT_MODEL]: K drafted tokens accepted with rate ALPHA (no draft model: a one-layer EAGLE/MTP head)");
+  app.add_option("--spec", f.spec, "speculative decoding K:ALPHA[:DRAFT_MODEL]: K drafted tokens accepted with rate ALPHA (no draft model: the checkpoint's MTP modules, else a one-layer EAGLE-style head)");
   app.add_option("--usd-per-gpu-hour", f.usd_per_gpu_hour, "price of one GPU-hour, for USD per million output tokens (none is assumed)");
   app.add_option("--budget-gb", f.budget_gb, "plain engine: memory budget per GPU for weights + KV, GiB (default: HBM minus --reserve)");
   app.add_option("--reserve", f.reserve, "plain engine: fraction of HBM kept for activations, workspaces and the CUDA context")->capture_default_str();

@@ -14,6 +14,7 @@ struct Flags {
   std::string gpu = "h100-sxm";
   // Model field overrides (strings so that "-5" or "x" get our message, not the parser's).
   std::string layers, heads, kv_heads, head_dim, hidden, ffn, vocab;
+  bool text_only = false;  // leave a multimodal checkpoint's vision/audio encoders out of memory
   // Design.
   bool mha = false, mqa = false;
   std::string gqa, mla, attn, kv_dtype, weight_dtype, act_dtype, kv_group, page_size, tp, pp, cp, ep, dp, kernel, kernels;

@@ -80,6 +80,7 @@ ModelConfig resolve_model(const Flags& f) {
     m.origin += fmt::format(" --head-dim {}", m.head_dim);
     changed = true;
   }
+  if (f.text_only) m.text_only = true, m.origin += " --text-only";
   // A new head count keeps MHA models MHA unless --kv-heads says otherwise.
   if (f.kv_heads.empty() && m.heads != heads_before && kv_before == heads_before) m.kv_heads = m.heads;
   if (changed) {

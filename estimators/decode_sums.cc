@@ -72,6 +72,8 @@ bool decode_breaks(const Pattern& p, uint64_t lo, uint64_t hi, uint64_t q, std::
     case PatternKind::ssm:
     case PatternKind::deltanet:
     case PatternKind::mamba2:
+    case PatternKind::shortconv:
+    case PatternKind::lightning:
     case PatternKind::none: return true;  // affine everywhere
   }
   return true;

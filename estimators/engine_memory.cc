@@ -145,6 +145,8 @@ double allocated_tokens(const Pattern& p, uint64_t n, const Design& d, const Eng
       case PatternKind::ssm:
       case PatternKind::deltanet:
       case PatternKind::mamba2:
+      case PatternKind::shortconv:
+      case PatternKind::lightning:
       case PatternKind::none: break;  // not softmax: returned above
     }
   }

@@ -132,6 +132,9 @@ Estimator::Estimator(const ModelConfig& m, const Design& d, const GpuSpec& gpu)
   const Params params_gpu = params_with(m, d, sc_.uses, sc_.use_count, d.tp, d.ep);
   params_gpu_ = params_gpu.total();
   weights_bytes_ = weight_bytes_of(params_gpu, m, d);
+  loaded_ = loaded_weights(m, d);  // encoders, MTP modules, shared blocks: estimators/loaded_weights.h
+  params_ += loaded_.shared_block_params;
+  weights_bytes_ += loaded_.bytes_per_gpu;
   engine_ = engine_memory(m, d, gpu, weights_bytes_);
 }
 
@@ -157,6 +160,7 @@ Estimate Estimator::operator()(const Workload& w, Explainer* ex) const {
   Memory& mem = e.memory;
   mem.weights_bytes = weights_bytes_;
   mem.engine = engine_;
+  e.loaded = loaded_;
 
   // KV cache at ctx, whole model; memory per GPU at the sequence's end, pages rounded up.
   if (ex) ex->section(fmt::format("KV cache at context {} (whole model) and memory per GPU at {} tokens", w.ctx, w.ctx + w.gen));
@@ -215,6 +219,8 @@ Estimate Estimator::operator()(const Workload& w, Explainer* ex) const {
         const char* formula = use.pattern.kind == PatternKind::linear     ? "H_state·(F·d_v + F)·bytes(kv)"
                               : use.pattern.kind == PatternKind::ssm      ? "(d_inner·N + d_inner·(conv − 1))·bytes(kv)"
                               : use.pattern.kind == PatternKind::mamba2   ? "heads·head_dim·N·bytes(state) + (conv − 1)·(d_inner + 2·G·N)·bytes(kv)"
+                              : use.pattern.kind == PatternKind::shortconv ? "(L − 1)·d·bytes(kv)"
+                              : use.pattern.kind == PatternKind::lightning ? "H_q·d·d·bytes(state)"
                                                                           : "H_v·d_k·d_v·bytes(state) + (conv − 1)·(2·H_k·d_k + H_v·d_v)·bytes(kv)";
         ex->line(fmt::format("[{}] recurrent state per sequence, one layer", pattern_text(use.pattern)), formula, N(state_whole), state_whole, "B");
       }

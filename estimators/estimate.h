@@ -5,6 +5,7 @@
 
 #include "estimators/engine_memory.h"
 #include "estimators/layer_costs.h"
+#include "estimators/loaded_weights.h"
 #include "estimators/serving.h"
 #include "estimators/step_cost.h"
 #include "model/design.h"
@@ -54,7 +55,8 @@ struct Estimate {
   const KernelModel* kernels = nullptr;  // whose measured efficiency the times assume; nullptr: the plain roofline (or a calibrated profile)
   std::array<AttnStack::Use, kMaxDistinctPatterns> uses;  // the first use_count are set
   int use_count = 0;
-  double params = 0;                // whole model
+  double params = 0;                // whole model (the text model's layers, embeddings and norms)
+  LoadedWeights loaded;             // what engines load beside it: encoders, MTP modules (loaded_weights.h)
   double kv_heads_per_gpu = 0, kv_replication = 1;
   KvCache kv;
   PhaseCost prefill, decode;
@@ -92,6 +94,7 @@ class Estimator {
   StepContext sc_;
   Shape whole_, gpu_shape_;
   double params_ = 0, params_gpu_ = 0, weights_bytes_ = 0;
+  LoadedWeights loaded_;
   EngineMemory engine_;
 };
 

@@ -60,6 +60,8 @@ void explain_pattern(Explainer& ex, const Pattern& p, uint64_t n64, uint64_t lay
     case PatternKind::ssm:
     case PatternKind::deltanet:
     case PatternKind::mamba2:
+    case PatternKind::shortconv:
+    case PatternKind::lightning:
     case PatternKind::none:
       ex.line(tag + ": prefill pairs per head", "Σ_{i<n} pairs(i), closed form of docs/cost-model.md §2", ex_num(prefill), prefill, "pairs");
       ex.line(tag + ": decode pairs per head", "pairs(n − 1)", ex_num(decode), decode, "pairs");

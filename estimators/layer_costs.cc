@@ -5,6 +5,7 @@
 
 #include "estimators/flash_tiles.h"
 #include "estimators/pattern_counts.h"
+#include "estimators/shortconv_ops.h"
 
 namespace attncost {
 namespace {
@@ -68,6 +69,14 @@ double deltanet_channels(const DeltaNet& x) { return 2 * x.key_heads * x.key_dim
 // in_proj_qkvz, in_proj_ba, out_proj.
 double deltanet_gemm_params(const DeltaNet& x, const Shape& s) {
   return s.hidden * (deltanet_channels(x) + x.value_heads * x.value_dim) + s.hidden * 2 * x.value_heads + x.value_heads * x.value_dim * s.hidden;
+}
+
+// Kimi Delta Attention (Kimi-Linear; vLLM kda.py): q, k, v and out projections, low-rank (head-dim
+// wide) projections of the decay gate f and the output gate g, the beta projection, A and dt bias,
+// the short convolutions over q, k and v, and the output norm.
+double kda_params(const DeltaNet& x, const Shape& s) {
+  const double hv = x.value_heads, dk = x.key_dim, width = hv * dk;
+  return s.hidden * 3 * width + width * s.hidden + 2 * (s.hidden * dk + dk * width) + s.hidden * hv + hv + width + x.conv * 3 * width + dk;
 }
 
 double linear_features(const Pattern& p, const Shape& s) { return p.features ? static_cast<double>(p.features) : s.d_k; }
@@ -163,6 +172,9 @@ double state_bytes_per_layer(const Pattern& p, const ModelConfig& m, const Shape
       // S: d_k × d_v per value head; the conv keeps its last conv−1 inputs of q, k and v.
       return x.value_heads * x.key_dim * x.value_dim * state_dtype_bytes(m, d) + (x.conv - 1) * deltanet_channels(x) * bytes_of(d.kv_dtype);
     }
+    case PatternKind::shortconv: return shortconv_state_bytes(p, m, s, d);
+    case PatternKind::lightning:  // MiniMax: one d × d state per query head, no normalizer (vLLM linear_attention_state_shape)
+      return s.q_heads * s.d_k * s.d_k * state_dtype_bytes(m, d);
     case PatternKind::dense:
     case PatternKind::window:
     case PatternKind::sinks:
@@ -194,9 +206,13 @@ double mixer_params(const Pattern& p, const ModelConfig& m, const Shape& s) {
     }
     case PatternKind::deltanet: {
       const DeltaNet x = deltanet_of(m, s);
+      if (m.deltanet_kda) return kda_params(x, s);
       // + conv over q, k, v; A and dt bias per value head; the gated norm.
       return deltanet_gemm_params(x, s) + x.conv * deltanet_channels(x) + 2 * x.value_heads + x.value_dim;
     }
+    case PatternKind::shortconv: return shortconv_params(p, m, s);
+    case PatternKind::lightning:  // q, k, v and the output gate from h; out_proj; the norm over the heads' outputs
+      return 4 * s.hidden * s.q_heads * s.d_k + s.q_heads * s.d_k * s.hidden + s.q_heads * s.d_k;
     case PatternKind::dense:  // softmax attention and linear attention: Q/K/V/O projections
     case PatternKind::window:
     case PatternKind::sinks:

@@ -66,6 +66,8 @@ uint64_t pairs_at(const Pattern& p, uint64_t i, uint64_t ctx) {
     case PatternKind::ssm:
     case PatternKind::deltanet:
     case PatternKind::mamba2:
+    case PatternKind::shortconv:
+    case PatternKind::lightning:
     case PatternKind::none: return 0;
   }
   return 0;
@@ -97,6 +99,8 @@ u128 prefill_pairs(const Pattern& p, uint64_t n64) {
     case PatternKind::ssm:
     case PatternKind::deltanet:
     case PatternKind::mamba2:
+    case PatternKind::shortconv:
+    case PatternKind::lightning:
     case PatternKind::none: return 0;
   }
   return 0;
@@ -144,6 +148,8 @@ PairsBounds decode_pairs_bounds(const Pattern& p, uint64_t lo, uint64_t hi) {
     case PatternKind::ssm:
     case PatternKind::deltanet:
     case PatternKind::mamba2:
+    case PatternKind::shortconv:
+    case PatternKind::lightning:
     case PatternKind::none: return {0, 0};
   }
   return {0, 0};
@@ -158,6 +164,8 @@ uint64_t cached_tokens(const Pattern& p, uint64_t n) {
     case PatternKind::ssm:
     case PatternKind::deltanet:
     case PatternKind::mamba2:
+    case PatternKind::shortconv:
+    case PatternKind::lightning:
     case PatternKind::none: return 0;
     case PatternKind::dense:
     case PatternKind::strided:
@@ -181,6 +189,8 @@ uint64_t shared_cached_tokens(const Pattern& p, uint64_t n, uint64_t shared) {
     case PatternKind::ssm:
     case PatternKind::deltanet:
     case PatternKind::mamba2:
+    case PatternKind::shortconv:
+    case PatternKind::lightning:
     case PatternKind::none: return 0;
     case PatternKind::dense:
     case PatternKind::strided:
@@ -223,6 +233,8 @@ u128 flash_key_reads(const Pattern& p, uint64_t n64, uint64_t tile_rows) {
     case PatternKind::ssm:
     case PatternKind::deltanet:
     case PatternKind::mamba2:
+    case PatternKind::shortconv:
+    case PatternKind::lightning:
     case PatternKind::none: return 0;
   }
   return 0;
@@ -237,7 +249,9 @@ uint64_t direct_reach(const Pattern& p, uint64_t n) {
     case PatternKind::linear:
     case PatternKind::ssm:
     case PatternKind::deltanet:
-    case PatternKind::mamba2: return n;
+    case PatternKind::mamba2:
+    case PatternKind::lightning: return n;
+    case PatternKind::shortconv: return std::min(n, p.taps > 0 ? p.taps : kDefaultShortconvTaps);  // no recurrence: L taps
     case PatternKind::none: return 0;
     case PatternKind::chunk: return i % p.chunk + 1;
     case PatternKind::window: return std::min(n, p.window);
@@ -278,6 +292,8 @@ bool sees_first_token(const Pattern& p, uint64_t n) {
     case PatternKind::ssm:
     case PatternKind::deltanet:
     case PatternKind::mamba2:
+    case PatternKind::shortconv:
+    case PatternKind::lightning:
     case PatternKind::none: return false;
   }
   return false;

@@ -8,6 +8,7 @@
 #include "estimators/decode_sums.h"
 #include "estimators/estimate.h"
 #include "estimators/explain.h"
+#include "estimators/loaded_weights.h"
 #include "estimators/parallel.h"
 #include "estimators/pattern_counts.h"
 #include "estimators/step_cost.h"
@@ -97,6 +98,7 @@ DraftMemory draft_memory(const ModelConfig& m, const Design& d, const Workload& 
   cost_pass(head, w.ctx, 1, true, pc);
   for (const OpCost& op : pc.ops.used())
     if (op.kind != OpKind::lm_head) dm.weights_bytes += op.layers * op.weight_bytes;
+  if (m.mtp_modules > 0) dm.weights_bytes = mtp_bytes_per_gpu(m, d);  // the checkpoint's MTP modules are the head (estimators/loaded_weights.h)
   for (int u = 0; u < head.use_count; ++u) {
     const Pattern& p = head.uses[static_cast<size_t>(u)].pattern;
     if (!p.is_softmax()) continue;

@@ -146,9 +146,9 @@ void add_prefill(const StepContext& sc, StepLoad& load, uint64_t start, uint64_t
     L.queries += count * n_new;
     if (t.mixer == MixerClass::recurrent) {
       if (start > 0) L.state_reads += count;  // resuming after a cached prefix: the prefix's state
-      // Chunked scans (Mamba-2, DeltaNet, linear attention) keep one state per chunk; Mamba-1's
-      // selective scan writes the final one.
-      L.state_writes += count * (p.kind == PatternKind::ssm ? 1.0 : std::ceil(n_new / kLinearPrefillChunk));
+      // Chunked scans (Mamba-2, DeltaNet, linear and lightning attention) keep one state per
+      // chunk; Mamba-1's selective scan and a short convolution write the final one.
+      L.state_writes += count * (p.kind == PatternKind::ssm || p.kind == PatternKind::shortconv ? 1.0 : std::ceil(n_new / kLinearPrefillChunk));
       continue;
     }
     L.pairs += count * to_double(prefill_pairs(p, end) - prefill_pairs(p, start));

@@ -11,6 +11,7 @@
 #include "estimators/collectives.h"
 #include "estimators/explain.h"
 #include "estimators/linear_chunk.h"
+#include "estimators/shortconv_ops.h"
 #include "estimators/step_cost.h"
 
 namespace attncost {
@@ -238,7 +239,10 @@ void add_attention_proj(Build& b, int u) {
   proj.act_bytes = b.tokens * (2 * h + 2 * hq * s.d_k + 2 * hq * s.d_v) * b.ab;
   if (!b.ex) return;
   const std::string n = "attn_proj " + b.tag(u);
-  if (!s.mla && p.kind != PatternKind::topk)
+  if (p.kind == PatternKind::lightning)
+    note(b.ex, n + ": params", "4·h·H_q·d + H_q·d·h + H_q·d (q, k, v, output gate; out; norm)", params, "params", "4 × {0} × {1} × {2} + {1} × {2} × {0} + {1} × {2}",
+         N(h), N(hq), N(s.d_k));
+  else if (!s.mla && p.kind != PatternKind::topk)
     note(b.ex, n + ": params", "h·H_q·d_k·(1 + gate) + h·H_kv·(d_k + d_v) + H_q·d_v·h", params, "params",
          "{0} × {1} × {2} × {5} + {0} × {3} × ({2} + {4}) + {1} × {6} × {0}", N(h), N(hq), N(s.d_k), N(s.kv_heads), N(s.k_eq_v ? 0 : s.d_v),
          N(s.output_gate ? 2 : 1), N(s.d_v));
@@ -428,7 +432,19 @@ void add_mixer(Build& b, int u) {
     case PatternKind::ssm: add_ssm(b, u); return;
     case PatternKind::mamba2: add_mamba2(b, u); return;
     case PatternKind::deltanet: add_deltanet(b, u); return;
+    case PatternKind::shortconv: {  // LFM2's gated short convolution (estimators/shortconv_ops.h)
+      ShortConvPhase phases[2];
+      size_t n = 0;
+      for (Phase ph : {Phase::prefill, Phase::decode}) {
+        if (!b.has(ph)) continue;
+        const PatternLoad& L = b.phase_load(u, ph);
+        phases[n++] = {b.phase_tokens(ph), L.state_reads, L.state_writes / (ph == Phase::prefill ? b.cp : 1), ph == Phase::decode};
+      }
+      add_shortconv_ops(b.m, b.d, p, u, D(static_cast<int64_t>(b.sc.uses[static_cast<size_t>(u)].layers)), b.tokens, std::span(phases, n), b.out, b.ex);
+      return;
+    }
     case PatternKind::linear:
+    case PatternKind::lightning:  // MiniMax's lightning attention: a linear recurrence with a d × d state per query head
       add_attention_proj(b, u);
       for (Phase ph : {Phase::prefill, Phase::decode})
         if (b.has(ph)) add_linear_attention(b, u, ph);

@@ -8,8 +8,8 @@ namespace attncost {
 namespace {
 
 constexpr const char* kPatternNames =
-    "dense, window:W, sinks:S+window:W, strided:S+window:W, axial[:M], block:B[...], chunk:C, topk:K, linear[:F], ssm[:N], deltanet, "
-    "mamba2[:N] or none";
+    "dense, window:W, sinks:S+window:W, strided:S+window:W, axial[:M], block:B[...], chunk:C, topk:K, linear[:F], lightning, ssm[:N], "
+    "deltanet, mamba2[:N], shortconv[:L] or none";
 
 // A hand-written recursive-descent parser: the grammar is tiny and the error must name the
 // exact character, which a regex cannot do.
@@ -102,6 +102,11 @@ class Parser {
       if (!eat('2')) fail_at(dstart, "expected 'mamba2' (a Mamba-2 layer; 'ssm' is Mamba-1)");
       p.kind = PatternKind::mamba2;
       if (eat(':')) p.state = number("the state size");
+    } else if (word == "shortconv") {
+      p.kind = PatternKind::shortconv;
+      if (eat(':')) p.taps = number("the convolution length");
+    } else if (word == "lightning") {
+      p.kind = PatternKind::lightning;
     } else if (word == "none") {
       p.kind = PatternKind::none;
     } else {
@@ -228,6 +233,8 @@ std::string kind_text(const Pattern& p) {
     case PatternKind::topk: return fmt::format("topk:{}", p.topk);
     case PatternKind::deltanet: return "deltanet";
     case PatternKind::mamba2: return p.state ? fmt::format("mamba2:{}", p.state) : "mamba2";
+    case PatternKind::shortconv: return p.taps ? fmt::format("shortconv:{}", p.taps) : "shortconv";
+    case PatternKind::lightning: return "lightning";
     case PatternKind::none: return "none";
   }
   return "dense";

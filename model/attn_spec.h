@@ -1,6 +1,7 @@
 // The `--attn` pattern language of SPEC §2 and its parsed form: a cycle of token mixers (attention
-// patterns, linear and state-space layers, or none) repeated over the layers
-// (`window:4096/dense`, `ssm*7/dense`, `chunk:8192*3/dense`, `deltanet*3/dense(kv=2)`, ...).
+// patterns, linear and state-space layers, short convolutions, or none) repeated over the layers
+// (`window:4096/dense`, `ssm*7/dense`, `chunk:8192*3/dense`, `deltanet*3/dense(kv=2)`,
+// `shortconv*2/dense`, `lightning*7/dense`, ...).
 #pragma once
 #include <array>
 #include <cstdint>
@@ -10,7 +11,7 @@
 
 namespace attncost {
 
-enum class PatternKind : uint8_t { dense, window, sinks, strided, axial, block, linear, ssm, chunk, topk, deltanet, mamba2, none };
+enum class PatternKind : uint8_t { dense, window, sinks, strided, axial, block, linear, ssm, chunk, topk, deltanet, mamba2, shortconv, lightning, none };
 
 // One layer's attention pattern. Fields a kind does not use stay 0; 0 in an optional field
 // means "the documented default" (axial width ⌈√ctx⌉, linear features = head dim).
@@ -28,6 +29,7 @@ struct Pattern {
   uint64_t state = 0;      // ssm, mamba2: state size N (mamba2: 0 = the model's ssm_state_size)
   uint64_t chunk = 0;      // chunk: tokens per chunk C (Llama-4's attention_chunk_size)
   uint64_t topk = 0;       // topk: keys each query selects (DeepSeek-V3.2's index_topk)
+  uint64_t taps = 0;       // shortconv: convolution length L (0 = the model's conv_L_cache)
   // Per-layer attention shape (layer types that differ from the model's other layers, e.g.
   // Gemma-4's global layers): KV heads, key and value head dims; 0 = the model's. k_eq_v: the
   // values are the keys (one tensor cached, Gemma-4's attention_k_eq_v).
@@ -49,7 +51,7 @@ struct Pattern {
 // (docs/how-to-add.md lists them).
 enum class MixerClass : uint8_t {
   softmax,    // scores query-key pairs through a softmax, caches K/V
-  recurrent,  // a constant-size state per sequence (linear attention, SSM, DeltaNet)
+  recurrent,  // a constant-size state per sequence (linear attention, SSM, DeltaNet, short convolution)
   none,       // no token mixer in this layer
 };
 struct PatternTraits {
@@ -57,7 +59,7 @@ struct PatternTraits {
   bool local = false;             // each query sees a bounded recent span, so the cache is bounded (window, sinks, chunk)
   bool fixed_sparse = false;      // a fixed mask over all earlier keys whose cache keeps every token (strided, axial, block)
   bool selected = false;          // keys chosen by content per query (topk: DeepSeek-V3.2's indexer)
-  bool state_space = false;       // a recurrent mixer with projections of its own (ssm, mamba2, deltanet), weighed as "mixer"
+  bool state_space = false;       // a recurrent mixer with projections of its own (ssm, mamba2, deltanet, shortconv), weighed as "mixer"
   bool keys_vary_per_position = false;  // its key count is not piecewise affine in the position (strided, axial, block)
 };
 constexpr PatternTraits pattern_traits(PatternKind k) {
@@ -70,10 +72,12 @@ constexpr PatternTraits pattern_traits(PatternKind k) {
     case PatternKind::axial:
     case PatternKind::block: return {.fixed_sparse = true, .keys_vary_per_position = true};
     case PatternKind::topk: return {.selected = true};
-    case PatternKind::linear: return {.mixer = MixerClass::recurrent};
+    case PatternKind::linear:
+    case PatternKind::lightning: return {.mixer = MixerClass::recurrent};
     case PatternKind::ssm:
     case PatternKind::mamba2:
-    case PatternKind::deltanet: return {.mixer = MixerClass::recurrent, .state_space = true};
+    case PatternKind::deltanet:
+    case PatternKind::shortconv: return {.mixer = MixerClass::recurrent, .state_space = true};
     case PatternKind::none: return {.mixer = MixerClass::none};
   }
   return {};
@@ -86,6 +90,8 @@ inline constexpr uint64_t kDefaultBlockLocal = 3;
 inline constexpr uint64_t kDefaultBlockGlobal = 2;
 inline constexpr uint64_t kDefaultBlockRandom = 3;
 inline constexpr uint64_t kDefaultSsmState = 16;
+// LFM2's conv_L_cache (Lfm2Config's default): the taps of a `shortconv` layer that names none.
+inline constexpr uint64_t kDefaultShortconvTaps = 3;
 // Parameters larger than this are rejected (the largest supported context, SPEC §3).
 inline constexpr uint64_t kMaxTokens = uint64_t{1} << 40;
 // Distinct patterns one stack may hold; identical entries are merged before this applies.

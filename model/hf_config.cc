@@ -1,58 +1,58 @@
-// Reading a Hugging Face config.json (or a preset, which is one too) into a ModelConfig. One pass
-// over the fields of every family attncost knows, tracking which keys it read: a key that is
-// neither read nor known to leave every cost unchanged becomes a one-line warning, so that
-// silence means "understood".
+// Reading a Hugging Face config.json (or a preset, which is one too) into a ModelConfig: one pass
+// over the fields of every family attncost knows, section by section (identity, shape, heads,
+// precision, experts, recurrent mixers, token-mixer layout, quantization, what engines load beside
+// the text model), tracking which keys it read so that an unknown key becomes a warning.
 #include <algorithm>
 #include <cmath>
-#include <initializer_list>
 #include <set>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "model/attn_spec.h"
+#include "model/class_defaults.h"
 #include "model/error.h"
+#include "model/hf_reader.h"
 #include "model/model_config.h"
 
 namespace attncost {
-namespace {
 
 using nlohmann::json;
 
-// Keys that change no cost attncost computes (token ids, initialisation, dropout, norms' epsilon,
-// position-encoding parameters, activation names of gated MLPs, router losses, ...).
-const std::set<std::string>& cost_neutral_keys() {
-  static const std::set<std::string> keys = {
-      "architectures", "auto_map", "bos_token_id", "eos_token_id", "pad_token_id", "sep_token_id", "decoder_start_token_id",
-      "initializer_range", "initializer_factor", "rms_norm_eps", "layer_norm_eps", "layer_norm_epsilon", "norm_eps", "layernorm_epsilon",
-      "attention_dropout", "hidden_dropout", "dropout", "embd_pdrop", "resid_pdrop", "attn_pdrop", "activation_dropout", "hidden_dropout_prob",
-      "attention_probs_dropout_prob", "classifier_dropout", "rope_theta", "rope_scaling", "rope_parameters", "rope_local_base_freq",
-      "rope_interleave", "partial_rotary_factor", "rotary_pct", "rotary_emb_base", "max_position_embeddings", "original_max_position_embeddings",
-      "transformers_version", "use_cache", "hidden_act", "hidden_activation", "activation_function", "attention_bias", "mlp_bias", "use_bias",
-      "use_conv_bias", "bias", "output_router_logits", "router_aux_loss_coef", "router_z_loss_coef", "norm_topk_prob", "scoring_func",
-      "topk_method", "n_group", "topk_group", "routed_scaling_factor", "router_jitter_noise", "aux_loss_alpha", "seq_aux",
-      "attn_logit_softcapping", "final_logit_softcapping", "query_pre_attn_scalar", "use_qk_norm", "qk_layernorm", "attn_temperature_tuning",
-      "floor_scale", "attn_scale", "cache_implementation", "time_step_limit", "time_step_min", "time_step_max", "time_step_floor",
-      "time_step_rank", "time_step_init_scheme", "time_step_scale", "mamba_hidden_act", "mamba_proj_bias", "mamba_conv_bias",
-      "mamba_dt_proj_bias", "mamba_inner_layernorms", "rescale_prenorm_residual", "residual_in_fp32", "use_mamba_kernels", "num_logits_to_keep",
-      "chunk_size", "swiglu_limit", "initial_context_length", "ep_size", "num_nextn_predict_layers", "mtp_num_hidden_layers",
-      "mtp_use_dedicated_embeddings", "torchscript", "return_dict", "output_hidden_states", "output_attentions", "tokenizer_class",
-      "mm_tokens_per_image", "boi_token_index", "eoi_token_index", "image_token_index", "image_token_id", "video_token_id", "audio_token_id",
-      "vision_start_token_id", "vision_end_token_id", "vision_token_id", "boi_token_id", "eoi_token_id", "spatial_merge_size",
-      "multimodal_projector_bias", "projector_hidden_act", "vision_feature_layer", "vision_feature_select_strategy",
-      "use_bidirectional_attention", "attention_value_scale", "swa_rope_theta", "attn_type_list", "pretraining_tp", "is_llama_config",
-      "quantization", "_name_or_path", "name_or_path", "model_name", "use_return_dict", "tie_encoder_decoder", "is_encoder_decoder",
-      "logits_scaling", "embedding_multiplier", "residual_multiplier", "attention_multiplier", "emb_pdrop", "use_sliding_window",
-      "max_window_layers", "sliding_window_size", "mrope_section", "mrope_interleaved", "layer_scaling", "no_rope_layer_interval",
-      "attention_chunk_size", "interleave_moe_layer_step", "hidden_size_per_layer_input", "num_kv_shared_layers", "use_double_wide_mlp",
-      "vocab_size_per_layer_input", "enable_moe_block", "add_full_attention_sink_bias", "add_swa_attention_sink_bias", "kv_lora_rank",
-      "text_config", "vision_config", "audio_config", "model_type", "torch_dtype", "dtype", "attncost", "multi_query", "new_decoder_architecture",
-      "parallel_attn", "alibi", "router_dtype", "moe_router_dtype", "moe_aux_loss_coeff", "moe_z_loss_coeff", "image_size", "patch_size",
-      "vision_use_head", "num_channels", "rope_type", "yarn_factor", "sliding_window_pattern", "layer_types", "boa_token_id",
-      "eoa_token_id", "boa_token_index", "eoa_token_index", "vision_soft_tokens_per_image", "audio_soft_tokens_per_image",
-      "image_token_index", "video_token_index", "audio_token_index",
-  };
-  return keys;
+Family family_of(const std::string& t) {
+  Family f;
+  f.model_type = t;
+  f.gemma3 = t == "gemma3_text" || t == "gemma3";
+  f.gemma4 = t == "gemma4_text" || t == "gemma4";
+  f.llama4 = t == "llama4_text" || t == "llama4";
+  f.qwen_next = t == "qwen3_next" || t.rfind("qwen3_5", 0) == 0;
+  f.gpt_oss = t == "gpt_oss";
+  f.mimo = t == "mimo_v2_flash";
+  f.lfm2 = t == "lfm2";
+  f.granite_hybrid = t == "granitemoehybrid";
+  f.falcon_h1 = t == "falcon_h1";
+  f.zamba2 = t == "zamba2";
+  f.kimi_linear = t == "kimi_linear";
+  f.minimax_lightning = t == "minimax" || t == "minimax_text_01" || t == "minimax_m1";
+  f.jamba = t == "jamba";
+  return f;
+}
+
+namespace {
+
+// Multimodal checkpoints (Llama-4, Gemma-3/4, Qwen-VL, Mistral-3, LFM2-VL, Kimi-K2.5) nest the text model.
+bool has_text_config(const json& root) { return root.is_object() && root.contains("text_config") && root["text_config"].is_object(); }
+
+std::string text_model_type(const json& root) {
+  const json& text = has_text_config(root) ? root["text_config"] : root;
+  for (const json* j : {&text, &root})
+    if (j->contains("model_type") && (*j)["model_type"].is_string()) return (*j)["model_type"].get<std::string>();
+  return "";
+}
+
+const json* defaults_for(const std::string& model_type) {
+  const ClassDefaults* c = class_defaults(model_type);
+  return c ? &c->defaults : nullptr;
 }
 
 // Architectures whose MLP is plain two-matrix (GELU/ReLU) rather than gated.
@@ -61,146 +61,59 @@ bool plain_mlp_architecture(const std::string& model_type) {
          model_type == "RefinedWebModel" || model_type == "gpt_neox" || model_type == "bloom" || model_type == "starcoder2";
 }
 
-// Reads fields of one JSON object and remembers which it read.
-class Fields {
- public:
-  Fields(const json& j, std::string what) : j_(j), what_(std::move(what)) {}
-
-  // The first of `keys` present and not null; every alias present counts as read.
-  const json* find(std::initializer_list<const char*> keys) {
-    const json* found = nullptr;
-    for (const char* k : keys) {
-      auto it = j_.find(k);
-      if (it != j_.end()) read_.insert(k);
-      if (!found && it != j_.end() && !it->is_null()) found = &*it;
-    }
-    return found;
-  }
-  bool has(const char* key) { return find({key}) != nullptr; }
-
-  int64_t integer(std::initializer_list<const char*> keys, int64_t fallback, bool required = false) {
-    const json* v = find(keys);
-    if (!v) {
-      if (required) throw InputError(fmt::format("{}: missing field '{}'", what_, *keys.begin()));
-      return fallback;
-    }
-    return as_integer(*v, *keys.begin());
-  }
-
-  int64_t as_integer(const json& v, const std::string& key) const {
-    // Range first: converting an out-of-range double to an integer is undefined behaviour (found by
-    // the config.json fuzzer with 1.2e123), and a huge unsigned value would wrap.
-    constexpr double kLimit = 4611686018427387904.0;  // 2^62
-    const auto out_of_range = [&] { return InputError(fmt::format("{}: field '{}' = {} is out of range", what_, key, v.dump())); };
-    if (v.is_number_unsigned()) {
-      if (v.get<uint64_t>() > static_cast<uint64_t>(kLimit)) throw out_of_range();
-      return static_cast<int64_t>(v.get<uint64_t>());
-    }
-    if (v.is_number_integer()) return v.get<int64_t>();
-    if (v.is_number_float()) {
-      const double x = v.get<double>();
-      if (!(std::fabs(x) < kLimit)) throw out_of_range();
-      if (x == std::floor(x)) return static_cast<int64_t>(x);
-    }
-    throw InputError(fmt::format("{}: field '{}' must be an integer, got {}", what_, key, v.dump()));
-  }
-
-  bool boolean(const char* key, bool fallback) {
-    const json* v = find({key});
-    if (!v) return fallback;
-    if (!v->is_boolean()) throw InputError(fmt::format("{}: field '{}' must be true or false, got {}", what_, key, v->dump()));
-    return v->get<bool>();
-  }
-
-  std::string text(std::initializer_list<const char*> keys, const std::string& fallback) {
-    const json* v = find(keys);
-    if (!v) return fallback;
-    if (!v->is_string()) throw InputError(fmt::format("{}: field '{}' must be a string, got {}", what_, *keys.begin(), v->dump()));
-    return v->get<std::string>();
-  }
-
-  const json* list(const char* key) {
-    const json* v = find({key});
-    if (v && !v->is_array()) throw InputError(fmt::format("{}: field '{}' must be a list, got {}", what_, key, v->dump()));
-    return v;
-  }
-
-  // Keys that neither were read nor are known to leave costs unchanged.
-  std::vector<std::string> unread() const {
-    std::vector<std::string> out;
-    for (const auto& [key, value] : j_.items()) {
-      (void)value;
-      if (read_.count(key) == 0 && cost_neutral_keys().count(key) == 0) out.push_back(key);
-    }
-    return out;
-  }
-
-  const std::string& what() const { return what_; }
-
- private:
-  const json& j_;
-  std::string what_;
-  std::set<std::string> read_;
-};
-
-// A per-layer list must have one entry per layer; a list longer than this is refused before any
-// O(layers) work (configs have a few hundred layers at most).
-constexpr size_t kMaxLayerList = 16384;
-
-void check_layer_list(size_t size, int64_t layers, const char* key, const std::string& what) {
-  if (size > kMaxLayerList) throw InputError(fmt::format("{}: field '{}' has {} entries (at most {})", what, key, size, kMaxLayerList));
-  if (static_cast<int64_t>(size) != layers)
-    throw InputError(fmt::format("{}: field '{}' has {} entries for {} layers", what, key, size, layers));
+// ---- identity: the name, where the numbers come from, the parameter count its authors state ----
+void read_identity(ConfigReader& r, ModelConfig& m) {
+  m.name = r.info.text({"name"}, r.top.text({"_name_or_path"}, r.what));
+  m.source = r.info.text({"source"}, r.what);
+  if (const json* p = r.info.find({"params"}); p && p->is_number()) m.published_params = p->get<double>();
+  (void)r.f.text({"model_type"}, "");
+  if (r.nested) (void)r.top.text({"model_type"}, "");
 }
 
-Pattern parse_single(const std::string& spec) { return parse_attn(spec, "model attention").entries[0].pattern; }
+// ---- shape: layers, heads, widths, vocabulary, trained positions -------------------------------
+// LFM2's MLP width as its block computes it (vLLM lfm2.py Lfm2MLP, transformers modeling_lfm2.py):
+// 2/3 of block_ff_dim, times block_ffn_dim_multiplier, rounded up to block_multiple_of.
+int64_t lfm2_mlp_width(ConfigReader& r, int64_t ff_dim) {
+  if (!r.f.boolean("block_auto_adjust_ff_dim", true)) return ff_dim;
+  int64_t width = 2 * ff_dim / 3;
+  const double multiplier = r.f.number("block_ffn_dim_multiplier", 1.0);
+  if (multiplier <= 0 || multiplier > 1e3) throw InputError(fmt::format("{}: block_ffn_dim_multiplier {} is not in (0, 1000]", r.f.what(), multiplier));
+  width = static_cast<int64_t>(multiplier * static_cast<double>(width));
+  const int64_t multiple = r.f.integer({"block_multiple_of"}, 256);
+  if (multiple < 1) throw InputError(fmt::format("{}: block_multiple_of must be positive, got {}", r.f.what(), multiple));
+  return multiple * ((width + multiple - 1) / multiple);
+}
 
-}  // namespace
-
-ModelConfig model_from_json(const json& root, const std::string& what) {
-  if (!root.is_object()) throw InputError(fmt::format("{}: expected a JSON object (a Hugging Face config.json)", what));
-  ModelConfig m;
-  // Multimodal checkpoints (Llama-4, Gemma-3/4, Qwen-VL, Mistral-3) nest the text model.
-  const bool nested = root.contains("text_config") && root["text_config"].is_object();
-  const json& text = nested ? root["text_config"] : root;
-  Fields top(root, what), f(text, nested ? what + ": text_config" : what);
-
-  const json empty = json::object();
-  const json& meta = root.contains("attncost") && root["attncost"].is_object() ? root["attncost"] : empty;
-  Fields info(meta, what + ": attncost");
-  m.name = info.text({"name"}, top.text({"_name_or_path"}, what));
-  m.source = info.text({"source"}, what);
-  if (const json* p = info.find({"params"}); p && p->is_number()) m.published_params = p->get<double>();
-  const std::string model_type = f.text({"model_type"}, top.text({"model_type"}, ""));
-  if (nested) (void)top.text({"model_type"}, "");
-  const bool gemma3 = model_type == "gemma3_text" || model_type == "gemma3";
-  const bool gemma4 = model_type == "gemma4_text" || model_type == "gemma4";
-  const bool llama4 = model_type == "llama4_text" || model_type == "llama4";
-  const bool qwen_next = model_type == "qwen3_next" || model_type.rfind("qwen3_5", 0) == 0;
-  const bool gpt_oss = model_type == "gpt_oss";
-  const bool mimo = model_type == "mimo_v2_flash";
-
-  // Defaults of the transformers config classes where a checkpoint omits a field (Gemma-3-4B's
-  // text_config names neither its heads nor its vocabulary).
-  const int64_t default_heads = gemma3 ? 8 : 0, default_kv = gemma3 ? 4 : 0, default_head_dim = gemma3 ? 256 : 0;
-  const int64_t default_vocab = gemma3 ? 262208 : 0;
-
+void read_shape(ConfigReader& r, ModelConfig& m) {
+  Fields& f = r.f;
   m.layers = f.integer({"num_hidden_layers", "n_layer", "num_layers", "n_layers"}, 0, true);
-  m.heads = f.integer({"num_attention_heads", "n_head", "n_heads"}, default_heads, default_heads == 0);
+  m.heads = f.integer({"num_attention_heads", "n_head", "n_heads", "num_heads"}, 0, true);
   m.hidden = f.integer({"hidden_size", "n_embd", "d_model"}, 0, true);
   const bool multi_query = f.boolean("multi_query", false);
-  m.kv_heads = f.integer({"num_key_value_heads", "num_kv_heads", "n_head_kv"}, multi_query ? 1 : default_kv ? default_kv : m.heads);
-  // The vocabulary: the text model's, else the checkpoint's, else the family default.
+  m.kv_heads = f.integer({"num_key_value_heads", "num_kv_heads", "n_head_kv"}, multi_query ? 1 : m.heads);
+  // The vocabulary: the text model's, else the checkpoint's (its class default included).
   m.vocab = f.integer({"vocab_size"}, 0);
-  if (m.vocab == 0 && nested) m.vocab = top.integer({"vocab_size"}, 0);
-  if (m.vocab == 0) m.vocab = default_vocab;
-  if (m.vocab == 0) throw InputError(fmt::format("{}: missing field 'vocab_size'", what));
-  m.ffn = f.integer({"intermediate_size", "ffn_dim", "n_inner", "ffn_hidden_size"}, 4 * m.hidden);
+  if (r.nested && (m.vocab == 0 || r.top.given("vocab_size"))) {  // Voxtral repeats it at the top
+    const int64_t top_vocab = r.top.integer({"vocab_size"}, 0);
+    if (m.vocab == 0) m.vocab = top_vocab;
+  }
+  if (m.vocab == 0) throw InputError(fmt::format("{}: missing field 'vocab_size'", r.what));
+  // The dense MLP width (MiniMax-M3 names it apart from its experts'); LFM2 spells it block_ff_dim.
+  m.ffn = f.integer({"dense_intermediate_size", "block_ff_dim", "intermediate_size", "ffn_dim", "n_inner", "ffn_hidden_size"}, 4 * m.hidden);
+  if (r.family.lfm2) {
+    m.ffn = lfm2_mlp_width(r, m.ffn);
+    m.gated_mlp = f.boolean("block_use_swiglu", true);
+    (void)f.integer({"block_dim"}, m.hidden);
+  }
   // The positions it was trained for (after any RoPE scaling the config declares): memos compare
   // the workloads' contexts with it.
   m.max_position = f.integer({"max_position_embeddings", "n_positions", "max_seq_len", "seq_length"}, 0);
-  if (m.max_position == 0 && nested) m.max_position = top.integer({"max_position_embeddings"}, 0);
+  if (m.max_position == 0 && r.nested) m.max_position = r.top.integer({"max_position_embeddings"}, 0);
+}
 
+// ---- heads: key/value widths, MLA's latent ---------------------------------------------------
+void read_head_dims(ConfigReader& r, ModelConfig& m) {
+  Fields& f = r.f;
   m.kv_lora_rank = f.integer({"kv_lora_rank"}, 0);
   m.q_lora_rank = f.integer({"q_lora_rank"}, 0);
   m.qk_rope_head_dim = f.integer({"qk_rope_head_dim"}, 0);
@@ -208,272 +121,253 @@ ModelConfig model_from_json(const json& root, const std::string& what) {
     const int64_t nope = f.integer({"qk_nope_head_dim"}, 0, true);
     m.head_dim = nope + m.qk_rope_head_dim;
     m.v_head_dim = f.integer({"v_head_dim"}, nope);
-  } else {
-    m.head_dim = f.integer({"head_dim", "attention_head_dim", "kv_channels"}, default_head_dim ? default_head_dim : m.heads > 0 ? m.hidden / m.heads : 0);
-    m.v_head_dim = f.integer({"v_head_dim"}, m.head_dim);
+    (void)f.integer({"head_dim"}, 0);  // GLM-5 repeats the RoPE width here; the MLA fields above define the heads
+    if (const int64_t qk = f.integer({"qk_head_dim"}, m.head_dim); qk != m.head_dim)  // GLM-5 states the sum
+      throw InputError(fmt::format("{}: qk_head_dim {} is not qk_nope_head_dim + qk_rope_head_dim = {}", f.what(), qk, m.head_dim));
+    return;
   }
+  // Zamba2's shared attention works on [hidden; embedding], 2·hidden wide (Zamba2Config.attention_head_dim).
+  const int64_t width = r.family.zamba2 ? 2 * m.hidden : m.hidden;
+  m.head_dim = f.integer({"head_dim", "attention_head_dim", "kv_channels"}, m.heads > 0 ? width / m.heads : 0);
+  m.v_head_dim = f.integer({"v_head_dim"}, m.head_dim);
+}
 
+// ---- precision and tying: dtype, tied embeddings, MLP and attention variants ------------------
+// A config without a dtype runs in vLLM's preferred dtype: _find_dtype falls back to the text and
+// vision configs, then float32, which _resolve_auto_dtype turns into the platform's first supported
+// dtype — bfloat16 on every GPU of compute capability 8.0 or newer (vllm/config/model.py).
+constexpr const char* kDefaultDtype = "bfloat16";
+
+void read_precision(ConfigReader& r, ModelConfig& m) {
+  Fields& f = r.f;
   std::string dtype_text = f.text({"torch_dtype", "dtype"}, "");
-  // gpt-oss's config names no dtype; its non-expert weights are bf16 (model card).
-  if (dtype_text.empty()) dtype_text = top.text({"torch_dtype", "dtype"}, gpt_oss ? "bfloat16" : "float16");
-  m.dtype = parse_dtype(dtype_text, what + ": torch_dtype");
-  // Gemma ties its embeddings unless the config says otherwise (Gemma*Config's default).
-  const bool tied_default = (plain_mlp_architecture(model_type) && model_type != "gpt3") || gemma3 || gemma4 || model_type == "gemma2" ||
-                            model_type == "gemma";
-  const bool tied_top = top.boolean("tie_word_embeddings", tied_default);
-  m.tied_embeddings = f.boolean("tie_word_embeddings", nested ? tied_top : tied_default);
+  if (dtype_text.empty()) dtype_text = r.top.text({"torch_dtype", "dtype"}, "");
+  if (dtype_text.empty() && r.root.contains("vision_config") && r.root["vision_config"].is_object()) {
+    const json& v = r.root["vision_config"];
+    for (const char* k : {"torch_dtype", "dtype"})
+      if (v.contains(k) && v[k].is_string()) dtype_text = v[k].get<std::string>();
+  }
+  if (dtype_text.empty()) {
+    dtype_text = kDefaultDtype;
+    m.notes.push_back("the config names no dtype: read as bf16, the dtype vLLM runs such a config in on compute capability 8.0+");
+  }
+  m.dtype = parse_dtype(dtype_text, r.what + ": torch_dtype");
+  // Tied embeddings: the text model's field (LFM2's original spelling: tie_embedding), else the
+  // checkpoint's, else the transformers class default, else untied.
+  const bool class_tied = r.class_defaults && r.class_defaults->value("tie_word_embeddings", false);
+  const bool top_tied = r.nested ? r.top.boolean("tie_word_embeddings", class_tied) : class_tied;
+  if (f.given("tie_embedding")) m.tied_embeddings = f.boolean("tie_embedding", false);
+  else if (f.given("tie_word_embeddings")) m.tied_embeddings = f.boolean("tie_word_embeddings", false);
+  else m.tied_embeddings = r.nested && r.top.given("tie_word_embeddings") ? top_tied : class_tied;
+  (void)f.find({"tie_word_embeddings", "tie_embedding"});
   const std::string mlp_act = f.text({"mlp_hidden_act"}, "");
-  m.gated_mlp = meta.contains("gated_mlp") && meta["gated_mlp"].is_boolean() ? meta["gated_mlp"].get<bool>()
-                                                                               : !plain_mlp_architecture(model_type) && mlp_act != "relu2";
-  m.attn_output_gate = f.boolean("attn_output_gate", model_type == "qwen3_next");
-  m.learned_sinks = gpt_oss || f.boolean("add_swa_attention_sink_bias", false) || f.boolean("add_full_attention_sink_bias", false);
+  const json& meta = r.info.raw();
+  if (meta.contains("gated_mlp") && meta["gated_mlp"].is_boolean()) m.gated_mlp = meta["gated_mlp"].get<bool>();
+  else if (!r.family.lfm2) m.gated_mlp = !plain_mlp_architecture(r.family.model_type) && mlp_act != "relu2";
+  m.attn_output_gate = f.boolean("attn_output_gate", f.boolean("attention_output_gate", r.family.model_type == "qwen3_next"));
+  m.learned_sinks = r.family.gpt_oss || f.boolean("add_swa_attention_sink_bias", false) || f.boolean("add_full_attention_sink_bias", false);
+}
 
-  // Mixture of experts, in the spellings of Mixtral, DeepSeek, Qwen, Llama-4, Jamba, gpt-oss, Gemma-4.
+// ---- experts: how many, how wide, shared ones ------------------------------------------------
+void read_moe_sizes(ConfigReader& r, ModelConfig& m) {
+  Fields& f = r.f;
   m.experts = f.integer({"num_local_experts", "n_routed_experts", "num_experts"}, 0);
-  if (m.experts > 1) {
-    m.experts_active = f.integer({"num_experts_per_tok", "experts_per_token", "top_k_experts", "moe_topk"}, 2);
-    m.expert_ffn = f.integer({"moe_intermediate_size", "expert_intermediate_size"}, m.ffn);
-    m.shared_experts = f.integer({"n_shared_experts"}, 0);
-    const int64_t shared_width = f.integer({"moe_shared_expert_intermediate_size", "shared_expert_intermediate_size"}, 0);
-    if (shared_width > 0) {
-      m.shared_expert_ffn = shared_width;
-      if (m.shared_experts == 0) m.shared_experts = 1;  // Qwen's one shared expert, gated
-    }
-    if (llama4) {  // Llama-4: intermediate_size is the expert's, intermediate_size_mlp the dense layers'; one shared expert
-      m.expert_ffn = m.ffn;
-      m.ffn = f.integer({"intermediate_size_mlp"}, m.ffn);
-      m.shared_experts = 1;
-    }
-    if (gemma4 && f.boolean("enable_moe_block", false)) {  // Gemma-4 MoE: a dense MLP beside the experts, like a shared expert
-      m.shared_experts = 1;
-      m.shared_expert_ffn = m.ffn;
-    }
-  } else {
+  const int64_t shared_width = f.integer({"moe_shared_expert_intermediate_size", "shared_expert_intermediate_size", "shared_intermediate_size",
+                                          "share_expert_dim"}, 0);
+  if (m.experts <= 1) {
     m.experts = 0;
     (void)f.find({"num_experts_per_tok", "moe_intermediate_size", "expert_intermediate_size", "n_shared_experts", "experts_per_token", "top_k_experts",
-                  "moe_shared_expert_intermediate_size", "shared_expert_intermediate_size"});
+                  "num_experts_per_token", "num_shared_experts"});
+    // Granite-4.0-H without experts: every layer's MLP is the shared one.
+    if (r.family.granite_hybrid && shared_width > 0) m.ffn = shared_width;
+    (void)f.boolean("enable_moe_block", false);
+    return;
+  }
+  m.experts_active = f.integer({"num_experts_per_tok", "experts_per_token", "top_k_experts", "moe_topk", "num_experts_per_token"}, 2);
+  m.expert_ffn = f.integer({"moe_intermediate_size", "expert_intermediate_size"}, m.ffn);
+  if (r.family.granite_hybrid) m.expert_ffn = m.ffn;  // Granite's intermediate_size is the expert's
+  m.shared_experts = f.integer({"n_shared_experts", "num_shared_experts"}, 0);
+  if (shared_width > 0) {
+    m.shared_expert_ffn = shared_width;
+    if (m.shared_experts == 0) m.shared_experts = 1;  // Qwen's and Granite's one shared expert
+  }
+  if (r.family.llama4) {  // Llama-4: intermediate_size is the expert's, intermediate_size_mlp the dense layers'; one shared expert
+    m.expert_ffn = m.ffn;
+    m.ffn = f.integer({"intermediate_size_mlp"}, m.ffn);
+    m.shared_experts = 1;
+  }
+  if (r.family.gemma4 && f.boolean("enable_moe_block", false)) {  // Gemma-4 MoE: a dense MLP beside the experts, like a shared expert
+    m.shared_experts = 1;
+    m.shared_expert_ffn = m.ffn;
   }
   (void)f.boolean("enable_moe_block", false);
-  if (llama4) (void)f.find({"intermediate_size_mlp"});
+}
 
-  // MoE placement: which layers have experts.
-  if (m.experts > 0) {
-    const int64_t first_dense = f.integer({"first_k_dense_replace"}, 0);
-    const char* period_key = "moe_layer_freq";
-    int64_t period = 1, offset = f.integer({"expert_layer_offset"}, 0);
-    if (const json* freq = f.find({"moe_layer_freq"}); freq && freq->is_number()) period = f.as_integer(*freq, "moe_layer_freq");
-    if (f.has("expert_layer_period")) period = f.integer({"expert_layer_period"}, 1), period_key = "expert_layer_period";
-    if (f.has("decoder_sparse_step")) period = f.integer({"decoder_sparse_step"}, 1), offset = period - 1, period_key = "decoder_sparse_step";  // Qwen: (l+1) % step == 0
-    if (llama4) period = f.integer({"interleave_moe_layer_step"}, 1), offset = period - 1, period_key = "interleave_moe_layer_step";
-    auto bad = [&](const char* key, int64_t v, const char* why) { return InputError(fmt::format("model '{}': {} {}, got {}", m.name, key, why, v)); };
-    if (first_dense < 0) throw bad("first_k_dense_replace", first_dense, "must not be negative");
-    if (period < 1 || period > static_cast<int64_t>(kMaxLayerList)) throw bad(period_key, period, "must be in [1, 16384]");
-    if (offset < 0) throw bad("expert_layer_offset", offset, "must not be negative");
-    m.ffn_layers = ffn_stack_from_rule(static_cast<uint64_t>(first_dense), static_cast<uint64_t>(period), static_cast<uint64_t>(offset));
-    const json* freq = f.find({"moe_layer_freq"});
-    const json* freq_list = freq && freq->is_array() ? freq : nullptr;
-    const json* mlp_only = f.list("mlp_only_layers");
-    if (freq_list || (mlp_only && !mlp_only->empty())) {  // per-layer lists (MiMo's moe_layer_freq; Qwen's mlp_only_layers)
-      if (freq_list) check_layer_list(freq_list->size(), m.layers, "moe_layer_freq", what);
-      else if (m.layers > static_cast<int64_t>(kMaxLayerList)) check_layer_list(static_cast<size_t>(m.layers), m.layers, "mlp_only_layers", what);
-      std::set<int64_t> dense_only;
-      if (mlp_only)
-        for (const json& e : *mlp_only) dense_only.insert(f.as_integer(e, "mlp_only_layers"));
-      std::vector<FfnLayer> per_layer;
-      for (int64_t l = 0; l < m.layers; ++l) {
-        const bool moe = freq_list ? f.as_integer((*freq_list)[static_cast<size_t>(l)], "moe_layer_freq") != 0
-                                   : l >= first_dense && l >= offset % period && (l - offset % period) % period == 0 && dense_only.count(l) == 0;
-        per_layer.push_back(moe ? FfnLayer{FfnKind::moe, 0} : FfnLayer{FfnKind::dense, 0});
-      }
-      m.ffn_layers = ffn_stack_from_layers(per_layer);
-    }
-  } else {
+// ---- expert placement: which layers have experts ---------------------------------------------
+void read_moe_placement(ConfigReader& r, ModelConfig& m) {
+  Fields& f = r.f;
+  if (r.family.llama4) (void)f.find({"intermediate_size_mlp"});
+  if (m.experts == 0) {
     (void)f.find({"first_k_dense_replace", "moe_layer_freq", "expert_layer_period", "expert_layer_offset", "decoder_sparse_step", "mlp_only_layers"});
+    return;
   }
+  const int64_t first_dense = f.integer({"first_k_dense_replace"}, 0);
+  const char* period_key = "moe_layer_freq";
+  int64_t period = 1, offset = f.integer({"expert_layer_offset"}, 0);
+  if (const json* freq = f.find({"moe_layer_freq"}); freq && freq->is_number()) period = f.as_integer(*freq, "moe_layer_freq");
+  if (f.has("expert_layer_period")) period = f.integer({"expert_layer_period"}, 1), period_key = "expert_layer_period";
+  if (f.has("decoder_sparse_step")) period = f.integer({"decoder_sparse_step"}, 1), offset = period - 1, period_key = "decoder_sparse_step";  // Qwen: (l+1) % step == 0
+  if (r.family.llama4) period = f.integer({"interleave_moe_layer_step"}, 1), offset = period - 1, period_key = "interleave_moe_layer_step";
+  auto bad = [&](const char* key, int64_t v, const char* why) { return InputError(fmt::format("model '{}': {} {}, got {}", m.name, key, why, v)); };
+  if (first_dense < 0) throw bad("first_k_dense_replace", first_dense, "must not be negative");
+  if (period < 1 || period > static_cast<int64_t>(kMaxLayerList)) throw bad(period_key, period, "must be in [1, 16384]");
+  if (offset < 0) throw bad("expert_layer_offset", offset, "must not be negative");
+  m.ffn_layers = ffn_stack_from_rule(static_cast<uint64_t>(first_dense), static_cast<uint64_t>(period), static_cast<uint64_t>(offset));
+  const json* freq = f.find({"moe_layer_freq"});
+  const json* freq_list = freq && freq->is_array() ? freq : nullptr;
+  const json* mlp_only = f.list("mlp_only_layers");
+  if (!freq_list && !(mlp_only && !mlp_only->empty())) return;
+  // Per-layer lists (MiMo's and MiniMax-M3's moe_layer_freq; Qwen's mlp_only_layers).
+  if (freq_list) check_layer_list(freq_list->size(), m.layers, "moe_layer_freq", r.what);
+  else if (m.layers > static_cast<int64_t>(kMaxLayerList)) check_layer_list(static_cast<size_t>(m.layers), m.layers, "mlp_only_layers", r.what);
+  std::set<int64_t> dense_only;
+  if (mlp_only)
+    for (const json& e : *mlp_only) dense_only.insert(f.as_integer(e, "mlp_only_layers"));
+  std::vector<FfnLayer> per_layer;
+  for (int64_t l = 0; l < m.layers; ++l) {
+    const bool moe = freq_list ? f.as_integer((*freq_list)[static_cast<size_t>(l)], "moe_layer_freq") != 0
+                               : l >= first_dense && l >= offset % period && (l - offset % period) % period == 0 && dense_only.count(l) == 0;
+    per_layer.push_back(moe ? FfnLayer{FfnKind::moe, 0} : FfnLayer{FfnKind::dense, 0});
+  }
+  m.ffn_layers = ffn_stack_from_layers(per_layer);
+}
 
-  // Mamba-1 (Jamba), Mamba-2 (Nemotron-H) and gated DeltaNet (Qwen3-Next/3.5) mixers.
+// ---- recurrent mixers: Mamba-1/2, gated DeltaNet and KDA, short convolutions, the indexer ------
+void read_mamba(ConfigReader& r, ModelConfig& m) {
+  Fields& f = r.f;
   m.ssm_expand = f.integer({"mamba_expand", "expand"}, 2);
   m.ssm_conv = f.integer({"mamba_d_conv", "conv_kernel"}, 4);
   m.ssm_dt_rank = 0;
-  if (const json* r = f.find({"mamba_dt_rank"}); r && r->is_number_integer()) m.ssm_dt_rank = r->get<int64_t>();
-  m.mamba2_head_dim = f.integer({"mamba_head_dim"}, 64);
-  m.mamba2_heads = f.integer({"mamba_num_heads"}, 0);
-  m.mamba2_groups = f.integer({"n_groups", "mamba_n_groups"}, 1);
+  if (const json* d = f.find({"mamba_dt_rank"}); d && d->is_number_integer()) m.ssm_dt_rank = d->get<int64_t>();
+  m.mamba2_heads = f.integer({"mamba_num_heads", "mamba_n_heads", "n_mamba_heads"}, 0);
+  m.mamba2_groups = f.integer({"n_groups", "mamba_n_groups", "mamba_ngroups"}, 1);
   m.mamba2_state = f.integer({"ssm_state_size", "mamba_d_state", "state_size"}, 128);
+  // The Mamba-2 channels: Falcon-H1's mamba_d_ssm, else expand·hidden; a head dim of "auto"
+  // (Granite, Falcon-H1) or none (Zamba2) divides them over the heads.
+  const int64_t inner = f.integer({"mamba_d_ssm"}, m.ssm_expand * m.hidden);
+  const json* head = f.find({"mamba_head_dim", "mamba_d_head"});
+  if (head && head->is_string() && head->get<std::string>() == "auto") head = nullptr;
+  const bool derived = (r.family.granite_hybrid || r.family.falcon_h1 || r.family.zamba2) && m.mamba2_heads > 0;
+  m.mamba2_head_dim = head ? f.as_integer(*head, "mamba_d_head") : derived ? inner / m.mamba2_heads : 64;
+  if (derived && m.mamba2_head_dim * m.mamba2_heads != inner)
+    throw InputError(fmt::format("{}: {} Mamba heads of {} do not make the {} Mamba channels", f.what(), m.mamba2_heads, m.mamba2_head_dim, inner));
+  const std::string state_dtype = f.text({"mamba_ssm_dtype", "mamba_ssm_cache_dtype"}, "");
+  if (!state_dtype.empty()) m.state_dtype = parse_dtype(state_dtype, r.what + ": mamba_ssm_dtype");
+}
+
+void read_linear_mixers(ConfigReader& r, ModelConfig& m) {
+  Fields& f = r.f;
   m.deltanet_key_heads = f.integer({"linear_num_key_heads"}, 0);
   m.deltanet_value_heads = f.integer({"linear_num_value_heads"}, 0);
   m.deltanet_key_dim = f.integer({"linear_key_head_dim"}, 0);
   m.deltanet_value_dim = f.integer({"linear_value_head_dim"}, 0);
   m.deltanet_conv = f.integer({"linear_conv_kernel_dim"}, 4);
-  const std::string state_dtype = f.text({"mamba_ssm_dtype", "mamba_ssm_cache_dtype"}, "");
-  if (!state_dtype.empty()) m.state_dtype = parse_dtype(state_dtype, what + ": mamba_ssm_dtype");
+  if (const json* kda = f.object("linear_attn_config"); kda && r.family.kimi_linear) {
+    // Kimi Delta Attention: one set of heads for q, k and v; its recurrent state is fp32 in vLLM
+    // whatever the model dtype (MambaStateDtypeCalculator.kda_state_dtype).
+    Fields k(*kda, f.what() + ": linear_attn_config");
+    m.deltanet_key_heads = m.deltanet_value_heads = k.integer({"num_heads"}, 0, true);
+    m.deltanet_key_dim = m.deltanet_value_dim = k.integer({"head_dim"}, 0, true);
+    m.deltanet_conv = k.integer({"short_conv_kernel_size"}, 4);
+    m.deltanet_kda = true;
+    m.state_dtype = Dtype::fp32;
+    (void)k.list("kda_layers"), (void)k.list("full_attn_layers");
+    (void)k.number("gate_lower_bound", 0);
+    for (const std::string& key : k.unread()) m.warnings.push_back(fmt::format("{}: field '{}' is not understood", k.what(), key));
+  }
+  // LFM2's short convolutions: conv_L_cache taps over conv_dim channels (the hidden size).
+  m.shortconv_kernel = f.integer({"conv_L_cache"}, 3);
+  const int64_t conv_dim = f.integer({"conv_dim"}, m.hidden);
+  m.shortconv_dim = conv_dim == m.hidden ? 0 : conv_dim;
+  if (const int64_t out = f.integer({"conv_dim_out"}, conv_dim); out != conv_dim)
+    throw InputError(fmt::format("{}: conv_dim_out {} differs from conv_dim {}, which the short convolution does not support", f.what(), out, conv_dim));
   m.indexer_heads = f.integer({"index_n_heads"}, 64);
   m.indexer_head_dim = f.integer({"index_head_dim"}, 128);
-  const int64_t index_topk = f.integer({"index_topk"}, 0);
+}
 
-  // The layers' token mixers: explicit in a preset, else derived from the config's fields.
-  std::string attn = info.text({"attn"}, "");
-  const int64_t window = f.integer({"sliding_window"}, 0);
-  const bool uses_window = f.boolean("use_sliding_window", true);
-  const int64_t chunk = f.integer({"attention_chunk_size"}, 0);
-  // Shapes of full layers (Gemma-4) and sliding layers (MiMo) where they differ.
-  Pattern full = index_topk > 0 ? parse_single(fmt::format("topk:{}", index_topk)) : Pattern{};
-  if (gemma4) {
-    const int64_t global_head = f.integer({"global_head_dim"}, 0), global_kv = f.integer({"num_global_key_value_heads"}, 0);
-    if (global_head > 0 && global_head != m.head_dim) full.head_dim = static_cast<uint64_t>(global_head);
-    if (global_kv > 0 && global_kv != m.kv_heads) full.kv_heads = static_cast<uint64_t>(global_kv);
-    full.k_eq_v = f.boolean("attention_k_eq_v", false);
-    if (f.integer({"num_kv_shared_layers"}, 0) > 0)
-      m.warnings.push_back(fmt::format("{}: num_kv_shared_layers (layers reusing another layer's KV cache) is not understood; each layer is counted with its own cache", f.what()));
-    if (f.integer({"hidden_size_per_layer_input"}, 0) > 0)
-      m.warnings.push_back(fmt::format("{}: hidden_size_per_layer_input (per-layer embeddings) is not understood; their weights are not counted", f.what()));
-    if (f.boolean("use_double_wide_mlp", false))
-      m.warnings.push_back(fmt::format("{}: use_double_wide_mlp is not understood; the MLP is counted at intermediate_size", f.what()));
-  }
-  Pattern sliding;
-  sliding.kind = PatternKind::window;
-  sliding.window = static_cast<uint64_t>(std::max<int64_t>(window, 1));
-  if (mimo) {
-    const int64_t swa_kv = f.integer({"swa_num_key_value_heads"}, m.kv_heads), swa_head = f.integer({"swa_head_dim"}, m.head_dim);
-    const int64_t swa_v = f.integer({"swa_v_head_dim"}, m.v_head_dim);
-    (void)f.integer({"swa_num_attention_heads"}, m.heads);
-    if (swa_kv != m.kv_heads) sliding.kv_heads = static_cast<uint64_t>(swa_kv);
-    if (swa_head != m.head_dim) sliding.head_dim = static_cast<uint64_t>(swa_head);
-    if (swa_v != m.v_head_dim) sliding.v_head_dim = static_cast<uint64_t>(swa_v);
-  }
-  Pattern chunked;
-  chunked.kind = PatternKind::chunk;
-  chunked.chunk = static_cast<uint64_t>(std::max<int64_t>(chunk, 1));
+// ---- weights as stored: quantization_config, in the text model or at the top ----------------
+void read_quantization(ConfigReader& r, ModelConfig& m) {
+  const json* quant = r.f.find({"quantization_config", "quantization"});
+  if (!quant) quant = r.top.find({"quantization_config", "quantization"});
+  if (!quant || !quant->is_object()) return;
+  Dtype kv = m.dtype;
+  m.weights = weight_format_from_json(*quant, m.dtype, m.layers, m.warnings, r.what, &kv);
+  if (kv != m.dtype) m.kv_dtype = kv;
+}
 
-  std::vector<Pattern> per_layer;  // filled when the config lists the layers one by one
-  if (attn.empty()) {
-    if (const json* types = f.list("layer_types")) {
-      check_layer_list(types->size(), m.layers, "layer_types", what);
-      for (const json& t : *types) {
-        const std::string type = t.is_string() ? t.get<std::string>() : t.dump();
-        if (type == "full_attention" || type == "attention" || type == "global_attention") per_layer.push_back(full);
-        else if (type == "sliding_attention" || type == "sliding_window_attention" || type == "local_attention") per_layer.push_back(sliding);
-        else if (type == "chunked_attention") per_layer.push_back(chunked);
-        else if (type == "linear_attention") per_layer.push_back(parse_single(qwen_next || m.deltanet_value_heads > 0 ? "deltanet" : "linear"));
-        else if (type == "mamba" || type == "mamba2") per_layer.push_back(parse_single(type == "mamba" ? "ssm" : "mamba2"));
-        else throw InputError(fmt::format("{}: layer_types holds '{}', which attncost does not know", f.what(), type));
-      }
-      if (window <= 0)
-        for (const Pattern& p : per_layer)
-          if (p.kind == PatternKind::window) throw InputError(fmt::format("{}: layer_types has sliding layers but no sliding_window", f.what()));
-    } else if (const json* hybrid = f.find({"hybrid_override_pattern"}); hybrid && hybrid->is_string()) {
-      // Nemotron-H: M Mamba-2, * attention, - MLP, E MoE; each character one block.
-      const std::string pattern = hybrid->get<std::string>();
-      check_layer_list(pattern.size(), m.layers, "hybrid_override_pattern", what);
-      std::vector<FfnLayer> ffn;
-      for (size_t l = 0; l < pattern.size(); ++l) {
-        const char c = pattern[l];
-        if (c == 'M') per_layer.push_back(parse_single("mamba2")), ffn.push_back({FfnKind::none, 0});
-        else if (c == '*') per_layer.push_back(full), ffn.push_back({FfnKind::none, 0});
-        else if (c == '-') per_layer.push_back(parse_single("none")), ffn.push_back({FfnKind::dense, 0});
-        else if (c == 'E') per_layer.push_back(parse_single("none")), ffn.push_back({FfnKind::moe, 0});
-        else throw InputError(fmt::format("{}: hybrid_override_pattern character {} ('{}') is not one of M, *, -, E", what, l + 1, c));
-      }
-      m.ffn_layers = ffn_stack_from_layers(ffn);
-    } else if (const json* mimo_pattern = f.list("hybrid_layer_pattern")) {
-      check_layer_list(mimo_pattern->size(), m.layers, "hybrid_layer_pattern", what);  // MiMo: 0 full, 1 sliding
-      for (const json& e : *mimo_pattern) per_layer.push_back(f.as_integer(e, "hybrid_layer_pattern") == 0 ? full : sliding);
-    } else if (const json* blocks = f.list("block_configs")) {
-      // DeciLM (Llama-Nemotron): each layer's attention may be removed or have its own KV heads,
-      // and its MLP removed or resized.
-      check_layer_list(blocks->size(), m.layers, "block_configs", what);
-      std::vector<FfnLayer> ffn;
-      for (const json& b : *blocks) {
-        const json& a = b.contains("attention") && b["attention"].is_object() ? b["attention"] : empty;
-        const json& mlp = b.contains("ffn") && b["ffn"].is_object() ? b["ffn"] : empty;
-        Pattern p;
-        if ((a.contains("no_op") && a["no_op"] == true) || (a.contains("replace_with_linear") && a["replace_with_linear"] == true)) {
-          p.kind = PatternKind::none;
-        } else if (a.contains("n_heads_in_group") && a["n_heads_in_group"].is_number_integer() && a["n_heads_in_group"].get<int64_t>() > 0) {
-          const int64_t g = a["n_heads_in_group"].get<int64_t>();
-          if (m.heads % g != 0) throw InputError(fmt::format("{}: block_configs n_heads_in_group {} does not divide {} heads", what, g, m.heads));
-          p.kv_heads = static_cast<uint64_t>(m.heads / g);
-        }
-        per_layer.push_back(p);
-        if ((mlp.contains("no_op") && mlp["no_op"] == true) || (mlp.contains("replace_with_linear") && mlp["replace_with_linear"] == true)) {
-          ffn.push_back({FfnKind::none, 0});
-        } else if (mlp.contains("ffn_mult") && mlp["ffn_mult"].is_number() && mlp["ffn_mult"].get<double>() > 0 && mlp["ffn_mult"].get<double>() < 1e3) {
-          // DeciLM's _ffn_mult_to_intermediate_size: 2/3 · mult · hidden, rounded up to a multiple of 256.
-          const double width = 2.0 * mlp["ffn_mult"].get<double>() * static_cast<double>(m.hidden) / 3.0;
-          ffn.push_back({FfnKind::dense, static_cast<int64_t>(std::ceil(width / 256) * 256)});
-        } else {
-          ffn.push_back({FfnKind::dense, 0});
-        }
-      }
-      // The top-level head count of DeciLM is per-layer; the kv heads of the model default to the
-      // most common (or the heads when none is given).
-      m.ffn_layers = ffn_stack_from_layers(ffn);
-    } else if (const int64_t period = f.integer({"attn_layer_period"}, 0); period > 1) {
-      // Jamba: one attention layer per period at attn_layer_offset, Mamba elsewhere.
-      const int64_t offset = f.integer({"attn_layer_offset"}, 0);
-      const int64_t state = f.integer({"mamba_d_state"}, 16);
-      const std::string ssm = fmt::format("ssm:{}", state);
-      if (offset < 0 || offset >= period || period > static_cast<int64_t>(kMaxLayerList))
-        throw InputError(fmt::format("{}: attn_layer_offset {} is not within attn_layer_period {}", what, offset, period));
-      attn = offset > 0 ? fmt::format("{}*{}/", ssm, offset) : "";
-      attn += "dense";
-      if (period - offset - 1 > 0) attn += fmt::format("/{}*{}", ssm, period - offset - 1);
-    } else if (const int64_t interval = f.integer({"full_attention_interval"}, 0); interval > 0 && qwen_next) {
-      // Qwen3-Next: every interval-th layer full attention, gated DeltaNet elsewhere.
-      attn = interval > 1 ? fmt::format("deltanet*{}/{}", interval - 1, pattern_text(full)) : pattern_text(full);
-    } else if (llama4 && chunk > 0) {
-      // Llama-4: chunked local attention on the RoPE layers, global attention on the NoPE ones
-      // (no_rope_layers: 1 = RoPE; default: every 4th layer NoPE).
-      if (const json* rope = f.list("no_rope_layers"); rope && !rope->empty()) {
-        check_layer_list(rope->size(), m.layers, "no_rope_layers", what);
-        for (const json& e : *rope) per_layer.push_back(f.as_integer(e, "no_rope_layers") != 0 ? chunked : full);
-      } else {
-        const int64_t every = f.integer({"no_rope_layer_interval"}, 4);
-        attn = every > 1 ? fmt::format("chunk:{}*{}/{}", chunk, every - 1, pattern_text(full)) : pattern_text(full);
-      }
-    } else if (window > 0 && uses_window && (gemma3 || f.has("sliding_window_pattern"))) {
-      // Gemma-3: every Nth layer global, the others sliding.
-      const int64_t every = f.integer({"sliding_window_pattern"}, 6);
-      attn = every > 1 ? fmt::format("window:{}*{}/{}", window, every - 1, pattern_text(full)) : pattern_text(full);
-    } else if (window > 0 && uses_window) {
-      attn = model_type == "gemma2" ? fmt::format("window:{}/{}", window, pattern_text(full)) : fmt::format("window:{}", window);
-      if (model_type == "qwen2" || model_type == "qwen3") {
-        const int64_t first_window = f.integer({"max_window_layers"}, 0);
-        if (first_window > 0 && first_window < m.layers)  // Qwen2: layers from max_window_layers on slide
-          attn = fmt::format("{}*{}/window:{}*{}", pattern_text(full), first_window, window, m.layers - first_window);
-      }
-    } else {
-      attn = pattern_text(full);
-    }
-    if (!per_layer.empty()) attn = compact_stack_text(per_layer);
-  }
-  (void)f.integer({"no_rope_layer_interval"}, 0);
-  (void)f.integer({"full_attention_interval"}, 0);  // consistent with layer_types where both are given
-  (void)f.list("no_rope_layers");
-  m.attn = attn;
+// ---- what engines load beside the text model: MTP modules (encoders: encoders.cc) -----------
+void read_mtp(ConfigReader& r, ModelConfig& m) {
+  Fields& f = r.f;
+  const int64_t nextn = f.integer({"num_nextn_predict_layers"}, 0);      // DeepSeek, GLM, MiMo, Step, Nemotron: one layer per module
+  const int64_t qwen_layers = f.integer({"mtp_num_hidden_layers"}, 0);   // Qwen3-Next/3.5: one module of n layers
+  const bool minimax = f.boolean("use_mtp", false);                      // MiniMax-M2: num_mtp_modules of mtp_transformer_layers
+  const int64_t minimax_modules = f.integer({"num_mtp_modules"}, 0), minimax_layers = f.integer({"mtp_transformer_layers"}, 1);
+  (void)f.text({"mtp_hybrid_override_pattern"}, "");  // Nemotron-3: "*E", one attention and one MoE block: one layer
+  (void)f.boolean("mtp_use_dedicated_embeddings", false);
+  if (minimax && minimax_modules > 0) m.mtp_modules = minimax_modules, m.mtp_layers = minimax_layers;
+  else if (nextn > 0) m.mtp_modules = nextn, m.mtp_layers = 1;
+  else if (qwen_layers > 0) m.mtp_modules = 1, m.mtp_layers = qwen_layers;
+  if (m.mtp_modules < 0 || m.mtp_modules > 64 || m.mtp_layers < 1 || m.mtp_layers > 64)
+    throw InputError(fmt::format("{}: {} MTP modules of {} layers (at most 64 of 64)", f.what(), m.mtp_modules, m.mtp_layers));
+}
 
-  // Weights as stored (quantization_config, in the text model or at the top).
-  const json* quant = f.find({"quantization_config", "quantization"});
-  if (!quant) quant = top.find({"quantization_config", "quantization"});
-  if (quant && quant->is_object()) {
-    Dtype kv = m.dtype;
-    m.weights = weight_format_from_json(*quant, m.dtype, m.layers, m.warnings, what, &kv);
-    if (kv != m.dtype) m.kv_dtype = kv;
-  }
-
-  // What the reader knowingly leaves out, said once.
-  if (nested && (root.contains("vision_config") || root.contains("audio_config")))
-    m.notes.push_back("the vision/audio encoder of this multimodal checkpoint is not counted (text model only)");
-  if (f.integer({"num_nextn_predict_layers", "mtp_num_hidden_layers"}, 0) > 0)
-    m.notes.push_back("its multi-token-prediction (MTP) layers are not counted (loaded only for speculative decoding)");
+// ---- what is left: notes, and a warning per key neither read nor known to be cost-neutral ----
+void report_unread(ConfigReader& r, ModelConfig& m) {
   if (m.learned_sinks) m.notes.push_back("the softmax has a learned sink logit per head (no cached tokens, no KV cost)");
+  for (const std::string& key : r.f.unread())
+    m.warnings.push_back(fmt::format("{}: field '{}' is not understood; if it changes the model's shape, the costs do not reflect it", r.f.what(), key));
+  if (r.nested)
+    for (const std::string& key : r.top.unread())
+      m.warnings.push_back(fmt::format("{}: field '{}' is not understood; if it changes the model's shape, the costs do not reflect it", r.what, key));
+}
 
-  for (const std::string& key : f.unread())
-    m.warnings.push_back(fmt::format("{}: field '{}' is not understood; if it changes the model's shape, the costs do not reflect it", f.what(), key));
-  if (nested)
-    for (const std::string& key : top.unread())
-      m.warnings.push_back(fmt::format("{}: field '{}' is not understood; if it changes the model's shape, the costs do not reflect it", what, key));
+}  // namespace
 
+const json& ConfigReader::empty() {
+  static const json e = json::object();
+  return e;
+}
+
+ConfigReader::ConfigReader(const json& root_, const std::string& what_)
+    : root(root_),
+      nested(has_text_config(root_)),
+      text(nested ? root_["text_config"] : root_),
+      what(what_),
+      family(family_of(text_model_type(root_))),
+      class_defaults(defaults_for(family.model_type)),
+      top(root_, what_, nested ? defaults_for(root_.value("model_type", std::string())) : class_defaults),
+      f(text, nested ? what_ + ": text_config" : what_, class_defaults),
+      info(root_.contains("attncost") && root_["attncost"].is_object() ? root_["attncost"] : empty(), what_ + ": attncost") {}
+
+Pattern parse_single(const std::string& spec) { return parse_attn(spec, "model attention").entries[0].pattern; }
+
+ModelConfig model_from_json(const json& root, const std::string& what) {
+  if (!root.is_object()) throw InputError(fmt::format("{}: expected a JSON object (a Hugging Face config.json)", what));
+  ConfigReader r(root, what);
+  ModelConfig m;
+  read_identity(r, m);
+  read_shape(r, m);
+  read_head_dims(r, m);
+  read_precision(r, m);
+  read_moe_sizes(r, m);
+  read_moe_placement(r, m);
+  read_mamba(r, m);
+  read_linear_mixers(r, m);
+  read_token_mixers(r, m);
+  read_quantization(r, m);
+  read_mtp(r, m);
+  read_encoders(r, m);
+  report_unread(r, m);
   validate_model(m);
   return m;
 }

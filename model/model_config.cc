@@ -53,6 +53,10 @@ void validate_model(const ModelConfig& m) {
   non_negative(m.deltanet_key_dim, "linear_key_head_dim");
   non_negative(m.deltanet_value_dim, "linear_value_head_dim");
   positive(m.deltanet_conv, "linear_conv_kernel_dim");
+  positive(m.shortconv_kernel, "conv_L_cache");
+  non_negative(m.shortconv_dim, "conv_dim");
+  non_negative(m.mtp_modules, "MTP modules");
+  non_negative(m.shared_blocks, "num_mem_blocks");
   positive(m.indexer_heads, "index_n_heads");
   positive(m.indexer_head_dim, "index_head_dim");
   for (const FfnStack::Use& u : m.ffn_layers.uses(static_cast<uint64_t>(m.layers))) {

@@ -18,6 +18,15 @@
 
 namespace attncost {
 
+// A vision or audio encoder of a multimodal checkpoint, with the projector into the text model:
+// weights the engines load beside the text model (model/encoders.cc counts them per family).
+struct Encoder {
+  std::string kind;            // "vision" or "audio"
+  std::string name;            // "SigLIP2, 27 layers of width 1152"
+  double params = 0;           // the encoder's parameters, projector included
+  double projector_params = 0;
+};
+
 struct ModelConfig {
   std::string name;
   std::string source;          // where the numbers come from (preset) or the file path
@@ -62,16 +71,35 @@ struct ModelConfig {
   // Gated DeltaNet (`deltanet` layers, Qwen3-Next/3.5); 0 = the attention's value heads / KV heads / head dim.
   int64_t deltanet_key_heads = 0, deltanet_value_heads = 0, deltanet_key_dim = 0, deltanet_value_dim = 0;
   int64_t deltanet_conv = 4;
+  bool deltanet_kda = false;       // Kimi Delta Attention (Kimi-Linear): DeltaNet's state, its own projections (low-rank gates)
   std::optional<Dtype> state_dtype;  // recurrent states (mamba_ssm_dtype); unset: the KV dtype
+  // Gated short convolution (`shortconv` layers, LiquidAI LFM2): B, C, x = in_proj(h); y = C ⊙ conv(B ⊙ x)
+  // over `shortconv_kernel` taps (conv_L_cache); out_proj(y). Width 0 = the hidden size.
+  int64_t shortconv_kernel = 3;    // a `shortconv` layer without :L
+  int64_t shortconv_dim = 0;
   // DeepSeek-V3.2's lightning indexer (`topk` layers).
   int64_t indexer_heads = 64, indexer_head_dim = 128;
+
+  // Multi-token-prediction modules (DeepSeek/GLM/MiMo num_nextn_predict_layers, MiniMax num_mtp_modules, Qwen3-Next
+  // mtp_num_hidden_layers): each a projection of [embedding; hidden] and `mtp_layers` decoder layers. Engines load
+  // them as the draft of speculative decoding.
+  int64_t mtp_modules = 0;
+  int64_t mtp_layers = 1;
+  std::vector<Encoder> encoders;   // vision/audio encoders of a multimodal checkpoint
+  bool text_only = false;          // --text-only: the encoders are left out of memory (a text-only deployment)
+  // Zamba2: the attention + MLP block that `shared_block_uses` layers run is stored `shared_blocks` times, not once
+  // per use (0: no shared blocks); the layer stack counts it per use and loaded_weights takes the surplus back.
+  int64_t shared_blocks = 0;
+  int64_t shared_block_uses = 0;
+  double shared_block_params = 0;        // one stored block, as the checkpoint holds it
+  double shared_block_extra_params = 0;  // per-use weights of the shared blocks' users (Zamba2's linear and LoRA adapters)
 
   WeightFormat weights;                 // from quantization_config; not quantized by default
   std::optional<Dtype> kv_dtype;        // a KV format the checkpoint prescribes (ModelOpt kv_cache_scheme)
 
   std::string attn = "dense";      // the model's own token mixers (--attn grammar)
   double published_params = 0;     // parameter count its authors state, where known
-  std::vector<std::string> notes;     // what the reader knowingly leaves out (a vision tower, MTP layers)
+  std::vector<std::string> notes;     // what the reader knowingly leaves out or reads by a convention of its own
   std::vector<std::string> warnings;  // fields that change a cost and are not understood
 
   int64_t dt_rank() const { return ssm_dt_rank > 0 ? ssm_dt_rank : (hidden + 15) / 16; }

@@ -18,6 +18,7 @@ namespace presets_data {
 const std::vector<EmbeddedFile>& models();
 const std::vector<EmbeddedFile>& gpus();
 const std::vector<EmbeddedFile>& kernels();
+const std::vector<EmbeddedFile>& classes();  // transformers class defaults (model/class_defaults.h)
 }  // namespace presets_data
 
 std::vector<std::string> model_preset_names();

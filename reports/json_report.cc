@@ -68,6 +68,12 @@ json model_json(const ModelConfig& m, const Estimate& e) {
             {"v_head_dim", m.v_head_dim}, {"hidden", m.hidden}, {"ffn", m.ffn}, {"vocab", m.vocab}, {"params", json_number(e.params)},
             {"dtype", dtype_name(m.dtype)}, {"attn", m.attn}, {"ffn_layers", ffn}, {"ffn_stack", m.ffn_layers.text()},
             {"learned_sinks", m.learned_sinks}, {"notes", m.notes}, {"warnings", m.warnings}, {"source", m.source}};
+  // What the engines load beside the text model (estimators/loaded_weights.h).
+  const LoadedWeights& lw = e.loaded;
+  j["loaded_weights"] = {{"encoder_params", json_number(lw.encoder_params)}, {"mtp_params", json_number(lw.mtp_params)},
+                         {"shared_block_params", json_number(lw.shared_block_params)}, {"checkpoint_params", json_number(lw.checkpoint_params(e.params))},
+                         {"bytes_per_gpu", json_number(lw.bytes_per_gpu)}, {"mtp_bytes_per_gpu", json_number(lw.mtp_bytes_per_gpu)},
+                         {"mtp_is_draft", lw.mtp_is_draft}, {"text_only", m.text_only}, {"counted", lw.lines}};
   if (m.experts > 0)
     j["moe"] = {{"experts", m.experts}, {"experts_per_token", m.experts_active}, {"expert_ffn", m.expert_ffn},
                 {"shared_experts", m.shared_experts}, {"shared_expert_ffn", m.shared_expert_ffn > 0 ? m.shared_expert_ffn : m.expert_ffn}};

@@ -94,6 +94,7 @@ std::string estimate_text(const EstimateInputs& in, const Estimate& e) {
   }
   out += ffn_text(m);
   if (m.weights.quantized() && d.weights_as_checkpoint) out += fmt::format("weights   {} (quantization_config)\n", m.weights.method);
+  for (const std::string& line : e.loaded.lines) out += fmt::format("loaded    {}\n", line);
   for (const std::string& note : m.notes) out += fmt::format("note      {}\n", note);
   out += fmt::format("workload  ctx {}, batch {}, gen {}\n", w.ctx, w.batch, w.gen);
   out += fmt::format("hardware  {}{} ({} HBM at {:.2f} TB/s)\n", g.name, g.calibrated ? " [calibrated profile]" : "",

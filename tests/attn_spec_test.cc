@@ -34,6 +34,17 @@ TEST_CASE("every pattern of the grammar parses with its parameters", "[attn]") {
   REQUIRE(parse_attn("linear:32").entries[0].pattern.features == 32);
   REQUIRE(parse_attn("ssm").entries[0].pattern.state == 16);
   REQUIRE(parse_attn("ssm:64").entries[0].pattern.state == 64);
+  // Short convolutions (LFM2) name their length, or take the model's conv_L_cache; lightning (MiniMax).
+  const Pattern sc = parse_attn("shortconv").entries[0].pattern;
+  REQUIRE((sc.kind == PatternKind::shortconv && sc.taps == 0));
+  REQUIRE(parse_attn("shortconv:4").entries[0].pattern.taps == 4);
+  REQUIRE(pattern_text(parse_attn("shortconv:4").entries[0].pattern) == "shortconv:4");
+  REQUIRE(parse_attn("lightning*7/dense").entries[0].pattern.kind == PatternKind::lightning);
+  REQUIRE(pattern_traits(PatternKind::shortconv).mixer == MixerClass::recurrent);
+  REQUIRE(pattern_traits(PatternKind::shortconv).state_space);
+  REQUIRE(pattern_traits(PatternKind::lightning).mixer == MixerClass::recurrent);
+  REQUIRE_THROWS_WITH(parse_attn("shortconv:0"), Catch::Contains("character 11") && Catch::Contains("at least 1"));
+  REQUIRE_THROWS_WITH(parse_attn("shortconv(kv=2)"), Catch::Contains("shape options apply to attention layers"));
 }
 
 TEST_CASE("stacks repeat their cycle over the layers", "[attn]") {

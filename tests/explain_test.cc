@@ -127,6 +127,8 @@ TEST_CASE("every explained formula evaluates to its value, for every operator ki
       {"mixtral-8x7b", with([](DesignChoice& c) { c.attn = "strided:128+window:1024/axial/block:64/dense"; }), 20000, 3, 0},
       {"jamba-v0.1", {}, 100000, 1, 10},
       {"llama-2-7b", with([](DesignChoice& c) { c.attn = "linear*3/dense"; c.page_size = 0; }), 1000, 5, 7},
+      {"lfm2-1.2b", {}, 4096, 2, 16},
+      {"llama-2-7b", with([](DesignChoice& c) { c.attn = "shortconv:4*2/lightning/dense"; c.tp = 2; }), 3000, 3, 5},
   };
   for (const Setup& s : setups) {
     const ModelConfig m = load_model(s.model);

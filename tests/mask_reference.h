@@ -44,6 +44,8 @@ inline bool mask(const Pattern& p, uint64_t i, uint64_t j, uint64_t ctx) {
     case PatternKind::ssm:
     case PatternKind::deltanet:
     case PatternKind::mamba2:
+    case PatternKind::shortconv:
+    case PatternKind::lightning:
     case PatternKind::none: return false;
   }
   return false;

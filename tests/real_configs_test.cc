@@ -7,30 +7,13 @@
 #include "estimators/estimate.h"
 #include <fmt/format.h>
 
+#include "config_fixtures.h"
 #include "model/presets.h"
 
 using namespace attncost;
-
-namespace {
-
-struct Loaded {
-  ModelConfig model;
-  Design design;
-};
-
-Loaded load(const std::string& file) {
-  Loaded l{load_model(std::string(ATTNCOST_SOURCE_DIR) + "/tests/data/configs/" + file), {}};
-  l.design = make_design(l.model);
-  return l;
-}
-
-Estimate at(const Loaded& l, uint64_t ctx) {
-  Workload w;
-  w.ctx = ctx;
-  return estimate(l.model, l.design, w, load_gpu("h200"));
-}
-
-}  // namespace
+using attncost::testing::at;
+using attncost::testing::Loaded;
+using attncost::testing::load;
 
 TEST_CASE("gpt-oss-20b: alternating 128-token windows, MXFP4 experts, learned sinks", "[configs]") {
   const Loaded l = load("gpt-oss-20b.json");

@@ -1,0 +1,164 @@
+// The families read by rules of their own, on configs written here with the field names (and the
+// omissions) of their transformers configuration classes — Granite-4.0-H, Falcon-H1, Zamba2,
+// MiniMax-Text-01, SmolLM3, GPT-NeoX — and the class-defaults table itself. Real configs of the
+// families that have them are in real_configs_test.cc and real_configs_2026_test.cc.
+#include <catch2/catch.hpp>
+
+#include <set>
+
+#include <nlohmann/json.hpp>
+
+#include "estimators/estimate.h"
+#include "model/class_defaults.h"
+#include "model/presets.h"
+
+using namespace attncost;
+using nlohmann::json;
+
+namespace {
+
+Estimate estimate_of(const ModelConfig& m, uint64_t ctx) {
+  Workload w;
+  w.ctx = ctx;
+  return estimate(m, make_design(m), w, load_gpu("h200"));
+}
+
+// A Mamba-2 mixer's state in bf16: heads × head dim × N, and the last 3 conv inputs of x, B, C.
+double mamba2_state(double heads, double head_dim, double n, double groups) {
+  return heads * head_dim * n * 2 + 3 * (heads * head_dim + 2 * groups * n) * 2;
+}
+
+}  // namespace
+
+TEST_CASE("the class-defaults table: one entry per model_type, each naming its transformers source", "[defaults]") {
+  std::set<std::string> seen;
+  REQUIRE(class_defaults_table().size() >= 10);
+  for (const ClassDefaults& c : class_defaults_table()) {
+    INFO(c.class_name);
+    REQUIRE(c.source.find("transformers") != std::string::npos);
+    REQUIRE(c.source.find("configuration_") != std::string::npos);
+    for (const std::string& t : c.model_types) REQUIRE(seen.insert(t).second);
+  }
+  REQUIRE(class_defaults("smollm3")->defaults["tie_word_embeddings"] == true);
+  REQUIRE(class_defaults("llama") == nullptr);
+}
+
+TEST_CASE("a field the config leaves out takes its class's default", "[defaults]") {
+  json smol = {{"model_type", "smollm3"}, {"num_hidden_layers", 36}, {"hidden_size", 2048}, {"intermediate_size", 11008}, {"torch_dtype", "bfloat16"}};
+  const ModelConfig s = model_from_json(smol, "smollm3");
+  REQUIRE(s.warnings.empty());
+  // SmolLM3Config: tie_word_embeddings=True, 16 heads over 4 KV heads, vocabulary 128256.
+  REQUIRE(s.tied_embeddings);
+  REQUIRE((s.heads == 16 && s.kv_heads == 4 && s.vocab == 128256));
+  const Estimate e = estimate_of(s, 4096);
+  // One 128256 × 2048 matrix, not two: the untied reading was 8.5% more parameters and 0.49 GiB.
+  REQUIRE(e.params == 36 * (2048.0 * 2048 * 2 + 2048.0 * 512 * 2) + 36 * 3.0 * 2048 * 11008 + 128256.0 * 2048 + (2.0 * 2048 * 36 + 2048));
+  REQUIRE(e.params == Approx(3.08e9).epsilon(0.002));  // SmolLM3 blog: 3.08B
+  // The config says otherwise: it wins.
+  smol["tie_word_embeddings"] = false;
+  REQUIRE_FALSE(model_from_json(smol, "smollm3").tied_embeddings);
+  // GPT-NeoX keeps embed_in and embed_out apart (GPTNeoXConfig: tie_word_embeddings=False).
+  const json neox = {{"model_type", "gpt_neox"}, {"num_hidden_layers", 2}, {"num_attention_heads", 4}, {"hidden_size", 256}, {"vocab_size", 1000}};
+  REQUIRE_FALSE(model_from_json(neox, "neox").tied_embeddings);
+  // A Llama config without a dtype runs in bf16 under vLLM, and the reader says so.
+  const json llama = {{"model_type", "llama"}, {"num_hidden_layers", 2}, {"num_attention_heads", 4}, {"hidden_size", 256}, {"vocab_size", 1000}};
+  const ModelConfig l = model_from_json(llama, "llama");
+  REQUIRE(l.dtype == Dtype::bf16);
+  REQUIRE(l.notes.at(0).find("names no dtype") != std::string::npos);
+  REQUIRE_FALSE(l.tied_embeddings);
+}
+
+TEST_CASE("Granite-4.0-H: Mamba-2 layers named 'mamba', experts and a shared MLP in every layer", "[families]") {
+  // GraniteMoeHybridConfig's fields; mamba_d_head "auto" = mamba_expand · hidden / mamba_n_heads = 64.
+  const json g = {{"model_type", "granitemoehybrid"}, {"num_hidden_layers", 4}, {"hidden_size", 512}, {"num_attention_heads", 8},
+                  {"num_key_value_heads", 2}, {"vocab_size", 1000}, {"intermediate_size", 256}, {"shared_intermediate_size", 1024},
+                  {"num_local_experts", 4}, {"num_experts_per_tok", 2}, {"layer_types", {"mamba", "mamba", "attention", "mamba"}},
+                  {"mamba_n_heads", 16}, {"mamba_d_head", "auto"}, {"mamba_d_state", 128}, {"torch_dtype", "bfloat16"}};
+  const ModelConfig m = model_from_json(g, "granite");
+  REQUIRE(m.warnings.empty());
+  REQUIRE(m.attn == "mamba2*2/dense/mamba2");
+  REQUIRE((m.mamba2_heads == 16 && m.mamba2_head_dim == 64 && m.mamba2_groups == 1 && m.ssm_conv == 4));
+  const Estimate e = estimate_of(m, 8192);
+  REQUIRE(e.kv.bytes_per_token == 2.0 * (64 + 64) * 2);
+  REQUIRE(e.kv.state_bytes_per_sequence == 3 * mamba2_state(16, 64, 128, 1));
+  // Every layer: 4 experts of 256 and the shared MLP of 1024 (as a shared expert), a router.
+  REQUIRE(m.moe_layers() == 4);
+  REQUIRE((m.expert_ffn == 256 && m.shared_experts == 1 && m.shared_expert_ffn == 1024));
+  // Without experts, the shared MLP is every layer's MLP (Granite-4.0-H-Micro).
+  json dense = g;
+  dense["num_local_experts"] = 0;
+  const ModelConfig d = model_from_json(dense, "granite dense");
+  REQUIRE((d.experts == 0 && d.ffn == 1024));
+}
+
+TEST_CASE("Falcon-H1: attention and Mamba-2 side by side in every layer", "[families]") {
+  const json f = {{"model_type", "falcon_h1"}, {"num_hidden_layers", 2}, {"hidden_size", 256}, {"num_attention_heads", 4},
+                  {"num_key_value_heads", 2}, {"head_dim", 64}, {"intermediate_size", 512}, {"vocab_size", 1000}, {"mamba_d_ssm", 512},
+                  {"mamba_n_heads", 8}, {"mamba_d_head", "auto"}, {"mamba_d_state", 16}, {"torch_dtype", "bfloat16"}};
+  const ModelConfig m = model_from_json(f, "falcon-h1");
+  REQUIRE(m.warnings.empty());
+  REQUIRE(m.layers == 4);  // two mixer slots per layer
+  REQUIRE(m.attn == "dense/mamba2");
+  REQUIRE(m.ffn_layers.text() == "none/dense");
+  REQUIRE(m.mamba2_head_dim == 64);  // mamba_d_ssm 512 / 8 heads
+  const Estimate e = estimate_of(m, 4096);
+  REQUIRE(e.kv.bytes_per_token == 2 * (2.0 * 128 * 2));
+  REQUIRE(e.kv.state_bytes_per_sequence == 2 * mamba2_state(8, 64, 16, 1));
+  REQUIRE(e.kv.bytes_per_sequence == 4096.0 * 1024 + 2 * mamba2_state(8, 64, 16, 1));
+}
+
+TEST_CASE("Zamba2: shared attention blocks cache K/V per use and are stored once", "[families]") {
+  const json z = {{"model_type", "zamba2"}, {"num_hidden_layers", 6}, {"hidden_size", 256}, {"num_attention_heads", 4}, {"intermediate_size", 512},
+                  {"vocab_size", 1000}, {"layers_block_type", {"mamba", "hybrid", "mamba", "mamba", "hybrid", "mamba"}}, {"n_mamba_heads", 8},
+                  {"mamba_d_state", 16}, {"num_mem_blocks", 2}, {"use_shared_attention_adapter", true}, {"adapter_rank", 8},
+                  {"torch_dtype", "bfloat16"}};
+  const ModelConfig m = model_from_json(z, "zamba2");
+  REQUIRE(m.warnings.empty());
+  // Head dim 2·256/4 = 128 (attention over [hidden; embedding]); KV heads = heads by default.
+  REQUIRE((m.head_dim == 128 && m.kv_heads == 4));
+  REQUIRE(m.layers == 8);  // 6 Mamba-2 mixers + 2 uses of a shared block
+  const Estimate e = estimate_of(m, 1000);
+  REQUIRE(e.kv.bytes_per_token == 2 * (4.0 * 256 * 2));
+  // Mamba-2: 8 heads of 2·256/8 = 64, N 16, one group.
+  REQUIRE(e.kv.state_bytes_per_sequence == 6 * mamba2_state(8, 64, 16, 1));
+  // Parameters: the 6 Mamba-2 mixers (in_proj, out_proj, conv, A/D/dt, norm), 2 stored blocks
+  // (q/k/v from 512 to 512 each, o 512 → 256, gated MLP 3·256·512, norms 512 + 256), per use the
+  // block's linear 256² and q/k/v LoRA adapters 3·(512·8 + 8·512), a tied embedding, and the norms
+  // the layer stack counts (2·256 per slot + 256).
+  const double mamba = 256.0 * (2 * 512 + 2 * 16 + 8) + 512.0 * 256 + 4.0 * (512 + 32) + 3 * 8 + 512;
+  const double block = 512.0 * (512 + 2 * 512) + 512.0 * 256 + 3.0 * 256 * 512 + 3 * 256;
+  const double per_use = 256.0 * 256 + 3 * (512.0 * 8 + 8.0 * 512);
+  REQUIRE(e.params == 6 * mamba + 2 * block + 2 * per_use + 1000.0 * 256 + (2.0 * 256 * 8 + 256));
+  REQUIRE(e.loaded.lines.at(0).find("2 stored blocks") != std::string::npos);
+}
+
+TEST_CASE("MiniMax-Text-01: lightning attention on seven layers in eight", "[families]") {
+  json t = {{"model_type", "minimax_text_01"}, {"num_hidden_layers", 8}, {"hidden_size", 512}, {"num_attention_heads", 8},
+            {"num_key_value_heads", 2}, {"head_dim", 64}, {"vocab_size", 1000}, {"intermediate_size", 256}, {"num_local_experts", 4},
+            {"num_experts_per_tok", 2}, {"attn_type_list", {0, 0, 0, 0, 0, 0, 0, 1}}, {"torch_dtype", "bfloat16"}};
+  const ModelConfig m = model_from_json(t, "minimax");
+  REQUIRE(m.warnings.empty());
+  REQUIRE(m.attn == "lightning*7/dense");
+  const Estimate e = estimate_of(m, 10000);
+  REQUIRE(e.kv.bytes_per_token == 2.0 * 128 * 2);
+  // One 64 × 64 state per query head, no normalizer (vLLM linear_attention_state_shape), bf16.
+  REQUIRE(e.kv.state_bytes_per_sequence == 7 * 8.0 * 64 * 64 * 2);
+  // Lightning layer: q, k, v and the output gate from 512 to 8·64, out_proj, the norm.
+  const double lightning = 4 * 512.0 * 512 + 512.0 * 512 + 512, softmax = 512.0 * 512 * 2 + 512.0 * 128 * 2;
+  REQUIRE(e.params == 7 * lightning + softmax + 8 * (4.0 * 3 * 512 * 256 + 512.0 * 4) + 2 * 1000.0 * 512 + (2.0 * 512 * 8 + 512));
+  // MiniMaxConfig's default layout without a list: softmax and lightning alternate.
+  t.erase("attn_type_list");
+  t["model_type"] = "minimax";
+  REQUIRE(model_from_json(t, "minimax").attn == "dense/lightning");
+}
+
+TEST_CASE("Jamba 1.5: the Mini and Large presets read with their published totals", "[families]") {
+  const ModelConfig mini = load_model("jamba-1.5-mini"), large = load_model("jamba-1.5-large");
+  REQUIRE(mini.attn == "ssm:16*4/dense/ssm:16*3");
+  REQUIRE(large.layers == 72);
+  const Estimate e = estimate_of(large, 262144);
+  // 9 attention layers × 8 KV heads × 256 × 2 B; 63 Mamba layers of 16384 channels × (N 16 + 3 conv inputs) × 2 B.
+  REQUIRE(e.kv.bytes_per_token == 9.0 * 8 * 256 * 2);
+  REQUIRE(e.kv.state_bytes_per_sequence == 63 * 16384.0 * (16 + 3) * 2);
+  REQUIRE(e.params == Approx(398e9).epsilon(0.005));  // Jamba-1.5 paper: 398B total
+}
