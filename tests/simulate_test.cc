@@ -1,0 +1,179 @@
+// The serving simulator (estimators/simulate.h) against what must hold whatever the engine: an
+// idle server gives the unloaded TTFT and ITL of `estimate`; Little's law on the simulated trace;
+// the M/D/1 queue's mean wait for a one-at-a-time server with fixed service times; the same seed
+// gives the same run; every request is served once, its tokens all generated, also when the KV
+// pool forces preemptions.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+
+#include "estimators/estimate.h"
+#include "estimators/sim_metrics.h"
+#include "estimators/simulate.h"
+#include "model/presets.h"
+
+using namespace attncost;
+
+namespace {
+
+Design engine_design(const ModelConfig& m, EngineKind kind, double fraction = 0) {
+  DesignChoice c;
+  EngineConfig e;
+  e.kind = kind;
+  e.memory_fraction = fraction;
+  c.engine = e;
+  return make_design(m, c);
+}
+
+std::vector<SimRequest> fixed(uint64_t n, double rate, uint64_t prompt, uint64_t output, uint64_t seed = 1) {
+  ArrivalSpec a;
+  a.requests = n, a.rate = rate, a.prompt = {prompt, prompt}, a.output = {output, output}, a.seed = seed;
+  return generate_requests(a);
+}
+
+}  // namespace
+
+TEST_CASE("arrivals: Poisson at the rate asked, reproducible, lengths in range", "[simulate]") {
+  ArrivalSpec a;
+  a.requests = 20000, a.rate = 4, a.prompt = {100, 300}, a.output = {10, 10}, a.seed = 7;
+  const auto r = generate_requests(a);
+  REQUIRE(r.front().arrival_s == 0);
+  REQUIRE(r.back().arrival_s / static_cast<double>(r.size() - 1) == Approx(0.25).epsilon(0.03));
+  double mean_prompt = 0;
+  for (const SimRequest& q : r) {
+    REQUIRE(q.prompt >= 100);
+    REQUIRE(q.prompt <= 300);
+    mean_prompt += static_cast<double>(q.prompt);
+  }
+  REQUIRE(mean_prompt / 20000 == Approx(200).epsilon(0.01));
+  const auto again = generate_requests(a);
+  REQUIRE(again.back().arrival_s == r.back().arrival_s);
+  // Burstiness 0.25: the same mean interval, a larger spread (gamma shape 0.25: CV 2).
+  a.burstiness = 0.25;
+  const auto bursty = generate_requests(a);
+  double sq = 0;
+  for (size_t i = 1; i < bursty.size(); ++i) sq += std::pow(bursty[i].arrival_s - bursty[i - 1].arrival_s - 0.25, 2);
+  REQUIRE(std::sqrt(sq / 19999) / 0.25 == Approx(2).epsilon(0.1));
+}
+
+TEST_CASE("an idle server: P50 TTFT is the unloaded TTFT, TPOT the unloaded mean ITL", "[simulate]") {
+  const ModelConfig m = load_model("llama-3.1-8b");
+  const GpuSpec gpu = load_gpu("h100-sxm");
+  for (EngineKind kind : {EngineKind::vllm, EngineKind::sglang, EngineKind::trtllm}) {
+    const Design d = engine_design(m, kind);
+    SimConfig c;
+    c.scheduler = kind == EngineKind::vllm ? SchedulerKind::vllm : kind == EngineKind::sglang ? SchedulerKind::sglang : SchedulerKind::trtllm;
+    const auto reqs = fixed(9, 0.001, 1000, 64);  // 1000 s apart: each finds the server idle
+    const SimSummary s = summarize(simulate(m, d, gpu, c, reqs), {}, 1);
+    Workload w;
+    w.ctx = 1000, w.gen = 64;
+    const Estimate e = estimate(m, d, w, gpu);
+    REQUIRE(s.completed == 9);
+    REQUIRE(s.ttft_s.p50 == Approx(e.serving.ttft_s).epsilon(1e-9));
+    REQUIRE(s.tpot_s.p50 == Approx(e.serving.itl_mean_s).epsilon(1e-9));
+    REQUIRE(s.queue_s.p99 == 0);
+  }
+}
+
+TEST_CASE("Little's law holds on the simulated trace", "[simulate]") {
+  const ModelConfig m = load_model("llama-3.1-8b");
+  const GpuSpec gpu = load_gpu("h100-sxm");
+  const Design d = engine_design(m, EngineKind::vllm);
+  SimConfig c;
+  ArrivalSpec a;
+  a.requests = 3000, a.rate = 20, a.prompt = {200, 2000}, a.output = {20, 400}, a.seed = 3;
+  const SimResult r = simulate(m, d, gpu, c, generate_requests(a));
+  const SimSummary s = summarize(r, {}, 1);
+  // L (time-average requests in the system, from the simulator's own accounting) = λ·W.
+  REQUIRE(s.in_system_mean == Approx(s.requests_per_s * s.e2e_s.mean).epsilon(1e-6));
+  REQUIRE(s.in_system_mean > 1);
+}
+
+TEST_CASE("a one-at-a-time server with fixed service times matches the M/D/1 mean wait", "[simulate]") {
+  const ModelConfig m = load_model("llama-3.1-8b");
+  const GpuSpec gpu = load_gpu("h100-sxm");
+  const Design d = engine_design(m, EngineKind::vllm);
+  Workload w;
+  w.ctx = 512, w.gen = 32;
+  const Estimate e = estimate(m, d, w, gpu);
+  const double service = e.serving.ttft_s + 31 * e.serving.itl_mean_s;
+  for (double rho : {0.3, 0.7}) {
+    SimConfig c;
+    c.scheduler = SchedulerKind::static_batch;
+    c.max_num_seqs = 1;
+    const SimSummary s = summarize(simulate(m, d, gpu, c, fixed(40000, rho / service, 512, 32, 11)), {}, 1);
+    // Pollaczek–Khinchine for deterministic service: Wq = ρ·S / (2(1 − ρ)).
+    INFO("rho " << rho);
+    REQUIRE(s.queue_s.mean == Approx(rho * service / (2 * (1 - rho))).epsilon(0.05));
+    REQUIRE(s.e2e_s.p50 >= service * (1 - 1e-9));
+  }
+}
+
+TEST_CASE("the same seed gives the same run", "[simulate]") {
+  const ModelConfig m = load_model("llama-3.1-8b");
+  const GpuSpec gpu = load_gpu("h100-sxm");
+  DesignChoice ch;
+  SpecDecode spec;
+  spec.k = 3, spec.alpha = 0.7;
+  ch.spec = spec;
+  EngineConfig e;
+  e.kind = EngineKind::vllm;
+  ch.engine = e;
+  const Design d = make_design(m, ch);
+  SimConfig c;
+  c.seed = 42;
+  ArrivalSpec a;
+  a.requests = 300, a.rate = 8, a.prompt = {100, 900}, a.output = {10, 200}, a.seed = 42;
+  const auto reqs = generate_requests(a);
+  const SimResult x = simulate(m, d, gpu, c, reqs), y = simulate(m, d, gpu, c, reqs);
+  REQUIRE(x.steps == y.steps);
+  for (size_t i = 0; i < x.requests.size(); ++i) {
+    REQUIRE(x.requests[i].first_token_s == y.requests[i].first_token_s);
+    REQUIRE(x.requests[i].finish_s == y.requests[i].finish_s);
+  }
+  c.seed = 43;  // another acceptance draw: another run
+  REQUIRE(simulate(m, d, gpu, c, reqs).steps != x.steps);
+}
+
+TEST_CASE("every request is served once with all its tokens, also under preemption", "[simulate]") {
+  const ModelConfig m = load_model("llama-3.1-8b");
+  const GpuSpec gpu = load_gpu("h100-sxm");
+  // A small pool (30% of memory, minus the weights) and long outputs force preemptions.
+  for (SchedulerKind k : {SchedulerKind::vllm, SchedulerKind::sglang, SchedulerKind::trtllm, SchedulerKind::static_batch}) {
+    const Design d = engine_design(m, k == SchedulerKind::sglang ? EngineKind::sglang : k == SchedulerKind::trtllm ? EngineKind::trtllm : EngineKind::vllm, 0.3);
+    SimConfig c;
+    c.scheduler = k;
+    ArrivalSpec a;
+    a.requests = 400, a.rate = 0, a.prompt = {1000, 6000}, a.output = {500, 3000}, a.seed = 5;
+    const auto reqs = generate_requests(a);
+    const SimResult r = simulate(m, d, gpu, c, reqs);
+    INFO(scheduler_name(k));
+    REQUIRE(r.requests.size() == reqs.size());
+    REQUIRE(r.rejected == 0);
+    for (size_t i = 0; i < reqs.size(); ++i) {
+      REQUIRE(r.requests[i].output == reqs[i].output);
+      REQUIRE(r.requests[i].finish_s >= r.requests[i].first_token_s);
+      REQUIRE(r.requests[i].first_token_s > r.requests[i].sent_s);
+    }
+    REQUIRE(r.kv_util_max <= 1 + 1e-12);
+    if (k == SchedulerKind::vllm || k == SchedulerKind::sglang) REQUIRE(r.preemptions > 0);
+    if (k == SchedulerKind::trtllm || k == SchedulerKind::static_batch) REQUIRE(r.preemptions == 0);
+  }
+}
+
+TEST_CASE("a closed loop keeps at most max_concurrency requests in flight", "[simulate]") {
+  const ModelConfig m = load_model("llama-3.1-8b");
+  const GpuSpec gpu = load_gpu("h100-sxm");
+  const Design d = engine_design(m, EngineKind::vllm);
+  SimConfig c;
+  c.max_concurrency = 4;
+  const SimResult r = simulate(m, d, gpu, c, fixed(200, 0, 500, 100));
+  // At any send, at most 3 others are in flight.
+  for (const SimRequestResult& q : r.requests) {
+    int others = 0;
+    for (const SimRequestResult& o : r.requests)
+      if (&o != &q && o.sent_s <= q.sent_s && o.finish_s > q.sent_s) ++others;
+    REQUIRE(others <= 3);
+  }
+  REQUIRE(summarize(r, {}, 1).in_system_mean <= 4 + 1e-9);
+}
