@@ -62,6 +62,15 @@ const Command kCommands[] = {
        cli::add_output_flags(app, f, "csv|json (JSON lines)|text; default csv");
      },
      cli::run_sweep},
+    {"simulate", "serving under load: P50/P99 TTFT, TPOT, ITL and throughput at a request rate, as benchmark_serving measures them",
+     [](CLI::App& app, cli::Flags& f) {
+       cli::add_model_flags(app, f);
+       cli::add_design_flags(app, f);
+       cli::add_serving_flags(app, f);
+       cli::add_simulate_flags(app, f);
+       cli::add_output_flags(app, f, "text|json|csv (one row per request)");
+     },
+     cli::run_simulate},
     {"presets", "list built-in models and GPUs",
      [](CLI::App& app, cli::Flags& f) { cli::add_output_flags(app, f, "text|json|csv"); },
      cli::run_presets},

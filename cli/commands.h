@@ -20,5 +20,6 @@ int run_compare(const Flags& f);
 int run_sweep(const Flags& f);
 int run_presets(const Flags& f);
 int run_probe(const Flags& f);
+int run_simulate(const Flags& f);
 
 }  // namespace attncost::cli

@@ -70,6 +70,27 @@ void add_plan_flags(CLI::App& app, Flags& f) {
   app.add_option("--rate", f.rate, "fleet question: requests per second to serve on each workload; sizes the cheapest deployment (GPU, TP/PP/CP/EP, aggregated or disaggregated) of the recommended design");
   app.add_option("--fleet-gpus", f.fleet_gpus, "GPU types the --rate fleet may use, with prices: NAME[=USD_PER_GPU_HOUR],... (default: --gpu at --usd-per-gpu-hour)");
   app.add_option("--candidates", f.candidates, "full (KV sharing × pattern × KV dtype) | basic (single changes)")->capture_default_str();
+  add_slo_flags(app, f);
+}
+
+void add_slo_flags(CLI::App& app, Flags& f) {
+  app.add_option("--slo-ttft-ms", f.slo_ttft_ms, "time-to-first-token SLO in milliseconds, met at --slo-percentile (goodput counts requests meeting every SLO)");
+  app.add_option("--slo-tpot-ms", f.slo_tpot_ms, "time-per-output-token SLO in milliseconds (after the first token), met at --slo-percentile");
+  app.add_option("--slo-percentile", f.slo_percentile, "the percentile the SLOs hold at")->capture_default_str();
+}
+
+void add_simulate_flags(CLI::App& app, Flags& f) {
+  app.add_option("--rate", f.rate, "offered load: requests/s with Poisson arrivals, `inf` (all at t = 0), or a comma list for a throughput-latency curve");
+  app.add_option("--trace", f.trace, "requests from a CSV or JSON-lines file (arrival, prompt tokens, output tokens; the Azure LLM trace format too)");
+  app.add_option("--max-concurrency", f.max_concurrency, "closed loop: requests in flight at most");
+  app.add_option("--burstiness", f.burstiness, "gamma shape of the inter-arrival times (1 = Poisson; lower is burstier), as benchmark_serving")->capture_default_str();
+  app.add_option("--requests", f.requests, "requests to send")->capture_default_str();
+  app.add_option("--prompt-len", f.prompt_len, "prompt tokens: N or uniform:LO:HI")->capture_default_str();
+  app.add_option("--output-len", f.output_len, "output tokens: N or uniform:LO:HI")->capture_default_str();
+  app.add_option("--seed", f.seed, "seed of the arrivals, lengths and speculative acceptance")->capture_default_str();
+  app.add_option("--shared-prefix", f.shared_prefix, "leading prompt tokens every request shares (a system prompt): prefilled once, then served from the prefix cache");
+  app.add_option("--chart", f.chart, "also write an SVG chart: latency CDFs (one rate) or latency against load and the throughput Pareto curve (several)");
+  add_slo_flags(app, f);
 }
 
 void add_probe_flags(CLI::App& app, Flags& f) {

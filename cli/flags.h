@@ -27,6 +27,9 @@ struct Flags {
   std::vector<std::string> designs;     // LABEL:gqa=8,attn=...,kv_dtype=fp8 (compare)
   std::string budget_gb, reserve = "0.05", require, max, candidates = "full";
   std::string rate, fleet_gpus;         // plan --rate: requests/s to serve; GPU types (NAME[=USD_PER_HOUR],...)
+  // Serving under load (simulate; plan --rate takes the SLO flags too).
+  std::string trace, max_concurrency, burstiness = "1", requests = "1000", prompt_len = "1024", output_len = "256", seed = "0";
+  std::string slo_ttft_ms, slo_tpot_ms, slo_percentile = "99";
   // Estimate.
   bool explain = false;
   // Sweep.
@@ -51,6 +54,8 @@ void add_design_flags(CLI::App& app, Flags& f);
 void add_workload_flags(CLI::App& app, Flags& f);
 void add_serving_flags(CLI::App& app, Flags& f);
 void add_plan_flags(CLI::App& app, Flags& f);
+void add_simulate_flags(CLI::App& app, Flags& f);
+void add_slo_flags(CLI::App& app, Flags& f);
 void add_probe_flags(CLI::App& app, Flags& f);
 void add_output_flags(CLI::App& app, Flags& f, const std::string& formats);
 

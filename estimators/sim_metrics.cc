@@ -89,4 +89,27 @@ SimSummary summarize(const SimResult& r, const SloSpec& slo, int64_t gpus_per_re
   return s;
 }
 
+int load_knee(std::span<const double> rates, std::span<const SimSummary> runs) {
+  int knee = -1;
+  double base_ttft = -1;
+  for (size_t i = 0; i < rates.size() && i < runs.size(); ++i) {
+    if (rates[i] <= 0) continue;  // all at once: never "kept up with"
+    if (base_ttft < 0) base_ttft = runs[i].ttft_s.p99;
+    const bool keeps_up = runs[i].requests_per_s >= 0.95 * rates[i] && runs[i].ttft_s.p99 <= 3 * base_ttft;
+    if (!keeps_up) break;
+    knee = static_cast<int>(i);
+  }
+  return knee;
+}
+
+int max_rate_meeting_slo(std::span<const double> rates, std::span<const SimSummary> runs, const SloSpec& slo) {
+  int best = -1;
+  for (size_t i = 0; i < rates.size() && i < runs.size(); ++i) {
+    if (rates[i] <= 0) continue;
+    const bool ok = (slo.ttft_s <= 0 || runs[i].ttft_at_percentile_s <= slo.ttft_s) && (slo.tpot_s <= 0 || runs[i].tpot_at_percentile_s <= slo.tpot_s);
+    if (ok) best = static_cast<int>(i);
+  }
+  return best;
+}
+
 }  // namespace attncost

@@ -44,4 +44,12 @@ double weighted_percentile(std::vector<WeightedGap>& samples, double p);
 
 SimSummary summarize(const SimResult& r, const SloSpec& slo, int64_t gpus_per_replica);
 
+// Along a sweep of offered rates (requests/s, ascending; 0 = all at once): the knee, the highest
+// finite rate the replica still keeps up with — its completed requests/s at least 95% of the
+// offered rate and its P99 TTFT within 3× of the lowest rate's — or -1 when even the lowest
+// rate falls behind.
+int load_knee(std::span<const double> rates, std::span<const SimSummary> runs);
+// The highest finite rate whose TTFT and TPOT at the SLO percentile meet the SLOs, or -1.
+int max_rate_meeting_slo(std::span<const double> rates, std::span<const SimSummary> runs, const SloSpec& slo);
+
 }  // namespace attncost

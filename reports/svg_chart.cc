@@ -251,4 +251,23 @@ std::string render_bar_chart(const BarChart& c) {
   return out + "</svg>\n";
 }
 
+std::string stack_charts(const std::vector<std::string>& charts) {
+  // Each chart is a complete <svg width="W" height="H" ...>: nested at its offset, which SVG allows.
+  auto attr = [](const std::string& svg, const char* name) {
+    const std::string key = std::string(" ") + name + "=\"";
+    const size_t at = svg.find(key);
+    return at == std::string::npos ? 0.0 : std::stod(svg.substr(at + key.size()));
+  };
+  double width = 0, height = 0;
+  std::string body;
+  for (const std::string& c : charts) {
+    const size_t open = c.find("<svg");
+    if (open == std::string::npos) continue;
+    body += fmt::format("<g transform=\"translate(0,{})\">", height) + c.substr(open) + "</g>\n";
+    width = std::max(width, attr(c, "width"));
+    height += attr(c, "height");
+  }
+  return fmt::format("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{0}\" height=\"{1}\" viewBox=\"0 0 {0} {1}\">\n{2}</svg>\n", width, height, body);
+}
+
 }  // namespace attncost

@@ -57,6 +57,9 @@ struct BarChart {
 };
 std::string render_bar_chart(const BarChart& c);
 
+// Several charts one above the other in one SVG document (each keeps its own size).
+std::string stack_charts(const std::vector<std::string>& charts);
+
 // Escapes &, <, >, " for XML text and attributes.
 std::string xml_escape(const std::string& s);
 

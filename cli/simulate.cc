@@ -1,0 +1,152 @@
+// simulate: resolve the model, design and engine, build the requests (generated or a trace),
+// simulate each offered rate, render.
+#include <algorithm>
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "cli/commands.h"
+#include "cli/output.h"
+#include "cli/resolve.h"
+#include "estimators/estimate.h"
+#include "estimators/sim_metrics.h"
+#include "estimators/simulate.h"
+#include "estimators/trace.h"
+#include "model/error.h"
+#include "model/json_input.h"
+#include "reports/simulate_report.h"
+
+namespace attncost::cli {
+namespace {
+
+// N, or uniform:LO:HI.
+LengthDist parse_length(const std::string& text, const std::string& flag) {
+  if (text.rfind("uniform:", 0) == 0) {
+    const std::string rest = text.substr(8);
+    const size_t colon = rest.find(':');
+    if (colon == std::string::npos) throw InputError(fmt::format("{} '{}': expected uniform:LO:HI", flag, text));
+    LengthDist d{parse_count(rest.substr(0, colon), flag), parse_count(rest.substr(colon + 1), flag)};
+    if (d.hi < d.lo) throw InputError(fmt::format("{} '{}': HI must be at least LO", flag, text));
+    return d;
+  }
+  const uint64_t n = parse_count(text, flag);
+  return {n, n};
+}
+
+// The offered rates: numbers > 0 or `inf` (0 here), ascending as given.
+std::vector<double> parse_rates(const std::string& text) {
+  std::vector<double> rates;
+  size_t start = 0;
+  while (start <= text.size()) {
+    const size_t comma = std::min(text.find(',', start), text.size());
+    const std::string one = text.substr(start, comma - start);
+    rates.push_back(one == "inf" ? 0.0 : parse_number(one, "--rate", 0, 1e9, true, "requests per second (a positive number) or inf"));
+    start = comma + 1;
+  }
+  for (size_t i = 1; i < rates.size(); ++i)
+    if ((rates[i] > 0 && rates[i - 1] > 0 && rates[i] <= rates[i - 1]) || (rates[i] > 0 && rates[i - 1] == 0))
+      throw InputError(fmt::format("--rate '{}': list the rates in increasing order (inf last)", text));
+  return rates;
+}
+
+SchedulerKind scheduler_of(const std::string& engine) {
+  if (engine == "vllm") return SchedulerKind::vllm;
+  if (engine == "sglang") return SchedulerKind::sglang;
+  if (engine == "trtllm") return SchedulerKind::trtllm;
+  if (engine == "static") return SchedulerKind::static_batch;
+  throw InputError(fmt::format("--engine '{}': simulate runs vllm | sglang | trtllm | static", engine));
+}
+
+std::string length_text(const LengthDist& d) { return d.lo == d.hi ? fmt::format("{}", d.lo) : fmt::format("uniform {}–{}", d.lo, d.hi); }
+
+}  // namespace
+
+int run_simulate(const Flags& flags) {
+  check_format(flags.format, {"text", "json", "csv"});
+  check_writable(flags.output);
+  if (!flags.chart.empty()) check_writable(flags.chart, "--chart");
+  // The engine: vLLM unless given; `static` runs a batch to completion with the plain memory rule.
+  Flags f = flags;
+  if (!f.has("--engine")) f.engine = "vllm";
+  const SchedulerKind scheduler = scheduler_of(f.engine);
+  if (scheduler == SchedulerKind::static_batch) f.engine = "plain";
+  const ModelConfig m = resolve_model(f);
+  const GpuSpec gpu = resolve_gpu(f);
+  const Design d = make_design(m, resolve_choice(f, m, nullptr));
+  (void)kernels_for(d, gpu);
+
+  SimConfig c;
+  c.scheduler = scheduler;
+  c.max_num_seqs = d.engine.max_num_seqs;
+  c.max_num_batched_tokens = d.engine.max_num_batched_tokens;
+  if (scheduler == SchedulerKind::static_batch && c.max_num_batched_tokens == 0) c.max_num_batched_tokens = uint64_t{1} << 40;
+  if (!f.shared_prefix.empty()) c.shared_prefix = parse_count(f.shared_prefix, "--shared-prefix", true);
+  if (!f.max_concurrency.empty()) c.max_concurrency = parse_count(f.max_concurrency, "--max-concurrency");
+  c.seed = parse_count(f.seed, "--seed", true);
+
+  SimulateReport r;
+  r.model = m.name, r.gpu = gpu.name, r.design = design_label(d), r.engine = flags.has("--engine") ? flags.engine : "vllm";
+  r.scheduler = std::string(scheduler_name(scheduler));
+  r.gpus_per_replica = replica_gpus(d);
+  r.seed = c.seed, r.max_concurrency = c.max_concurrency;
+  r.burstiness = parse_number(f.burstiness, "--burstiness", 0, 1e3, true, "a positive gamma shape");
+  if (!f.slo_ttft_ms.empty()) r.slo.ttft_s = parse_number(f.slo_ttft_ms, "--slo-ttft-ms", 0, 1e12, true, "milliseconds") / 1e3, r.has_slo = true;
+  if (!f.slo_tpot_ms.empty()) r.slo.tpot_s = parse_number(f.slo_tpot_ms, "--slo-tpot-ms", 0, 1e12, true, "milliseconds") / 1e3, r.has_slo = true;
+  r.slo.percentile = parse_number(f.slo_percentile, "--slo-percentile", 0, 100, true, "a percentile in (0, 100]");
+  r.command = f.command_line;
+
+  // The requests: a trace's, or generated at each rate.
+  std::vector<SimRequest> trace;
+  std::vector<double> rates;
+  ArrivalSpec spec;
+  if (!f.trace.empty()) {
+    if (f.has("--rate") || f.has("--requests") || f.has("--prompt-len") || f.has("--output-len") || f.has("--burstiness"))
+      throw InputError("--trace: the trace gives the arrivals and lengths; drop --rate, --requests, --prompt-len, --output-len and --burstiness");
+    trace = parse_trace(read_user_file(f.trace, "--trace"), "--trace '" + f.trace + "'");
+    rates = {0};
+    r.trace = f.trace, r.requests = trace.size();
+    r.workload = fmt::format("{} requests from {} over {:.1f} s", trace.size(), f.trace, trace.back().arrival_s);
+  } else {
+    if (!f.has("--rate")) throw InputError("simulate: give --rate R (requests/s, a list, or inf) or --trace FILE");
+    rates = parse_rates(f.rate);
+    spec.requests = parse_count(f.requests, "--requests");
+    if (spec.requests > 10'000'000) throw InputError("--requests: at most 10,000,000 per run");
+    spec.prompt = parse_length(f.prompt_len, "--prompt-len");
+    spec.output = parse_length(f.output_len, "--output-len");
+    spec.burstiness = r.burstiness, spec.seed = c.seed;
+    r.requests = spec.requests, r.prompt_len = f.prompt_len, r.output_len = f.output_len;
+    r.workload = fmt::format("{} requests, prompt {} tokens, output {} tokens, {} arrivals{}", spec.requests, length_text(spec.prompt), length_text(spec.output),
+                             r.burstiness == 1 ? "Poisson" : fmt::format("gamma (burstiness {:g})", r.burstiness),
+                             c.max_concurrency > 0 ? fmt::format(", at most {} in flight", c.max_concurrency) : "");
+  }
+  for (double rate : rates) {
+    SimulateRun run;
+    run.rate = rate;
+    if (trace.empty()) {
+      spec.rate = rate;
+      const std::vector<SimRequest> reqs = generate_requests(spec);
+      run.result = simulate(m, d, gpu, c, reqs);
+    } else {
+      run.result = simulate(m, d, gpu, c, trace);
+    }
+    run.summary = summarize(run.result, r.slo, r.gpus_per_replica);
+    r.runs.push_back(std::move(run));
+  }
+  std::vector<double> rate_list;
+  std::vector<SimSummary> summaries;
+  for (const SimulateRun& run : r.runs) rate_list.push_back(run.rate), summaries.push_back(run.summary);
+  r.knee = load_knee(rate_list, summaries);
+  if (r.has_slo) r.slo_rate = max_rate_meeting_slo(rate_list, summaries, r.slo);
+
+  std::string text;
+  if (f.format == "json") text = simulate_json(r).dump(2) + "\n";
+  else if (f.format == "csv") text = simulate_csv(r);
+  else text = simulate_text(r);
+  if (!f.chart.empty()) write_output(f.chart, simulate_chart_svg(r));
+  write_output(f.output, text);
+  return kExitOk;
+}
+
+}  // namespace attncost::cli
