@@ -63,18 +63,26 @@ int run_plan(const Flags& f) {
   }
   if (f.candidates != "full" && f.candidates != "basic") throw InputError(fmt::format("--candidates '{}': expected full or basic", f.candidates));
   in.full_space = f.candidates == "full";
-  const std::optional<LimitKind> limit_kind = f.max.empty() ? std::nullopt : std::optional(parse_limit_kind(f.max));
+  // A kind and a flag, not std::optional: GCC 12 misreads an optional enum as maybe uninitialized.
+  const bool has_limit = !f.max.empty();
+  const LimitKind limit = has_limit ? parse_limit_kind(f.max) : LimitKind{};
   double rate = 0;
+  const std::string& sizing = f.sizing;
+  const SloSpec slo = resolve_slo(f);
+  const uint64_t seed = parse_count(f.seed, "--seed", true);
   std::vector<double> fleet_prices;
   std::vector<GpuSpec> fleet_gpus;
   if (!f.rate.empty()) {
     if (f.format == "csv") throw InputError("--rate: not available with --format csv (use text, json, md or html)");
     rate = parse_number(f.rate, "--rate", 0, 1e9, true, "a positive number of requests per second");
+    if (sizing != "load" && sizing != "capacity") throw InputError(fmt::format("--sizing '{}': expected load or capacity", sizing));
     fleet_gpus = resolve_fleet_gpus(f, fleet_prices);
     for (const Workload& w : in.workloads)
       if (w.gen == 0) throw InputError(fmt::format("--rate: workload '{}' generates no tokens; give gen= (or --gen) to size decode", w.name));
   } else if (!f.fleet_gpus.empty()) {
     throw InputError("--fleet-gpus: applies with --rate (the requests per second to serve)");
+  } else if (f.has("--sizing") || f.has("--slo-ttft-ms") || f.has("--slo-tpot-ms") || f.has("--slo-percentile") || f.has("--seed")) {
+    throw InputError("--sizing, --seed and the --slo-* flags: apply with --rate (the fleet sized under load)");
   }
 
   // A Markdown memo's charts are written beside it: check those paths too before any work. An
@@ -90,26 +98,26 @@ int run_plan(const Flags& f) {
   if (f.format == "html") stem = "memo";
 
   const PlanResult p = plan(in);
-  const std::vector<PlanLimit> limits = limit_kind ? plan_limits(m, gpu, p, *limit_kind) : std::vector<PlanLimit>{};
+  const std::vector<PlanLimit> limits = has_limit ? plan_limits(m, gpu, p, limit) : std::vector<PlanLimit>{};
   std::vector<FleetResult> fleets;
   if (rate > 0)
     for (const Workload& w : p.workloads)
-      fleets.push_back(plan_fleet({m, fleet_gpus, fleet_prices, w, rate, p.candidates[static_cast<size_t>(std::max(p.recommended, 0))].choice}));
+      fleets.push_back(plan_fleet({m, fleet_gpus, fleet_prices, w, rate, p.candidates[static_cast<size_t>(std::max(p.recommended, 0))].choice, sizing == "load", slo, seed}));
   std::string text;
   if (f.format == "json") {
     nlohmann::json j = plan_json(m, gpu, p);
-    if (limit_kind) j["limits"] = limits_json(limits);
-    if (rate > 0) j["fleet"] = fleet_json(fleets);
+    if (has_limit) j["limits"] = limits_json(limits);
+    if (rate > 0) j["fleet"] = fleet_json(m, fleets);
     text = j.dump(2) + "\n";
   } else if (f.format == "csv") {
     text = plan_csv(m, gpu, p);
   } else if (f.format == "md" || f.format == "html") {
     Memo memo = render_memo(m, gpu, p, stem, f.command_line);
-    if (limit_kind) {
+    if (has_limit) {
       memo.doc.heading(1, "Limits");
       memo.doc.code(limits_text(limits));
     }
-    if (rate > 0) fleet_doc(memo.doc, fleets);
+    if (rate > 0) fleet_doc(memo.doc, m, fleets);
     if (f.format == "md") {
       for (const ChartFile& chart : memo.charts) write_output((dir / chart.name).string(), chart.svg);
       text = to_markdown(memo.doc) + "\n";
@@ -118,8 +126,8 @@ int run_plan(const Flags& f) {
     }
   } else {
     text = plan_text(m, gpu, p);
-    if (limit_kind) text += "\n" + limits_text(limits);
-    if (rate > 0) text += "\n" + fleet_text(fleets);
+    if (has_limit) text += "\n" + limits_text(limits);
+    if (rate > 0) text += "\n" + fleet_text(m, fleets);
   }
   write_output(f.output, text);
   return kExitOk;

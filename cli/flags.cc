@@ -70,6 +70,8 @@ void add_plan_flags(CLI::App& app, Flags& f) {
   app.add_option("--rate", f.rate, "fleet question: requests per second to serve on each workload; sizes the cheapest deployment (GPU, TP/PP/CP/EP, aggregated or disaggregated) of the recommended design");
   app.add_option("--fleet-gpus", f.fleet_gpus, "GPU types the --rate fleet may use, with prices: NAME[=USD_PER_GPU_HOUR],... (default: --gpu at --usd-per-gpu-hour)");
   app.add_option("--candidates", f.candidates, "full (KV sharing × pattern × KV dtype) | basic (single changes)")->capture_default_str();
+  app.add_option("--sizing", f.sizing, "--rate fleets: load (simulated with queueing, to the SLOs at --slo-percentile) | capacity (to the rate the replicas sustain)")->capture_default_str();
+  app.add_option("--seed", f.seed, "--rate fleets: seed of the simulated arrivals")->capture_default_str();
   add_slo_flags(app, f);
 }
 

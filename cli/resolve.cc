@@ -300,4 +300,14 @@ void check_format(const std::string& format, std::initializer_list<const char*> 
   throw InputError(fmt::format("--format '{}': expected one of {}", format, list));
 }
 
+SloSpec resolve_slo(const Flags& f, bool* given) {
+  SloSpec slo;
+  bool any = false;
+  if (!f.slo_ttft_ms.empty()) slo.ttft_s = parse_number(f.slo_ttft_ms, "--slo-ttft-ms", 0, 1e12, true, "milliseconds") / 1e3, any = true;
+  if (!f.slo_tpot_ms.empty()) slo.tpot_s = parse_number(f.slo_tpot_ms, "--slo-tpot-ms", 0, 1e12, true, "milliseconds") / 1e3, any = true;
+  slo.percentile = parse_number(f.slo_percentile, "--slo-percentile", 0, 100, true, "a percentile in (0, 100]");
+  if (given) *given = any;
+  return slo;
+}
+
 }  // namespace attncost::cli

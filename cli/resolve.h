@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "cli/flags.h"
+#include "estimators/sim_metrics.h"
 #include "model/design.h"
 #include "model/gpu_spec.h"
 #include "model/model_config.h"
@@ -24,6 +25,8 @@ EngineConfig resolve_engine(const Flags& f);
 std::vector<GpuSpec> resolve_fleet_gpus(const Flags& f, std::vector<double>& prices);
 // K:ALPHA[:DRAFT_MODEL] (the draft model is loaded like --model). Throws InputError.
 SpecDecode parse_spec(const std::string& text);
+// --slo-ttft-ms, --slo-tpot-ms (0 when absent) and --slo-percentile; `given` says whether a target was.
+SloSpec resolve_slo(const Flags& f, bool* given = nullptr);
 DesignChoice resolve_choice(const Flags& f, const ModelConfig& m, bool* given);
 Workload resolve_workload(const Flags& f);
 // The --workload specs, or the single workload of --ctx/--batch/--gen/--slo-ms when none. Both at

@@ -77,11 +77,7 @@ int run_simulate(const Flags& flags) {
   const Design d = make_design(m, resolve_choice(f, m, nullptr));
   (void)kernels_for(d, gpu);
 
-  SimConfig c;
-  c.scheduler = scheduler;
-  c.max_num_seqs = d.engine.max_num_seqs;
-  c.max_num_batched_tokens = d.engine.max_num_batched_tokens;
-  if (scheduler == SchedulerKind::static_batch && c.max_num_batched_tokens == 0) c.max_num_batched_tokens = uint64_t{1} << 40;
+  SimConfig c = sim_config_for(d, scheduler);
   if (!f.shared_prefix.empty()) c.shared_prefix = parse_count(f.shared_prefix, "--shared-prefix", true);
   if (!f.max_concurrency.empty()) c.max_concurrency = parse_count(f.max_concurrency, "--max-concurrency");
   c.seed = parse_count(f.seed, "--seed", true);
@@ -92,9 +88,7 @@ int run_simulate(const Flags& flags) {
   r.gpus_per_replica = replica_gpus(d);
   r.seed = c.seed, r.max_concurrency = c.max_concurrency;
   r.burstiness = parse_number(f.burstiness, "--burstiness", 0, 1e3, true, "a positive gamma shape");
-  if (!f.slo_ttft_ms.empty()) r.slo.ttft_s = parse_number(f.slo_ttft_ms, "--slo-ttft-ms", 0, 1e12, true, "milliseconds") / 1e3, r.has_slo = true;
-  if (!f.slo_tpot_ms.empty()) r.slo.tpot_s = parse_number(f.slo_tpot_ms, "--slo-tpot-ms", 0, 1e12, true, "milliseconds") / 1e3, r.has_slo = true;
-  r.slo.percentile = parse_number(f.slo_percentile, "--slo-percentile", 0, 100, true, "a percentile in (0, 100]");
+  r.slo = resolve_slo(f, &r.has_slo);
   r.command = f.command_line;
 
   // The requests: a trace's, or generated at each rate.

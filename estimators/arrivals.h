@@ -14,6 +14,10 @@ struct SimRequest {
   double arrival_s = 0;  // when the client would send it (a closed loop may send it later)
   uint64_t prompt = 0;   // prompt tokens
   uint64_t output = 0;   // tokens to generate (≥ 1)
+  // Prompt tokens whose K/V arrive with the request, computed elsewhere: a disaggregated decode
+  // replica receives every prompt token but the last from the prefill replica (vLLM recomputes
+  // one token of a fully cached prompt to sample from it).
+  uint64_t prefilled = 0;
 };
 
 // A length: `lo` when fixed (lo == hi), else uniform over the integers [lo, hi].

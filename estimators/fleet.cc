@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "estimators/collectives.h"
+#include "estimators/fleet_load.h"
 #include "estimators/reverse.h"
 #include "model/error.h"
 
@@ -137,15 +138,39 @@ FleetResult plan_fleet(const FleetInputs& in) {
   }
   const bool priced = !in.usd_per_gpu_hour.empty();
   r.workload = in.workload.name, r.rate = in.rate, r.priced = priced;
+  r.max_model_len = in.workload.ctx + in.workload.gen;
   for (const GpuSpec& g : in.gpus) r.gpu_names.push_back(g.name), r.gpu_origins.push_back(g.origin);
   r.design = design_label(make_design(m, in.base));
-  std::stable_sort(r.options.begin(), r.options.end(), [&](const FleetOption& a, const FleetOption& b) {
+  auto cost = [&](const FleetOption& o) { return priced ? o.usd_per_hour : static_cast<double>(o.gpus); };
+  auto rank = [&](const FleetOption& a, const FleetOption& b) {
     if (a.feasible != b.feasible) return a.feasible;
     if (!a.feasible) return a.gpus > b.gpus;  // those sized before a latency target broke them first: the near misses
-    if (priced && a.usd_per_hour != b.usd_per_hour) return a.usd_per_hour < b.usd_per_hour;
+    if (a.load.simulated != b.load.simulated) return a.load.simulated;  // sized under load before those left at capacity
+    if (cost(a) != cost(b)) return cost(a) < cost(b);
     if (a.gpus != b.gpus) return a.gpus < b.gpus;
     return a.ttft_s + a.itl_s < b.ttft_s + b.itl_s;
-  });
+  };
+  std::stable_sort(r.options.begin(), r.options.end(), rank);
+  if (in.under_load) {
+    // Cheapest at capacity first: queueing only adds replicas, so once the best under load costs
+    // no more than an option's capacity-sized count, that option cannot win and is not simulated.
+    r.under_load = true;
+    r.slo = load_targets(in.workload, in.load_slo);
+    double best = -1;
+    for (FleetOption& o : r.options) {
+      if (!o.feasible) continue;
+      if (best >= 0 && cost(o) >= best) {
+        o.reason = "not simulated: sized to capacity it already costs as much as the best under load";
+        continue;
+      }
+      size_under_load(m, in.gpus[o.gpu], in.workload, in.rate, r.slo, in.seed, o);
+      if (!in.usd_per_gpu_hour.empty()) o.usd_per_hour = static_cast<double>(o.gpus) * in.usd_per_gpu_hour[o.gpu];
+      ++r.simulated;
+      if (o.feasible && (best < 0 || cost(o) < best)) best = cost(o);
+    }
+    std::stable_sort(r.options.begin(), r.options.end(), rank);
+    if (!r.options.empty() && r.options[0].feasible) trace_load_curve(m, in.gpus[r.options[0].gpu], in.workload, in.rate, r.slo, in.seed, r.options[0]);
+  }
   for (size_t i = 0; i < r.options.size(); ++i) {
     FleetOption& o = r.options[i];
     if (!o.feasible) {
@@ -153,10 +178,12 @@ FleetResult plan_fleet(const FleetInputs& in) {
       continue;
     }
     int& best = o.disaggregated ? r.best_disaggregated : r.best_aggregated;
-    if (best < 0) best = static_cast<int>(i);
+    if (best < 0 && (!in.under_load || o.load.simulated)) best = static_cast<int>(i);
     if (i == 0) continue;
     const FleetOption& top = r.options[0];
-    if (priced && o.usd_per_hour > top.usd_per_hour)
+    if (in.under_load && !o.load.simulated)
+      o.why_not = o.reason;
+    else if (priced && o.usd_per_hour > top.usd_per_hour)
       o.why_not = fmt::format("USD {:.2f}/h more ({} GPUs vs {})", o.usd_per_hour - top.usd_per_hour, o.gpus, top.gpus);
     else if (o.gpus > top.gpus)
       o.why_not = fmt::format("{} more GPUs", o.gpus - top.gpus);

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "estimators/estimate.h"
+#include "estimators/sim_metrics.h"
 
 namespace attncost {
 
@@ -20,6 +21,32 @@ struct FleetInputs {
   Workload workload;                         // ctx, gen and SLOs (its batch is chosen here)
   double rate = 0;                           // requests per second to serve
   DesignChoice base;                         // the attention design and serving knobs (its tp/pp/cp/ep are searched)
+  // Sizing under load (fleet_load.h): each configuration's replicas are simulated at their share
+  // of the rate until the SLOs hold at `load_slo.percentile`. Off: sized to capacity.
+  bool under_load = false;
+  SloSpec load_slo;                          // 0 = from the workload (ttft_slo_ms; slo_ms as TPOT), else none
+  uint64_t seed = 0;
+};
+
+// One pool's behaviour at a rate, simulated (a whole aggregated replica, or the decode pool of a
+// disaggregated fleet with the prefill pool's share folded into TTFT).
+struct LoadPoint {
+  double offered_rps = 0;                    // the fleet's rate
+  double served_rps = 0;                     // what the simulated replicas completed, × replicas
+  Dist ttft_s, tpot_s, queue_s;
+  double ttft_at_percentile_s = 0, tpot_at_percentile_s = 0;
+  bool stable = true;                        // the queue does not grow over the run
+};
+
+struct UnderLoad {
+  bool simulated = false;
+  double percentile = 99;
+  uint64_t requests = 0;                     // simulated per replica and run
+  uint64_t max_num_seqs = 0, max_num_batched_tokens = 0;  // as the engine is launched
+  LoadPoint at_rate;                         // at the offered rate, with the chosen replicas
+  int64_t capacity_replicas = 0;             // what sizing to capacity would have used
+  std::vector<LoadPoint> curve;              // the best option only: the fleet at fractions of its load
+  double knee_rps = -1;                      // the best option only: the highest rate it keeps up with (-1: unknown)
 };
 
 struct FleetOption {
@@ -38,6 +65,7 @@ struct FleetOption {
   bool feasible = false;
   std::string reason;                        // why it cannot serve, or what it is limited by
   std::string why_not;                       // set by plan_fleet: why it loses to the first option
+  UnderLoad load;                            // when sized under load
 };
 
 struct FleetResult {
@@ -46,11 +74,15 @@ struct FleetResult {
   std::vector<std::string> gpu_names;        // aligned with FleetInputs::gpus: display names
   std::vector<std::string> gpu_origins;      // and the --gpu arguments that give them
   double rate = 0;
+  uint64_t max_model_len = 0;                // the workload's prompt + output: the longest request served
   bool priced = false;                       // ranked by USD per hour (else by GPU count)
   std::vector<FleetOption> options;          // feasible first, cheapest first
   size_t considered = 0;
   // The cheapest feasible option of each kind, or -1: aggregated vs disaggregated on its own.
   int best_aggregated = -1, best_disaggregated = -1;
+  bool under_load = false;                   // sized by simulation at the SLO percentile
+  SloSpec slo;                               // the targets applied under load
+  size_t simulated = 0;                      // configurations simulated (the others could not beat the best)
 };
 
 // Throws InputError for a non-positive rate or a workload without generated tokens.

@@ -4,9 +4,7 @@
 #include <cmath>
 
 namespace attncost {
-namespace {
-
-Dist dist_of(std::vector<double>& v) {
+Dist distribution(std::vector<double>& v) {
   Dist d;
   if (v.empty()) return d;
   double sum = 0;
@@ -16,7 +14,23 @@ Dist dist_of(std::vector<double>& v) {
   return d;
 }
 
-}  // namespace
+bool queue_grows(const SimResult& r) {
+  // Requests in the order they were sent: an overloaded server's wait grows with time, so the
+  // last quarter waits more than twice as long as the second (a stable one's waits fluctuate
+  // around a level). The slack keeps waits of a few steps from counting as growth.
+  std::vector<double> waits;
+  for (const SimRequestResult& q : r.requests)
+    if (!q.rejected) waits.push_back(q.queue());
+  const size_t n = waits.size();
+  if (n < 8) return false;
+  auto mean = [&](size_t a, size_t b) {
+    double s = 0;
+    for (size_t i = a; i < b; ++i) s += waits[i];
+    return s / static_cast<double>(b - a);
+  };
+  const double early = mean(n / 4, n / 2), late = mean(3 * n / 4, n);
+  return late > 2 * early + 0.05;
+}
 
 double percentile(std::vector<double>& values, double p) {
   if (values.empty()) return 0;
@@ -74,7 +88,7 @@ SimSummary summarize(const SimResult& r, const SloSpec& slo, int64_t gpus_per_re
   s.slo_attained = s.completed > 0 ? static_cast<double>(good) / static_cast<double>(s.completed) : 0;
   s.mean_prompt = s.completed > 0 ? input / static_cast<double>(s.completed) : 0;
   s.mean_output = s.completed > 0 ? output / static_cast<double>(s.completed) : 0;
-  s.ttft_s = dist_of(ttft), s.tpot_s = dist_of(tpot), s.e2e_s = dist_of(e2e), s.queue_s = dist_of(queue);
+  s.ttft_s = distribution(ttft), s.tpot_s = distribution(tpot), s.e2e_s = distribution(e2e), s.queue_s = distribution(queue);
   s.ttft_at_percentile_s = percentile(ttft, slo.percentile);
   s.tpot_at_percentile_s = percentile(tpot, slo.percentile);
   std::vector<WeightedGap> itl = r.itl;

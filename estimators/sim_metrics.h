@@ -42,6 +42,11 @@ double percentile(std::vector<double>& values, double p);
 // The same over weighted samples, as if each were repeated `count` times.
 double weighted_percentile(std::vector<WeightedGap>& samples, double p);
 
+// Mean, P50, P90, P99 of `v` (sorted in place).
+Dist distribution(std::vector<double>& v);
+// Whether the queue grows over the run (the server falls behind its arrivals).
+bool queue_grows(const SimResult& r);
+
 SimSummary summarize(const SimResult& r, const SloSpec& slo, int64_t gpus_per_replica);
 
 // Along a sweep of offered rates (requests/s, ascending; 0 = all at once): the knee, the highest

@@ -511,6 +511,7 @@ SimResult Replica::run() {
     if (i > 0 && requests_[i].arrival_s < requests_[i - 1].arrival_s) throw InputError("simulate: arrival times must not decrease");
     live_[i].index = i, live_[i].prompt = std::max<uint64_t>(1, requests_[i].prompt), live_[i].output = std::max<uint64_t>(1, requests_[i].output);
     result_.requests[i].prompt = live_[i].prompt, result_.requests[i].output = live_[i].output;
+    live_[i].computed = std::min(requests_[i].prefilled, live_[i].prompt - 1);
   }
   for (uint64_t s = 0; s < c_.max_concurrency; ++s) free_slots_.push_back(0);
   // The shared prefix's pages are held once, from the first request on.
@@ -553,6 +554,25 @@ SimResult Replica::run() {
 }
 
 }  // namespace
+
+SchedulerKind scheduler_for(EngineKind k) {
+  switch (k) {
+    case EngineKind::plain:
+    case EngineKind::vllm: return SchedulerKind::vllm;
+    case EngineKind::sglang: return SchedulerKind::sglang;
+    case EngineKind::trtllm: return SchedulerKind::trtllm;
+  }
+  return SchedulerKind::vllm;
+}
+
+SimConfig sim_config_for(const Design& d, SchedulerKind k) {
+  SimConfig c;
+  c.scheduler = k;
+  c.max_num_seqs = d.engine.max_num_seqs;
+  c.max_num_batched_tokens = d.engine.max_num_batched_tokens;
+  if (k == SchedulerKind::static_batch && c.max_num_batched_tokens == 0) c.max_num_batched_tokens = uint64_t{1} << 40;
+  return c;
+}
 
 SimResult simulate(const ModelConfig& m, const Design& d, const GpuSpec& gpu, const SimConfig& c, std::span<const SimRequest> requests) {
   Replica replica(m, d, gpu, c, requests);

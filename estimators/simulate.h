@@ -74,6 +74,13 @@ struct SimResult {
   uint64_t prefix_hits = 0;         // requests whose shared prefix came from the cache
 };
 
+// The scheduler an engine runs (the plain memory rule is served as vLLM serves it).
+SchedulerKind scheduler_for(EngineKind k);
+// What a design's engine sets for the simulation: the scheduler, its max_num_seqs and token budget
+// (the static batch takes whole prompts), and the engine's overheads. One place, so `simulate` and
+// `plan --rate` simulate the same engine.
+SimConfig sim_config_for(const Design& d, SchedulerKind k);
+
 // Simulates `requests` (arrivals non-decreasing) on one replica of design `d`. Throws InputError
 // when a single request cannot fit the KV pool (prompt + output beyond what the engine holds).
 SimResult simulate(const ModelConfig& m, const Design& d, const GpuSpec& gpu, const SimConfig& c, std::span<const SimRequest> requests);

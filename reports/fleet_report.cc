@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "reports/launch_command.h"
 #include "reports/reports.h"
 
 namespace attncost {
@@ -31,8 +32,9 @@ std::string cost_text(const FleetResult& r, const FleetOption& o) { return r.pri
 
 std::vector<size_t> shown(const FleetResult& r) {
   std::vector<size_t> idx;
+  // Under load, the runner-ups are those simulated: the rest were never in the running.
   for (size_t i = 0; i < r.options.size() && idx.size() < kShown; ++i)
-    if (r.options[i].feasible) idx.push_back(i);
+    if (r.options[i].feasible && (!r.under_load || r.options[i].load.simulated)) idx.push_back(i);
   for (size_t i = 0; i < r.options.size(); ++i)
     if (!r.options[i].feasible) {
       idx.push_back(i);
@@ -46,9 +48,34 @@ std::string headline(const FleetResult& r) {
                      r.priced ? "USD per hour" : "GPU count");
 }
 
+std::string percentile_name(const FleetResult& r) { return fmt::format("P{:g}", r.slo.percentile); }
+
+// "P99 TTFT 1.2 s, P99 TPOT 41 ms (P50 0.3 s / 35 ms)" at the offered rate.
+std::string load_text(const FleetResult& r, const FleetOption& o) {
+  const LoadPoint& p = o.load.at_rate;
+  return fmt::format("under load: {} TTFT {}, {} TPOT {} (P50 {} / {})", percentile_name(r), human_time(p.ttft_at_percentile_s), percentile_name(r),
+                     human_time(p.tpot_at_percentile_s), human_time(p.ttft_s.p50), human_time(p.tpot_s.p50));
+}
+
+std::string targets_text(const FleetResult& r) {
+  std::vector<std::string> t;
+  if (r.slo.ttft_s > 0) t.push_back(fmt::format("TTFT ≤ {}", human_time(r.slo.ttft_s)));
+  if (r.slo.tpot_s > 0) t.push_back(fmt::format("TPOT ≤ {}", human_time(r.slo.tpot_s)));
+  if (t.empty()) return "no latency target: sized so the queue does not grow";
+  std::string s = percentile_name(r);
+  for (size_t i = 0; i < t.size(); ++i) s += (i ? ", " : " ") + t[i];
+  return s;
+}
+
+std::string knee_text(const FleetResult& r, const FleetOption& o) {
+  if (o.load.knee_rps < 0) return "its queue grows even at a quarter of the rate";
+  const bool beyond = !o.load.curve.empty() && o.load.curve.back().stable;
+  return fmt::format("knee {}{:.3g} req/s ({:.2g}× the offered rate)", beyond ? "above " : "", o.load.knee_rps, o.load.knee_rps / r.rate);
+}
+
 }  // namespace
 
-std::string fleet_text(const std::vector<FleetResult>& fleets) {
+std::string fleet_text(const ModelConfig& m, const std::vector<FleetResult>& fleets) {
   std::string out;
   for (const FleetResult& r : fleets) {
     out += headline(r) + "\n";
@@ -63,6 +90,12 @@ std::string fleet_text(const std::vector<FleetResult>& fleets) {
       out += fmt::format("       TTFT {}, mean ITL {}, serves {:.3g} req/s, {}", human_time(o.ttft_s), human_time(o.itl_s), o.capacity_rps, cost_text(r, o));
       if (o.disaggregated) out += fmt::format(", KV transfer {} in {}", human_bytes(o.kv_transfer_bytes), human_time(o.kv_transfer_s));
       out += o.why_not.empty() ? fmt::format(" — {}\n", o.reason) : fmt::format(" — {}\n", o.why_not);
+      if (o.load.simulated) out += fmt::format("       {}\n", load_text(r, o));
+    }
+    if (r.under_load && !r.options.empty() && r.options[0].feasible) {
+      const FleetOption& best = r.options[0];
+      out += fmt::format("  best fleet's load curve: {}\n", knee_text(r, best));
+      for (const LaunchCommand& c : launch_commands(m, best, r.max_model_len)) out += fmt::format("  launch ({}): {}\n", c.role, c.command);
     }
     if (r.best_aggregated >= 0 && r.best_disaggregated >= 0) {
       const FleetOption& a = r.options[static_cast<size_t>(r.best_aggregated)];
@@ -70,12 +103,24 @@ std::string fleet_text(const std::vector<FleetResult>& fleets) {
       out += fmt::format("  aggregated vs disaggregated at their best: {} vs {}; TTFT {} vs {}; mean ITL {} vs {}\n", cost_text(r, a), cost_text(r, d),
                          human_time(a.ttft_s), human_time(d.ttft_s), human_time(a.itl_s), human_time(d.itl_s));
     }
-    out += "  sized to capacity at this rate: TTFT excludes queueing, so leave headroom (docs/cost-model.md §15)\n";
+    if (r.under_load)
+      out += fmt::format("  sized under load: {}; {} of {} configurations simulated, {} requests per replica, Poisson arrivals (docs/cost-model.md §17.4)\n",
+                         targets_text(r), r.simulated, r.considered, r.options.empty() ? 0 : r.options[0].load.requests);
+    else
+      out += "  sized to capacity at this rate: TTFT excludes queueing, so leave headroom (docs/cost-model.md §15)\n";
   }
   return out;
 }
 
-nlohmann::json fleet_json(const std::vector<FleetResult>& fleets) {
+nlohmann::json load_point_json(const LoadPoint& p) {
+  auto dist = [](const Dist& d) { return nlohmann::json{{"mean", d.mean}, {"p50", d.p50}, {"p90", d.p90}, {"p99", d.p99}}; };
+  return {{"offered_rps", p.offered_rps},           {"served_rps", p.served_rps},
+          {"stable", p.stable},                     {"ttft_s", dist(p.ttft_s)},
+          {"tpot_s", dist(p.tpot_s)},               {"queue_s", dist(p.queue_s)},
+          {"ttft_at_percentile_s", p.ttft_at_percentile_s}, {"tpot_at_percentile_s", p.tpot_at_percentile_s}};
+}
+
+nlohmann::json fleet_json(const ModelConfig& m, const std::vector<FleetResult>& fleets) {
   nlohmann::json arr = nlohmann::json::array();
   for (const FleetResult& r : fleets) {
     nlohmann::json j{{"workload", r.workload}, {"design", r.design},     {"rate_rps", r.rate},
@@ -104,15 +149,41 @@ nlohmann::json fleet_json(const std::vector<FleetResult>& fleets) {
                        {"reason", o.reason},
                        {"why_not", o.why_not}};
       x["usd_per_hour"] = r.priced ? nlohmann::json(o.usd_per_hour) : nlohmann::json(nullptr);
+      if (o.load.simulated)
+        x["under_load"] = {{"percentile", o.load.percentile},       {"requests_per_replica", o.load.requests},
+                           {"max_num_seqs", o.load.max_num_seqs},   {"max_num_batched_tokens", o.load.max_num_batched_tokens},
+                           {"capacity_replicas", o.load.capacity_replicas}, {"at_rate", load_point_json(o.load.at_rate)}};
       opts.push_back(std::move(x));
     }
     j["options"] = std::move(opts);
+    j["sizing"] = r.under_load ? "load" : "capacity";
+    if (r.under_load) {
+      j["slo"] = {{"percentile", r.slo.percentile},
+                  {"ttft_s", r.slo.ttft_s > 0 ? nlohmann::json(r.slo.ttft_s) : nlohmann::json(nullptr)},
+                  {"tpot_s", r.slo.tpot_s > 0 ? nlohmann::json(r.slo.tpot_s) : nlohmann::json(nullptr)}};
+      j["simulated"] = r.simulated;
+    }
+    if (!r.options.empty() && r.options[0].feasible) {
+      const FleetOption& best = r.options[0];
+      nlohmann::json launch = nlohmann::json::array();
+      for (const LaunchCommand& c : launch_commands(m, best, r.max_model_len)) launch.push_back({{"role", c.role}, {"command", c.command}});
+      nlohmann::json b{{"index", 0}, {"launch", std::move(launch)}};
+      if (best.load.simulated) {
+        b["knee_rps"] = best.load.knee_rps >= 0 ? nlohmann::json(best.load.knee_rps) : nlohmann::json(nullptr);
+        nlohmann::json curve = nlohmann::json::array();
+        for (const LoadPoint& p : best.load.curve) curve.push_back(load_point_json(p));
+        b["curve"] = std::move(curve);
+      }
+      j["best"] = std::move(b);
+    } else {
+      j["best"] = nullptr;
+    }
     arr.push_back(std::move(j));
   }
   return arr;
 }
 
-void fleet_doc(Doc& doc, const std::vector<FleetResult>& fleets) {
+void fleet_doc(Doc& doc, const ModelConfig& m, const std::vector<FleetResult>& fleets) {
   doc.heading(1, "Fleet");
   for (const FleetResult& r : fleets) {
     doc.heading(2, headline(r));
@@ -132,12 +203,27 @@ void fleet_doc(Doc& doc, const std::vector<FleetResult>& fleets) {
     }
     doc.table({"GPU", "split", "mode", "batch", "GPUs", "USD/h", "TTFT", "mean ITL", "req/s", "note"},
               {false, false, false, true, true, true, true, true, true, false}, std::move(rows));
+    if (!r.under_load || r.options.empty() || !r.options[0].feasible) continue;
+    const FleetOption& best = r.options[0];
+    doc.paragraph(fmt::format("Sized under load ({}): at {:g} req/s the best fleet's {}; {}. Its load curve:", targets_text(r), r.rate, load_text(r, best),
+                              knee_text(r, best)));
+    std::vector<std::vector<std::string>> curve;
+    for (const LoadPoint& p : best.load.curve)
+      curve.push_back({fmt::format("{:.3g}", p.offered_rps), fmt::format("{:.3g}", p.served_rps), human_time(p.ttft_s.p50), human_time(p.ttft_at_percentile_s),
+                       human_time(p.tpot_s.p50), human_time(p.tpot_at_percentile_s), p.stable ? "yes" : "no (queue grows)"});
+    const std::string pn = percentile_name(r);
+    doc.table({"offered req/s", "served req/s", "P50 TTFT", pn + " TTFT", "P50 TPOT", pn + " TPOT", "keeps up"}, {true, true, true, true, true, true, false},
+              std::move(curve));
+    std::string cmds;
+    for (const LaunchCommand& c : launch_commands(m, best, r.max_model_len)) cmds += fmt::format("# {}\n{}\n", c.role, c.command);
+    doc.code(cmds);
   }
   doc.paragraph(
       "Aggregated replicas interleave each new prompt's prefill with the running batch's decode steps, so their token interval carries the "
       "prefills' share; disaggregated pools (DistServe, Splitwise) run prefill one prompt at a time and ship each request's KV cache to a decode "
-      "replica over the scale-out network. Request queueing is not modelled: the fleet is sized to its capacity at the given rate "
-      "(docs/cost-model.md §15).");
+      "replica over the scale-out network. Sized under load, each configuration's replicas are simulated at their share of the rate "
+      "(Poisson arrivals, the engine's scheduler) and the fewest that meet the latency targets at the percentile are kept "
+      "(docs/cost-model.md §17.4); sized to capacity, request queueing is not modelled (§15).");
 }
 
 }  // namespace attncost

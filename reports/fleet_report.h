@@ -11,8 +11,8 @@
 
 namespace attncost {
 
-std::string fleet_text(const std::vector<FleetResult>& fleets);
-nlohmann::json fleet_json(const std::vector<FleetResult>& fleets);
-void fleet_doc(Doc& doc, const std::vector<FleetResult>& fleets);
+std::string fleet_text(const ModelConfig& m, const std::vector<FleetResult>& fleets);
+nlohmann::json fleet_json(const ModelConfig& m, const std::vector<FleetResult>& fleets);
+void fleet_doc(Doc& doc, const ModelConfig& m, const std::vector<FleetResult>& fleets);
 
 }  // namespace attncost

@@ -195,7 +195,7 @@ TEST_CASE("the fleet for a request rate: every SLO met, capacity above the rate,
   const ModelConfig m = load_model("llama-3.1-70b");
   Workload w;
   w.name = "chat", w.ctx = 4096, w.gen = 512, w.slo_ms = 50, w.ttft_slo_ms = 2000;
-  FleetInputs in{m, {load_gpu("h100-sxm"), load_gpu("h200")}, {2.5, 3.2}, w, 20, {}};
+  FleetInputs in{m, {load_gpu("h100-sxm"), load_gpu("h200")}, {2.5, 3.2}, w, 20, {}, false, {}, 0};
   const FleetResult r = plan_fleet(in);
   REQUIRE(r.considered > 20);
   REQUIRE(r.options.front().feasible);
@@ -242,12 +242,12 @@ TEST_CASE("the fleet says so when no configuration meets the targets, and refuse
   const ModelConfig m = load_model("llama-3.1-8b");
   Workload w;
   w.ctx = 4096, w.gen = 128, w.slo_ms = 0.01;  // 10 µs per token: no GPU reads 16 GB that fast
-  const FleetResult r = plan_fleet({m, {load_gpu("h100-sxm")}, {}, w, 1, {}});
+  const FleetResult r = plan_fleet({m, {load_gpu("h100-sxm")}, {}, w, 1, {}, false, {}, 0});
   REQUIRE_FALSE(r.options.front().feasible);
   REQUIRE_THAT(r.options.front().reason, Catch::Contains("mean ITL"));
-  REQUIRE_THROWS_AS(plan_fleet({m, {load_gpu("h100-sxm")}, {}, w, 0, {}}), InputError);
+  REQUIRE_THROWS_AS(plan_fleet({m, {load_gpu("h100-sxm")}, {}, w, 0, {}, false, {}, 0}), InputError);
   w.gen = 0;
-  REQUIRE_THROWS_AS(plan_fleet({m, {load_gpu("h100-sxm")}, {}, w, 1, {}}), InputError);
+  REQUIRE_THROWS_AS(plan_fleet({m, {load_gpu("h100-sxm")}, {}, w, 1, {}, false, {}, 0}), InputError);
 }
 
 TEST_CASE("the fleet at 2^39 tokens: counts stay defined and the answer says it cannot be served", "[parallel][fleet]") {
@@ -256,7 +256,7 @@ TEST_CASE("the fleet at 2^39 tokens: counts stay defined and the answer says it 
   const ModelConfig m = load_model("llama-3.1-8b");
   Workload w;
   w.ctx = uint64_t{1} << 39, w.gen = 2, w.ttft_slo_ms = 1e4;
-  const FleetResult r = plan_fleet({m, {load_gpu("h100-sxm")}, {}, w, 1000, {}});
+  const FleetResult r = plan_fleet({m, {load_gpu("h100-sxm")}, {}, w, 1000, {}, false, {}, 0});
   REQUIRE_FALSE(r.options.empty());
   REQUIRE_FALSE(r.options.front().feasible);
   for (const FleetOption& o : r.options) REQUIRE(o.gpus >= 0);
