@@ -1,7 +1,9 @@
 #include "estimators/fleet.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -144,8 +146,10 @@ FleetResult plan_fleet(const FleetInputs& in) {
   auto cost = [&](const FleetOption& o) { return priced ? o.usd_per_hour : static_cast<double>(o.gpus); };
   auto rank = [&](const FleetOption& a, const FleetOption& b) {
     if (a.feasible != b.feasible) return a.feasible;
-    if (!a.feasible) return a.gpus > b.gpus;  // those sized before a latency target broke them first: the near misses
-    if (a.load.simulated != b.load.simulated) return a.load.simulated;  // sized under load before those left at capacity
+    if (!a.feasible) {
+      if (a.load.simulated != b.load.simulated) return a.load.simulated;  // misses found under load say more than "not simulated"
+      return a.gpus > b.gpus;  // those sized before a latency target broke them first: the near misses
+    }
     if (cost(a) != cost(b)) return cost(a) < cost(b);
     if (a.gpus != b.gpus) return a.gpus < b.gpus;
     return a.ttft_s + a.itl_s < b.ttft_s + b.itl_s;
@@ -156,17 +160,52 @@ FleetResult plan_fleet(const FleetInputs& in) {
     // no more than an option's capacity-sized count, that option cannot win and is not simulated.
     r.under_load = true;
     r.slo = load_targets(in.workload, in.load_slo);
+    // Configurations are simulated in waves of a fixed size, each on its own thread: the wave
+    // size, not the machine's cores, decides which are simulated, so the answer is the same
+    // everywhere.
+    constexpr size_t kWave = 4;
+    // At most this many are simulated: the cheapest at capacity are the ones queueing can leave
+    // cheapest (it adds replicas to each), and a plan stays within seconds.
+    constexpr size_t kMaxSimulated = 16;
+    const size_t threads = std::max<size_t>(1, std::min<size_t>(kWave, std::thread::hardware_concurrency()));
     double best = -1;
-    for (FleetOption& o : r.options) {
-      if (!o.feasible) continue;
-      if (best >= 0 && cost(o) >= best) {
-        o.reason = "not simulated: sized to capacity it already costs as much as the best under load";
-        continue;
+    size_t next = 0;
+    std::vector<size_t> wave;
+    while (next < r.options.size()) {
+      wave.clear();
+      for (; next < r.options.size() && wave.size() < kWave; ++next) {
+        FleetOption& o = r.options[next];
+        if (!o.feasible) continue;
+        // Left out: not shown as meeting targets it was never tested against.
+        if (best >= 0 && cost(o) >= best) {
+          o.feasible = false;
+          o.reason = "not simulated: sized to capacity it already costs as much as the best under load";
+          continue;
+        }
+        if (r.simulated + wave.size() >= kMaxSimulated) {
+          o.feasible = false;
+          o.reason = fmt::format("not simulated: beyond the {} cheapest at capacity", kMaxSimulated);
+          continue;
+        }
+        wave.push_back(next);
       }
-      size_under_load(m, in.gpus[o.gpu], in.workload, in.rate, r.slo, in.seed, o);
-      if (!in.usd_per_gpu_hour.empty()) o.usd_per_hour = static_cast<double>(o.gpus) * in.usd_per_gpu_hour[o.gpu];
-      ++r.simulated;
-      if (o.feasible && (best < 0 || cost(o) < best)) best = cost(o);
+      std::atomic<size_t> take{0};
+      auto work = [&] {
+        for (size_t k; (k = take++) < wave.size();) {
+          FleetOption& o = r.options[wave[k]];
+          size_under_load(m, in.gpus[o.gpu], in.workload, in.rate, r.slo, in.seed, o);
+        }
+      };
+      std::vector<std::thread> pool;
+      for (size_t t = 1; t < std::min(threads, wave.size()); ++t) pool.emplace_back(work);
+      work();
+      for (std::thread& t : pool) t.join();
+      for (size_t k : wave) {
+        FleetOption& o = r.options[k];
+        if (!in.usd_per_gpu_hour.empty()) o.usd_per_hour = static_cast<double>(o.gpus) * in.usd_per_gpu_hour[o.gpu];
+        ++r.simulated;
+        if (o.feasible && (best < 0 || cost(o) < best)) best = cost(o);
+      }
     }
     std::stable_sort(r.options.begin(), r.options.end(), rank);
     if (!r.options.empty() && r.options[0].feasible) trace_load_curve(m, in.gpus[r.options[0].gpu], in.workload, in.rate, r.slo, in.seed, r.options[0]);
@@ -181,9 +220,7 @@ FleetResult plan_fleet(const FleetInputs& in) {
     if (best < 0 && (!in.under_load || o.load.simulated)) best = static_cast<int>(i);
     if (i == 0) continue;
     const FleetOption& top = r.options[0];
-    if (in.under_load && !o.load.simulated)
-      o.why_not = o.reason;
-    else if (priced && o.usd_per_hour > top.usd_per_hour)
+    if (priced && o.usd_per_hour > top.usd_per_hour)
       o.why_not = fmt::format("USD {:.2f}/h more ({} GPUs vs {})", o.usd_per_hour - top.usd_per_hour, o.gpus, top.gpus);
     else if (o.gpus > top.gpus)
       o.why_not = fmt::format("{} more GPUs", o.gpus - top.gpus);

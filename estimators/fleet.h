@@ -36,6 +36,7 @@ struct LoadPoint {
   Dist ttft_s, tpot_s, queue_s;
   double ttft_at_percentile_s = 0, tpot_at_percentile_s = 0;
   bool stable = true;                        // the queue does not grow over the run
+  bool missed = false;                       // stopped early: more requests missed a target than the percentile allows
 };
 
 struct UnderLoad {

@@ -15,9 +15,11 @@
 namespace attncost {
 namespace {
 
-// Requests simulated per replica and run: enough for a P99 (at least 400) and for the batch to
-// turn over several times, few enough that a plan simulates dozens of runs in a second.
-uint64_t requests_for(uint64_t batch) { return std::clamp<uint64_t>(8 * batch, 400, 2000); }
+// Requests simulated per replica and run: enough for the queue to reach its level and for a P99
+// (at least 600; 300 left a 64k-prompt replica's P99 TTFT at a quarter of its steady value) and
+// for the batch to turn over several times, few enough that a plan simulates hundreds of runs
+// in seconds.
+uint64_t requests_for(uint64_t batch) { return std::clamp<uint64_t>(8 * batch, 600, 2000); }
 
 // How far past capacity sizing the search adds replicas before it calls the targets unreachable.
 int64_t growth_cap(int64_t n0) { return std::max<int64_t>(2 * n0, n0 + 64); }
@@ -27,7 +29,7 @@ enum class Pool : uint8_t { whole, prefill, decode };
 // One replica of a pool at `rps` requests/s: the workload's prompt and output, Poisson arrivals.
 // A prefill replica returns one token (its KV then leaves); a decode replica receives the
 // prompt's KV with the request and owes no request overhead (the prefill side paid it).
-SimResult run_replica(const ModelConfig& m, const GpuSpec& gpu, const FleetOption& o, const Workload& w, double rps, Pool pool, uint64_t seed) {
+SimResult run_replica(const ModelConfig& m, const GpuSpec& gpu, const FleetOption& o, const Workload& w, double rps, Pool pool, const SloSpec& slo, uint64_t seed) {
   ArrivalSpec a;
   a.requests = requests_for(o.batch);
   a.rate = rps;
@@ -44,6 +46,13 @@ SimResult run_replica(const ModelConfig& m, const GpuSpec& gpu, const FleetOptio
   c.shared_prefix = w.shared_prefix;
   c.seed = seed;
   c.record_itl = false;
+  // Once more requests miss a target than the percentile allows, the run cannot pass: stop it.
+  // The prefill pool's TTFT is a part of the request's, so it may not exceed the target either;
+  // the decode pool's TTFT is only a part, so only its TPOT stops it.
+  const double n = static_cast<double>(reqs.size());
+  c.abort_after = static_cast<uint64_t>(n - 1 - std::floor((n - 1) * slo.percentile / 100));
+  if (pool != Pool::decode) c.abort_ttft_s = slo.ttft_s;
+  if (pool != Pool::prefill && out > 1) c.abort_tpot_s = slo.tpot_s;
   return simulate(m, o.design, gpu, c, reqs);
 }
 
@@ -52,10 +61,15 @@ struct PoolRun {
   double served_rps = 0;                  // completed per second on one replica
   bool stable = true;
   bool rejected = false;                  // a request never fits the KV pool
+  bool missed = false;                    // stopped early: a target is missed at the percentile
 };
 
 PoolRun pool_run(const SimResult& r) {
   PoolRun p;
+  if (r.aborted) {
+    p.missed = true, p.stable = false;
+    return p;
+  }
   for (const SimRequestResult& q : r.requests) {
     if (q.rejected) {
       p.rejected = true;
@@ -69,16 +83,17 @@ PoolRun pool_run(const SimResult& r) {
   return p;
 }
 
-LoadPoint point_of(std::vector<double> ttft, std::vector<double> tpot, std::vector<double> queue, double served_rps, bool stable, double rate, double pct) {
+LoadPoint point_of(std::vector<double> ttft, std::vector<double> tpot, std::vector<double> queue, double served_rps, bool stable, bool missed, double rate,
+                   double pct) {
   LoadPoint p;
-  p.offered_rps = rate, p.served_rps = served_rps, p.stable = stable;
+  p.offered_rps = rate, p.served_rps = served_rps, p.stable = stable, p.missed = missed;
   p.ttft_at_percentile_s = percentile(ttft, pct), p.tpot_at_percentile_s = percentile(tpot, pct);
   p.ttft_s = distribution(ttft), p.tpot_s = distribution(tpot), p.queue_s = distribution(queue);
   return p;
 }
 
 bool meets(const LoadPoint& p, const SloSpec& slo) {
-  return p.stable && (slo.ttft_s <= 0 || p.ttft_at_percentile_s <= slo.ttft_s) && (slo.tpot_s <= 0 || p.tpot_at_percentile_s <= slo.tpot_s);
+  return !p.missed && p.stable && (slo.ttft_s <= 0 || p.ttft_at_percentile_s <= slo.ttft_s) && (slo.tpot_s <= 0 || p.tpot_at_percentile_s <= slo.tpot_s);
 }
 
 // The fewest n in [1, cap] with ok(n), searched from n0 (capacity sizing, usually close): up by
@@ -90,12 +105,12 @@ std::optional<int64_t> fewest(int64_t n0, int64_t cap, Ok ok) {
   if (ok(n0)) {
     pass = n0;
   } else {
-    // The far end first: a target no count meets costs two runs, not a walk to the cap.
-    if (n0 == cap || !ok(cap)) return std::nullopt;
+    // Failing runs stop early (SimConfig::abort_after), so the walk up is cheap.
     fail = n0;
     for (int64_t step = 1; pass < 0; step *= 2) {
       const int64_t n = std::min(cap, fail + step);
       if (ok(n)) pass = n;
+      else if (n == cap) return std::nullopt;
       else fail = n;
     }
   }
@@ -113,16 +128,16 @@ struct Aggregated {
   const GpuSpec& gpu;
   const FleetOption& o;
   const Workload& w;
-  double pct;
+  const SloSpec& slo;
   uint64_t seed;
   std::map<int64_t, LoadPoint> seen;
   bool rejected = false;
   const LoadPoint& at(double rate, int64_t n) {
     auto it = seen.find(n);
     if (it != seen.end()) return it->second;
-    PoolRun r = pool_run(run_replica(m, gpu, o, w, rate / static_cast<double>(n), Pool::whole, seed));
+    PoolRun r = pool_run(run_replica(m, gpu, o, w, rate / static_cast<double>(n), Pool::whole, slo, seed));
     rejected = rejected || r.rejected;
-    return seen[n] = point_of(std::move(r.ttft), std::move(r.tpot), std::move(r.queue), r.served_rps * static_cast<double>(n), r.stable, rate, pct);
+    return seen[n] = point_of(std::move(r.ttft), std::move(r.tpot), std::move(r.queue), r.served_rps * static_cast<double>(n), r.stable, r.missed, rate, slo.percentile);
   }
 };
 
@@ -134,14 +149,14 @@ struct Disaggregated {
   const GpuSpec& gpu;
   const FleetOption& o;
   const Workload& w;
-  double pct;
+  const SloSpec& slo;
   uint64_t seed;
   std::map<int64_t, PoolRun> prefill, decode;
   bool rejected = false;
   const PoolRun& pool(std::map<int64_t, PoolRun>& cache, Pool kind, double rate, int64_t n) {
     auto it = cache.find(n);
     if (it != cache.end()) return it->second;
-    PoolRun r = pool_run(run_replica(m, gpu, o, w, rate / static_cast<double>(n), kind, seed));
+    PoolRun r = pool_run(run_replica(m, gpu, o, w, rate / static_cast<double>(n), kind, slo, seed));
     rejected = rejected || r.rejected;
     return cache[n] = std::move(r);
   }
@@ -154,7 +169,7 @@ struct Disaggregated {
     std::vector<double> queue = p.queue;
     for (size_t i = 0; i < queue.size() && i < d.queue.size(); ++i) queue[i] += d.queue[i];
     const double served = std::min(p.served_rps * static_cast<double>(np), d.served_rps * static_cast<double>(nd));
-    return point_of(std::move(ttft), d.tpot, std::move(queue), served, p.stable && d.stable, rate, pct);
+    return point_of(std::move(ttft), d.tpot, std::move(queue), served, p.stable && d.stable, p.missed || d.missed, rate, slo.percentile);
   }
 };
 
@@ -166,6 +181,7 @@ int64_t link_bound_prefill(const GpuSpec& gpu, const FleetOption& o, double rate
 }
 
 std::string miss_reason(const LoadPoint& p, const SloSpec& slo, int64_t gpus) {
+  if (p.missed) return fmt::format("more than {:g}% of requests miss a target even at {} GPUs", 100 - slo.percentile, gpus);
   if (!p.stable) return fmt::format("the queue still grows at {} GPUs", gpus);
   if (slo.ttft_s > 0 && p.ttft_at_percentile_s > slo.ttft_s)
     return fmt::format("P{:g} TTFT {:.3g} s over the {:.3g} s target even at {} GPUs", slo.percentile, p.ttft_at_percentile_s, slo.ttft_s, gpus);
@@ -193,7 +209,7 @@ void size_under_load(const ModelConfig& m, const GpuSpec& gpu, const Workload& w
   const int64_t g = replica_gpus(o.design);
   try {
     if (!o.disaggregated) {
-      Aggregated agg{m, gpu, o, w, slo.percentile, seed, {}};
+      Aggregated agg{m, gpu, o, w, slo, seed, {}};
       const int64_t cap = growth_cap(o.replicas);
       const std::optional<int64_t> n = fewest(o.replicas, cap, [&](int64_t k) { return meets(agg.at(rate, k), slo); });
       if (agg.rejected) throw InputError("a request's prompt and output do not fit the KV pool");
@@ -207,7 +223,7 @@ void size_under_load(const ModelConfig& m, const GpuSpec& gpu, const Workload& w
       o.replicas = *n;
       o.gpus = *n * g;
     } else {
-      Disaggregated dis{m, gpu, o, w, slo.percentile, seed, {}, {}};
+      Disaggregated dis{m, gpu, o, w, slo, seed, {}, {}};
       // The decode pool first: its TPOT and its queue; then the fewest prefill replicas whose
       // TTFT (with the transfer and the decode side's wait) meets the target. When no prefill
       // pool can make up for a long decode-side wait, the decode pool grows.
@@ -258,16 +274,19 @@ void trace_load_curve(const ModelConfig& m, const GpuSpec& gpu, const Workload& 
   L.curve.clear();
   L.knee_rps = -1;
   // The fleet as sized, at fractions of the offered rate: where its queue starts to grow is the
-  // knee — the headroom the fleet has above the rate it was sized for.
+  // knee — the headroom the fleet has above the rate it was sized for. Every run goes to its end
+  // (no target to stop it early): the curve reports what happens past the targets too.
+  SloSpec full;
+  full.percentile = slo.percentile;
   for (double f : {0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 3.0}) {
     const double r = f * rate;
     LoadPoint p;
     try {
       if (!o.disaggregated) {
-        Aggregated agg{m, gpu, o, w, slo.percentile, seed, {}};
+        Aggregated agg{m, gpu, o, w, full, seed, {}};
         p = agg.at(r, o.replicas);
       } else {
-        Disaggregated dis{m, gpu, o, w, slo.percentile, seed, {}, {}};
+        Disaggregated dis{m, gpu, o, w, full, seed, {}, {}};
         p = dis.at(r, o.prefill_replicas, o.replicas);
       }
     } catch (const InputError&) {

@@ -17,10 +17,11 @@ Dist distribution(std::vector<double>& v) {
 bool queue_grows(const SimResult& r) {
   // Requests in the order they were sent: an overloaded server's wait grows with time, so the
   // last quarter waits more than twice as long as the second (a stable one's waits fluctuate
-  // around a level). The slack keeps waits of a few steps from counting as growth.
-  std::vector<double> waits;
+  // around a level). The slack, a request's median time in the system, keeps a burst at light
+  // load (waits of a few service times) from counting as growth.
+  std::vector<double> waits, e2e;
   for (const SimRequestResult& q : r.requests)
-    if (!q.rejected) waits.push_back(q.queue());
+    if (!q.rejected) waits.push_back(q.queue()), e2e.push_back(q.e2e());
   const size_t n = waits.size();
   if (n < 8) return false;
   auto mean = [&](size_t a, size_t b) {
@@ -29,7 +30,7 @@ bool queue_grows(const SimResult& r) {
     return s / static_cast<double>(b - a);
   };
   const double early = mean(n / 4, n / 2), late = mean(3 * n / 4, n);
-  return late > 2 * early + 0.05;
+  return late > 2 * early + std::max(0.05, percentile(e2e, 50));
 }
 
 double percentile(std::vector<double>& values, double p) {

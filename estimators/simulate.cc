@@ -260,6 +260,7 @@ class Replica {
   PhaseCost pc_;
   std::vector<std::pair<double, double>> gaps_;  // this step's (previous token time, count)
   double kv_integral_ = 0, in_system_integral_ = 0;
+  uint64_t missed_ttft_ = 0, missed_tpot_ = 0;  // requests over each abort target
   double t_step_start_ = 0;
 };
 
@@ -449,6 +450,7 @@ void Replica::finish_step(double t) {
     if (made == 0) continue;
     if (r.generated == 0) {
       out.first_token_s = t + c_.request_overhead_s;
+      if (c_.abort_ttft_s > 0 && out.ttft() > c_.abort_ttft_s) ++missed_ttft_;
     } else if (c_.record_itl) {
       auto it = std::find_if(gaps_.begin(), gaps_.end(), [&](const auto& g) { return g.first == r.last_token_s; });
       if (it == gaps_.end()) gaps_.emplace_back(r.last_token_s, 1.0);
@@ -458,6 +460,7 @@ void Replica::finish_step(double t) {
     r.last_token_s = r.generated == made ? out.first_token_s : t;
     if (r.generated >= r.output) {
       out.finish_s = std::max(t, out.first_token_s);
+      if (c_.abort_tpot_s > 0 && out.tpot() > c_.abort_tpot_s) ++missed_tpot_;
       release(r);
       running_.erase(std::find(running_.begin(), running_.end(), &r));
       --in_flight_;
@@ -544,6 +547,10 @@ SimResult Replica::run() {
     ++result_.steps;
     result_.kv_util_max = std::max(result_.kv_util_max, used_ / std::max(1.0, pool_));
     finish_step(t);
+    if (c_.abort_after > 0 && std::max(missed_ttft_, missed_tpot_) > c_.abort_after) {
+      result_.aborted = true;
+      break;
+    }
   }
   for (const SimRequestResult& r : result_.requests) result_.duration_s = std::max(result_.duration_s, r.finish_s);
   if (result_.duration_s > 0) {

@@ -37,6 +37,11 @@ struct SimConfig {
   double step_overhead_s = 0;           // the engine's time per step beyond its kernels (scheduler, sampler)
   double request_overhead_s = 0;        // once per request, before its first token (tokenization, admission)
   bool record_itl = true;               // keep the inter-token gaps (their distribution)
+  // Stop early once more than `abort_after` requests have a TTFT above abort_ttft_s, or more
+  // than that many a TPOT above abort_tpot_s (0: that test off): a sizing search only asks whether a percentile holds,
+  // and once this many miss it cannot. 0 = run to the end.
+  uint64_t abort_after = 0;
+  double abort_ttft_s = 0, abort_tpot_s = 0;
 };
 
 struct SimRequestResult {
@@ -72,6 +77,7 @@ struct SimResult {
   uint64_t max_num_seqs = 0, max_num_batched_tokens = 0, page_size = 0;  // as applied (defaults filled in)
   uint64_t rejected = 0;            // requests whose prompt alone can never fit the pool (not simulated)
   uint64_t prefix_hits = 0;         // requests whose shared prefix came from the cache
+  bool aborted = false;             // stopped early (SimConfig::abort_after): the targets are missed
 };
 
 // The scheduler an engine runs (the plain memory rule is served as vLLM serves it).
