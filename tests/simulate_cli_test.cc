@@ -1,0 +1,109 @@
+// `attncost simulate` end to end: traces in each format read the same requests, the same seed
+// gives byte-identical output, the JSON carries benchmark_serving's names (SPEC §4 amended), a
+// rate list finds the knee, and every bad input gets exit 2 with one line naming it.
+#include <algorithm>
+#include <string>
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "estimators/trace.h"
+#include "model/error.h"
+#include "tests/cli_runner.h"
+
+using namespace attncost;
+using namespace attncost::testing;
+
+TEST_CASE("traces: CSV, JSON lines and the Azure format read the same requests", "[simulate][trace]") {
+  const auto csv = parse_trace("arrival_s,prompt_tokens,output_tokens\n0,100,10\n0.5,200,20\n", "csv");
+  const auto jsonl = parse_trace("{\"arrival_s\": 0, \"prompt_tokens\": 100, \"output_tokens\": 10}\n{\"arrival_s\": 0.5, \"prompt_tokens\": 200, \"output_tokens\": 20}\n", "jsonl");
+  const auto azure = parse_trace("TIMESTAMP,ContextTokens,GeneratedTokens\n2023-11-16 18:17:03.5000000,100,10\n2023-11-16 18:17:04.0000000,200,20\n", "azure");
+  for (const auto* t : {&csv, &jsonl, &azure}) {
+    REQUIRE(t->size() == 2);
+    REQUIRE((*t)[0].arrival_s == 0);
+    REQUIRE((*t)[1].arrival_s == Approx(0.5));
+    REQUIRE((*t)[1].prompt == 200);
+    REQUIRE((*t)[1].output == 20);
+  }
+  // Lines out of order are taken in arrival order, times from the first.
+  const auto shuffled = parse_trace("arrival_s,prompt_tokens,output_tokens\n11,100,10\n10,300,10\n", "t");
+  REQUIRE(shuffled[0].prompt == 300);
+  REQUIRE(shuffled[1].arrival_s == 1);
+  // Bad traces name the line and the problem.
+  REQUIRE_THROWS_WITH(parse_trace("arrival_s,prompt_tokens,output_tokens\n1,100,10\n0,100\n", "t"), Catch::Contains("line 3"));
+  REQUIRE_THROWS_AS(parse_trace("arrival_s,prompt_tokens,output_tokens\n0,abc,10\n", "t"), InputError);
+  REQUIRE_THROWS_AS(parse_trace("arrival_s,prompt_tokens\n0,100\n", "t"), InputError);
+  REQUIRE_THROWS_AS(parse_trace("", "t"), InputError);
+  REQUIRE_THROWS_AS(parse_trace("arrival_s,prompt_tokens,output_tokens\n-1,100,10\n", "t"), InputError);
+}
+
+TEST_CASE("simulate: the same seed gives the same bytes, another seed other arrivals", "[simulate][cli]") {
+  const std::string args = "simulate --model llama-3.1-8b --rate 8 --requests 200 --prompt-len uniform:100:1000 --output-len 64 --format json";
+  const CliResult a = run_cli(args + " --seed 3"), b = run_cli(args + " --seed 3"), c = run_cli(args + " --seed 4");
+  INFO(a.err);
+  REQUIRE(a.code == 0);
+  REQUIRE(a.out == b.out);
+  REQUIRE(a.out != c.out);
+  const auto j = nlohmann::json::parse(a.out);
+  REQUIRE(j["schema"] == "attncost.simulate/1");
+  REQUIRE(j["completed"] == 200);
+  for (const char* k : {"ttft_s", "tpot_s", "itl_s", "e2e_s", "queue_s"})
+    for (const char* p : {"mean", "p50", "p90", "p99"}) REQUIRE(j[k][p].get<double>() >= 0);
+  REQUIRE(j["ttft_s"]["p99"].get<double>() >= j["ttft_s"]["p50"].get<double>());
+  REQUIRE(j["throughput"]["output_tokens_per_s"].get<double>() > 0);
+  REQUIRE(j["engine"]["scheduler"] == "vllm");
+}
+
+TEST_CASE("simulate: a rate list finds the knee; SLOs give goodput; the Azure excerpt runs", "[simulate][cli]") {
+  const CliResult r = run_cli("simulate --model llama-3.1-8b --rate 2,8,32,128,inf --requests 300 --prompt-len 1024 --output-len 128 "
+                              "--slo-ttft-ms 2000 --slo-tpot-ms 50 --format json");
+  INFO(r.err);
+  REQUIRE(r.code == 0);
+  const auto j = nlohmann::json::parse(r.out);
+  REQUIRE(j["runs"].size() == 5);
+  REQUIRE(j["runs"][4]["rate"] == "inf");
+  REQUIRE(j["knee"].is_number());
+  REQUIRE(j["knee"].get<double>() < 128);  // one H100 does not keep up with 128 requests/s of 1k prompts
+  REQUIRE(j["runs"][0]["goodput"]["fraction"].get<double>() > 0.99);
+  const CliResult trace = run_cli("simulate --model llama-3.1-8b --trace " + std::string(ATTNCOST_SOURCE_DIR) + "/tests/data/traces/azure_llm_conv_excerpt.csv");
+  INFO(trace.err);
+  REQUIRE(trace.code == 0);
+  REQUIRE(trace.out.find("TTFT") != std::string::npos);
+}
+
+TEST_CASE("simulate and plan --rate: every bad input gets exit 2 and one line naming it", "[simulate][cli]") {
+  const std::string bad_trace = write_file("bad_trace.csv", "arrival_s,prompt_tokens,output_tokens\n0,100,x\n");
+  struct Case {
+    std::string args, want;
+  };
+  const Case cases[] = {
+      {"simulate --requests 10", "give --rate"},
+      {"simulate --rate 0 --requests 10", "--rate"},
+      {"simulate --rate 4,2 --requests 10", "increasing order"},
+      {"simulate --rate inf,4 --requests 10", "increasing order"},
+      {"simulate --rate 4 --requests 0", "--requests"},
+      {"simulate --rate 4 --requests 20000000", "at most 10,000,000"},
+      {"simulate --rate 4 --prompt-len uniform:10", "uniform:LO:HI"},
+      {"simulate --rate 4 --prompt-len uniform:10:5", "HI must be at least LO"},
+      {"simulate --rate 4 --output-len 0", "--output-len"},
+      {"simulate --rate 4 --burstiness 0", "--burstiness"},
+      {"simulate --rate 4 --slo-percentile 0", "--slo-percentile"},
+      {"simulate --rate 4 --slo-ttft-ms -1", "--slo-ttft-ms"},
+      {"simulate --rate 4 --engine tgi", "--engine 'tgi'"},
+      {"simulate --rate 4 --format md", "--format 'md'"},
+      {"simulate --trace " + bad_trace, "bad_trace.csv"},
+      {"simulate --trace " + bad_trace + " --rate 4", "--trace: the trace gives the arrivals"},
+      {"simulate --trace /nonexistent.csv", "cannot read the file"},
+      {"plan --gen 128 --slo-ttft-ms 500", "apply with --rate"},
+      {"plan --gen 128 --rate 5 --sizing exact", "--sizing 'exact'"},
+  };
+  for (const Case& c : cases) {
+    const CliResult r = run_cli(c.args);
+    INFO("attncost " << c.args << "\nstderr: " << r.err);
+    REQUIRE(r.code == 2);
+    REQUIRE(r.out.empty());
+    REQUIRE(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+    REQUIRE(r.err.rfind("attncost: error: ", 0) == 0);
+    REQUIRE(r.err.find(c.want) != std::string::npos);
+  }
+}
