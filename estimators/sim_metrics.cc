@@ -15,22 +15,28 @@ Dist distribution(std::vector<double>& v) {
 }
 
 bool queue_grows(const SimResult& r) {
-  // Requests in the order they were sent: an overloaded server's wait grows with time, so the
-  // last quarter waits more than twice as long as the second (a stable one's waits fluctuate
-  // around a level). The slack, a request's median time in the system, keeps a burst at light
-  // load (waits of a few service times) from counting as growth.
-  std::vector<double> waits, e2e;
+  // Over the second half of the run (the first is warm-up), in the order requests were sent: the
+  // least-squares trend of the queueing wait against the send time. An overloaded server's wait
+  // grows steadily, by about two thirds of its mean over that half; a stable one's wanders
+  // around a level. Growth above 0.3 × the mean wait (+ 50 ms, so waits of a few steps do not
+  // count) is growth.
+  std::vector<std::pair<double, double>> pts;
   for (const SimRequestResult& q : r.requests)
-    if (!q.rejected) waits.push_back(q.queue()), e2e.push_back(q.e2e());
-  const size_t n = waits.size();
-  if (n < 8) return false;
-  auto mean = [&](size_t a, size_t b) {
-    double s = 0;
-    for (size_t i = a; i < b; ++i) s += waits[i];
-    return s / static_cast<double>(b - a);
-  };
-  const double early = mean(n / 4, n / 2), late = mean(3 * n / 4, n);
-  return late > 2 * early + std::max(0.05, percentile(e2e, 50));
+    if (!q.rejected) pts.emplace_back(q.sent_s, q.queue());
+  const size_t n = pts.size();
+  if (n < 16) return false;
+  double sx = 0, sy = 0, sxx = 0, sxy = 0;
+  const size_t from = n / 2;
+  const double m = static_cast<double>(n - from);
+  for (size_t i = from; i < n; ++i) sx += pts[i].first, sy += pts[i].second;
+  const double mx = sx / m, my = sy / m;
+  for (size_t i = from; i < n; ++i) {
+    const double dx = pts[i].first - mx;
+    sxx += dx * dx, sxy += dx * (pts[i].second - my);
+  }
+  if (sxx <= 0) return false;  // all sent at once: no trend to read
+  const double growth = sxy / sxx * (pts[n - 1].first - pts[from].first);
+  return growth > 0.3 * my + 0.05;
 }
 
 double percentile(std::vector<double>& values, double p) {

@@ -44,7 +44,8 @@ double weighted_percentile(std::vector<WeightedGap>& samples, double p);
 
 // Mean, P50, P90, P99 of `v` (sorted in place).
 Dist distribution(std::vector<double>& v);
-// Whether the queue grows over the run (the server falls behind its arrivals).
+// Whether the queue grows over the run (the server falls behind its arrivals): the trend of the
+// queueing wait over the second half of the run.
 bool queue_grows(const SimResult& r);
 
 SimSummary summarize(const SimResult& r, const SloSpec& slo, int64_t gpus_per_replica);
