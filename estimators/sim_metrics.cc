@@ -107,16 +107,16 @@ SimSummary summarize(const SimResult& r, const SloSpec& slo, int64_t gpus_per_re
   }
   s.preemptions = r.preemptions, s.steps = r.steps, s.prefix_hits = r.prefix_hits;
   s.kv_util_mean = r.kv_util_mean, s.kv_util_max = r.kv_util_max, s.in_system_mean = r.in_system_mean;
+  s.queue_grows = queue_grows(r);
   return s;
 }
 
 int load_knee(std::span<const double> rates, std::span<const SimSummary> runs) {
   int knee = -1;
-  double base_ttft = -1;
   for (size_t i = 0; i < rates.size() && i < runs.size(); ++i) {
     if (rates[i] <= 0) continue;  // all at once: never "kept up with"
-    if (base_ttft < 0) base_ttft = runs[i].ttft_s.p99;
-    const bool keeps_up = runs[i].requests_per_s >= 0.95 * rates[i] && runs[i].ttft_s.p99 <= 3 * base_ttft;
+    const bool short_run = runs[i].completed < 16;
+    const bool keeps_up = short_run ? runs[i].requests_per_s >= 0.95 * rates[i] : !runs[i].queue_grows;
     if (!keeps_up) break;
     knee = static_cast<int>(i);
   }

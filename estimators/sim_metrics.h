@@ -34,6 +34,7 @@ struct SimSummary {
   double kv_util_mean = 0, kv_util_max = 0;
   double in_system_mean = 0;
   double mean_prompt = 0, mean_output = 0;
+  bool queue_grows = false;  // the server falls behind its arrivals (queue_grows below)
 };
 
 // The p-th percentile (0–100) of `values` as numpy.percentile computes it (linear interpolation
@@ -51,9 +52,9 @@ bool queue_grows(const SimResult& r);
 SimSummary summarize(const SimResult& r, const SloSpec& slo, int64_t gpus_per_replica);
 
 // Along a sweep of offered rates (requests/s, ascending; 0 = all at once): the knee, the highest
-// finite rate the replica still keeps up with — its completed requests/s at least 95% of the
-// offered rate and its P99 TTFT within 3× of the lowest rate's — or -1 when even the lowest
-// rate falls behind.
+// finite rate the replica still keeps up with — its queue does not grow over the run (and, on
+// runs too short to read a trend, it completes at least 95% of the offered rate) — or -1 when
+// even the lowest rate falls behind.
 int load_knee(std::span<const double> rates, std::span<const SimSummary> runs);
 // The highest finite rate whose TTFT and TPOT at the SLO percentile meet the SLOs, or -1.
 int max_rate_meeting_slo(std::span<const double> rates, std::span<const SimSummary> runs, const SloSpec& slo);

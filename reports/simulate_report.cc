@@ -84,7 +84,7 @@ std::string simulate_text(const SimulateReport& r) {
   if (r.runs.size() > 1) {
     out += "\n";
     if (r.knee >= 0)
-      out += fmt::format("knee: {} — the highest offered rate the replica keeps up with (≥ 95% of it served, P99 TTFT within 3× of the lowest rate's)\n",
+      out += fmt::format("knee: {} — the highest offered rate the replica keeps up with (its queue does not grow over the run)\n",
                          rate_text(r.runs[static_cast<size_t>(r.knee)].rate));
     else
       out += "knee: the replica falls behind even at the lowest rate\n";
