@@ -152,6 +152,12 @@ FleetResult plan_fleet(const FleetInputs& in) {
     }
     if (cost(a) != cost(b)) return cost(a) < cost(b);
     if (a.gpus != b.gpus) return a.gpus < b.gpus;
+    if (a.load.simulated && b.load.simulated) {
+      // Same cost under load: the faster request at the percentile (first token + the rest).
+      const double tokens = static_cast<double>(in.workload.gen > 1 ? in.workload.gen - 1 : 1);
+      const LoadPoint &pa = a.load.at_rate, &pb = b.load.at_rate;
+      return pa.ttft_at_percentile_s + tokens * pa.tpot_at_percentile_s < pb.ttft_at_percentile_s + tokens * pb.tpot_at_percentile_s;
+    }
     return a.ttft_s + a.itl_s < b.ttft_s + b.itl_s;
   };
   std::stable_sort(r.options.begin(), r.options.end(), rank);
@@ -225,7 +231,7 @@ FleetResult plan_fleet(const FleetInputs& in) {
     else if (o.gpus > top.gpus)
       o.why_not = fmt::format("{} more GPUs", o.gpus - top.gpus);
     else
-      o.why_not = "same cost, slower first token or token interval";
+      o.why_not = in.under_load ? fmt::format("same cost, slower at P{:g} (first token + the rest)", r.slo.percentile) : "same cost, slower first token or token interval";
   }
   return r;
 }

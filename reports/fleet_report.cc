@@ -35,8 +35,9 @@ std::vector<size_t> shown(const FleetResult& r) {
   // Under load, the runner-ups are those simulated: the rest were never in the running.
   for (size_t i = 0; i < r.options.size() && idx.size() < kShown; ++i)
     if (r.options[i].feasible && (!r.under_load || r.options[i].load.simulated)) idx.push_back(i);
+  // One that does not meet the targets, with why — never one that was merely left unsimulated.
   for (size_t i = 0; i < r.options.size(); ++i)
-    if (!r.options[i].feasible) {
+    if (!r.options[i].feasible && (!r.under_load || r.options[i].load.simulated || r.options[i].reason.rfind("not simulated", 0) != 0)) {
       idx.push_back(i);
       break;
     }
@@ -100,8 +101,13 @@ std::string fleet_text(const ModelConfig& m, const std::vector<FleetResult>& fle
     if (r.best_aggregated >= 0 && r.best_disaggregated >= 0) {
       const FleetOption& a = r.options[static_cast<size_t>(r.best_aggregated)];
       const FleetOption& d = r.options[static_cast<size_t>(r.best_disaggregated)];
-      out += fmt::format("  aggregated vs disaggregated at their best: {} vs {}; TTFT {} vs {}; mean ITL {} vs {}\n", cost_text(r, a), cost_text(r, d),
-                         human_time(a.ttft_s), human_time(d.ttft_s), human_time(a.itl_s), human_time(d.itl_s));
+      if (r.under_load)
+        out += fmt::format("  aggregated vs disaggregated at their best: {} vs {}; {} TTFT {} vs {}; {} TPOT {} vs {}\n", cost_text(r, a), cost_text(r, d),
+                           percentile_name(r), human_time(a.load.at_rate.ttft_at_percentile_s), human_time(d.load.at_rate.ttft_at_percentile_s),
+                           percentile_name(r), human_time(a.load.at_rate.tpot_at_percentile_s), human_time(d.load.at_rate.tpot_at_percentile_s));
+      else
+        out += fmt::format("  aggregated vs disaggregated at their best: {} vs {}; TTFT {} vs {}; mean ITL {} vs {}\n", cost_text(r, a), cost_text(r, d),
+                           human_time(a.ttft_s), human_time(d.ttft_s), human_time(a.itl_s), human_time(d.itl_s));
     }
     if (r.under_load)
       out += fmt::format("  sized under load: {}; {} of {} configurations simulated, {} requests per replica, Poisson arrivals (docs/cost-model.md §17.4)\n",
