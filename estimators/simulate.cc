@@ -424,7 +424,7 @@ double Replica::step_time() {
       t += pc_.time_s;
     }
   }
-  return t + c_.step_overhead_s;
+  return t + c_.step_overhead_s + c_.seq_overhead_s * seqs;
 }
 
 void Replica::finish_step(double t) {
