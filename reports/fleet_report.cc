@@ -54,7 +54,7 @@ std::string percentile_name(const FleetResult& r) { return fmt::format("P{:g}", 
 // "P99 TTFT 1.2 s, P99 TPOT 41 ms (P50 0.3 s / 35 ms)" at the offered rate.
 std::string load_text(const FleetResult& r, const FleetOption& o) {
   const LoadPoint& p = o.load.at_rate;
-  return fmt::format("under load: {} TTFT {}, {} TPOT {} (P50 {} / {})", percentile_name(r), human_time(p.ttft_at_percentile_s), percentile_name(r),
+  return fmt::format("{} TTFT {}, {} TPOT {} (P50 {} / {})", percentile_name(r), human_time(p.ttft_at_percentile_s), percentile_name(r),
                      human_time(p.tpot_at_percentile_s), human_time(p.ttft_s.p50), human_time(p.tpot_s.p50));
 }
 
@@ -91,7 +91,7 @@ std::string fleet_text(const ModelConfig& m, const std::vector<FleetResult>& fle
       out += fmt::format("       TTFT {}, mean ITL {}, serves {:.3g} req/s, {}", human_time(o.ttft_s), human_time(o.itl_s), o.capacity_rps, cost_text(r, o));
       if (o.disaggregated) out += fmt::format(", KV transfer {} in {}", human_bytes(o.kv_transfer_bytes), human_time(o.kv_transfer_s));
       out += o.why_not.empty() ? fmt::format(" — {}\n", o.reason) : fmt::format(" — {}\n", o.why_not);
-      if (o.load.simulated) out += fmt::format("       {}\n", load_text(r, o));
+      if (o.load.simulated) out += fmt::format("       under load: {}\n", load_text(r, o));
     }
     if (r.under_load && !r.options.empty() && r.options[0].feasible) {
       const FleetOption& best = r.options[0];
@@ -211,7 +211,7 @@ void fleet_doc(Doc& doc, const ModelConfig& m, const std::vector<FleetResult>& f
               {false, false, false, true, true, true, true, true, true, false}, std::move(rows));
     if (!r.under_load || r.options.empty() || !r.options[0].feasible) continue;
     const FleetOption& best = r.options[0];
-    doc.paragraph(fmt::format("Sized under load ({}): at {:g} req/s the best fleet's {}; {}. Its load curve:", targets_text(r), r.rate, load_text(r, best),
+    doc.paragraph(fmt::format("Sized under load ({}): at {:g} req/s the best fleet gives {}; {}. Its load curve:", targets_text(r), r.rate, load_text(r, best),
                               knee_text(r, best)));
     std::vector<std::vector<std::string>> curve;
     for (const LoadPoint& p : best.load.curve)
