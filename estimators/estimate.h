@@ -44,7 +44,7 @@ struct Quality {  // structural proxies (SPEC §5); never a claim about accuracy
   double receptive_field_tokens = 0;// farthest reach through the layer stack
   double attended_fraction = 0;     // attended causal pairs / dense causal pairs, all layers
   double kv_head_ratio = 0;         // KV heads per query head (MLA: 1, heads are recovered)
-  double kv_elements_ratio = 0;     // cached elements per token per layer vs MHA
+  double kv_elements_ratio = 0;     // cached elements per token per layer vs MHA, averaged over all layers (0 for those caching none)
   bool first_token_visible = false; // some layer's last query attends token 0 directly
   double state_vs_kv_ratio = 0;     // linear/SSM state bytes vs the dense KV they replace
   double softmax_layers = 0, state_layers = 0;

@@ -36,8 +36,11 @@ Quality quality_proxies(const ModelConfig& m, const Design& d, const Workload& w
   q.attended_fraction = attended / (static_cast<double>(m.layers) * dense_pairs);
   q.kv_head_ratio = d.sharing == KvSharing::mla ? 1.0 : static_cast<double>(d.kv_heads) / static_cast<double>(m.heads);
   const double mha_elements = static_cast<double>(m.heads) * (whole.d_k + whole.d_v);
-  q.kv_elements_ratio = d.sharing == KvSharing::mla ? (whole.mla_rank + whole.mla_rope) / mha_elements
-                                                    : static_cast<double>(d.kv_heads) * (whole.d_k + whole.d_v) / mha_elements;
+  // Averaged over the layers: those that cache no per-token K/V (recurrent, none) count 0, so a
+  // pure state-space or linear design caches none of MHA's elements.
+  const double caching = static_cast<double>(q.softmax_layers) / static_cast<double>(m.layers);
+  q.kv_elements_ratio = caching * (d.sharing == KvSharing::mla ? (whole.mla_rank + whole.mla_rope) / mha_elements
+                                                               : static_cast<double>(d.kv_heads) * (whole.d_k + whole.d_v) / mha_elements);
   q.state_vs_kv_ratio = replaced_kv > 0 ? state_bytes / replaced_kv : 0;
   return q;
 }

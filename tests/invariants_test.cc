@@ -171,3 +171,10 @@ TEST_CASE("the MoE placement rule (first dense layers, then every period-th from
           REQUIRE(counted == moe);
         }
 }
+
+TEST_CASE("KV elements vs MHA average over the layers: a layer caching no K/V counts zero", "[invariants][quality]") {
+  // Issue #26 item 13: a pure state-space or linear design caches none of MHA's elements.
+  for (const char* spec : {"ssm", "linear"}) REQUIRE(run("llama-2-7b", attn(spec), 4096).quality.kv_elements_ratio == 0);
+  REQUIRE(run("llama-2-7b", attn("dense"), 4096).quality.kv_elements_ratio == 1);
+  REQUIRE(run("llama-2-7b", attn("ssm*3/dense"), 4096).quality.kv_elements_ratio == Approx(0.25));
+}
