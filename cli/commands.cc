@@ -115,7 +115,7 @@ int run_plan(const Flags& f) {
     Memo memo = render_memo(m, gpu, p, stem, f.command_line);
     if (has_limit) {
       memo.doc.heading(1, "Limits");
-      memo.doc.code(limits_text(limits));
+      memo.doc.code(limits_text(m, limits));
     }
     if (rate > 0) fleet_doc(memo.doc, m, fleets);
     if (f.format == "md") {
@@ -126,7 +126,7 @@ int run_plan(const Flags& f) {
     }
   } else {
     text = plan_text(m, gpu, p);
-    if (has_limit) text += "\n" + limits_text(limits);
+    if (has_limit) text += "\n" + limits_text(m, limits);
     if (rate > 0) text += "\n" + fleet_text(m, fleets);
   }
   write_output(f.output, text);

@@ -115,7 +115,7 @@ MemoAnalysis analyze_memo(const ModelConfig& m, const GpuSpec& gpu, const PlanRe
     }
     s.base_limit = max_batch(m, a.base->design, w, gpu);
     s.rec_limit = max_batch(m, a.rec->design, w, gpu);
-    s.beyond_trained_context = m.max_position > 0 && w.ctx + w.gen > static_cast<uint64_t>(m.max_position);
+    s.beyond_trained_context = m.beyond_trained_length(w.ctx + w.gen);
     a.situations.push_back(std::move(s));
   }
 

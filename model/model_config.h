@@ -104,6 +104,8 @@ struct ModelConfig {
 
   int64_t dt_rank() const { return ssm_dt_rank > 0 ? ssm_dt_rank : (hidden + 15) / 16; }
   bool is_mla() const { return kv_lora_rank > 0; }
+  // Whether `tokens` of context lie beyond the length the model was trained (or extended) for.
+  bool beyond_trained_length(uint64_t tokens) const { return max_position > 0 && tokens > static_cast<uint64_t>(max_position); }
   // Number of layers whose feed-forward block is a mixture of experts.
   int64_t moe_layers() const;
 };

@@ -38,7 +38,7 @@ nlohmann::json plan_json(const ModelConfig& m, const GpuSpec& gpu, const PlanRes
 std::string plan_text(const ModelConfig& m, const GpuSpec& gpu, const PlanResult& p);
 std::string plan_csv(const ModelConfig& m, const GpuSpec& gpu, const PlanResult& p);
 // `plan --max ctx|batch|sequences`: one line per design and workload, or the JSON `limits` array.
-std::string limits_text(const std::vector<PlanLimit>& limits);
+std::string limits_text(const ModelConfig& m, const std::vector<PlanLimit>& limits);
 nlohmann::json limits_json(const std::vector<PlanLimit>& limits);
 
 nlohmann::json presets_json();

@@ -97,6 +97,9 @@ std::string estimate_text(const EstimateInputs& in, const Estimate& e) {
   for (const std::string& line : e.loaded.lines) out += fmt::format("loaded    {}\n", line);
   for (const std::string& note : m.notes) out += fmt::format("note      {}\n", note);
   out += fmt::format("workload  ctx {}, batch {}, gen {}\n", w.ctx, w.batch, w.gen);
+  if (m.beyond_trained_length(w.ctx + w.gen))
+    out += fmt::format("          note: {} tokens exceed the {} positions the model was trained for (max_position_embeddings): the costs hold, the quality does not\n",
+                       w.ctx + w.gen, m.max_position);
   out += fmt::format("hardware  {}{} ({} HBM at {:.2f} TB/s)\n", g.name, g.calibrated ? " [calibrated profile]" : "",
                      human_bytes(g.hbm_bytes), g.hbm_bandwidth_Bps / 1e12);
   out += fmt::format("kernels   {}\n\n", kernels_text(e, g));
@@ -151,8 +154,9 @@ std::string plan_text(const ModelConfig& m, const GpuSpec& gpu, const PlanResult
   std::string out = fmt::format("attncost plan — {} on {}; memory budget {} per GPU; {} candidates, {} feasible\n", m.name, gpu.name,
                                 human_bytes(p.budget_bytes), p.candidates.size(), p.feasible_count);
   for (const Workload& w : p.workloads)
-    out += fmt::format("  workload {}: ctx {}, batch {}, gen {}{}\n", w.name, w.ctx, w.batch, w.gen,
-                       w.slo_ms > 0 ? fmt::format(", per-token target {} ms", w.slo_ms) : "");
+    out += fmt::format("  workload {}: ctx {}, batch {}, gen {}{}{}\n", w.name, w.ctx, w.batch, w.gen,
+                       w.slo_ms > 0 ? fmt::format(", per-token target {} ms", w.slo_ms) : "",
+                       m.beyond_trained_length(w.ctx + w.gen) ? fmt::format(" — beyond the {} positions the model was trained for", m.max_position) : "");
   out += fmt::format("\n{:>4}  {:<11} {:<46}", "rank", "role", "design");
   for (const Workload& w : p.workloads) out += fmt::format(" {:>11} {:>10} {:>6}", "mem " + w.name.substr(0, 7), "decode", "seqs");
   // seqs: concurrent sequences of the workload's shape that fit the budget.
@@ -196,14 +200,19 @@ std::string plan_text(const ModelConfig& m, const GpuSpec& gpu, const PlanResult
   return out;
 }
 
-std::string limits_text(const std::vector<PlanLimit>& limits) {
+std::string limits_text(const ModelConfig& m, const std::vector<PlanLimit>& limits) {
   std::string out;
   for (const PlanLimit& l : limits) {
     const std::string what = l.kind == LimitKind::ctx ? fmt::format("ctx at batch {}", l.at_batch) : fmt::format("concurrent sequences at ctx {}", l.at_ctx);
     const std::string design = fmt::format("{} [{}{}]", l.design, role_name(l.role), l.recommended && l.role == Role::alternative ? ", recommended" : "");
-    if (l.limit.unbounded) out += fmt::format("max {} for {} ({}): unbounded up to 2^40 (memory stops growing)\n", what, design, l.workload);
+    if (l.limit.unbounded)
+      out += fmt::format("max {} for {} ({}): unbounded up to 2^40 (memory stops growing){}\n", what, design, l.workload,
+                         l.kind == LimitKind::ctx && m.max_position > 0 ? fmt::format("; the model was trained for {} positions", m.max_position) : "");
     else if (l.limit.value == 0) out += fmt::format("max {} for {} ({}): none fits the budget\n", what, design, l.workload);
-    else out += fmt::format("max {} for {} ({}): {} (bound by {})\n", what, design, l.workload, l.limit.value, l.binding);
+    else out += fmt::format("max {} for {} ({}): {} (bound by {}){}\n", what, design, l.workload, l.limit.value, l.binding,
+                            l.kind == LimitKind::ctx && m.beyond_trained_length(l.limit.value)
+                                ? fmt::format("; beyond the {} positions the model was trained for", m.max_position)
+                                : "");
   }
   return out;
 }
