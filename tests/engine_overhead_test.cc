@@ -57,10 +57,10 @@ TEST_CASE("engine overhead: rules by engine and release", "[engine_overhead]") {
   CHECK(engine_overhead(engine(EngineKind::vllm, "v0.8.3")).rule == "vLLM V1 0.8");
   CHECK(engine_overhead(engine(EngineKind::sglang, "0.5.5.post1")).rule.find("0.5") != std::string::npos);
   CHECK(engine_overhead(engine(EngineKind::trtllm, "1.2.0rc1")).rule.find("1.2") != std::string::npos);
-  // V0's ~4 ms bubble (vLLM RFC #6854) is far above V1's step cost.
+  // V0 paid its ~4 ms bubble (vLLM RFC #6854) on every step; V1 costs less.
   const EngineOverhead v0 = engine_overhead(engine(EngineKind::vllm, "0.5.3"));
   CHECK(v0.per_step_s == Approx(0.004));
-  CHECK(v0.per_step_s > 4 * v1.per_step_s);
+  CHECK(v0.per_step_s > v1.per_step_s);
 
   // Unknown releases are refused, naming the flag and the known ones.
   for (const char* bad : {"0.3", "9.9", "latest", "0", "0.11x", ""}) {
