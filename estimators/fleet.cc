@@ -138,7 +138,9 @@ FleetResult plan_fleet(const FleetInputs& in) {
   const bool priced = !in.usd_per_gpu_hour.empty();
   r.workload = in.workload.name, r.rate = in.rate, r.priced = priced;
   for (const GpuSpec& g : in.gpus) r.gpu_names.push_back(g.name), r.gpu_origins.push_back(g.origin);
-  r.design = design_label(make_design(m, in.base));
+  const Design base = make_design(m, in.base);
+  r.design = design_label(base);
+  r.overhead = engine_overhead(base.engine);
   std::stable_sort(r.options.begin(), r.options.end(), [&](const FleetOption& a, const FleetOption& b) {
     if (a.feasible != b.feasible) return a.feasible;
     if (!a.feasible) return a.gpus > b.gpus;  // those sized before a latency target broke them first: the near misses
