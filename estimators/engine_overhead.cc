@@ -116,6 +116,20 @@ EngineOverhead engine_overhead(const EngineConfig& e) {
   return o;
 }
 
+std::string engine_release(const EngineConfig& e) {
+  const auto it = registry().find(e.kind);
+  if (it == registry().end()) return "";
+  (void)engine_overhead(e);  // refuses unknown releases
+  return e.version.empty() ? it->second.current : major_minor(e.version);
+}
+
+bool release_at_least(const std::string& release, int major, int minor) {
+  const size_t dot = release.find('.');
+  if (dot == std::string::npos) return false;
+  const int a = std::stoi(release.substr(0, dot)), b = std::stoi(release.substr(dot + 1));
+  return a > major || (a == major && b >= minor);
+}
+
 std::string engine_overhead_text(const EngineOverhead& o) {
   std::string out = o.rule == "given" ? fmt::format("engine overhead: as given, {}/step", ms_text(o.per_step_s))
                                       : fmt::format("engine overhead: {} rule, {}/step", o.rule, ms_text(o.per_step_s));

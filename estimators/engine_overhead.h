@@ -25,6 +25,11 @@ EngineOverhead engine_overhead(const EngineConfig& e);
 // The releases engine_overhead() knows for an engine ("X.Y"), oldest first; empty for plain.
 std::vector<std::string> engine_versions(EngineKind k);
 
+// The release `e` resolves to, "X.Y" ("" for the plain engine; throws like engine_overhead()).
+std::string engine_release(const EngineConfig& e);
+// Whether release "X.Y" is at least major.minor.
+bool release_at_least(const std::string& release, int major, int minor);
+
 // "engine overhead: vLLM V1 0.21 rule, 0.16 ms/step, 12 ms/request" as reports print it.
 std::string engine_overhead_text(const EngineOverhead& o);
 
