@@ -56,6 +56,10 @@ void add_serving_flags(CLI::App& app, Flags& f) {
                  "TensorRT-LLM free_gpu_memory_fraction (0.9)");
   app.add_option("--max-num-batched-tokens", f.max_num_batched_tokens, "tokens per engine step and profiling run (vLLM default: 8192 on ≥70 GiB non-A100 GPUs, else 2048)");
   app.add_option("--max-num-seqs", f.max_num_seqs, "sequences per engine step (vLLM default: 1024 on ≥70 GiB non-A100 GPUs, else 256)");
+  app.add_option("--engine-version", f.engine_version,
+                 "the engine release whose per-step and per-request overhead applies, e.g. 0.11.0 (vllm), 0.5 (sglang), 1.2 (trtllm); default: the current release");
+  app.add_option("--step-overhead-us", f.step_overhead_us, "the engine's time per step beyond its kernels, microseconds (default: its release's rule)");
+  app.add_option("--request-overhead-ms", f.request_overhead_ms, "the engine's time per request before its first token, milliseconds (default: its release's rule)");
   app.add_option("--chunk-size", f.chunk_size, "chunked prefill: prompt tokens per chunk, each attending to every earlier token (default: whole prompt)");
   app.add_option("--spec", f.spec, "speculative decoding K:ALPHA[:DRAFT_MODEL]: K drafted tokens accepted with rate ALPHA (no draft model: the checkpoint's MTP modules, else a one-layer EAGLE-style head)");
   app.add_option("--usd-per-gpu-hour", f.usd_per_gpu_hour, "price of one GPU-hour, for USD per million output tokens (none is assumed)");

@@ -81,6 +81,7 @@ int run_simulate(const Flags& flags) {
   if (!f.shared_prefix.empty()) c.shared_prefix = parse_count(f.shared_prefix, "--shared-prefix", true);
   if (!f.max_concurrency.empty()) c.max_concurrency = parse_count(f.max_concurrency, "--max-concurrency");
   c.seed = parse_count(f.seed, "--seed", true);
+  const EngineOverhead overhead = engine_overhead(d.engine);
 
   SimulateReport r;
   r.model = m.name, r.gpu = gpu.name, r.design = design_label(d), r.engine = flags.has("--engine") ? flags.engine : "vllm";

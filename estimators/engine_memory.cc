@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "estimators/engine_overhead.h"
 #include "estimators/layer_costs.h"
 #include "estimators/pattern_counts.h"
 
@@ -21,6 +22,17 @@ constexpr double kTensorParallelBuffersBytes = 0.25 * kGiB;
 // SGLang measures free memory after loading, so the CUDA context (≈0.5 GiB on a data-centre GPU
 // with the runtime's kernels loaded) comes out of its static fraction too.
 constexpr double kCudaContextBytes = 0.5 * kGiB;
+// vLLM ≥ 0.11 (gpu_worker.determine_available_memory as its DEBUG line prints it): non-torch
+// memory 0.13-0.14 GiB on one GPU and 0.54-0.55 GiB per GPU at TP 2 (llm-d-benchmark's nine
+// vLLM 0.11.0 H100 runs, tests/data/engine_logs/startup_logs_2026.md §1), and a profiled peak
+// whose sampler pass (top-k/top-p over max_num_seqs rows of the full vocabulary: logits, sorted
+// copy, int64 indices, probabilities) costs about 32 bytes per logit — fitted on the six runs of
+// that table whose peak is printed (7.38 GiB gpt-oss-20b, 4.76 Llama-3.1-8B, 5.56 Qwen3-0.6B,
+// 5.64 Qwen3-32B at TP 1 and 2, 4.84 Llama-3.3-70B at TP 2): the peak hardly moves with TP because
+// this term does not split.
+constexpr double kNonTorchV011Bytes = 0.13 * kGiB;
+constexpr double kNonTorchV011TensorParallelBytes = 0.55 * kGiB;
+constexpr double kSamplerBytesPerLogitV011 = 32;
 
 double default_fraction(const EngineConfig& e, const Design& d) {
   switch (e.kind) {
@@ -98,8 +110,13 @@ EngineMemory engine_memory(const ModelConfig& m, const Design& d, const GpuSpec&
       // run's peak + non-torch increase). The profile runs max_num_batched_tokens through the
       // model, then the sampler over max_num_seqs rows of fp32 logits.
       em.total_bytes = gpu.total_visible_bytes();
-      em.activation_peak_bytes = forward_activation_bytes(m, d, tokens) + static_cast<double>(em.max_num_seqs) * static_cast<double>(m.vocab) * 4;
-      em.non_torch_bytes = kWorkspaceBytes + tp_buffers;
+      if (release_at_least(engine_release(e), 0, 11)) {
+        em.activation_peak_bytes = forward_activation_bytes(m, d, tokens) + static_cast<double>(em.max_num_seqs) * static_cast<double>(m.vocab) * kSamplerBytesPerLogitV011;
+        em.non_torch_bytes = d.tp > 1 ? kNonTorchV011TensorParallelBytes : kNonTorchV011Bytes;
+      } else {  // the rule fitted on 0.10 logs (and V0's)
+        em.activation_peak_bytes = forward_activation_bytes(m, d, tokens) + static_cast<double>(em.max_num_seqs) * static_cast<double>(m.vocab) * 4;
+        em.non_torch_bytes = kWorkspaceBytes + tp_buffers;
+      }
       em.budget_bytes = em.total_bytes * em.memory_fraction - em.activation_peak_bytes - em.non_torch_bytes;
       break;
     case EngineKind::sglang:

@@ -142,7 +142,9 @@ FleetResult plan_fleet(const FleetInputs& in) {
   r.workload = in.workload.name, r.rate = in.rate, r.priced = priced;
   r.max_model_len = in.workload.ctx + in.workload.gen;
   for (const GpuSpec& g : in.gpus) r.gpu_names.push_back(g.name), r.gpu_origins.push_back(g.origin);
-  r.design = design_label(make_design(m, in.base));
+  const Design base = make_design(m, in.base);
+  r.design = design_label(base);
+  r.overhead = engine_overhead(base.engine);
   auto cost = [&](const FleetOption& o) { return priced ? o.usd_per_hour : static_cast<double>(o.gpus); };
   auto rank = [&](const FleetOption& a, const FleetOption& b) {
     if (a.feasible != b.feasible) return a.feasible;

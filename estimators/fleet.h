@@ -72,6 +72,7 @@ struct FleetOption {
 struct FleetResult {
   std::string workload;                      // its name
   std::string design;                        // design_label of the attention design sized
+  EngineOverhead overhead;                   // the engine's per-step and per-request time in every option's figures
   std::vector<std::string> gpu_names;        // aligned with FleetInputs::gpus: display names
   std::vector<std::string> gpu_origins;      // and the --gpu arguments that give them
   double rate = 0;

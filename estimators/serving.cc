@@ -119,12 +119,24 @@ Serving serving_metrics(const StepContext& sc, const Workload& w, const Estimate
   // Time to first token: one request's prompt after its cached shared prefix.
   // (The estimate's own prefill when that is the same pass: a batch of one, from scratch, whole.)
   const bool whole = shared == 0 && (chunk == 0 || w.ctx <= chunk);
+  // The engine's own time: once per request before its first token, and in every step (each
+  // prefill chunk is a step).
+  s.overhead = engine_overhead(d.engine);
+  const double step_oh = s.overhead.per_step_s, request_oh = s.overhead.per_request_s;
+  auto steps_oh = [&](uint64_t n) { return static_cast<double>(n) * step_oh; };
   const PrefillSum one = whole && w.batch == 1 ? PrefillSum{e.prefill.time_s, 1, true} : prefill(sc, w.ctx, shared, 1, chunk);
-  s.ttft_s = one.time, s.ttft_exact = one.exact, s.prefill_chunks = one.chunks;
-  if (shared > 0) s.ttft_uncached_s = prefill(sc, w.ctx, 0, 1, chunk).time;
+  s.ttft_s = one.time + request_oh + steps_oh(one.chunks), s.ttft_exact = one.exact, s.prefill_chunks = one.chunks;
+  if (shared > 0) {
+    const PrefillSum uncached = prefill(sc, w.ctx, 0, 1, chunk);
+    s.ttft_uncached_s = uncached.time + request_oh + steps_oh(uncached.chunks);
+  }
   // The whole batch's prompts: the estimate's prefill when they go in one pass from scratch.
   const PrefillSum all = whole ? PrefillSum{e.prefill.time_s, 1, true} : prefill(sc, w.ctx, shared, w.batch, chunk);
-  s.batch_prefill_s = all.time + (shared > 0 ? prefill(sc, shared, 0, 1, chunk).time : 0);  // the prefix once per batch
+  s.batch_prefill_s = all.time + steps_oh(all.chunks);
+  if (shared > 0) {  // the prefix once per batch
+    const PrefillSum prefix = prefill(sc, shared, 0, 1, chunk);
+    s.batch_prefill_s += prefix.time + steps_oh(prefix.chunks);
+  }
 
   // Decode steps at contexts ctx + 1 … ctx + gen − 1 (the prefill yields the first token).
   s.decode_steps = w.gen > 0 ? w.gen - 1 : 0;
@@ -153,6 +165,8 @@ Serving serving_metrics(const StepContext& sc, const Workload& w, const Estimate
     s.itl_last_s = (v.last + draft_last) / s.tokens_per_step;
     s.itl_exact = v.exact && dsum.exact;
   }
+  // Every decode step (a speculative one: drafts and verification together) pays the engine's step.
+  s.itl_mean_s += step_oh / s.tokens_per_step, s.itl_first_s += step_oh / s.tokens_per_step, s.itl_last_s += step_oh / s.tokens_per_step;
   const double gen = static_cast<double>(w.gen), batch = static_cast<double>(w.batch), steps = static_cast<double>(s.decode_steps);
   s.e2e_latency_s = s.ttft_s + steps * s.itl_mean_s;
   s.cycle_s = s.batch_prefill_s + steps * s.itl_mean_s;
@@ -163,14 +177,20 @@ Serving serving_metrics(const StepContext& sc, const Workload& w, const Estimate
 
   if (ex) {
     ex->section(fmt::format("serving: {} prompt tokens, {} generated, batch {}", w.ctx, w.gen, w.batch));
+    const bool oh = step_oh > 0 || request_oh > 0;
+    const std::string ttft_oh = oh ? " + request overhead + chunks × step overhead" : "";
     if (s.prefill_chunks > 1)
-      ex->line(fmt::format("time to first token ({} chunks of {} tokens)", s.prefill_chunks, chunk), "Σ_chunks prefill(chunk after every earlier token)",
+      ex->line(fmt::format("time to first token ({} chunks of {} tokens)", s.prefill_chunks, chunk), "Σ_chunks prefill(chunk after every earlier token)" + ttft_oh,
                N(s.ttft_s), s.ttft_s, "s");
     else
-      ex->line("time to first token", shared > 0 ? "prefill(n after the cached shared prefix), batch 1" : "prefill(n), batch 1", N(s.ttft_s), s.ttft_s, "s");
-    ex->line("mean inter-token latency", d.spec.on() ? "Σ_{c=n+1}^{n+gen−1} (verify(c) + Σ_j draft(c+j)) / (gen − 1) / E[tokens per step]"
-                                                      : "Σ_{c=n+1}^{n+gen−1} step(c) / (gen − 1)",
+      ex->line("time to first token", (shared > 0 ? "prefill(n after the cached shared prefix), batch 1" : "prefill(n), batch 1") + ttft_oh, N(s.ttft_s), s.ttft_s, "s");
+    const std::string itl_oh = oh ? " + step overhead" + std::string(d.spec.on() ? " / E[tokens per step]" : "") : "";
+    ex->line("mean inter-token latency", (d.spec.on() ? std::string("Σ_{c=n+1}^{n+gen−1} (verify(c) + Σ_j draft(c+j)) / (gen − 1) / E[tokens per step]")
+                                                       : std::string("Σ_{c=n+1}^{n+gen−1} step(c) / (gen − 1)")) + itl_oh,
              N(s.itl_mean_s), s.itl_mean_s, "s");
+    if (oh)
+      ex->line(fmt::format("engine overhead ({} rule): per step, per request", s.overhead.rule), "in every step; once before the first token",
+               fmt::format("{} s/step, {} s/request", N(step_oh), N(request_oh)), step_oh, "s");
     ex->line("end-to-end latency", "TTFT + (gen − 1)·ITL", fmt::format("{} + {} × {}", N(s.ttft_s), N(steps), N(s.itl_mean_s)), s.e2e_latency_s, "s");
     ex->line("batch cycle", "prefill(B prompts) + (gen − 1)·ITL", fmt::format("{} + {} × {}", N(s.batch_prefill_s), N(steps), N(s.itl_mean_s)), s.cycle_s,
              "s");

@@ -7,6 +7,7 @@
 #pragma once
 #include <cstdint>
 
+#include "estimators/engine_overhead.h"
 #include "model/design.h"
 #include "model/gpu_spec.h"
 #include "model/model_config.h"
@@ -35,6 +36,7 @@ struct Serving {
   double output_tokens_per_s_per_gpu = 0;
   double requests_per_s = 0;        // per replica (its TP group)
   double usd_per_million_output_tokens = 0;  // 0 without --usd-per-gpu-hour
+  EngineOverhead overhead;          // the engine's per-step and per-request time, included in every figure above
 };
 
 struct StepContext;

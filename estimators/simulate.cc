@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "estimators/engine_memory.h"
+#include "estimators/engine_overhead.h"
 #include "estimators/estimate.h"
 #include "estimators/parallel.h"
 #include "estimators/pattern_counts.h"
@@ -578,6 +579,8 @@ SimConfig sim_config_for(const Design& d, SchedulerKind k) {
   c.max_num_seqs = d.engine.max_num_seqs;
   c.max_num_batched_tokens = d.engine.max_num_batched_tokens;
   if (k == SchedulerKind::static_batch && c.max_num_batched_tokens == 0) c.max_num_batched_tokens = uint64_t{1} << 40;
+  const EngineOverhead o = engine_overhead(d.engine);
+  c.step_overhead_s = o.per_step_s, c.request_overhead_s = o.per_request_s;
   return c;
 }
 

@@ -29,6 +29,11 @@ struct EngineConfig {
   uint64_t max_num_seqs = 0;            // sequences one step may hold; 0 = default
   uint64_t chunk_size = 0;              // chunked prefill: prompt tokens per chunk; 0 = the whole prompt at once
   double usd_per_gpu_hour = 0;          // 0 = no price given (none is invented)
+  // The engine release whose per-step and per-request overhead applies (estimators/engine_overhead.h);
+  // "" = the current release. Negative overheads = the release's rule; ≥ 0 = given by the user.
+  std::string version;
+  double step_overhead_s = -1;
+  double request_overhead_s = -1;
 };
 
 // Throws InputError naming the flag whose value is out of range.

@@ -19,6 +19,7 @@ const std::vector<EmbeddedFile>& models();
 const std::vector<EmbeddedFile>& gpus();
 const std::vector<EmbeddedFile>& kernels();
 const std::vector<EmbeddedFile>& classes();  // transformers class defaults (model/class_defaults.h)
+const std::vector<EmbeddedFile>& engines();  // per-engine overhead rules by release (estimators/engine_overhead.h)
 }  // namespace presets_data
 
 std::vector<std::string> model_preset_names();

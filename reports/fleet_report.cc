@@ -45,8 +45,10 @@ std::vector<size_t> shown(const FleetResult& r) {
 }
 
 std::string headline(const FleetResult& r) {
-  return fmt::format("Fleet for {:g} requests/s of workload '{}' ({}; {} configurations, ranked by {})", r.rate, r.workload, r.design, r.considered,
-                     r.priced ? "USD per hour" : "GPU count");
+  std::string out = fmt::format("Fleet for {:g} requests/s of workload '{}' ({}; {} configurations, ranked by {})", r.rate, r.workload, r.design, r.considered,
+                                r.priced ? "USD per hour" : "GPU count");
+  if (r.overhead.per_step_s > 0 || r.overhead.per_request_s > 0) out += "\n  " + engine_overhead_text(r.overhead);
+  return out;
 }
 
 std::string percentile_name(const FleetResult& r) { return fmt::format("P{:g}", r.slo.percentile); }
@@ -131,6 +133,8 @@ nlohmann::json fleet_json(const ModelConfig& m, const std::vector<FleetResult>& 
   for (const FleetResult& r : fleets) {
     nlohmann::json j{{"workload", r.workload}, {"design", r.design},     {"rate_rps", r.rate},
                      {"ranked_by", r.priced ? "usd_per_hour" : "gpus"}, {"considered", r.considered}};
+    if (r.overhead.per_step_s > 0 || r.overhead.per_request_s > 0)
+      j["engine_overhead"] = {{"rule", r.overhead.rule}, {"per_step_s", r.overhead.per_step_s}, {"per_request_s", r.overhead.per_request_s}};
     j["best_aggregated"] = r.best_aggregated >= 0 ? nlohmann::json(r.best_aggregated) : nlohmann::json(nullptr);
     j["best_disaggregated"] = r.best_disaggregated >= 0 ? nlohmann::json(r.best_disaggregated) : nlohmann::json(nullptr);
     nlohmann::json opts = nlohmann::json::array();

@@ -49,6 +49,10 @@ TEST_CASE("every bad input gets exit code 2 and one line naming it", "[cli]") {
       {"estimate --gqa 64", "not divisible by 64 KV heads"},
       {"estimate --gqa 0", "--gqa '0': must be at least 1"},
       {"estimate --ctx 0", "--ctx '0': must be at least 1"},
+      {"estimate --engine vllm --engine-version 0.3", "--engine-version '0.3': no overhead rule for vllm at that release; known: 0.4, 0.5"},
+      {"simulate --engine sglang --engine-version 9.1 --rate 1", "--engine-version '9.1': no overhead rule for sglang"},
+      {"estimate --engine-version 0.11", "--engine-version '0.11': the plain engine has no releases"},
+      {"estimate --engine vllm --step-overhead-us -3", "--step-overhead-us"},
       {"estimate --ctx -5", "--ctx"},
       {"estimate --ctx abc", "--ctx 'abc': expected a positive integer"},
       {"estimate --ctx 1099511627777", "--ctx '1099511627777': exceeds 2^40"},
@@ -215,4 +219,27 @@ TEST_CASE("a Hugging Face config.json with overrides and -o writes the file", "[
   REQUIRE(j["model"]["layers"] == 16);
   REQUIRE(j["design"]["attn"] == "window:4096");
   REQUIRE(j["workload"]["ctx"] == 32768);
+}
+
+TEST_CASE("engine overhead: the rule used is in estimate's JSON and text, and simulate applies it", "[cli][engine_overhead]") {
+  CliResult r = run_cli("estimate --model llama-3.1-8b --engine vllm --engine-version 0.11.0 --ctx 1024 --gen 64 --format json");
+  INFO(r.err);
+  REQUIRE(r.code == 0);
+  const auto j = nlohmann::json::parse(r.out);
+  const auto& o = j["serving"]["engine_overhead"];
+  CHECK(o["rule"] == "vLLM V1 0.11");
+  CHECK(o["per_step_s"].get<double>() > 0);
+  r = run_cli("estimate --model llama-3.1-8b --engine vllm --ctx 1024 --gen 64");
+  CHECK(r.out.find("engine overhead: vLLM V1 ") != std::string::npos);
+  // The plain engine prints no overhead (its output is the kernels' alone).
+  r = run_cli("estimate --model llama-3.1-8b --ctx 1024 --gen 64 --format json");
+  CHECK_FALSE(nlohmann::json::parse(r.out)["serving"].contains("engine_overhead"));
+  // simulate: a given per-step overhead adds exactly itself to an idle server's TPOT.
+  auto tpot = [](const std::string& extra) {
+    const CliResult s = run_cli("simulate --model llama-3.1-8b --engine vllm --rate 0.01 --requests 3 --prompt-len 128 --output-len 32 --format json " + extra);
+    REQUIRE(s.code == 0);
+    return nlohmann::json::parse(s.out)["tpot_s"]["p50"].get<double>();
+  };
+  const double base = tpot("--step-overhead-us 0 --request-overhead-ms 0"), more = tpot("--step-overhead-us 1000 --request-overhead-ms 0");
+  CHECK(more - base == Approx(0.001).epsilon(1e-6));
 }

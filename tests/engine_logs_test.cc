@@ -13,7 +13,9 @@
 
 #include <fmt/format.h>
 
+#include "estimators/engine_overhead.h"
 #include "estimators/estimate.h"
+#include "model/error.h"
 #include "model/presets.h"
 
 using namespace attncost;
@@ -88,6 +90,14 @@ TEST_CASE("vLLM's KV capacity within 8% of real start-up logs", "[engine]") {
     if (p.at("era") == "v0") e.max_num_batched_tokens = std::max<uint64_t>(max_model_len, 2048);
     else if (has(log, "max_num_batched_tokens")) e.max_num_batched_tokens = static_cast<uint64_t>(number(log, "max_num_batched_tokens"));
     if (has(log, "max_num_seqs")) e.max_num_seqs = static_cast<uint64_t>(number(log, "max_num_seqs"));
+    // The memory rule of the logged release (0.10's where the log names none: the era these
+    // constants were fitted on).
+    e.version = has(log, "engine_version") ? log.at("engine_version") : "0.10";
+    try {
+      (void)engine_release(e);
+    } catch (const InputError&) {
+      e.version = "0.10";
+    }
     c.engine = e;
     if (has(log, "tp")) c.tp = static_cast<int64_t>(number(log, "tp"));
     const Design d = make_design(m, c);
@@ -123,7 +133,7 @@ TEST_CASE("vLLM's budget rule, written out by hand for Qwen2-7B on an A100 80GB"
   const GpuSpec gpu = load_gpu("a100-80gb");
   DesignChoice c;
   EngineConfig e;
-  e.kind = EngineKind::vllm, e.memory_fraction = 0.25;
+  e.kind = EngineKind::vllm, e.memory_fraction = 0.25, e.version = "0.10.1.1";  // the log's release (0.10 memory rule)
   c.engine = e;
   Workload w;
   w.ctx = 16384;
@@ -154,4 +164,66 @@ TEST_CASE("vLLM keeps window − 1 + max_num_batched_tokens tokens of a sliding-
   const double per_token_layer = 2.0 * 64 * 2 * 2;  // 2 of 8 KV heads per GPU × (64 + 64) × 2 B
   REQUIRE(est.memory.kv_bytes_per_sequence == 18 * (1024 + 137) * 16 * per_token_layer);
   REQUIRE(est.memory.kv_bytes_per_token_gpu == 36 * per_token_layer);
+}
+
+TEST_CASE("vLLM ≥ 0.11's memory rule against its 2026 start-up logs: activation peak, non-torch, KV pool", "[engine]") {
+  // llm-d-benchmark's vLLM 0.11.0 runs on H100 (tests/data/engine_logs/startup_logs_2026.md §1):
+  // the preset standing for each logged model, and its weight dtype where the checkpoint is FP8.
+  struct Case {
+    const char* id;
+    const char* model;
+    const char* weight_dtype;
+  };
+  const Case cases[] = {
+      {"llmd-gptoss20b-h100-tp1", "gpt-oss-20b", ""},
+      {"llmd-gptoss120b-h100-tp1", "gpt-oss-120b", ""},
+      {"llmd-llama33-70b-fp8-h100-tp2", "llama-3.3-70b", "fp8"},
+      {"llmd-llama31-8b-h100-tp1", "llama-3.1-8b", ""},
+      {"llmd-qwen3-0.6b-h100-tp1", "tests/data/configs/qwen3-0.6b.json", ""},
+      {"llmd-qwen3-32b-h100-tp1", "qwen3-32b", ""},
+      {"llmd-qwen3-32b-h100-tp2", "qwen3-32b", ""},
+  };
+  const std::string dir = std::string(ATTNCOST_SOURCE_DIR) + "/tests/data/engine_logs/";
+  const auto logs = read_csv(dir + "startup_logs_2026.csv");
+  std::string table = "row | activation ours / logged | non-torch | KV GiB ours / logged (from logged weights) | KV tokens error\n";
+  int pools = 0;
+  for (const Case& k : cases) {
+    INFO(k.id);
+    const Row& log = logs.at(k.id);
+    const std::string name = k.model;
+    const ModelConfig m = load_model(name.find('/') != std::string::npos ? std::string(ATTNCOST_SOURCE_DIR) + "/" + name : name);
+    GpuSpec gpu = load_gpu("h100-sxm");
+    gpu.visible_bytes = number(log, "gpu_total_gib") * kGiB;
+    DesignChoice c;
+    EngineConfig e;
+    e.kind = EngineKind::vllm, e.version = "0.11.0";
+    e.memory_fraction = number(log, "gpu_memory_utilization");
+    c.engine = e;
+    c.tp = static_cast<int64_t>(number(log, "tp"));
+    c.page_size = static_cast<int64_t>(number(log, "block_size"));
+    if (std::string(k.weight_dtype) == "fp8") c.weight_dtype = Dtype::fp8;
+    const Design d = make_design(m, c);
+    Workload w;
+    w.ctx = static_cast<uint64_t>(number(log, "max_model_len"));
+    const Estimate est = estimate(m, d, w, gpu);
+    const EngineMemory& em = est.memory.engine;
+    const double act = em.activation_peak_bytes / kGiB, act_log = number(log, "activation_peak_gib");
+    const double nt = em.non_torch_bytes / kGiB, nt_log = number(log, "non_torch_gib");
+    // The pool the rule leaves after the logged weights (the weights model is checked elsewhere),
+    // and after ours.
+    const double pool_log = number(log, "kv_cache_gib");
+    const double pool_rule = em.total_bytes * em.memory_fraction / kGiB - number(log, "weights_gib") - act - nt;
+    const double pool_ours = em.kv_budget_bytes / kGiB;
+    const double error = pool_ours / pool_log - 1;
+    table += fmt::format("{} | {:.2f} / {:.2f} | {:.2f} / {:.2f} | {:.2f} (rule {:.2f}) / {:.2f} | {:+.1f}%{}\n", k.id, act, act_log, nt, nt_log, pool_ours, pool_rule,
+                         pool_log, 100 * error, pool_log < 10 ? " (pool < 10 GiB: workspace terms dominate, not asserted)" : "");
+    CHECK(std::fabs(nt - nt_log) <= 0.02);
+    CHECK(std::fabs(act / act_log - 1) <= 0.15);
+    if (pool_log < 10) continue;
+    ++pools;
+    CHECK(std::fabs(pool_rule / pool_log - 1) <= 0.05);  // the rule itself, given the logged weights
+    CHECK(std::fabs(error) <= 0.05);                      // and with our weights
+  }
+  REQUIRE(pools >= 4);
+  WARN(table);
 }

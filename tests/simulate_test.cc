@@ -7,6 +7,7 @@
 
 #include <cmath>
 
+#include "estimators/engine_overhead.h"
 #include "estimators/estimate.h"
 #include "estimators/sim_metrics.h"
 #include "estimators/simulate.h"
@@ -63,15 +64,23 @@ TEST_CASE("an idle server: P50 TTFT is the unloaded TTFT, TPOT the unloaded mean
     const Design d = engine_design(m, kind);
     SimConfig c;
     c.scheduler = kind == EngineKind::vllm ? SchedulerKind::vllm : kind == EngineKind::sglang ? SchedulerKind::sglang : SchedulerKind::trtllm;
+    // The engine's overhead, as `attncost simulate` sets it: the estimate includes the same.
+    const EngineOverhead overhead = engine_overhead(d.engine);
+    REQUIRE(overhead.per_step_s > 0);
+    c.step_overhead_s = overhead.per_step_s;
     const auto reqs = fixed(9, 0.001, 1000, 64);  // 1000 s apart: each finds the server idle
     const SimSummary s = summarize(simulate(m, d, gpu, c, reqs), {}, 1);
     Workload w;
     w.ctx = 1000, w.gen = 64;
     const Estimate e = estimate(m, d, w, gpu);
     REQUIRE(s.completed == 9);
-    REQUIRE(s.ttft_s.p50 == Approx(e.serving.ttft_s).epsilon(1e-9));
+    REQUIRE(s.ttft_s.p50 == Approx(e.serving.ttft_s - overhead.per_request_s).epsilon(1e-9));
     REQUIRE(s.tpot_s.p50 == Approx(e.serving.itl_mean_s).epsilon(1e-9));
     REQUIRE(s.queue_s.p99 == 0);
+    // With the per-request overhead too, the TTFT is the estimate's. (The simulator adds it to the
+    // first token only, so its TPOT then shrinks by overhead / (output − 1).)
+    c.request_overhead_s = overhead.per_request_s;
+    REQUIRE(summarize(simulate(m, d, gpu, c, reqs), {}, 1).ttft_s.p50 == Approx(e.serving.ttft_s).epsilon(1e-9));
   }
 }
 
@@ -96,11 +105,15 @@ TEST_CASE("a one-at-a-time server with fixed service times matches the M/D/1 mea
   Workload w;
   w.ctx = 512, w.gen = 32;
   const Estimate e = estimate(m, d, w, gpu);
-  const double service = e.serving.ttft_s + 31 * e.serving.itl_mean_s;
+  const double service = e.serving.ttft_s - e.serving.overhead.per_request_s + 31 * e.serving.itl_mean_s;
   for (double rho : {0.3, 0.7}) {
     SimConfig c;
     c.scheduler = SchedulerKind::static_batch;
     c.max_num_seqs = 1;
+    // The server is busy for the steps (their overhead included); the per-request overhead
+    // delays the client's first token, not the server.
+    const EngineOverhead overhead = engine_overhead(d.engine);
+    c.step_overhead_s = overhead.per_step_s, c.request_overhead_s = overhead.per_request_s;
     const SimSummary s = summarize(simulate(m, d, gpu, c, fixed(40000, rho / service, 512, 32, 11)), {}, 1);
     // Pollaczek–Khinchine for deterministic service: Wq = ρ·S / (2(1 − ρ)).
     INFO("rho " << rho);

@@ -1,0 +1,140 @@
+#include "estimators/engine_overhead.h"
+
+#include <cctype>
+#include <string>
+#include <map>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "model/error.h"
+#include "model/json_input.h"
+#include "model/presets.h"
+
+namespace attncost {
+namespace {
+
+using nlohmann::json;
+
+struct Rule {
+  std::string name;
+  double per_step_s = 0, per_request_s = 0;
+};
+
+struct EngineRules {
+  std::string current;                   // "X.Y"
+  std::vector<std::string> versions;     // in file order (oldest first)
+  std::map<std::string, Rule> by_version;
+};
+
+double seconds(const json& j, const char* key, const std::string& what) {
+  const auto it = j.find(key);
+  if (it == j.end() || !it->is_number() || !(it->get<double>() >= 0) || it->get<double>() > 10)
+    throw InputError(fmt::format("{}: missing or invalid '{}'", what, key));
+  return it->get<double>();
+}
+
+// Every engine's rules, built once from the embedded presets.
+const std::map<EngineKind, EngineRules>& registry() {
+  static const std::map<EngineKind, EngineRules> r = [] {
+    std::map<EngineKind, EngineRules> out;
+    for (const EmbeddedFile& f : presets_data::engines()) {
+      const std::string what = fmt::format("engine preset '{}'", f.name);
+      const json j = parse_user_json(f.text, what);
+      EngineRules& er = out[parse_engine_kind(j.at("engine").get<std::string>())];
+      er.current = j.at("current").get<std::string>();
+      for (const json& rj : j.at("rules")) {
+        Rule rule{rj.at("rule").get<std::string>(), seconds(rj, "per_step_s", what), seconds(rj, "per_request_s", what)};
+        if (rj.at("source").get<std::string>().empty()) throw InputError(what + ": a rule without a source");
+        for (const json& v : rj.at("versions")) {
+          er.versions.push_back(v.get<std::string>());
+          er.by_version[v.get<std::string>()] = rule;
+        }
+      }
+      if (!er.by_version.contains(er.current)) throw InputError(what + ": 'current' names no rule's version");
+    }
+    return out;
+  }();
+  return r;
+}
+
+// "v0.11.0", "0.11", "0.5.5.post1", "1.2.0rc1" → "0.11", "0.5", "1.2"; "" when not MAJOR.MINOR….
+std::string major_minor(const std::string& text) {
+  size_t i = (!text.empty() && (text[0] == 'v' || text[0] == 'V')) ? 1 : 0;
+  std::string out;
+  int dots = 0;
+  bool digit = false;
+  for (; i < text.size(); ++i) {
+    const char c = text[i];
+    if (std::isdigit(static_cast<unsigned char>(c))) {
+      out += c, digit = true;
+    } else if (c == '.' && digit && dots == 0) {
+      out += c, ++dots, digit = false;
+    } else {
+      break;
+    }
+  }
+  if (dots != 1 || !digit) return "";
+  // Anything after MAJOR.MINOR must start a patch or pre-release part.
+  const std::string rest = text.substr(i);
+  if (!rest.empty() && rest[0] != '.' && rest.rfind("rc", 0) != 0 && rest.rfind("post", 0) != 0 && rest.rfind("dev", 0) != 0) return "";
+  return out;
+}
+
+std::string ms_text(double s) { return fmt::format("{:.3g} ms", s * 1e3); }
+
+}  // namespace
+
+std::vector<std::string> engine_versions(EngineKind k) {
+  const auto it = registry().find(k);
+  return it == registry().end() ? std::vector<std::string>{} : it->second.versions;
+}
+
+EngineOverhead engine_overhead(const EngineConfig& e) {
+  EngineOverhead o;
+  const auto it = registry().find(e.kind);
+  if (it == registry().end()) {
+    if (!e.version.empty()) throw InputError(fmt::format("--engine-version '{}': the {} engine has no releases (give --engine vllm, sglang or trtllm)", e.version, engine_name(e.kind)));
+    o.rule = "none (plain engine)";
+  } else {
+    const EngineRules& er = it->second;
+    const std::string v = e.version.empty() ? er.current : major_minor(e.version);
+    const auto r = er.by_version.find(v);
+    if (r == er.by_version.end()) {
+      std::string known;
+      for (const std::string& k : er.versions) known += (known.empty() ? "" : ", ") + k;
+      throw InputError(fmt::format("--engine-version '{}': no overhead rule for {} at that release; known: {}", e.version, engine_name(e.kind), known));
+    }
+    o.per_step_s = r->second.per_step_s, o.per_request_s = r->second.per_request_s;
+    o.rule = fmt::format("{} {}", r->second.name, v);
+  }
+  const bool given_step = e.step_overhead_s >= 0, given_request = e.request_overhead_s >= 0;
+  if (given_step) o.per_step_s = e.step_overhead_s;
+  if (given_request) o.per_request_s = e.request_overhead_s;
+  if (given_step && given_request) o.rule = "given";
+  else if (given_step || given_request) o.rule += given_step ? ", per step given" : ", per request given";
+  return o;
+}
+
+std::string engine_release(const EngineConfig& e) {
+  const auto it = registry().find(e.kind);
+  if (it == registry().end()) return "";
+  (void)engine_overhead(e);  // refuses unknown releases
+  return e.version.empty() ? it->second.current : major_minor(e.version);
+}
+
+bool release_at_least(const std::string& release, int major, int minor) {
+  const size_t dot = release.find('.');
+  if (dot == std::string::npos) return false;
+  const int a = std::stoi(release.substr(0, dot)), b = std::stoi(release.substr(dot + 1));
+  return a > major || (a == major && b >= minor);
+}
+
+std::string engine_overhead_text(const EngineOverhead& o) {
+  std::string out = o.rule == "given" ? fmt::format("engine overhead: as given, {}/step", ms_text(o.per_step_s))
+                                      : fmt::format("engine overhead: {} rule, {}/step", o.rule, ms_text(o.per_step_s));
+  if (o.per_request_s > 0) out += fmt::format(", {}/request", ms_text(o.per_request_s));
+  return out;
+}
+
+}  // namespace attncost

@@ -1,0 +1,36 @@
+// What a serving engine adds to every step beyond its kernels (scheduler, input preparation,
+// sampler, output processing, the gap between CUDA-graph replays) and to every request before
+// its first token (API server, tokenization, admission), per engine and release. The rules are
+// data with their sources (model/presets/engines/*.json, docs/cost-model.md §13); the plain
+// engine has none. Pure: serving_metrics() and the simulator's configuration call it.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "model/engine.h"
+
+namespace attncost {
+
+struct EngineOverhead {
+  double per_step_s = 0;     // added to every engine step (prefill chunk, decode or mixed step)
+  double per_request_s = 0;  // added once to a request's time to first token
+  std::string rule;          // e.g. "vLLM V1 0.21" (the release's rule), "none (plain engine)", "given"
+};
+
+// The rule of `e.kind` at release `e.version` ("" = the current one); user-given overheads
+// (≥ 0) replace the rule's. Throws InputError naming --engine-version and listing the known
+// releases when the version is unknown or the engine has none (plain).
+EngineOverhead engine_overhead(const EngineConfig& e);
+
+// The releases engine_overhead() knows for an engine ("X.Y"), oldest first; empty for plain.
+std::vector<std::string> engine_versions(EngineKind k);
+
+// The release `e` resolves to, "X.Y" ("" for the plain engine; throws like engine_overhead()).
+std::string engine_release(const EngineConfig& e);
+// Whether release "X.Y" is at least major.minor.
+bool release_at_least(const std::string& release, int major, int minor);
+
+// "engine overhead: vLLM V1 0.21 rule, 0.16 ms/step, 12 ms/request" as reports print it.
+std::string engine_overhead_text(const EngineOverhead& o);
+
+}  // namespace attncost
