@@ -145,6 +145,8 @@ json estimate_json(const EstimateInputs& in, const Estimate& e) {
                  {"kv_cache_tokens", json_number(e.memory.kv_cache_tokens)},
                  {"max_model_len", w.ctx + w.gen},
                  {"max_concurrency", json_number(e.memory.max_concurrency)}};
+  // A pool under 10 GiB: the workspace terms the rule subtracts dominate (docs/cost-model.md §14).
+  if (em.kind != EngineKind::plain) engine["small_pool_workspace_dominates"] = em.kv_budget_bytes < 10 * 1073741824.0;
   const Serving& sv = e.serving;
   json serving = {{"ttft_s", sv.ttft_s},
                   {"ttft_exact", sv.ttft_exact},

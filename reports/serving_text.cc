@@ -25,6 +25,10 @@ std::string engine_capacity_text(const EstimateInputs& in, const Estimate& e) {
   if (em.activation_peak_bytes > 0) out += fmt::format(" and {} of workspaces)", human_bytes(em.non_torch_bytes));
   else if (em.non_torch_bytes > 0) out += fmt::format(" (after {} of CUDA context and workspaces)", human_bytes(em.non_torch_bytes));
   if (e.memory.kv_bytes_per_token_gpu > 0) out += fmt::format(" = {:.0f} tokens", e.memory.kv_cache_tokens);
+  // Checked against logs within 3% for pools of 10 GiB or more; below, the activation peak and
+  // workspaces the rule subtracts are of the pool's size and errors reach ±9% (docs/cost-model.md §14).
+  if (em.kind != EngineKind::plain && em.kv_budget_bytes < 10 * 1073741824.0)
+    out += fmt::format(" [a pool under 10 GiB: the engine's workspace terms ({}) dominate, KV tokens uncertain]", human_bytes(em.activation_peak_bytes + em.non_torch_bytes));
   out += fmt::format("; maximum concurrency {:.2f}x for {} tokens per request", e.memory.max_concurrency, in.workload.ctx + in.workload.gen);
   if (in.workload.shared_prefix > 0)
     out += fmt::format("; shared prefix of {} tokens stored once ({})", in.workload.shared_prefix, human_bytes(e.memory.shared_kv_bytes));

@@ -229,6 +229,9 @@ TEST_CASE("engine overhead: the rule used is in estimate's JSON and text, and si
   const auto& o = j["serving"]["engine_overhead"];
   CHECK(o["rule"] == "vLLM V1 0.11");
   CHECK(o["per_step_s"].get<double>() > 0);
+  CHECK(j["memory"]["engine"]["small_pool_workspace_dominates"] == false);
+  r = run_cli("estimate --model qwen3-32b --engine vllm --ctx 16000");
+  CHECK(r.out.find("a pool under 10 GiB: the engine's workspace terms") != std::string::npos);
   r = run_cli("estimate --model llama-3.1-8b --engine vllm --ctx 1024 --gen 64");
   CHECK(r.out.find("engine overhead: vLLM V1 ") != std::string::npos);
   // The plain engine prints no overhead (its output is the kernels' alone).
