@@ -450,7 +450,7 @@ void Replica::finish_step(double t) {
     }
     if (made == 0) continue;
     if (r.generated == 0) {
-      out.first_token_s = t + c_.request_overhead_s;
+      out.first_token_s = t;
       if (c_.abort_ttft_s > 0 && out.ttft() > c_.abort_ttft_s) ++missed_ttft_;
     } else if (c_.record_itl) {
       auto it = std::find_if(gaps_.begin(), gaps_.end(), [&](const auto& g) { return g.first == r.last_token_s; });
@@ -474,15 +474,17 @@ void Replica::finish_step(double t) {
 void Replica::send_arrivals(double t) {
   // Open loop: every request arrived by t is in the queue. Closed loop: at most max_concurrency
   // in flight; a request waits for a client slot and is sent when one frees.
+  // A request reaches the scheduler request_overhead_s after it was sent (API server,
+  // tokenization, admission), so that time counts in its TTFT and its whole lifetime shifts.
   while (next_ < live_.size()) {
     const SimRequest& q = requests_[next_];
-    if (q.arrival_s > t) break;
     double sent = q.arrival_s;
     if (c_.max_concurrency > 0) {
       if (in_flight_ >= c_.max_concurrency || free_slots_.empty()) break;
       sent = std::max(sent, free_slots_.front());
-      free_slots_.pop_front();
     }
+    if (sent + c_.request_overhead_s > t) break;
+    if (c_.max_concurrency > 0) free_slots_.pop_front();
     Live& r = live_[next_];
     result_.requests[next_].sent_s = sent;
     ++next_;
@@ -537,6 +539,7 @@ SimResult Replica::run() {
       // Idle until the next request can be sent.
       double next = requests_[next_].arrival_s;
       if (c_.max_concurrency > 0 && !free_slots_.empty()) next = std::max(next, free_slots_.front());
+      next += c_.request_overhead_s;
       account(t, next);
       t = std::max(t, next);
       continue;
