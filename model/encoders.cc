@@ -7,6 +7,7 @@
 
 #include "model/error.h"
 #include "model/hf_reader.h"
+#include "model/short_names.h"
 
 namespace attncost {
 
@@ -14,7 +15,7 @@ using nlohmann::json;
 
 namespace {
 
-double D(int64_t v) { return static_cast<double>(v); }
+using namespace short_names;
 
 // The widths of a ViT-like encoder, in the spellings of the families above and Kimi's MoonViT.
 struct Tower {
