@@ -4,6 +4,7 @@
 // the Whisper-style encoder of Voxtral, each with its family's projector. Other encoders are
 // counted by a generic ViT formula, and their name says so.
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "model/error.h"
 #include "model/hf_reader.h"
