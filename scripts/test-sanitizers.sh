@@ -21,4 +21,4 @@ targets=(attncost attncost_tests)
 [[ $(ninja -C build-asan -t targets all) == *$'\n'cuda_emulation_tests:* ]] && targets+=(cuda_emulation_tests)
 cmake --build build-asan --parallel --target "${targets[@]}"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-  ctest --test-dir build-asan --output-on-failure --parallel "$(nproc)" --label-regex unit
+  ctest --test-dir build-asan --output-on-failure --no-tests=error --parallel "$(nproc)" --label-regex unit
