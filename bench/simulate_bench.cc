@@ -4,6 +4,8 @@
 // 100,000 requests in ≤ 2 s on one core.
 #include <benchmark/benchmark.h>
 
+#include "bench/reference_loop.h"
+
 #include "estimators/sim_metrics.h"
 #include "estimators/simulate.h"
 #include "estimators/step_cost.h"

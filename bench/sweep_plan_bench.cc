@@ -2,6 +2,8 @@
 // plan: the bars are 500,000 rows/s per core and a plan under 100 ms.
 #include <benchmark/benchmark.h>
 
+#include "bench/reference_loop.h"
+
 #include "estimators/plan.h"
 #include "model/presets.h"
 #include "reports/reports.h"

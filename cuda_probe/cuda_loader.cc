@@ -40,7 +40,9 @@ std::unique_ptr<Backend> load_cuda_backend(std::string* why) {
   };
   const std::string path = cuda_module_path();
   if (path.empty())
-    return fail(fmt::format("this attncost has no CUDA backend ({} is not beside the binary: it is built only where nvcc is found)", kModuleName));
+    return fail(fmt::format("this attncost has no CUDA backend ({} is not beside the binary: it is built only where nvcc is found, by "
+                            "`cmake --build build --target attncost_cuda` or scripts/test.sh; scripts/build.sh skips it)",
+                            kModuleName));
   // Loaded once for the life of the process: CUDA's runtime does not support being unloaded.
   void* module = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (!module) {

@@ -3,6 +3,7 @@
 // machine. Predictions are recomputed, so a replay also shows how today's estimator does on
 // yesterday's measurements.
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "cuda_probe/report.h"
 #include "model/error.h"

@@ -2,6 +2,7 @@
 #include "cuda_probe/targets.h"
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "reports/reports.h"
 #include "reports/svg_chart.h"

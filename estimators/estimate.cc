@@ -15,7 +15,7 @@
 namespace attncost {
 namespace {
 
-std::string N(double v) { return ex_num(v); }
+using namespace short_names;
 
 // KV bytes per cached token in one layer (kv_bytes_per_token_layer), written out.
 void explain_kv_bytes(Explainer* ex, const Shape& s, const Design& d, const std::string& quantity, double value) {

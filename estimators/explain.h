@@ -35,6 +35,11 @@ class Explainer {
 // A number as the substituted expressions print it: integers exactly, others round-trip.
 std::string ex_num(double v);
 
+// ex_num under the one-letter name the explained formulas use (see model/short_names.h).
+namespace short_names {
+inline std::string N(double v) { return ex_num(v); }
+}  // namespace short_names
+
 std::vector<ExplainSection> explain(const ModelConfig& m, const Design& d, const Workload& w, const GpuSpec& gpu, const Estimate& e);
 
 }  // namespace attncost

@@ -54,7 +54,6 @@ inline u128 floor_sum(u128 n, u128 m, u128 a, u128 b) {
 }
 
 inline u128 min128(u128 a, u128 b) { return a < b ? a : b; }
-inline u128 max128(u128 a, u128 b) { return a > b ? a : b; }
 inline u128 ceil_div(u128 a, u128 b) { return (a + b - 1) / b; }
 
 // ⌈√n⌉ exactly for n up to 2^64.

@@ -6,6 +6,7 @@
 #include "estimators/flash_tiles.h"
 #include "estimators/pattern_counts.h"
 #include "estimators/shortconv_ops.h"
+#include "model/short_names.h"
 
 namespace attncost {
 namespace {
@@ -14,8 +15,7 @@ namespace {
 // (DeepSeek-V3.2's FP8 indexer cache, as vLLM stores it).
 constexpr double kIndexerScaleBytes = 4;
 
-double bytes_of(Dtype d) { return dtype_bits(d) / 8.0; }
-double D(int64_t v) { return static_cast<double>(v); }
+using namespace short_names;
 
 // Split `heads` over TP: whole heads per GPU, or one replicated head when there are fewer.
 double heads_per_gpu(double heads, double tp, double* replication) {

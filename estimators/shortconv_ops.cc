@@ -5,12 +5,13 @@
 #include <fmt/format.h>
 
 #include "estimators/explain.h"
+#include "model/short_names.h"
 
 namespace attncost {
 
 namespace {
 
-double bytes_of(Dtype t) { return dtype_bits(t) / 8.0; }
+using namespace short_names;
 
 // One explained line; the substituted expression is formatted from the operands of the value.
 template <typename... Args>
@@ -18,7 +19,6 @@ void explain(Explainer* ex, const std::string& quantity, const char* formula, do
              Args&&... args) {
   if (ex) ex->line(quantity, formula, fmt::format(sub, std::forward<Args>(args)...), value, unit);
 }
-std::string N(double v) { return ex_num(v); }
 
 }  // namespace
 

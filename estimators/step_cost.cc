@@ -12,12 +12,12 @@
 #include "estimators/parallel.h"
 #include "estimators/pattern_counts.h"
 #include "estimators/roofline.h"
+#include "model/short_names.h"
 
 namespace attncost {
 namespace {
 
-double D(int64_t v) { return static_cast<double>(v); }
-std::string N(double v) { return ex_num(v); }
+using namespace short_names;
 
 // The roofline of one operator, written out (roofline.cc computes it).
 void explain_roofline(Explainer* ex, const OpCost& op, const GpuSpec& gpu) {

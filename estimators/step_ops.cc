@@ -13,13 +13,12 @@
 #include "estimators/linear_chunk.h"
 #include "estimators/shortconv_ops.h"
 #include "estimators/step_cost.h"
+#include "model/short_names.h"
 
 namespace attncost {
 namespace {
 
-double bytes_of(Dtype d) { return dtype_bits(d) / 8.0; }
-double D(int64_t v) { return static_cast<double>(v); }
-std::string N(double v) { return ex_num(v); }
+using namespace short_names;
 
 // One explained line; callers test `ex` first so that no string is built when nobody asked.
 template <typename... Args>

@@ -4,9 +4,11 @@
 // the Whisper-style encoder of Voxtral, each with its family's projector. Other encoders are
 // counted by a generic ViT formula, and their name says so.
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "model/error.h"
 #include "model/hf_reader.h"
+#include "model/short_names.h"
 
 namespace attncost {
 
@@ -14,7 +16,7 @@ using nlohmann::json;
 
 namespace {
 
-double D(int64_t v) { return static_cast<double>(v); }
+using namespace short_names;
 
 // The widths of a ViT-like encoder, in the spellings of the families above and Kimi's MoonViT.
 struct Tower {

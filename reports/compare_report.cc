@@ -1,4 +1,5 @@
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "reports/compare.h"
 #include "reports/reports.h"
@@ -12,18 +13,18 @@ struct Metric {
   std::string (*show)(double);
 };
 
-std::string bytes(double v) { return human_bytes(v); }
-std::string time(double v) { return human_time(v); }
-std::string count(double v) { return human_count(v); }
+std::string show_bytes(double v) { return human_bytes(v); }
+std::string show_time(double v) { return human_time(v); }
+std::string show_count(double v) { return human_count(v); }
 
 const Metric kMetrics[] = {
-    {"KV cache", [](const Estimate& e) { return e.kv.bytes_total; }, bytes},
-    {"prefill pairs", [](const Estimate& e) { return e.prefill.attention_pairs; }, count},
-    {"prefill FLOPs", [](const Estimate& e) { return e.prefill.flops; }, count},
-    {"prefill time", [](const Estimate& e) { return e.prefill.time_s; }, time},
-    {"decode step", [](const Estimate& e) { return e.decode.time_s; }, time},
-    {"decode tok/s", [](const Estimate& e) { return e.decode.tokens_per_s; }, count},
-    {"memory/GPU", [](const Estimate& e) { return e.memory.total_bytes; }, bytes},
+    {"KV cache", [](const Estimate& e) { return e.kv.bytes_total; }, show_bytes},
+    {"prefill pairs", [](const Estimate& e) { return e.prefill.attention_pairs; }, show_count},
+    {"prefill FLOPs", [](const Estimate& e) { return e.prefill.flops; }, show_count},
+    {"prefill time", [](const Estimate& e) { return e.prefill.time_s; }, show_time},
+    {"decode step", [](const Estimate& e) { return e.decode.time_s; }, show_time},
+    {"decode tok/s", [](const Estimate& e) { return e.decode.tokens_per_s; }, show_count},
+    {"memory/GPU", [](const Estimate& e) { return e.memory.total_bytes; }, show_bytes},
 };
 
 std::string ratio(double v, double ref) { return ref > 0 ? fmt::format("{:.3g}×", v / ref) : "—"; }

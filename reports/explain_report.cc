@@ -1,6 +1,7 @@
 #include "reports/explain_report.h"
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "reports/reports.h"
 

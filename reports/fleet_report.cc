@@ -1,6 +1,7 @@
 #include "reports/fleet_report.h"
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "reports/launch_command.h"
 #include "reports/reports.h"

@@ -1,5 +1,6 @@
 // `attncost presets`: the built-in models and GPUs with the parameters the estimates use.
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "estimators/estimate.h"
 #include "model/presets.h"

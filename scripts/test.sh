@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds, and runs the whole test suite with CTest.
+# Installs what is missing, builds everything (the binary, the CUDA probe module where nvcc is
+# found, the tests, the benchmarks) and runs the whole test suite with CTest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/build.sh
+cmake --build build --parallel
 # Deterministic tests in parallel ...
 ctest --test-dir build --output-on-failure --parallel "$(nproc)" --label-exclude probe
 # ... then the probe's timing gates alone (serial). A wrong result or a misprediction fails every

@@ -3,6 +3,7 @@
 // targets never need fewer GPUs, a disaggregated decode replica receiving the prompt's KV skips
 // the prefill, and the best fleet carries its load curve and a launch command.
 #include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
 
 #include "estimators/fleet.h"
 #include "estimators/fleet_load.h"

@@ -1,0 +1,87 @@
+// The flat row of an estimate is written three ways — the CSV header, the CSV row and the
+// JSON-lines object — all from one field table (reports/estimate_fields.cc). They must agree:
+// the same names in the same order, and the same value in each CSV cell as in the JSON member.
+#include <catch2/catch.hpp>
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "estimators/estimate.h"
+#include "model/presets.h"
+#include "reports/estimate_fields.h"
+#include "reports/reports.h"
+
+using namespace attncost;
+
+namespace {
+
+// One CSV line into cells (RFC 4180 quoting: "a,b" and "" for a quote).
+std::vector<std::string> csv_cells(std::string line) {
+  if (!line.empty() && line.back() == '\n') line.pop_back();
+  std::vector<std::string> cells(1);
+  bool quoted = false;
+  for (size_t i = 0; i < line.size(); ++i) {
+    const char c = line[i];
+    if (quoted && c == '"' && i + 1 < line.size() && line[i + 1] == '"') cells.back() += '"', ++i;
+    else if (c == '"') quoted = !quoted;
+    else if (c == ',' && !quoted) cells.emplace_back();
+    else cells.back() += c;
+  }
+  return cells;
+}
+
+struct Situation {
+  const char* model;
+  const char* attn;   // nullptr: the model's own
+  uint64_t gen;
+  bool vllm;
+};
+
+}  // namespace
+
+TEST_CASE("the CSV header, the CSV row and the JSON-lines object agree field by field", "[fields]") {
+  const GpuSpec gpu = load_gpu("h100-sxm");
+  const std::vector<std::string> header = csv_cells(estimate_csv_header());
+  const auto fields = estimate_fields();
+  REQUIRE(header.size() == fields.size());
+  for (size_t i = 0; i < fields.size(); ++i) CHECK(header[i] == fields[i].name);
+
+  for (const Situation& s : {Situation{"llama-2-7b", nullptr, 0, false}, Situation{"llama-3.1-8b", nullptr, 512, true},
+                             Situation{"deepseek-v3", nullptr, 0, false}, Situation{"gemma-2-9b", "window:4096/dense", 64, false}}) {
+    CAPTURE(s.model, s.gen, s.vllm);
+    const ModelConfig m = load_model(s.model);
+    DesignChoice c;
+    if (s.attn) c.attn = s.attn;
+    if (s.vllm) {
+      EngineConfig e;
+      e.kind = EngineKind::vllm;
+      c.engine = e;
+    }
+    const Design d = make_design(m, c);
+    Workload w;
+    w.ctx = 8192, w.batch = 4, w.gen = s.gen;
+    const Estimate e = estimate(m, d, w, gpu);
+    const EstimateInputs in{m, d, w, gpu};
+
+    std::string row, line;
+    append_estimate_csv_row(row, in, e);
+    append_estimate_jsonl(line, in, e);
+    CHECK(row == estimate_csv_row(in, e));
+    const std::vector<std::string> cells = csv_cells(row);
+    const auto j = nlohmann::ordered_json::parse(line);
+    REQUIRE(cells.size() == header.size());
+    REQUIRE(j.size() == header.size());
+    size_t i = 0;
+    for (const auto& [key, v] : j.items()) {
+      CAPTURE(key, cells[i]);
+      CHECK(key == header[i]);
+      if (v.is_null()) CHECK(cells[i].empty());
+      else if (v.is_string()) CHECK(cells[i] == v.get<std::string>());
+      else if (v.is_boolean()) CHECK(cells[i] == (v.get<bool>() ? "1" : "0"));
+      else CHECK(std::stod(cells[i]) == v.get<double>());  // both print the shortest round-trip form
+      ++i;
+    }
+  }
+}
