@@ -1,6 +1,8 @@
 // The subcommands: each resolves its inputs from Flags, calls the core and renders. Returns the
 // process exit code (cli/exit_codes.h).
 #pragma once
+#include <nlohmann/json.hpp>
+
 #include "cli/flags.h"
 
 namespace attncost::cli {
@@ -15,6 +17,9 @@ enum ExitCode : int {
 };
 
 int run_estimate(const Flags& f);
+// estimate --format json's document for these flags, without the format and output checks (the
+// Python API's fast path, python/attncost/_core.cc, calls it; run_estimate renders the same).
+nlohmann::json estimate_document(const Flags& f);
 int run_plan(const Flags& f);
 int run_compare(const Flags& f);
 int run_sweep(const Flags& f);

@@ -1,0 +1,111 @@
+"""What the functions return: the JSON document as plain Python containers, with notebook display
+(compact HTML tables, charts as inline SVG, memos as HTML) and pandas conversion (pandas optional)."""
+from __future__ import annotations
+
+import html
+from typing import Any
+
+_MAX_ROWS = 40  # a notebook table longer than this is cut, with a line saying how much was left out
+
+
+def _flatten(value: Any, prefix: str = "", out: list[tuple[str, Any]] | None = None) -> list[tuple[str, Any]]:
+    """Dotted paths to the scalar leaves; lists of scalars stay whole, lists of objects are counted."""
+    out = [] if out is None else out
+    if isinstance(value, dict):
+        for k, v in value.items():
+            _flatten(v, f"{prefix}.{k}" if prefix else str(k), out)
+    elif isinstance(value, list) and any(isinstance(v, (dict, list)) for v in value):
+        out.append((prefix, f"[{len(value)} items]"))
+    else:
+        out.append((prefix, value))
+    return out
+
+
+def _cell(v: Any) -> str:
+    if isinstance(v, float):
+        return f"{v:.6g}"
+    if v is None:
+        return "—"
+    return html.escape(str(v))
+
+
+def _table(pairs: list[tuple[str, Any]]) -> str:
+    shown = pairs[:_MAX_ROWS]
+    rows = "".join(f"<tr><th style='text-align:left'>{html.escape(k)}</th><td>{_cell(v)}</td></tr>" for k, v in shown)
+    more = f"<p>… {len(pairs) - len(shown)} more fields (the whole document is the dict)</p>" if len(pairs) > len(shown) else ""
+    return f"<table>{rows}</table>{more}"
+
+
+def _grid(records: list[dict[str, Any]], title: str) -> str:
+    flat = [dict(_flatten(r)) for r in records[:_MAX_ROWS]]
+    columns: list[str] = []
+    for r in flat:
+        columns += [c for c in r if c not in columns]
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
+    body = "".join("<tr>" + "".join(f"<td>{_cell(r.get(c))}</td>" for c in columns) + "</tr>" for r in flat)
+    more = f"<p>… {len(records) - len(flat)} more rows</p>" if len(records) > len(flat) else ""
+    return f"<p><b>{html.escape(title)}</b></p><div style='overflow-x:auto'><table><tr>{head}</tr>{body}</table></div>{more}"
+
+
+class Document(dict):
+    """A command's JSON document (a dict); ``.svg`` holds its chart when one was asked for."""
+
+    def __init__(self, data: dict[str, Any], command: str, svg: str | None = None):
+        super().__init__(data)
+        self.command = command
+        self.svg = svg
+
+    def to_pandas(self):
+        """simulate: one row per offered rate; other documents: one row of dotted fields."""
+        import pandas as pd
+
+        runs = self.get("runs")
+        if isinstance(runs, list) and runs and isinstance(runs[0], dict):
+            return pd.json_normalize(runs)
+        return pd.json_normalize(dict(self))
+
+    def _repr_html_(self) -> str:
+        parts = [f"<p><b>attncost {html.escape(self.command)}</b></p>"]
+        if self.svg:
+            parts.append(self.svg)
+        if isinstance(self.get("runs"), list) and len(self["runs"]) > 1:
+            parts.append(_grid(self["runs"], "runs"))
+        parts.append(_table(_flatten({k: v for k, v in self.items() if k != "runs" or len(v) <= 1})))
+        return "".join(parts)
+
+
+class Rows(list):
+    """sweep's rows, one dict per grid point; ``.crossovers`` the crossover lines, ``.svg`` the chart."""
+
+    def __init__(self, rows: list[dict[str, Any]], crossovers: list[dict[str, Any]] | None = None, svg: str | None = None):
+        super().__init__(rows)
+        self.crossovers = crossovers or []
+        self.svg = svg
+
+    def to_pandas(self):
+        """A DataFrame with one row per grid point and one column per field."""
+        import pandas as pd
+
+        return pd.DataFrame.from_records(list(self))
+
+    def _repr_html_(self) -> str:
+        return (self.svg or "") + _grid(list(self), f"attncost sweep: {len(self)} rows")
+
+
+class Text(str):
+    """A memo or report as text: ``format="html"`` displays as the HTML memo, ``"md"`` as Markdown."""
+
+    def __new__(cls, text: str, format: str):
+        s = super().__new__(cls, text)
+        s.format = format
+        return s
+
+    def _repr_html_(self) -> str | None:
+        if self.format == "html":
+            return str(self)
+        if self.format == "md":
+            return None
+        return f"<pre>{html.escape(str(self))}</pre>"
+
+    def _repr_markdown_(self) -> str | None:
+        return str(self) if self.format == "md" else None
