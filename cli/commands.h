@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/flags.h"
+#include "estimators/sweep.h"
 
 namespace attncost::cli {
 
@@ -23,6 +24,9 @@ nlohmann::json estimate_document(const Flags& f);
 int run_plan(const Flags& f);
 int run_compare(const Flags& f);
 int run_sweep(const Flags& f);
+// sweep's grid from its flags, every value checked and the grid's size within `max_rows` (run_sweep
+// and the Python API's columnar sweep, python/attncost/_core.cc).
+SweepGrid resolve_sweep_grid(const Flags& f, double max_rows);
 int run_presets(const Flags& f);
 int run_probe(const Flags& f);
 int run_simulate(const Flags& f);

@@ -45,7 +45,7 @@ def _args(command: str, kwargs: dict[str, Any]) -> list[str]:
         flag = _REPEATED.get(key) or "--" + key.replace("_", "-")
         if v is True:
             args.append(flag)
-        elif isinstance(v, (list, tuple)):
+        elif isinstance(v, (list, tuple, range)):
             if key in _REPEATED:
                 for item in v:
                     args += [flag, _value(item)]
@@ -120,12 +120,24 @@ def sweep(**kwargs: Any) -> Rows:
     lines in ``.crossovers``; ``chart=True`` keeps the SVG chart in ``.svg``. ``.to_pandas()``."""
     if "format" in kwargs or "output" in kwargs:
         raise TypeError("sweep(): format= and output= are the CLI's; the function returns the rows")
+    # Fast path: the grid filled straight into columns (python/attncost/_core.cc), no text between.
+    chart = kwargs.get("chart")
+    plain = {k: v for k, v in kwargs.items() if k != "chart" and v is not None}
+    if chart in (None, False, True):
+        got = _core.sweep_columns({k: v if isinstance(v, bool) else _axis(v) for k, v in plain.items()}, chart is True)
+        if got is not None:
+            names, columns, crossovers, svg = got
+            return Rows(columns=(names, columns), crossovers=[json.loads(l) for l in crossovers.splitlines()], svg=svg)
     out, svg = _with_chart("sweep", kwargs, "json")
     rows, crossovers = [], []
     for line in out.splitlines():
         d = json.loads(line)
         (crossovers if d.get("type") == "crossover" else rows).append(d)
     return Rows(rows, crossovers=crossovers, svg=svg)
+
+
+def _axis(v: Any) -> str:
+    return ",".join(_value(x) for x in v) if isinstance(v, (list, tuple, range)) else _value(v)
 
 
 def simulate(**kwargs: Any) -> Document:

@@ -3,6 +3,7 @@
 // captured output; estimate() is the fast path for one estimate: the kwargs fill the CLI's Flags
 // directly (no CLI11 parse), the CLI's resolve functions and estimate_document() do the rest, and
 // the JSON document is turned into Python objects without a text round trip. No formula here.
+#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <string>
@@ -10,13 +11,24 @@
 #include <unordered_map>
 #include <vector>
 
+#include <algorithm>
+#include <bit>
+#include <climits>
+#include <exception>
+#include <thread>
+
 #include <nanobind/nanobind.h>
+#include <nanobind/ndarray.h>
 #include <nanobind/stl/string.h>
 #include <nanobind/stl/vector.h>
 
 #include "cli/commands.h"
 #include "cli/flags.h"
+#include "cli/resolve.h"
 #include "cli/run_in_process.h"
+#include "estimators/sweep.h"
+#include "reports/estimate_fields.h"
+#include "reports/sweep_report.h"
 #include "model/error.h"
 #include "model/version.h"
 
@@ -109,16 +121,15 @@ nb::object to_python(const nlohmann::json& j) {
   }
 }
 
-// Returns the estimate's JSON document as Python objects, or None when the kwargs need the
-// generic path (run()): a name the table lacks, a value CLI11 would read differently.
-nb::object estimate_fast(const nb::dict& kwargs) {
-  Flags f;
+// Fills `f` from the kwargs; false when they need the generic path (run()): a name the table
+// lacks, a value CLI11 would read differently.
+bool fill_flags(const nb::dict& kwargs, Flags& f, bool sweep = false) {
   f.format = "json";
   int sharing = 0;  // --mha/--mqa/--gqa/--mla: CLI11 allows one; its message for more comes from run()
   for (const auto& [key, value] : kwargs) {
     const std::string name = nb::cast<std::string>(key);
     if (name == "mha" || name == "mqa" || name == "text_only" || name == "explain") {
-      if (!nb::isinstance<nb::bool_>(value)) return nb::none();
+      if (!nb::isinstance<nb::bool_>(value)) return false;
       if (!nb::cast<bool>(value)) continue;
       bool& field = name == "mha" ? f.mha : name == "mqa" ? f.mqa : name == "text_only" ? f.text_only : f.explain;
       field = true;
@@ -126,17 +137,27 @@ nb::object estimate_fast(const nb::dict& kwargs) {
       sharing += name == "mha" || name == "mqa";
       continue;
     }
+    if (sweep && name == "max_rows" && nb::isinstance<nb::str>(value)) {
+      f.max_rows = nb::cast<std::string>(value);
+      f.given.insert("--max-rows");
+      continue;
+    }
     const auto it = string_flags().find(name);
-    if (it == string_flags().end() || !nb::isinstance<nb::str>(value)) return nb::none();
+    if (it == string_flags().end() || !nb::isinstance<nb::str>(value)) return false;
     std::string text = nb::cast<std::string>(value);
-    if (text.empty() || text[0] == '-') return nb::none();  // CLI11's own reading (an empty argument, a negative)
+    if (text.empty() || text[0] == '-') return false;  // CLI11's own reading (an empty argument, a negative)
     f.*(it->second.field) = std::move(text);
     f.given.insert(it->second.flag);
     sharing += name == "gqa" || name == "mla";
   }
-  if (sharing > 1) return nb::none();
+  return sharing <= 1;
+}
+
+// Runs `body`, turning attncost's errors into the Python exceptions the generic path raises.
+template <typename Body>
+auto translated(Body body) {
   try {
-    return to_python(attncost::cli::estimate_document(f));
+    return body();
   } catch (const attncost::InputError& e) {
     throw nb::value_error((std::string("attncost: error: ") + e.what()).c_str());
   } catch (const attncost::RuntimeError& e) {
@@ -148,6 +169,188 @@ nb::object estimate_fast(const nb::dict& kwargs) {
   } catch (const std::exception& e) {
     throw std::runtime_error(std::string("attncost: internal error: ") + e.what() + " (please report it)");
   }
+}
+
+// The estimate's JSON document as Python objects, or None when the kwargs need run().
+nb::object estimate_fast(const nb::dict& kwargs) {
+  Flags f;
+  if (!fill_flags(kwargs, f)) return nb::none();
+  return translated([&] { return to_python(attncost::cli::estimate_document(f)); });
+}
+
+// For python/bench_estimate.py: seconds per call of the C++ core alone (resolve, estimate, the
+// JSON document) over `n` calls, so that the Python call's overhead can be told apart.
+double core_seconds_per_estimate(const nb::dict& kwargs, int n) {
+  Flags f;
+  if (!fill_flags(kwargs, f)) throw nb::value_error("core_seconds_per_estimate: these kwargs take the generic path");
+  return translated([&] {
+    nb::gil_scoped_release unlocked;
+    size_t keep = 0;
+    const auto start = std::chrono::steady_clock::now();
+    for (int i = 0; i < n; ++i) keep += attncost::cli::estimate_document(f).size();
+    const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
+    if (keep == 0) throw std::runtime_error("empty document");
+    return took.count() / n;
+  });
+}
+
+// sweep's flat rows (reports/estimate_fields.h) as columns, filled in parallel as run_sweep renders
+// its blocks. Each cell keeps the kind the field wrote (what its JSON line would say).
+enum Kind : uint8_t { kNone, kNumber, kInteger, kText, kBool };
+
+struct Cells {
+  size_t rows = 0, columns = 0;
+  std::vector<uint8_t> kinds;   // column-major: [column * rows + row]
+  std::vector<uint64_t> bits;   // the double's bits, the integer, the bool, or the text's (table, index)
+  std::vector<std::vector<std::string>> texts;  // one intern table per block thread
+};
+
+class CellWriter final : public attncost::FieldWriter {
+ public:
+  CellWriter(Cells& c, size_t table) : c_(c), table_(table) {}
+  void start(size_t row) { row_ = row, column_ = 0; }
+  void number(double v) override { put(kNumber, std::bit_cast<uint64_t>(v)); }
+  void integer(uint64_t v) override { put(kInteger, v); }
+  void boolean(bool v) override { put(kBool, v ? 1 : 0); }
+  void none() override { put(kNone, 0); }
+  void text(std::string_view s) override {
+    auto [it, added] = index_.try_emplace(std::string(s), c_.texts[table_].size());
+    if (added) c_.texts[table_].emplace_back(s);
+    put(kText, (uint64_t{table_} << 32) | it->second);
+  }
+
+ private:
+  void put(Kind k, uint64_t b) {
+    const size_t at = column_++ * c_.rows + row_;
+    c_.kinds[at] = k;
+    c_.bits[at] = b;
+  }
+  Cells& c_;
+  size_t table_, row_ = 0, column_ = 0;
+  std::unordered_map<std::string, uint64_t> index_;
+};
+
+void fill_cells(const attncost::SweepGrid& g, Cells& c) {
+  const size_t threads = std::max(1u, std::min(8u, std::thread::hardware_concurrency()));
+  const size_t block = (c.rows + threads - 1) / threads;
+  c.texts.assign(threads, {});
+  std::vector<std::exception_ptr> failures(threads);
+  auto work = [&](size_t t) {
+    try {
+      CellWriter w(c, t);
+      size_t row = t * block;
+      const double first = static_cast<double>(row), last = static_cast<double>(std::min(c.rows, row + block));
+      if (first >= last) return;
+      attncost::sweep_each(g, first, last, [&](const attncost::SweepLine& line, const attncost::Workload& wl, const attncost::Estimate& e) {
+        w.start(row++);
+        const attncost::EstimateInputs in{g.models[line.model], g.designs[line.model][line.design], wl, g.gpus[line.gpu]};
+        for (const attncost::EstimateField& field : attncost::estimate_fields()) field.write(w, in, e);
+      });
+    } catch (...) {
+      failures[t] = std::current_exception();  // rethrown on the calling thread, after the join
+    }
+  };
+  std::vector<std::thread> workers;
+  for (size_t t = 1; t < threads; ++t) workers.emplace_back(work, t);
+  work(0);
+  for (std::thread& w : workers) w.join();
+  for (const std::exception_ptr& e : failures)
+    if (e) std::rethrow_exception(e);
+}
+
+template <typename T>
+nb::object numpy_array(std::vector<T>&& v) {
+  auto* heap = new std::vector<T>(std::move(v));
+  nb::capsule owner(heap, [](void* p) noexcept { delete static_cast<std::vector<T>*>(p); });
+  return nb::cast(nb::ndarray<nb::numpy, T, nb::ndim<1>>(heap->data(), {heap->size()}, owner));
+}
+
+// One column to Python: a numpy array when every cell has one numeric kind (number: float64,
+// integer: int64, bool), a list of str when all are text, else a list of the Python objects
+// json.loads would give for each cell. Returns (kind name, column).
+nb::tuple column_to_python(const Cells& c, size_t column, std::vector<std::vector<nb::object>>& strings) {
+  const uint8_t* kinds = c.kinds.data() + column * c.rows;
+  const uint64_t* bits = c.bits.data() + column * c.rows;
+  auto text = [&](uint64_t b) -> nb::object {
+    nb::object& s = strings[b >> 32][b & 0xffffffffu];
+    if (!s.is_valid()) {
+      const std::string& t = c.texts[b >> 32][b & 0xffffffffu];
+      s = nb::str(t.data(), t.size());
+    }
+    return s;
+  };
+  bool same = true;
+  for (size_t r = 1; r < c.rows && same; ++r) same = kinds[r] == kinds[0];
+  if (same && c.rows > 0 && kinds[0] == kNumber) {
+    std::vector<double> v(c.rows);
+    for (size_t r = 0; r < c.rows; ++r) v[r] = std::bit_cast<double>(bits[r]);
+    return nb::make_tuple("number", numpy_array(std::move(v)));
+  }
+  if (same && c.rows > 0 && kinds[0] == kInteger) {
+    bool fits = true;
+    for (size_t r = 0; r < c.rows && fits; ++r) fits = bits[r] <= uint64_t{INT64_MAX};
+    if (fits) {
+      std::vector<int64_t> v(c.rows);
+      for (size_t r = 0; r < c.rows; ++r) v[r] = static_cast<int64_t>(bits[r]);
+      return nb::make_tuple("integer", numpy_array(std::move(v)));
+    }
+  }
+  if (same && c.rows > 0 && kinds[0] == kBool) {
+    std::vector<uint8_t> u(c.rows);
+    for (size_t r = 0; r < c.rows; ++r) u[r] = static_cast<uint8_t>(bits[r]);
+    return nb::make_tuple("bool", numpy_array(std::move(u)));
+  }
+  nb::list out;
+  for (size_t r = 0; r < c.rows; ++r) {
+    switch (kinds[r]) {
+      case kNumber: {
+        // As the JSON line writes it (reports/csv_report.cc write_number): integral values as integers.
+        const double v = std::bit_cast<double>(bits[r]);
+        if (!std::isfinite(v)) out.append(nb::none());
+        else if (v == std::floor(v) && std::fabs(v) < 9.2e18) out.append(nb::cast(static_cast<int64_t>(v)));
+        else out.append(nb::float_(v));
+        break;
+      }
+      case kInteger: out.append(nb::cast(bits[r])); break;
+      case kBool: out.append(nb::bool_(bits[r] != 0)); break;
+      case kText: out.append(text(bits[r])); break;
+      default: out.append(nb::none());
+    }
+  }
+  return nb::make_tuple(same && c.rows > 0 && kinds[0] == kText ? "text" : "object", out);
+}
+
+// The sweep as (names, [(kind, column)], crossover JSON lines, chart SVG or None), or None when
+// the kwargs need the generic path. `chart`: also draw the chart run_sweep writes with --chart.
+nb::object sweep_columns(const nb::dict& kwargs, bool chart) {
+  Flags f;
+  if (!fill_flags(kwargs, f, true)) return nb::none();
+  if (chart) f.chart = "(inline)";  // resolve_sweep_grid checks the grid can be drawn
+  Cells c;
+  attncost::SweepGrid g;
+  std::string crossovers, svg;
+  translated([&] {
+    const double max_rows = static_cast<double>(attncost::cli::parse_count(f.max_rows, "--max-rows"));
+    g = attncost::cli::resolve_sweep_grid(f, max_rows);
+    nb::gil_scoped_release unlocked;
+    c.rows = static_cast<size_t>(attncost::sweep_rows(g));
+    c.columns = attncost::estimate_fields().size();
+    c.kinds.assign(c.rows * c.columns, kNone);
+    c.bits.assign(c.rows * c.columns, 0);
+    fill_cells(g, c);
+    crossovers = attncost::sweep_crossovers_text(g, attncost::sweep_crossovers(g), attncost::SweepFormat::jsonl);
+    if (chart) svg = attncost::sweep_chart_svg(g, attncost::sweep_curves(g, 8));
+    return 0;
+  });
+  nb::list names, columns;
+  std::vector<std::vector<nb::object>> strings;
+  for (const auto& table : c.texts) strings.emplace_back(table.size());
+  for (size_t col = 0; col < c.columns; ++col) {
+    names.append(attncost::estimate_fields()[col].name);
+    columns.append(column_to_python(c, col, strings));
+  }
+  return nb::make_tuple(names, columns, nb::str(crossovers.data(), crossovers.size()),
+                        chart ? nb::object(nb::str(svg.data(), svg.size())) : nb::none());
 }
 
 nb::tuple run(const std::vector<std::string>& args) {
@@ -169,4 +372,8 @@ NB_MODULE(_core, m) {
   m.def("run", &run, nb::arg("args"), "Run `attncost ARGS...` in-process: (exit code, stdout text, stderr text).");
   m.def("estimate_fast", &estimate_fast, nb::arg("kwargs"),
         "The estimate's JSON document as Python objects, or None when the kwargs need run().");
+  m.def("sweep_columns", &sweep_columns, nb::arg("kwargs"), nb::arg("chart") = false,
+        "sweep's rows as columns: (names, [(kind, column)], crossover JSON lines, SVG or None), or None when the kwargs need run().");
+  m.def("core_seconds_per_estimate", &core_seconds_per_estimate, nb::arg("kwargs"), nb::arg("n"),
+        "Seconds per call of the C++ core alone (resolve, estimate, JSON document), for the benchmark.");
 }

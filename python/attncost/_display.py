@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Sequence
 from typing import Any
 
 _MAX_ROWS = 40  # a notebook table longer than this is cut, with a line saying how much was left out
@@ -43,7 +44,7 @@ def _grid(records: list[dict[str, Any]], title: str) -> str:
         columns += [c for c in r if c not in columns]
     head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
     body = "".join("<tr>" + "".join(f"<td>{_cell(r.get(c))}</td>" for c in columns) + "</tr>" for r in flat)
-    more = f"<p>… {len(records) - len(flat)} more rows</p>" if len(records) > len(flat) else ""
+    more = ""
     return f"<p><b>{html.escape(title)}</b></p><div style='overflow-x:auto'><table><tr>{head}</tr>{body}</table></div>{more}"
 
 
@@ -74,22 +75,74 @@ class Document(dict):
         return "".join(parts)
 
 
-class Rows(list):
-    """sweep's rows, one dict per grid point; ``.crossovers`` the crossover lines, ``.svg`` the chart."""
+def _cell_value(kind: str, column: Any, i: int) -> Any:
+    """Cell i of a column as json.loads reads the CLI's JSON line."""
+    v = column[i]
+    if kind == "number":
+        v = float(v)
+        if v != v or v in (float("inf"), float("-inf")):
+            return None
+        return int(v) if v.is_integer() and abs(v) < 9.2e18 else v
+    if kind == "integer":
+        return int(v)
+    if kind == "bool":
+        return bool(v)
+    return v
 
-    def __init__(self, rows: list[dict[str, Any]], crossovers: list[dict[str, Any]] | None = None, svg: str | None = None):
-        super().__init__(rows)
+
+class Rows(Sequence):
+    """sweep's rows, one dict per grid point (made on access: a 10^6-point sweep stays columns
+    until asked), ``.crossovers`` the crossover lines, ``.svg`` the chart, ``.to_pandas()``."""
+
+    def __init__(self, records: list[dict[str, Any]] | None = None, *, columns: tuple[list[str], list[tuple[str, Any]]] | None = None,
+                 crossovers: list[dict[str, Any]] | None = None, svg: str | None = None):
+        self._records = records
+        self._columns = columns
         self.crossovers = crossovers or []
         self.svg = svg
+
+    def __len__(self) -> int:
+        if self._records is not None:
+            return len(self._records)
+        cols = self._columns[1]
+        return len(cols[0][1]) if cols else 0
+
+    def _row(self, i: int) -> dict[str, Any]:
+        names, cols = self._columns
+        return {name: _cell_value(kind, col, i) for name, (kind, col) in zip(names, cols)}
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        if self._records is not None:
+            return self._records[i]
+        n = len(self)
+        if i < 0:
+            i += n
+        if not 0 <= i < n:
+            raise IndexError("row index out of range")
+        return self._row(i)
+
+    def __eq__(self, other: object) -> bool:
+        return list(self) == list(other) if isinstance(other, (list, Rows)) else NotImplemented
 
     def to_pandas(self):
         """A DataFrame with one row per grid point and one column per field."""
         import pandas as pd
 
-        return pd.DataFrame.from_records(list(self))
+        if self._records is not None:
+            return pd.DataFrame.from_records(self._records)
+        names, cols = self._columns
+        data = {}
+        for name, (kind, col) in zip(names, cols):
+            data[name] = col.astype(bool) if kind == "bool" else col
+        return pd.DataFrame(data, copy=False)
+
+    def __repr__(self) -> str:
+        return f"<attncost sweep: {len(self)} rows>"
 
     def _repr_html_(self) -> str:
-        return (self.svg or "") + _grid(list(self), f"attncost sweep: {len(self)} rows")
+        return (self.svg or "") + _grid(self[:_MAX_ROWS], f"attncost sweep: {len(self)} rows")
 
 
 class Text(str):
