@@ -93,10 +93,10 @@ def estimate(**kwargs: Any) -> Document:
     if "format" in kwargs or "output" in kwargs:
         raise TypeError("estimate(): format= and output= are the CLI's; the function returns the JSON document")
     # Fast path: the kwargs fill the CLI's flags directly (python/attncost/_core.cc); None when
-    # something needs the CLI's own parser (an unknown name, a negative number), then run().
-    fast = None
-    if not any(isinstance(v, (list, tuple)) for v in kwargs.values()):
-        fast = _core.estimate_fast({k: v if isinstance(v, bool) else _value(v) for k, v in kwargs.items() if v is not None})
+    # something needs the CLI's own parser (an unknown name, a negative number, a list), then run().
+    fast = _core.estimate_fast(kwargs)
+    if fast is None and any(isinstance(v, (Model, os.PathLike)) for v in kwargs.values()):
+        fast = _core.estimate_fast({k: _value(v) if isinstance(v, (Model, os.PathLike)) else v for k, v in kwargs.items()})
     return Document(fast if fast is not None else _json("estimate", kwargs), "estimate")
 
 

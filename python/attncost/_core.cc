@@ -3,7 +3,7 @@
 // captured output; estimate() is the fast path for one estimate: the kwargs fill the CLI's Flags
 // directly (no CLI11 parse), the CLI's resolve functions and estimate_document() do the rest, and
 // the JSON document is turned into Python objects without a text round trip. No formula here.
-#include <chrono>
+#include <ctime>
 #include <cmath>
 #include <cstdint>
 #include <string>
@@ -92,33 +92,80 @@ const std::unordered_map<std::string_view, StringFlag>& string_flags() {
 }
 
 // nlohmann::json → Python objects, as json.loads reads the CLI's text: non-finite numbers are
-// written as null by the dump, so they are None here too.
-nb::object to_python(const nlohmann::json& j) {
+// written as null by the dump, so they are None here too. Straight on the C API (a new reference
+// per node, PyDict_SetItem rather than the generic item protocol): this walk is most of the
+// fast path's cost beyond the core.
+// The documents' keys are a fixed vocabulary: each made once as a Python str (its hash cached
+// inside) and reused, which saves a string, a hash and a free per member. Bounded; the GIL guards it.
+PyObject* key_object(const std::string& k) {
+  static std::unordered_map<std::string, PyObject*> keys;
+  const auto it = keys.find(k);
+  if (it != keys.end()) {
+    Py_INCREF(it->second);
+    return it->second;
+  }
+  PyObject* key = PyUnicode_FromStringAndSize(k.data(), static_cast<Py_ssize_t>(k.size()));
+  if (key && keys.size() < 8192) {
+    PyUnicode_InternInPlace(&key);
+    Py_INCREF(key);  // the cache's reference, kept for the process's life
+    keys.emplace(k, key);
+  }
+  return key;
+}
+
+PyObject* to_python_raw(const nlohmann::json& j) {
   using T = nlohmann::json::value_t;
   switch (j.type()) {
-    case T::boolean: return nb::bool_(j.get<bool>());
-    case T::number_integer: return nb::cast(j.get<int64_t>());
-    case T::number_unsigned: return nb::cast(j.get<uint64_t>());
+    case T::boolean: return PyBool_FromLong(j.get<bool>() ? 1 : 0);
+    case T::number_integer: return PyLong_FromLongLong(j.get<int64_t>());
+    case T::number_unsigned: return PyLong_FromUnsignedLongLong(j.get<uint64_t>());
     case T::number_float: {
       const double v = j.get<double>();
-      return std::isfinite(v) ? nb::object(nb::float_(v)) : nb::none();
+      if (std::isfinite(v)) return PyFloat_FromDouble(v);
+      Py_RETURN_NONE;
     }
     case T::string: {
       const auto& s = j.get_ref<const std::string&>();
-      return nb::str(s.data(), s.size());
+      return PyUnicode_FromStringAndSize(s.data(), static_cast<Py_ssize_t>(s.size()));
     }
     case T::array: {
-      nb::list out;
-      for (const auto& e : j) out.append(to_python(e));
+      PyObject* out = PyList_New(static_cast<Py_ssize_t>(j.size()));
+      if (!out) return nullptr;
+      Py_ssize_t i = 0;
+      for (const auto& e : j) {
+        PyObject* item = to_python_raw(e);
+        if (!item) {
+          Py_DECREF(out);
+          return nullptr;
+        }
+        PyList_SET_ITEM(out, i++, item);  // steals the reference
+      }
       return out;
     }
     case T::object: {
-      nb::dict out;
-      for (const auto& [k, v] : j.items()) out[nb::str(k.data(), k.size())] = to_python(v);
+      PyObject* out = PyDict_New();
+      if (!out) return nullptr;
+      for (const auto& [k, v] : j.get_ref<const nlohmann::json::object_t&>()) {
+        PyObject* key = key_object(k);
+        PyObject* value = key ? to_python_raw(v) : nullptr;
+        const int failed = value ? PyDict_SetItem(out, key, value) : -1;
+        Py_XDECREF(key);
+        Py_XDECREF(value);
+        if (failed) {
+          Py_DECREF(out);
+          return nullptr;
+        }
+      }
       return out;
     }
-    default: return nb::none();
+    default: Py_RETURN_NONE;
   }
+}
+
+nb::object to_python(const nlohmann::json& j) {
+  PyObject* o = to_python_raw(j);
+  if (!o) throw nb::python_error();
+  return nb::steal(o);
 }
 
 // Fills `f` from the kwargs; false when they need the generic path (run()): a name the table
@@ -137,14 +184,18 @@ bool fill_flags(const nb::dict& kwargs, Flags& f, bool sweep = false) {
       sharing += name == "mha" || name == "mqa";
       continue;
     }
-    if (sweep && name == "max_rows" && nb::isinstance<nb::str>(value)) {
-      f.max_rows = nb::cast<std::string>(value);
+    if (sweep && name == "max_rows" && (nb::isinstance<nb::str>(value) || PyLong_CheckExact(value.ptr()))) {
+      f.max_rows = nb::cast<std::string>(nb::str(value));
       f.given.insert("--max-rows");
       continue;
     }
+    if (value.is_none()) continue;  // None leaves the option out, as in the generic path
     const auto it = string_flags().find(name);
-    if (it == string_flags().end() || !nb::isinstance<nb::str>(value)) return false;
-    std::string text = nb::cast<std::string>(value);
+    if (it == string_flags().end()) return false;
+    std::string text;
+    if (nb::isinstance<nb::str>(value)) text = nb::cast<std::string>(value);
+    else if (PyLong_CheckExact(value.ptr()) || PyFloat_CheckExact(value.ptr())) text = nb::cast<std::string>(nb::str(value));  // as str() writes it
+    else return false;  // a list, a Model, a path: the Python side turns it into text first
     if (text.empty() || text[0] == '-') return false;  // CLI11's own reading (an empty argument, a negative)
     f.*(it->second.field) = std::move(text);
     f.given.insert(it->second.flag);
@@ -178,7 +229,7 @@ nb::object estimate_fast(const nb::dict& kwargs) {
   return translated([&] { return to_python(attncost::cli::estimate_document(f)); });
 }
 
-// For python/bench_estimate.py: seconds per call of the C++ core alone (resolve, estimate, the
+// For python/bench_estimate.py: CPU seconds per call of the C++ core alone (resolve, estimate, the
 // JSON document) over `n` calls, so that the Python call's overhead can be told apart.
 double core_seconds_per_estimate(const nb::dict& kwargs, int n) {
   Flags f;
@@ -186,11 +237,18 @@ double core_seconds_per_estimate(const nb::dict& kwargs, int n) {
   return translated([&] {
     nb::gil_scoped_release unlocked;
     size_t keep = 0;
-    const auto start = std::chrono::steady_clock::now();
+    // This thread's CPU time, as the Python side measures with time.thread_time(): on a shared
+    // machine wall time counts the other processes too.
+    auto cpu_s = [] {
+      timespec t{};
+      clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+      return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) * 1e-9;
+    };
+    const double start = cpu_s();
     for (int i = 0; i < n; ++i) keep += attncost::cli::estimate_document(f).size();
-    const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
+    const double took = cpu_s() - start;
     if (keep == 0) throw std::runtime_error("empty document");
-    return took.count() / n;
+    return took / n;
   });
 }
 
