@@ -323,40 +323,65 @@ nb::object numpy_array(std::vector<T>&& v) {
   return nb::cast(nb::ndarray<nb::numpy, T, nb::ndim<1>>(heap->data(), {heap->size()}, owner));
 }
 
-// One column to Python: a numpy array when every cell has one numeric kind (number: float64,
-// integer: int64, bool), a list of str when all are text, else a list of the Python objects
-// json.loads would give for each cell. Returns (kind name, column).
-nb::tuple column_to_python(const Cells& c, size_t column, std::vector<std::vector<nb::object>>& strings) {
+// Text cells name (intern table, index); this numbers each distinct string once across tables.
+struct TextIds {
+  std::vector<std::vector<int32_t>> id;  // [table][index] → distinct string number
+  std::vector<const std::string*> strings;
+  explicit TextIds(const Cells& c) {
+    std::unordered_map<std::string_view, int32_t> seen;
+    for (const auto& table : c.texts) {
+      id.emplace_back();
+      for (const std::string& t : table) {
+        const auto [it, added] = seen.try_emplace(t, static_cast<int32_t>(strings.size()));
+        if (added) strings.push_back(&t);
+        id.back().push_back(it->second);
+      }
+    }
+  }
+  int32_t of(uint64_t bits) const { return id[bits >> 32][bits & 0xffffffffu]; }
+};
+
+// One column to Python, as (kind, column): a numpy array when every cell has one numeric kind
+// ("number": float64, "integer": int64, "bool": uint8), ("category": (int32 codes, [str])) when
+// all are text (names repeat: a 10^6-row sweep has a handful of distinct ones), else ("object":
+// the Python objects json.loads would give for each cell).
+nb::tuple column_to_python(const Cells& c, size_t column, const TextIds& ids) {
   const uint8_t* kinds = c.kinds.data() + column * c.rows;
   const uint64_t* bits = c.bits.data() + column * c.rows;
-  auto text = [&](uint64_t b) -> nb::object {
-    nb::object& s = strings[b >> 32][b & 0xffffffffu];
-    if (!s.is_valid()) {
-      const std::string& t = c.texts[b >> 32][b & 0xffffffffu];
-      s = nb::str(t.data(), t.size());
-    }
-    return s;
+  auto str = [&](uint64_t b) {
+    const std::string& t = *ids.strings[static_cast<size_t>(ids.of(b))];
+    return nb::str(t.data(), t.size());
   };
-  bool same = true;
+  bool same = c.rows > 0;
   for (size_t r = 1; r < c.rows && same; ++r) same = kinds[r] == kinds[0];
-  if (same && c.rows > 0 && kinds[0] == kNumber) {
+  const Kind kind = same ? static_cast<Kind>(kinds[0]) : kNone;
+  if (same && kind == kNumber) {
     std::vector<double> v(c.rows);
     for (size_t r = 0; r < c.rows; ++r) v[r] = std::bit_cast<double>(bits[r]);
     return nb::make_tuple("number", numpy_array(std::move(v)));
   }
-  if (same && c.rows > 0 && kinds[0] == kInteger) {
-    bool fits = true;
-    for (size_t r = 0; r < c.rows && fits; ++r) fits = bits[r] <= uint64_t{INT64_MAX};
-    if (fits) {
-      std::vector<int64_t> v(c.rows);
-      for (size_t r = 0; r < c.rows; ++r) v[r] = static_cast<int64_t>(bits[r]);
-      return nb::make_tuple("integer", numpy_array(std::move(v)));
-    }
+  if (same && kind == kInteger && std::all_of(bits, bits + c.rows, [](uint64_t b) { return b <= uint64_t{INT64_MAX}; })) {
+    std::vector<int64_t> v(c.rows);
+    for (size_t r = 0; r < c.rows; ++r) v[r] = static_cast<int64_t>(bits[r]);
+    return nb::make_tuple("integer", numpy_array(std::move(v)));
   }
-  if (same && c.rows > 0 && kinds[0] == kBool) {
-    std::vector<uint8_t> u(c.rows);
-    for (size_t r = 0; r < c.rows; ++r) u[r] = static_cast<uint8_t>(bits[r]);
-    return nb::make_tuple("bool", numpy_array(std::move(u)));
+  if (same && kind == kBool) {
+    std::vector<uint8_t> v(c.rows);
+    for (size_t r = 0; r < c.rows; ++r) v[r] = static_cast<uint8_t>(bits[r]);
+    return nb::make_tuple("bool", numpy_array(std::move(v)));
+  }
+  if (same && kind == kText) {
+    std::vector<int32_t> code_of(ids.strings.size(), -1), codes(c.rows);
+    nb::list categories;
+    for (size_t r = 0; r < c.rows; ++r) {
+      int32_t& code = code_of[static_cast<size_t>(ids.of(bits[r]))];
+      if (code < 0) {
+        code = static_cast<int32_t>(nb::len(categories));
+        categories.append(str(bits[r]));
+      }
+      codes[r] = code;
+    }
+    return nb::make_tuple("category", nb::make_tuple(numpy_array(std::move(codes)), categories));
   }
   nb::list out;
   for (size_t r = 0; r < c.rows; ++r) {
@@ -371,11 +396,11 @@ nb::tuple column_to_python(const Cells& c, size_t column, std::vector<std::vecto
       }
       case kInteger: out.append(nb::cast(bits[r])); break;
       case kBool: out.append(nb::bool_(bits[r] != 0)); break;
-      case kText: out.append(text(bits[r])); break;
+      case kText: out.append(str(bits[r])); break;
       default: out.append(nb::none());
     }
   }
-  return nb::make_tuple(same && c.rows > 0 && kinds[0] == kText ? "text" : "object", out);
+  return nb::make_tuple("object", out);
 }
 
 // The sweep as (names, [(kind, column)], crossover JSON lines, chart SVG or None), or None when
@@ -401,11 +426,10 @@ nb::object sweep_columns(const nb::dict& kwargs, bool chart) {
     return 0;
   });
   nb::list names, columns;
-  std::vector<std::vector<nb::object>> strings;
-  for (const auto& table : c.texts) strings.emplace_back(table.size());
+  const TextIds ids(c);
   for (size_t col = 0; col < c.columns; ++col) {
     names.append(attncost::estimate_fields()[col].name);
-    columns.append(column_to_python(c, col, strings));
+    columns.append(column_to_python(c, col, ids));
   }
   return nb::make_tuple(names, columns, nb::str(crossovers.data(), crossovers.size()),
                         chart ? nb::object(nb::str(svg.data(), svg.size())) : nb::none());

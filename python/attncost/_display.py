@@ -77,6 +77,9 @@ class Document(dict):
 
 def _cell_value(kind: str, column: Any, i: int) -> Any:
     """Cell i of a column as json.loads reads the CLI's JSON line."""
+    if kind == "category":
+        codes, categories = column
+        return categories[codes[i]]
     v = column[i]
     if kind == "number":
         v = float(v)
@@ -88,6 +91,10 @@ def _cell_value(kind: str, column: Any, i: int) -> Any:
     if kind == "bool":
         return bool(v)
     return v
+
+
+def _column_len(kind: str, column: Any) -> int:
+    return len(column[0]) if kind == "category" else len(column)
 
 
 class Rows(Sequence):
@@ -105,7 +112,7 @@ class Rows(Sequence):
         if self._records is not None:
             return len(self._records)
         cols = self._columns[1]
-        return len(cols[0][1]) if cols else 0
+        return _column_len(*cols[0]) if cols else 0
 
     def _row(self, i: int) -> dict[str, Any]:
         names, cols = self._columns
@@ -135,7 +142,10 @@ class Rows(Sequence):
         names, cols = self._columns
         data = {}
         for name, (kind, col) in zip(names, cols):
-            data[name] = col.astype(bool) if kind == "bool" else col
+            if kind == "category":  # names repeat: codes into the distinct strings
+                data[name] = pd.Categorical.from_codes(col[0], categories=col[1])
+            else:
+                data[name] = col.astype(bool) if kind == "bool" else col
         return pd.DataFrame(data, copy=False)
 
     def __repr__(self) -> str:
