@@ -6,7 +6,8 @@ import html
 from collections.abc import Sequence
 from typing import Any
 
-_MAX_ROWS = 40  # a notebook table longer than this is cut, with a line saying how much was left out
+_MAX_ROWS = 40     # rows of a grid (sweep, simulate runs) shown; the rest are counted
+_MAX_FIELDS = 400  # fields of a document shown, in a box that scrolls past ~20 lines
 
 
 def _flatten(value: Any, prefix: str = "", out: list[tuple[str, Any]] | None = None) -> list[tuple[str, Any]]:
@@ -31,10 +32,10 @@ def _cell(v: Any) -> str:
 
 
 def _table(pairs: list[tuple[str, Any]]) -> str:
-    shown = pairs[:_MAX_ROWS]
+    shown = pairs[:_MAX_FIELDS]
     rows = "".join(f"<tr><th style='text-align:left'>{html.escape(k)}</th><td>{_cell(v)}</td></tr>" for k, v in shown)
     more = f"<p>… {len(pairs) - len(shown)} more fields (the whole document is the dict)</p>" if len(pairs) > len(shown) else ""
-    return f"<table>{rows}</table>{more}"
+    return f"<div style='max-height:28em;overflow:auto'><table>{rows}</table></div>{more}"
 
 
 def _grid(records: list[dict[str, Any]], title: str) -> str:

@@ -171,3 +171,23 @@ def test_sweep_too_many_rows_is_the_clis_message(cli):
     with pytest.raises(ValueError) as e:
         attncost.sweep(**kwargs)
     assert str(e.value) == err.strip()
+
+
+def test_notebook_display():
+    r = attncost.estimate(ctx=4096)
+    html = r._repr_html_()
+    assert html.startswith("<p><b>attncost estimate</b></p>") and "<table>" in html and "kv_cache.bytes_per_token" in html
+    c = attncost.compare(workloads=["a:ctx=4096", "b:ctx=32k"])
+    assert "<table>" in c._repr_html_()
+    s = attncost.simulate(rate=[1, 2], requests=50, chart=True)
+    assert "<svg" in s._repr_html_() and "<b>runs</b>" in s._repr_html_()
+    assert "<table>" in attncost.Model("llama-3.1-8b")._repr_html_()
+    md = attncost.plan(format="md", candidates="basic")
+    assert md._repr_markdown_() == str(md) and md._repr_html_() is None
+
+
+def test_run_never_raises():
+    code, out, err = attncost.run("no-such-command")
+    assert code == 2 and out == "" and "unknown command" in err
+    code, out, _ = attncost.run("estimate", "--help")
+    assert code == 0 and "--kv-dtype" in out
