@@ -30,9 +30,9 @@ struct EstimateRun {
   Estimate e;
 };
 
-EstimateRun run_one_estimate(const Flags& f) {
-  ModelConfig m = resolve_model(f);
-  GpuSpec gpu = resolve_gpu(f);
+EstimateRun run_one_estimate(const Flags& f, const ModelConfig* resolved_model = nullptr, const GpuSpec* resolved_gpu = nullptr) {
+  ModelConfig m = resolved_model ? *resolved_model : resolve_model(f);
+  GpuSpec gpu = resolved_gpu ? *resolved_gpu : resolve_gpu(f);
   const DesignChoice choice = resolve_choice(f, m, nullptr);
   Workload w = resolve_workload(f);
   Design d = make_design(m, choice);
@@ -49,9 +49,9 @@ nlohmann::json json_of(const Flags& f, const EstimateRun& r) {
 
 }  // namespace
 
-nlohmann::json estimate_document(const Flags& f) {
-  return json_of(f, run_one_estimate(f));
-}
+nlohmann::json estimate_document(const Flags& f) { return json_of(f, run_one_estimate(f)); }
+
+nlohmann::json estimate_document(const Flags& f, const ModelConfig& m, const GpuSpec& gpu) { return json_of(f, run_one_estimate(f, &m, &gpu)); }
 
 int run_estimate(const Flags& f) {
   check_format(f.format, {"text", "json", "csv", "md"});

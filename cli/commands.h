@@ -5,6 +5,8 @@
 
 #include "cli/flags.h"
 #include "estimators/sweep.h"
+#include "model/gpu_spec.h"
+#include "model/model_config.h"
 
 namespace attncost::cli {
 
@@ -21,6 +23,9 @@ int run_estimate(const Flags& f);
 // estimate --format json's document for these flags, without the format and output checks (the
 // Python API's fast path, python/attncost/_core.cc, calls it; run_estimate renders the same).
 nlohmann::json estimate_document(const Flags& f);
+// The same with the model and GPU given as resolve_model(f) and resolve_gpu(f) made them (the
+// Python API keeps a built-in preset's between calls).
+nlohmann::json estimate_document(const Flags& f, const ModelConfig& m, const GpuSpec& gpu);
 int run_plan(const Flags& f);
 int run_compare(const Flags& f);
 int run_sweep(const Flags& f);

@@ -4,6 +4,7 @@
 // directly (no CLI11 parse), the CLI's resolve functions and estimate_document() do the rest, and
 // the JSON document is turned into Python objects without a text round trip. No formula here.
 #include <ctime>
+#include <map>
 #include <cmath>
 #include <cstdint>
 #include <string>
@@ -30,6 +31,7 @@
 #include "reports/estimate_fields.h"
 #include "reports/sweep_report.h"
 #include "model/error.h"
+#include "model/presets.h"
 #include "model/version.h"
 
 namespace nb = nanobind;
@@ -222,15 +224,43 @@ auto translated(Body body) {
   }
 }
 
+// resolve_model and resolve_gpu of a built-in preset depend on the flags alone, and parsing the
+// preset's JSON is most of their cost: kept between calls, keyed by those flags (a config.json or
+// a profile path is read at every call: the file may change). A preset's warnings, if any, are
+// printed the first time only. Bounded; the GIL guards it.
+template <typename T, typename Resolve>
+const T* remembered(std::map<std::string, T>& cache, const std::string& key, Resolve resolve) {
+  const auto it = cache.find(key);
+  if (it != cache.end()) return &it->second;
+  if (cache.size() >= 256) cache.clear();
+  return &cache.emplace(key, resolve()).first->second;
+}
+
+bool is_one_of(const std::string& name, const std::vector<std::string>& names) { return std::find(names.begin(), names.end(), name) != names.end(); }
+
+nlohmann::json estimate_document_cached(const Flags& f) {
+  static const std::vector<std::string> model_presets = attncost::model_preset_names(), gpu_presets = attncost::gpu_preset_names();
+  static std::map<std::string, attncost::ModelConfig> models;
+  static std::map<std::string, attncost::GpuSpec> gpus;
+  if (!is_one_of(f.model, model_presets) || !is_one_of(f.gpu, gpu_presets)) return attncost::cli::estimate_document(f);
+  std::string key = f.model;
+  for (const std::string* field : {&f.layers, &f.heads, &f.kv_heads, &f.head_dim, &f.hidden, &f.ffn, &f.vocab}) key += '\x1f' + *field;
+  key += f.text_only ? "\x1ft" : "\x1f";
+  // In resolve order: a bad model is reported before a bad GPU, as the CLI does.
+  const attncost::ModelConfig* m = remembered(models, key, [&] { return attncost::cli::resolve_model(f); });
+  const attncost::GpuSpec* gpu = remembered(gpus, f.gpu, [&] { return attncost::cli::resolve_gpu(f); });
+  return attncost::cli::estimate_document(f, *m, *gpu);
+}
+
 // The estimate's JSON document as Python objects, or None when the kwargs need run().
 nb::object estimate_fast(const nb::dict& kwargs) {
   Flags f;
   if (!fill_flags(kwargs, f)) return nb::none();
-  return translated([&] { return to_python(attncost::cli::estimate_document(f)); });
+  return translated([&] { return to_python(estimate_document_cached(f)); });
 }
 
 // For python/bench_estimate.py: CPU seconds per call of the C++ core alone (resolve, estimate, the
-// JSON document) over `n` calls, so that the Python call's overhead can be told apart.
+// JSON document, as estimate_fast runs them) over `n` calls, so that the Python call's overhead can be told apart.
 double core_seconds_per_estimate(const nb::dict& kwargs, int n) {
   Flags f;
   if (!fill_flags(kwargs, f)) throw nb::value_error("core_seconds_per_estimate: these kwargs take the generic path");
@@ -245,7 +275,7 @@ double core_seconds_per_estimate(const nb::dict& kwargs, int n) {
       return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) * 1e-9;
     };
     const double start = cpu_s();
-    for (int i = 0; i < n; ++i) keep += attncost::cli::estimate_document(f).size();
+    for (int i = 0; i < n; ++i) keep += estimate_document_cached(f).size();
     const double took = cpu_s() - start;
     if (keep == 0) throw std::runtime_error("empty document");
     return took / n;

@@ -191,3 +191,11 @@ def test_run_never_raises():
     assert code == 2 and out == "" and "unknown command" in err
     code, out, _ = attncost.run("estimate", "--help")
     assert code == 0 and "--kv-dtype" in out
+
+
+def test_remembered_presets_follow_the_overrides(cli):
+    # The fast path keeps resolved presets between calls, keyed by every model flag.
+    for kwargs in (dict(model="llama-3.1-8b", layers=16), dict(model="llama-3.1-8b"), dict(model="llama-3.1-8b", layers=16, text_only=True)):
+        code, out, _ = cli("estimate", kwargs)
+        assert code == 0
+        assert same(attncost.estimate(**kwargs), json.loads(out))
