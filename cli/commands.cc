@@ -20,31 +20,57 @@
 #include "reports/reports.h"
 
 namespace attncost::cli {
+namespace {
+
+// The inputs and the estimate of the flags' one design (estimate's checks, in the CLI's order).
+struct EstimateRun {
+  ModelConfig m;
+  GpuSpec gpu;
+  Design d;
+  Workload w;
+  Estimate e;
+};
+
+EstimateRun run_one_estimate(const Flags& f, const ModelConfig* resolved_model = nullptr, const GpuSpec* resolved_gpu = nullptr) {
+  ModelConfig m = resolved_model ? *resolved_model : resolve_model(f);
+  GpuSpec gpu = resolved_gpu ? *resolved_gpu : resolve_gpu(f);
+  const DesignChoice choice = resolve_choice(f, m, nullptr);
+  Workload w = resolve_workload(f);
+  Design d = make_design(m, choice);
+  (void)kernels_for(d, gpu);  // a kernel family the GPU cannot run is a usage error, said before any work
+  Estimate e = estimate(m, d, w, gpu);
+  return {std::move(m), std::move(gpu), std::move(d), std::move(w), std::move(e)};
+}
+
+nlohmann::json json_of(const Flags& f, const EstimateRun& r) {
+  nlohmann::json j = estimate_json({r.m, r.d, r.w, r.gpu}, r.e);
+  if (f.explain) j["explain"] = explain_json(explain(r.m, r.d, r.w, r.gpu, r.e));
+  return j;
+}
+
+}  // namespace
+
+nlohmann::json estimate_document(const Flags& f) { return json_of(f, run_one_estimate(f)); }
+
+nlohmann::json estimate_document(const Flags& f, const ModelConfig& m, const GpuSpec& gpu) { return json_of(f, run_one_estimate(f, &m, &gpu)); }
+
 int run_estimate(const Flags& f) {
   check_format(f.format, {"text", "json", "csv", "md"});
   if (f.explain && f.format == "csv") throw InputError("--explain: not available with --format csv (use text, md or json)");
   check_writable(f.output);
-  const ModelConfig m = resolve_model(f);
-  const GpuSpec gpu = resolve_gpu(f);
-  const DesignChoice choice = resolve_choice(f, m, nullptr);
-  const Workload w = resolve_workload(f);
-  const Design d = make_design(m, choice);
-  (void)kernels_for(d, gpu);  // a kernel family the GPU cannot run is a usage error, said before any work
-  const Estimate e = estimate(m, d, w, gpu);
-  const EstimateInputs in{m, d, w, gpu};
+  const EstimateRun r = run_one_estimate(f);
+  const EstimateInputs in{r.m, r.d, r.w, r.gpu};
   std::string text;
   if (f.format == "json") {
-    nlohmann::json j = estimate_json(in, e);
-    if (f.explain) j["explain"] = explain_json(explain(m, d, w, gpu, e));
-    text = j.dump(2) + "\n";
+    text = json_of(f, r).dump(2) + "\n";
   } else if (f.format == "csv") {
-    text = estimate_csv_header() + estimate_csv_row(in, e);
+    text = estimate_csv_header() + estimate_csv_row(in, r.e);
   } else if (f.format == "md") {
-    text = estimate_md(in, e);
-    if (f.explain) text += "\n" + explain_md(explain(m, d, w, gpu, e));
+    text = estimate_md(in, r.e);
+    if (f.explain) text += "\n" + explain_md(explain(r.m, r.d, r.w, r.gpu, r.e));
   } else {
-    text = estimate_text(in, e);
-    if (f.explain) text += "\n" + explain_text(explain(m, d, w, gpu, e));
+    text = estimate_text(in, r.e);
+    if (f.explain) text += "\n" + explain_text(explain(r.m, r.d, r.w, r.gpu, r.e));
   }
   write_output(f.output, text);
   return kExitOk;

@@ -22,6 +22,8 @@ fs::path directory_of(const std::string& path) {
 
 }  // namespace
 
+thread_local std::string* stdout_sink = nullptr;
+
 void check_writable(const std::string& path, const std::string& flag) {
   if (path.empty() || path == "-") return;
   std::error_code ec;
@@ -61,6 +63,10 @@ OutputStream::~OutputStream() {
 }
 
 void OutputStream::write(const std::string& chunk) {
+  if (to_stdout_ && stdout_sink) {  // captured (stdout_sink)
+    stdout_sink->append(chunk);
+    return;
+  }
   std::FILE* out = to_stdout_ ? stdout : file_;
   if (std::fwrite(chunk.data(), 1, chunk.size(), out) != chunk.size())
     throw RuntimeError(fmt::format("-o '{}': write failed ({})", to_stdout_ ? "-" : path_, std::strerror(errno)));
@@ -68,6 +74,7 @@ void OutputStream::write(const std::string& chunk) {
 
 void OutputStream::commit() {
   if (to_stdout_) {
+    if (stdout_sink) return;  // captured (stdout_sink): nothing to flush
     if (std::fflush(stdout) != 0) throw RuntimeError(fmt::format("writing to stdout failed ({})", std::strerror(errno)));
     return;
   }

@@ -7,6 +7,10 @@
 
 namespace attncost::cli {
 
+// Capture hook for the in-process runner (cli/run_in_process.h, the Python API): while set on a
+// thread, what that thread would write to stdout is appended here instead. Files are unaffected.
+extern thread_local std::string* stdout_sink;
+
 // Throws InputError (exit 2) unless `path` ("" or "-" = stdout) can be created or replaced: its
 // directory exists and is writable, and the path is not a directory. `flag` names the option.
 void check_writable(const std::string& path, const std::string& flag = "-o");

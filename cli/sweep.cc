@@ -39,15 +39,8 @@ constexpr size_t kChartLines = 8;
 
 }  // namespace
 
-int run_sweep(const Flags& f) {
-  const std::string format = f.has("--format") ? f.format : "csv";
-  check_format(format, {"csv", "json", "text"});
-  const SweepFormat sf = format == "csv" ? SweepFormat::csv : format == "json" ? SweepFormat::jsonl : SweepFormat::text;
-  const double max_rows = static_cast<double>(parse_count(f.max_rows, "--max-rows"));
-  check_writable(f.output);
-  if (!f.chart.empty()) check_writable(f.chart, "--chart");
-
-  // Resolve every axis up front so a bad value fails before any output.
+SweepGrid resolve_sweep_grid(const Flags& f, double max_rows) {
+  // Every axis resolved up front so a bad value fails before any output.
   SweepGrid g;
   for (const auto& name : split(f.model)) {
     Flags one = f;
@@ -98,7 +91,18 @@ int run_sweep(const Flags& f) {
       if (a == 0) break;
     }
   }
+  return g;
+}
 
+int run_sweep(const Flags& f) {
+  const std::string format = f.has("--format") ? f.format : "csv";
+  check_format(format, {"csv", "json", "text"});
+  const SweepFormat sf = format == "csv" ? SweepFormat::csv : format == "json" ? SweepFormat::jsonl : SweepFormat::text;
+  const double max_rows = static_cast<double>(parse_count(f.max_rows, "--max-rows"));
+  check_writable(f.output);
+  if (!f.chart.empty()) check_writable(f.chart, "--chart");
+
+  const SweepGrid g = resolve_sweep_grid(f, max_rows);
   OutputStream out(f.output);
   std::string buffer = sweep_header(sf);
   Progress progress("sweep", "rows", sweep_rows(g));
