@@ -22,7 +22,7 @@ namespace attncost::cli {
 int run_estimate(const Flags& f) {
   check_format(f.format, {"text", "json", "csv", "md"});
   if (f.explain && f.format == "csv") throw InputError("--explain: not available with --format csv (use text, md or json)");
-  check_writable(f.output);
+  Outputs out(f);
   const ModelConfig m = resolve_model(f);
   const GpuSpec gpu = resolve_gpu(f);
   const DesignChoice choice = resolve_choice(f, m, nullptr);
@@ -45,13 +45,14 @@ int run_estimate(const Flags& f) {
     text = estimate_text(in, e);
     if (f.explain) text += "\n" + explain_text(explain(m, d, w, gpu, e));
   }
-  write_output(f.output, text);
+  out.set(f.output, text);
+  out.commit();
   return kExitOk;
 }
 
 int run_plan(const Flags& f) {
   check_format(f.format, {"text", "json", "csv", "md", "html"});
-  check_writable(f.output);
+  Outputs out(f);
   const ModelConfig m = resolve_model(f);
   const GpuSpec gpu = resolve_gpu(f);
   PlanInputs in{m, gpu, resolve_workloads(f), {}, false};
@@ -77,15 +78,16 @@ int run_plan(const Flags& f) {
     throw InputError("--fleet-gpus: applies with --rate (the requests per second to serve)");
   }
 
-  // A Markdown memo's charts are written beside it: check those paths too before any work. An
-  // HTML memo carries them inline.
+  // A Markdown memo's charts are written beside it: declare (and check) those paths too before
+  // any work. An HTML memo carries them inline; so does a memo sent to stdout, a device or a FIFO
+  // (there is no directory of its own to put files in).
   std::string stem;
   std::filesystem::path dir;
-  if (f.format == "md" && !f.output.empty() && f.output != "-") {
-    const std::filesystem::path out(f.output);
-    stem = out.stem().string();
-    dir = out.has_parent_path() ? out.parent_path() : std::filesystem::path(".");
-    for (const std::string& name : memo_chart_names(in.workloads, stem)) check_writable((dir / name).string());
+  if (f.format == "md" && !out.output_is_stream()) {
+    const std::filesystem::path path(f.output);
+    stem = path.stem().string();
+    dir = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
+    for (const std::string& name : memo_chart_names(in.workloads, stem)) out.add("-o", (dir / name).string());
   }
   if (f.format == "html") stem = "memo";
 
@@ -111,7 +113,7 @@ int run_plan(const Flags& f) {
     }
     if (rate > 0) fleet_doc(memo.doc, fleets);
     if (f.format == "md") {
-      for (const ChartFile& chart : memo.charts) write_output((dir / chart.name).string(), chart.svg);
+      for (const ChartFile& chart : memo.charts) out.set((dir / chart.name).string(), chart.svg);
       text = to_markdown(memo.doc) + "\n";
     } else {
       text = to_html(memo.doc);
@@ -121,13 +123,14 @@ int run_plan(const Flags& f) {
     if (limit_kind) text += "\n" + limits_text(limits);
     if (rate > 0) text += "\n" + fleet_text(fleets);
   }
-  write_output(f.output, text);
+  out.set(f.output, text);
+  out.commit();
   return kExitOk;
 }
 
 int run_compare(const Flags& f) {
   check_format(f.format, {"text", "json", "csv", "md"});
-  check_writable(f.output);
+  Outputs out(f);
   const ModelConfig m = resolve_model(f);
   const GpuSpec gpu = resolve_gpu(f);
   const std::vector<Workload> workloads = resolve_workloads(f);
@@ -153,18 +156,20 @@ int run_compare(const Flags& f) {
   else if (f.format == "csv") text = comparison_csv(m, gpu, c);
   else if (f.format == "md") text = comparison_md(m, gpu, c);
   else text = comparison_text(m, gpu, c);
-  write_output(f.output, text);
+  out.set(f.output, text);
+  out.commit();
   return kExitOk;
 }
 
 int run_presets(const Flags& f) {
   check_format(f.format, {"text", "json", "csv"});
-  check_writable(f.output);
+  Outputs out(f);
   std::string text;
   if (f.format == "json") text = presets_json().dump(2) + "\n";
   else if (f.format == "csv") text = presets_csv();
   else text = presets_text();
-  write_output(f.output, text);
+  out.set(f.output, text);
+  out.commit();
   return kExitOk;
 }
 

@@ -54,7 +54,10 @@ int run_probe(const Flags& f) {
   opt.policy.max_time_s = parse_number(f.max_time, "--max-time", 0, 86400, true, "a positive number of seconds");
   opt.tolerance = parse_number(f.tolerance, "--tolerance", 0, 1000, true, "a positive number (0.2 = 20%)");
   opt.policy.first_run_limit_s = parse_number(f.case_timeout, "--case-timeout", 0, 86400, true, "a positive number of seconds");
-  check_writable(f.output);
+  // --calibrate: -o takes the profile, stdout the report (in --format); one stream each.
+  if (f.calibrate && (f.output.empty() || f.output == "-"))
+    throw InputError("--calibrate: give -o FILE for the fitted profile (stdout carries the report)");
+  Outputs out(f);
   GpuSpec profile;
   const bool profile_given = f.has("--gpu");
   if (profile_given) {
@@ -64,7 +67,6 @@ int run_probe(const Flags& f) {
 
   probe::Report report;
   if (!f.replay.empty()) {
-    if (f.calibrate && f.output.empty()) throw InputError("--calibrate with --replay: give -o for the profile");
     report = probe::report_from_json(read_user_json(f.replay, "--replay"), fmt::format("--replay '{}'", f.replay));
     const double tolerance = f.has("--tolerance") ? opt.tolerance : report.tolerance;
     GpuSpec recorded = report.spec;  // the efficiencies the run predicted with
@@ -101,11 +103,14 @@ int run_probe(const Flags& f) {
   if (f.calibrate) {
     const probe::Calibration cal = probe::calibrate(report);
     probe::repredict(report, cal.profile);
-    write_output(f.output, gpu_to_json(cal.profile).dump(2) + "\n");  // -o takes the profile
-    const std::string text = probe::report_text(report) + probe::calibration_text(cal);
-    std::fputs(text.c_str(), stdout);
+    out.set(f.output, gpu_to_json(cal.profile).dump(2) + "\n");
+    out.commit();
+    std::string text = render(report, f.format);
+    if (f.format == "text") text += probe::calibration_text(cal);
+    if (std::fputs(text.c_str(), stdout) < 0 || std::fflush(stdout) != 0) throw RuntimeError("writing to stdout failed");
   } else {
-    write_output(f.output, render(report, f.format));
+    out.set(f.output, render(report, f.format));
+    out.commit();
   }
   if (f.check && (report.wrong() > 0 || report.off() > 0)) {
     std::fprintf(stderr, "attncost: probe check failed: %d wrong, %d off the prediction by more than %.0f%%\n", report.wrong(), report.off(),

@@ -65,8 +65,7 @@ std::string length_text(const LengthDist& d) { return d.lo == d.hi ? fmt::format
 
 int run_simulate(const Flags& flags) {
   check_format(flags.format, {"text", "json", "csv"});
-  check_writable(flags.output);
-  if (!flags.chart.empty()) check_writable(flags.chart, "--chart");
+  Outputs out(flags);
   // The engine: vLLM unless given; `static` runs a batch to completion with the plain memory rule.
   Flags f = flags;
   if (!f.has("--engine")) f.engine = "vllm";
@@ -144,8 +143,9 @@ int run_simulate(const Flags& flags) {
   if (f.format == "json") text = simulate_json(r).dump(2) + "\n";
   else if (f.format == "csv") text = simulate_csv(r);
   else text = simulate_text(r);
-  if (!f.chart.empty()) write_output(f.chart, simulate_chart_svg(r));
-  write_output(f.output, text);
+  if (!f.chart.empty()) out.set(f.chart, simulate_chart_svg(r));
+  out.set(f.output, text);
+  out.commit();
   return kExitOk;
 }
 

@@ -44,8 +44,7 @@ int run_sweep(const Flags& f) {
   check_format(format, {"csv", "json", "text"});
   const SweepFormat sf = format == "csv" ? SweepFormat::csv : format == "json" ? SweepFormat::jsonl : SweepFormat::text;
   const double max_rows = static_cast<double>(parse_count(f.max_rows, "--max-rows"));
-  check_writable(f.output);
-  if (!f.chart.empty()) check_writable(f.chart, "--chart");
+  Outputs out(f);
 
   // Resolve every axis up front so a bad value fails before any output.
   SweepGrid g;
@@ -99,7 +98,6 @@ int run_sweep(const Flags& f) {
     }
   }
 
-  OutputStream out(f.output);
   std::string buffer = sweep_header(sf);
   Progress progress("sweep", "rows", sweep_rows(g));
   // Rows in blocks, the blocks of a round on every core at once, written in grid order.
@@ -127,15 +125,15 @@ int run_sweep(const Flags& f) {
     for (std::thread& w : workers) w.join();
     for (const std::exception_ptr& e : failures)
       if (e) std::rethrow_exception(e);
-    out.write(buffer);
+    out.stream(buffer);
     buffer.clear();
-    for (size_t t = 0; t < threads; ++t) out.write(blocks[t]), blocks[t].clear();
+    for (size_t t = 0; t < threads; ++t) out.stream(blocks[t]), blocks[t].clear();
     progress.update(std::min(total, round + kBlock * static_cast<double>(threads)));
   }
   // Crossovers along the context axis go with the JSON lines and the text, not into a CSV table.
   if (sf != SweepFormat::csv) buffer += sweep_crossovers_text(g, sweep_crossovers(g), sf);
-  out.write(buffer);
-  if (!f.chart.empty()) write_output(f.chart, sweep_chart_svg(g, sweep_curves(g, kChartLines)));
+  out.stream(buffer);
+  if (!f.chart.empty()) out.set(f.chart, sweep_chart_svg(g, sweep_curves(g, kChartLines)));
   out.commit();
   return kExitOk;
 }

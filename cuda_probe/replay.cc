@@ -6,6 +6,7 @@
 
 #include "cuda_probe/report.h"
 #include "model/error.h"
+#include "model/json_input.h"
 
 namespace attncost::probe {
 namespace {
@@ -34,7 +35,7 @@ class Reader {
       return 0;
     }
     if (!it->is_number() || !(it->get<double>() >= 0) || it->get<double>() > 1e30)
-      throw InputError(fmt::format("{}: field '{}' must be a non-negative number, got {}", what_, key, it->dump()));
+      throw InputError(fmt::format("{}: field '{}' must be a non-negative number, got {}", what_, key, json_brief(*it)));
     return it->get<double>();
   }
   uint64_t count(const json& j, const char* key) const {
@@ -49,7 +50,7 @@ class Reader {
       if (required) throw InputError(fmt::format("{}: missing field '{}'", what_, key));
       return "";
     }
-    if (!it->is_string()) throw InputError(fmt::format("{}: field '{}' must be a string, got {}", what_, key, it->dump()));
+    if (!it->is_string()) throw InputError(fmt::format("{}: field '{}' must be a string, got {}", what_, key, json_brief(*it)));
     return it->get<std::string>();
   }
   bool flag(const json& j, const char* key) const {

@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "model/error.h"
+#include "model/json_input.h"
 #include "model/kernel_model.h"
 
 namespace attncost {
@@ -86,14 +87,14 @@ GpuSpec gpu_from_json(const nlohmann::json& j, const std::string& what) {
       if (required) throw InputError(fmt::format("{}: missing field '{}'", what, key));
       return 0;
     }
-    if (!it->is_number()) throw InputError(fmt::format("{}: field '{}' must be a number, got {}", what, key, it->dump()));
+    if (!it->is_number()) throw InputError(fmt::format("{}: field '{}' must be a number, got {}", what, key, json_brief(*it)));
     const double v = it->get<double>();
-    if (!(v >= 0) || v > 1e30) throw InputError(fmt::format("{}: field '{}' must be a non-negative number, got {}", what, key, it->dump()));
+    if (!(v >= 0) || v > 1e30) throw InputError(fmt::format("{}: field '{}' must be a non-negative number, got {}", what, key, json_brief(*it)));
     return v;
   };
   if (auto schema = j.find("schema"); schema != j.end() && (!schema->is_string() || schema->get<std::string>() != "attncost.gpu/1"))
     throw InputError(fmt::format("{}: profile schema {} is not attncost.gpu/1 (written by another version; re-run probe --calibrate)", what,
-                                 schema->dump()));
+                                 json_brief(*schema)));
   if (!j.contains("name") || !j["name"].is_string()) throw InputError(fmt::format("{}: missing string field 'name'", what));
   g.name = j["name"].get<std::string>();
   g.source = j.contains("source") && j["source"].is_string() ? j["source"].get<std::string>() : what;
@@ -125,11 +126,11 @@ GpuSpec gpu_from_json(const nlohmann::json& j, const std::string& what) {
       if (field != "one_way_Bps" && field != "latency_s" && !(domain && field == "domain"))
         throw InputError(fmt::format("{}: unknown field '{}.{}'", what, key, field));
       if (!value.is_number() || !(value.get<double>() >= 0) || value.get<double>() > 1e30)
-        throw InputError(fmt::format("{}: field '{}.{}' must be a non-negative number, got {}", what, key, field, value.dump()));
+        throw InputError(fmt::format("{}: field '{}.{}' must be a non-negative number, got {}", what, key, field, json_brief(value)));
       const double v = value.get<double>();
       if (field == "one_way_Bps") out.one_way_Bps = v;
       else if (field == "latency_s") out.latency_s = v;
-      else if (v > 1e6) throw InputError(fmt::format("{}: field '{}.domain' = {} is out of range", what, key, value.dump()));
+      else if (v > 1e6) throw InputError(fmt::format("{}: field '{}.domain' = {} is out of range", what, key, json_brief(value)));
       else *domain = static_cast<int64_t>(v);
     }
   };
@@ -161,7 +162,7 @@ GpuSpec gpu_from_json(const nlohmann::json& j, const std::string& what) {
         if (efficiency_class_name(static_cast<EfficiencyClass>(c)) == key) found = c;
       if (found < 0) throw InputError(fmt::format("{}: unknown efficiency class '{}'", what, key));
       if (!value.is_number() || !(value.get<double>() > 0) || value.get<double>() > 1)
-        throw InputError(fmt::format("{}: efficiency.{} must be in (0, 1], got {}", what, key, value.dump()));
+        throw InputError(fmt::format("{}: efficiency.{} must be in (0, 1], got {}", what, key, json_brief(value)));
       g.efficiency[static_cast<size_t>(found)] = value.get<double>();
     }
   }

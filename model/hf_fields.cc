@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "model/error.h"
+#include "model/json_input.h"
 
 namespace attncost {
 
@@ -102,7 +103,7 @@ int64_t Fields::as_integer(const json& v, const std::string& key) const {
   // Range first: converting an out-of-range double to an integer is undefined behaviour (found by
   // the config.json fuzzer with 1.2e123), and a huge unsigned value would wrap.
   constexpr double kLimit = 4611686018427387904.0;  // 2^62
-  const auto out_of_range = [&] { return InputError(fmt::format("{}: field '{}' = {} is out of range", what_, key, v.dump())); };
+  const auto out_of_range = [&] { return InputError(fmt::format("{}: field '{}' = {} is out of range", what_, key, json_brief(v))); };
   if (v.is_number_unsigned()) {
     if (v.get<uint64_t>() > static_cast<uint64_t>(kLimit)) throw out_of_range();
     return static_cast<int64_t>(v.get<uint64_t>());
@@ -113,40 +114,40 @@ int64_t Fields::as_integer(const json& v, const std::string& key) const {
     if (!(std::fabs(x) < kLimit)) throw out_of_range();
     if (x == std::floor(x)) return static_cast<int64_t>(x);
   }
-  throw InputError(fmt::format("{}: field '{}' must be an integer, got {}", what_, key, v.dump()));
+  throw InputError(fmt::format("{}: field '{}' must be an integer, got {}", what_, key, json_brief(v)));
 }
 
 double Fields::number(const char* key, double fallback) {
   const json* v = find({key});
   if (!v) return fallback;
   if (!v->is_number() || !std::isfinite(v->get<double>()))
-    throw InputError(fmt::format("{}: field '{}' must be a finite number, got {}", what_, key, v->dump()));
+    throw InputError(fmt::format("{}: field '{}' must be a finite number, got {}", what_, key, json_brief(*v)));
   return v->get<double>();
 }
 
 bool Fields::boolean(const char* key, bool fallback) {
   const json* v = find({key});
   if (!v) return fallback;
-  if (!v->is_boolean()) throw InputError(fmt::format("{}: field '{}' must be true or false, got {}", what_, key, v->dump()));
+  if (!v->is_boolean()) throw InputError(fmt::format("{}: field '{}' must be true or false, got {}", what_, key, json_brief(*v)));
   return v->get<bool>();
 }
 
 std::string Fields::text(std::initializer_list<const char*> keys, const std::string& fallback) {
   const json* v = find(keys);
   if (!v) return fallback;
-  if (!v->is_string()) throw InputError(fmt::format("{}: field '{}' must be a string, got {}", what_, key_of(v, keys), v->dump()));
+  if (!v->is_string()) throw InputError(fmt::format("{}: field '{}' must be a string, got {}", what_, key_of(v, keys), json_brief(*v)));
   return v->get<std::string>();
 }
 
 const json* Fields::list(const char* key) {
   const json* v = find({key});
-  if (v && !v->is_array()) throw InputError(fmt::format("{}: field '{}' must be a list, got {}", what_, key, v->dump()));
+  if (v && !v->is_array()) throw InputError(fmt::format("{}: field '{}' must be a list, got {}", what_, key, json_brief(*v)));
   return v;
 }
 
 const json* Fields::object(const char* key) {
   const json* v = find({key});
-  if (v && !v->is_object()) throw InputError(fmt::format("{}: field '{}' must be an object, got {}", what_, key, v->dump()));
+  if (v && !v->is_object()) throw InputError(fmt::format("{}: field '{}' must be an object, got {}", what_, key, json_brief(*v)));
   return v;
 }
 

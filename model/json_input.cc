@@ -24,6 +24,7 @@ std::string sanitize(std::string_view text, std::string_view what) {
   out.reserve(text.size() + 16);
   std::string last_key, string_text;
   bool in_string = false, escaped = false;
+  int depth = 0;
   for (size_t i = 0; i < text.size(); ++i) {
     const char c = text[i];
     if (in_string) {
@@ -48,6 +49,13 @@ std::string sanitize(std::string_view text, std::string_view what) {
       string_text.clear();
       out += c;
       continue;
+    }
+    if (c == '[' || c == '{') {
+      if (++depth > kMaxJsonDepth)
+        throw InputError(last_key.empty() ? fmt::format("{}: lists or objects nested more than {} deep", what, kMaxJsonDepth)
+                                          : fmt::format("{}: field '{}' nests lists or objects more than {} deep", what, last_key, kMaxJsonDepth));
+    } else if (c == ']' || c == '}') {
+      --depth;
     }
     for (std::string_view literal : {std::string_view("-Infinity"), std::string_view("Infinity"), std::string_view("NaN")}) {
       if (text.substr(i, literal.size()) == literal) {
@@ -121,6 +129,18 @@ nlohmann::json parse_user_json(std::string_view text, std::string_view what) {
   } catch (const nlohmann::json::exception& e) {
     throw InputError(fmt::format("{}: malformed JSON ({})", what, e.what()));
   }
+}
+
+std::string json_brief(const nlohmann::json& v) {
+  if (v.is_array()) return v.empty() ? "an empty list" : fmt::format("a list of {} item{}", v.size(), v.size() == 1 ? "" : "s");
+  if (v.is_object()) return v.empty() ? "an empty object" : fmt::format("an object of {} key{}", v.size(), v.size() == 1 ? "" : "s");
+  std::string text = v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  if (text.size() > 40) {
+    size_t cut = 37;
+    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;  // not inside a UTF-8 character
+    text = text.substr(0, cut) + "…";
+  }
+  return text;
 }
 
 nlohmann::json read_user_json(const std::string& path, std::string_view flag) {
