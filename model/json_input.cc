@@ -72,9 +72,11 @@ std::string sanitize(std::string_view text, std::string_view what) {
       const std::string number(text.substr(i, j - i));
       errno = 0;
       const double v = std::strtod(number.c_str(), nullptr);
-      if (errno == ERANGE && std::isinf(v))
-        throw InputError(last_key.empty() ? fmt::format("{}: number {} is out of range", what, number)
-                                          : fmt::format("{}: field '{}' = {} is out of range", what, last_key, number));
+      if (errno == ERANGE && std::isinf(v)) {
+        const std::string shown = number.size() > 40 ? number.substr(0, 37) + "…" : number;  // one short line, never the whole value
+        throw InputError(last_key.empty() ? fmt::format("{}: number {} is out of range", what, shown)
+                                          : fmt::format("{}: field '{}' = {} is out of range", what, last_key, shown));
+      }
       out += number;
       i = j - 1;
       continue;

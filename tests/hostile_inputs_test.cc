@@ -1,0 +1,131 @@
+// Reliability, round three (issue #27): hostile but small inputs end in one line and exit 2 (or a
+// warning), never a crash, an "internal error", a number that is not one, or seconds of work.
+#include <chrono>
+#include <cmath>
+#include <fstream>
+#include <regex>
+#include <string>
+
+#include <catch2/catch.hpp>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "model/error.h"
+#include "model/json_input.h"
+#include "model/weight_format.h"
+#include "tests/cli_runner.h"
+
+using namespace attncost;
+using namespace attncost::testing;
+
+namespace {
+
+CliResult timed(const std::string& args, double max_s = 10) {
+  const auto t0 = std::chrono::steady_clock::now();
+  const CliResult r = run_cli(args);
+  INFO("attncost " << args.substr(0, 300) << "\nstderr: " << r.err.substr(0, 600));
+  REQUIRE(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() < max_s);
+  REQUIRE(r.err.find("internal error") == std::string::npos);
+  REQUIRE(r.code != 70);
+  REQUIRE(r.code < 128);  // never killed by a signal
+  return r;
+}
+
+void require_exit_2(const std::string& args, const std::string& want) {
+  const CliResult r = timed(args);
+  INFO("attncost " << args.substr(0, 300) << "\nstderr: " << r.err.substr(0, 600));
+  REQUIRE(r.code == 2);
+  REQUIRE(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+  REQUIRE(r.err.size() < 400);  // one short line, never the offending value
+  REQUIRE(r.err.find(want) != std::string::npos);
+}
+
+const std::string kConfig = R"({"num_hidden_layers": 2, "num_attention_heads": 4, "hidden_size": 64, "vocab_size": 10)";
+const std::string kProfile = R"({"name": "x", "hbm_bytes": 85899345920, "hbm_bandwidth_Bps": 3.35e12, "vector_flops": 6.7e13, "peak_flops": {"fp16": 9.9e14})";
+
+std::string nested(size_t depth) { return std::string(depth, '[') + "1" + std::string(depth, ']'); }
+
+}  // namespace
+
+TEST_CASE("JSON nested tens of thousands deep is refused while reading, naming the field (item 2)", "[hostile]") {
+  const std::string deep = nested(60000);  // ~120 KB: crashed the error path before
+  require_exit_2("estimate --model " + write_file("deep_cfg.json", kConfig + R"(, "rope_scaling": )" + deep + "}"),
+                 "field 'rope_scaling' nests lists or objects more than 64 deep");
+  require_exit_2("estimate --gpu " + write_file("deep_gpu.json", kProfile + R"(, "arch": )" + deep + "}"), "field 'arch' nests lists or objects more than 64 deep");
+  require_exit_2("probe --replay " + write_file("deep_run.json", R"({"cases": )" + deep + "}"), "field 'cases' nests");
+  require_exit_2("estimate --model " + write_file("deep_top.json", deep), "nested more than 64 deep");
+  require_exit_2("simulate --trace " + write_file("deep_trace.jsonl", R"({"arrival_s": 0, "prompt_tokens": 8, "output_tokens": 4, "x": )" + deep + "}\n"),
+                 "line 1: lists or objects nested more than 64 deep");
+  // 64 levels are read; brackets inside strings do not count.
+  REQUIRE(timed("estimate --model " + write_file("ok_depth.json", kConfig + R"(, "x": )" + nested(62) + R"(, "s": ")" + std::string(1000, '[') + "\"}")).code == 0);
+  // A field of the wrong type is named with its kind and size, never printed whole.
+  std::string ones = "1";
+  for (int i = 1; i < 20000; ++i) ones += ",1";
+  require_exit_2("estimate --model " + write_file("list_field.json", R"({"num_hidden_layers": [)" + ones + R"(], "num_attention_heads": 4, "hidden_size": 64, "vocab_size": 10})"),
+                 "field 'num_hidden_layers' must be an integer, got a list of 20000 items");
+  require_exit_2("estimate --model " + write_file("long_number.json", R"({"num_hidden_layers": 2, "hidden_size": )" + std::string(20000, '7') + "}"),
+                 "field 'hidden_size' = 7777777777777777777777777777777777777… is out of range");
+  require_exit_2("estimate --gpu " + write_file("long_string.json", R"({"name": "x", "hbm_bytes": ")" + std::string(100000, 'z') + "\"}"),
+                 "field 'hbm_bytes' must be a number, got \"zzzz");
+  REQUIRE(json_brief(nlohmann::json::parse(R"({"a": 1, "b": 2})")) == "an object of 2 keys");
+  REQUIRE(json_brief(nlohmann::json::parse("[]")) == "an empty list");
+  REQUIRE(json_brief(nlohmann::json(std::string(100, 'x'))).size() < 45);
+}
+
+TEST_CASE("exclusion lists: layer indices of any length, millions of entries, in linear time (item 3)", "[hostile]") {
+  auto with_ignore = [](const std::string& entries) {
+    return nlohmann::json::parse(R"({"quant_method": "fp8", "ignore": [)" + entries + "]}");
+  };
+  std::vector<std::string> warnings;
+  // Thousands of digits crashed std::regex; 20-29 digits threw from std::stoll (exit 70).
+  for (size_t digits : {size_t{10}, size_t{25}, size_t{50000}}) {
+    warnings.clear();
+    const WeightFormat f = weight_format_from_json(with_ignore("\"model.layers." + std::string(digits, '9') + ".mlp.down_proj\""), Dtype::bf16, 32, warnings, "cfg", nullptr);
+    INFO(digits);
+    REQUIRE(warnings.size() == 1);
+    REQUIRE(warnings[0].find("names a layer index of more than 9 digits; ignored") != std::string::npos);
+    REQUIRE(warnings[0].size() < 300);
+    REQUIRE(f.bits[static_cast<size_t>(WeightClass::mlp)] == 8);  // nothing left unquantized
+  }
+  // Two real layer indices of 32: 1/16 of the MLP weights stay in bf16.
+  warnings.clear();
+  const WeightFormat two = weight_format_from_json(with_ignore(R"("model.layers.3.mlp.down_proj", "model.layers.17.mlp.up_proj", "model.layers.0.mlp.gate")"),
+                                                   Dtype::bf16, 32, warnings, "cfg", nullptr);
+  REQUIRE(two.bits[static_cast<size_t>(WeightClass::mlp)] == Approx(16.0 * 2 / 32 + 8.0 * 30 / 32));
+  REQUIRE(two.bits[static_cast<size_t>(WeightClass::router)] == 16);  // mlp.gate is the router
+  // Two million entries (a 16 MiB file) in well under the seconds a regex per entry took.
+  std::string many;
+  for (int i = 0; i < 2'000'000; ++i) many += fmt::format("{}\"layers.{}.mlp.gate.weight\"", i ? "," : "", i % 1000);
+  const nlohmann::json q = with_ignore(many);
+  const auto t0 = std::chrono::steady_clock::now();
+  warnings.clear();
+  (void)weight_format_from_json(q, Dtype::bf16, 32, warnings, "cfg", nullptr);
+  REQUIRE(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() < 5);
+  // End to end: the config loads, the warning is one line.
+  const std::string cfg = write_file("digits.json", kConfig + R"(, "quantization_config": {"quant_method": "fp8", "modules_to_not_convert": ["model.layers.)" +
+                                                        std::string(30000, '1') + R"(.self_attn.q_proj"]}})");
+  const CliResult r = timed("estimate --model " + cfg);
+  REQUIRE(r.code == 0);
+  REQUIRE(r.err.find("more than 9 digits") != std::string::npos);
+  REQUIRE(r.err.size() < 400);
+}
+
+TEST_CASE("quantization group sizes and bit widths outside any real format are refused (item 6)", "[hostile]") {
+  std::vector<std::string> warnings;
+  auto refused = [&](const std::string& q, const std::string& want) {
+    INFO(q);
+    try {
+      (void)weight_format_from_json(nlohmann::json::parse(q), Dtype::bf16, 32, warnings, "cfg", nullptr);
+      FAIL("accepted");
+    } catch (const InputError& e) {
+      REQUIRE(std::string(e.what()).find(want) != std::string::npos);
+    }
+  };
+  refused(R"({"quant_method": "gptq", "bits": 4, "group_size": 1e-300})", "group_size = 1e-300 is out of range");
+  refused(R"({"quant_method": "awq", "bits": 4, "group_size": 0.5})", "group_size = 0.5 is out of range");
+  refused(R"({"quant_method": "compressed-tensors", "config_groups": {"g": {"weights": {"num_bits": 1e300, "group_size": 16}}}})", "num_bits = 1e+300 is out of range");
+  refused(R"({"quant_method": "compressed-tensors", "config_groups": {"g": {"weights": {"num_bits": 4, "group_size": 1e-300}}}})", "group_size = 1e-300 is out of range");
+  // GPTQ's -1 (one group per channel) stays accepted.
+  const WeightFormat f = weight_format_from_json(nlohmann::json::parse(R"({"quant_method": "gptq", "bits": 4, "group_size": -1})"), Dtype::bf16, 32, warnings, "cfg", nullptr);
+  REQUIRE(f.bits[static_cast<size_t>(WeightClass::mlp)] == 4);
+}
