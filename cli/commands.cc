@@ -1,6 +1,8 @@
 // estimate, plan, compare and presets: resolve the inputs, call the core, render, write.
 #include "cli/commands.h"
 
+#include <algorithm>
+#include <cstdint>
 #include <filesystem>
 
 #include <fmt/format.h>
@@ -28,7 +30,7 @@ int run_estimate(const Flags& f) {
   const DesignChoice choice = resolve_choice(f, m, nullptr);
   const Workload w = resolve_workload(f);
   const Design d = make_design(m, choice);
-  (void)kernels_for(d, gpu);  // a kernel family the GPU cannot run is a usage error, said before any work
+  check_design_runs(d, gpu, w.ctx);  // said before any work
   const Estimate e = estimate(m, d, w, gpu);
   const EstimateInputs in{m, d, w, gpu};
   std::string text;
@@ -57,7 +59,9 @@ int run_plan(const Flags& f) {
   const GpuSpec gpu = resolve_gpu(f);
   PlanInputs in{m, gpu, resolve_workloads(f), {}, false};
   in.proposed = resolve_choice(f, m, &in.has_proposal);
-  (void)kernels_for(make_design(m, in.proposed), gpu);
+  uint64_t shortest = UINT64_MAX;
+  for (const Workload& w : in.workloads) shortest = std::min(shortest, w.ctx);
+  check_design_runs(make_design(m, in.proposed), gpu, shortest);
   if (!f.require.empty()) {
     if (f.require != "early-recall") throw InputError(fmt::format("--require '{}': expected early-recall", f.require));
     in.require_early_recall = true;
@@ -140,14 +144,16 @@ int run_compare(const Flags& f) {
     designs.emplace_back(design_label(d), d);
   } else {
     for (const auto& spec : f.designs) {
-      auto [label, choice] = parse_design_spec(spec, m);
+      auto [label, choice] = parse_design_spec(spec, m, f);
       for (const auto& [seen, _] : designs)
         if (seen == label)
           throw InputError(fmt::format("--design '{}': the label '{}' is used twice (give each design its own LABEL:)", spec, label));
       designs.emplace_back(label, make_design(m, choice));
     }
   }
-  for (const auto& [label, design] : designs) (void)kernels_for(design, gpu);
+  uint64_t shortest = UINT64_MAX;
+  for (const Workload& w : workloads) shortest = std::min(shortest, w.ctx);
+  for (const auto& [label, design] : designs) check_design_runs(design, gpu, shortest);
   if (designs.size() * workloads.size() < 2)
     throw InputError("compare: give at least two --workload or two --design (e.g. --workload a:ctx=500,batch=32 --workload b:ctx=16000)");
   const Comparison c = compare(m, gpu, designs, workloads);

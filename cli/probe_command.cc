@@ -19,6 +19,7 @@
 #include "cuda_probe/cuda_loader.h"
 #include "cuda_probe/report.h"
 #include "model/error.h"
+#include "model/gpu_spec.h"
 #include "model/json_input.h"
 #include "model/presets.h"
 #include "model/version.h"
@@ -39,6 +40,13 @@ std::string render(const probe::Report& report, const std::string& format) {
   if (format == "junit") return probe::report_junit(report);
   return probe::report_text(report);
 }
+
+int ran_cases(const probe::Report& r) {
+  int n = 0;
+  for (const probe::CaseResult& c : r.cases) n += c.m.ran;
+  return n;
+}
+int skipped_cases(const probe::Report& r) { return static_cast<int>(r.cases.size()) - ran_cases(r); }
 
 }  // namespace
 
@@ -102,8 +110,18 @@ int run_probe(const Flags& f) {
 
   if (f.calibrate) {
     const probe::Calibration cal = probe::calibrate(report);
+    // A profile marked calibrated must hold something fitted, and one attncost itself reads back.
+    if (cal.fitted_cases == 0)
+      throw RuntimeError(fmt::format("--calibrate: no case ran, was right and was timed ({} cases, {} skipped); nothing to fit, no profile written",
+                                     report.cases.size(), skipped_cases(report)));
+    const nlohmann::json profile_json = gpu_to_json(cal.profile);
+    try {
+      (void)gpu_from_json(profile_json, "the fitted profile");
+    } catch (const InputError& e) {
+      throw RuntimeError(fmt::format("--calibrate: {}; no profile written (a broken measurement?)", e.what()));
+    }
     probe::repredict(report, cal.profile);
-    out.set(f.output, gpu_to_json(cal.profile).dump(2) + "\n");
+    out.set(f.output, profile_json.dump(2) + "\n");
     out.commit();
     std::string text = render(report, f.format);
     if (f.format == "text") text += probe::calibration_text(cal);
@@ -111,6 +129,11 @@ int run_probe(const Flags& f) {
   } else {
     out.set(f.output, render(report, f.format));
     out.commit();
+  }
+  // A gate that ran nothing has checked nothing: it fails.
+  if (f.check && ran_cases(report) == 0) {
+    std::fprintf(stderr, "attncost: probe check failed: no case ran (%zu cases, %d skipped)\n", report.cases.size(), skipped_cases(report));
+    return kExitFailed;
   }
   if (f.check && (report.wrong() > 0 || report.off() > 0)) {
     std::fprintf(stderr, "attncost: probe check failed: %d wrong, %d off the prediction by more than %.0f%%\n", report.wrong(), report.off(),

@@ -1,6 +1,7 @@
 // simulate: resolve the model, design and engine, build the requests (generated or a trace),
 // simulate each offered rate, render.
 #include <algorithm>
+#include <cstdint>
 #include <cmath>
 #include <string>
 #include <vector>
@@ -74,7 +75,7 @@ int run_simulate(const Flags& flags) {
   const ModelConfig m = resolve_model(f);
   const GpuSpec gpu = resolve_gpu(f);
   const Design d = make_design(m, resolve_choice(f, m, nullptr));
-  (void)kernels_for(d, gpu);
+  check_design_runs(d, gpu, UINT64_MAX);  // prompt lengths vary per request: --cp is not held to one context here
 
   SimConfig c;
   c.scheduler = scheduler;

@@ -1,7 +1,9 @@
 // `attncost sweep`: every flag takes a comma-separated list; the grid is checked (every value
 // parsed, its size within --max-rows, the output paths writable) before any row is estimated,
 // then streamed as CSV, JSON lines or text, with crossover points and an optional SVG chart.
+#include <algorithm>
 #include <array>
+#include <cstdint>
 #include <exception>
 #include <thread>
 
@@ -91,7 +93,7 @@ int run_sweep(const Flags& f) {
       for (size_t a = 0; a < kAxes; ++a) one.*axes[a] = axis_values[a][at[a]];
       if (one.engine.empty()) one.engine = "plain";
       g.designs[mi].push_back(make_design(g.models[mi], resolve_choice(one, g.models[mi], nullptr)));
-      for (const GpuSpec& gpu : g.gpus) (void)kernels_for(g.designs[mi].back(), gpu);
+      for (const GpuSpec& gpu : g.gpus) check_design_runs(g.designs[mi].back(), gpu, *std::min_element(g.ctxs.begin(), g.ctxs.end()));
       size_t a = kAxes;  // odometer over the axes, the last fastest
       while (a > 0 && ++at[a - 1] == axis_values[a - 1].size()) at[--a] = 0;
       if (a == 0) break;

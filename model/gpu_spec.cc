@@ -50,6 +50,9 @@ constexpr Range kLaunch{"launch_latency_s", 0, 1e-2, "s (0 to 10 ms)"};
 constexpr Range kLink{"one_way_Bps", 1e8, 1e14, "B/s (100 MB/s to 100 TB/s, or 0 for none)"};
 constexpr Range kLinkLatency{"latency_s", 0, 1e-2, "s (0 to 10 ms)"};
 constexpr Range kL2{"l2_bytes", 0, 1e10, "B (0 to 10 GB)"};
+// A kernel class at 1/10,000 of its roofline is a broken kernel or a unit mistake; below that the
+// times would run to hundreds of digits (issue #27).
+constexpr Range kEfficiency{"efficiency", 1e-4, 1, "(a fraction of the roofline, 0.0001 to 1)"};
 
 void in_range(double v, const Range& r, const std::string& what, const std::string& field) {
   if (v < r.lo || v > r.hi)
@@ -163,6 +166,7 @@ GpuSpec gpu_from_json(const nlohmann::json& j, const std::string& what) {
       if (found < 0) throw InputError(fmt::format("{}: unknown efficiency class '{}'", what, key));
       if (!value.is_number() || !(value.get<double>() > 0) || value.get<double>() > 1)
         throw InputError(fmt::format("{}: efficiency.{} must be in (0, 1], got {}", what, key, json_brief(value)));
+      in_range(value.get<double>(), kEfficiency, what, "efficiency." + key);
       g.efficiency[static_cast<size_t>(found)] = value.get<double>();
     }
   }
@@ -170,6 +174,16 @@ GpuSpec gpu_from_json(const nlohmann::json& j, const std::string& what) {
     throw InputError(fmt::format("{}: hbm_bytes, hbm_bandwidth_Bps, vector_flops and peak_flops.fp16 must be positive", what));
   check_physical(g, what);
   return g;
+}
+
+void check_gpu_quantity(GpuQuantity q, double v, const std::string& what, const std::string& field) {
+  switch (q) {
+    case GpuQuantity::bandwidth: return in_range(v, kBandwidth, what, field);
+    case GpuQuantity::peak_flops: return in_range(v, kPeak, what, field);
+    case GpuQuantity::vector_flops: return in_range(v, kVector, what, field);
+    case GpuQuantity::launch_latency: return in_range(v, kLaunch, what, field);
+    case GpuQuantity::efficiency: return in_range(v, kEfficiency, what, field);
+  }
 }
 
 nlohmann::json gpu_to_json(const GpuSpec& g) {

@@ -55,6 +55,10 @@ struct GpuSpec {
 };
 
 GpuSpec gpu_from_json(const nlohmann::json& j, const std::string& what);
+// The physical range of one measured GPU quantity (the ranges gpu_from_json applies), for readers
+// of other files that carry them (recorded probe runs): InputError naming `field` outside it.
+enum class GpuQuantity { bandwidth, peak_flops, vector_flops, launch_latency, efficiency };
+void check_gpu_quantity(GpuQuantity q, double v, const std::string& what, const std::string& field);
 // The profile format gpu_from_json reads (what `probe --calibrate -o` writes).
 nlohmann::json gpu_to_json(const GpuSpec& g);
 

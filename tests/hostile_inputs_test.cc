@@ -129,3 +129,96 @@ TEST_CASE("quantization group sizes and bit widths outside any real format are r
   const WeightFormat f = weight_format_from_json(nlohmann::json::parse(R"({"quant_method": "gptq", "bits": 4, "group_size": -1})"), Dtype::bf16, 32, warnings, "cfg", nullptr);
   REQUIRE(f.bits[static_cast<size_t>(WeightClass::mlp)] == 4);
 }
+
+namespace {
+
+// The recorded CPU run, edited by `edit`, written to a file.
+template <class Edit>
+std::string edited_run(const std::string& name, Edit edit) {
+  nlohmann::json j = nlohmann::json::parse(slurp(ATTNCOST_SOURCE_DIR "/tests/data/probe_runs/cpu-quick.json"));
+  edit(j);
+  return write_file(name, j.dump());
+}
+
+}  // namespace
+
+TEST_CASE("a gate that ran nothing fails; a calibration with nothing fitted writes nothing (item 7)", "[hostile]") {
+  const std::string empty = edited_run("empty_run.json", [](nlohmann::json& j) { j["cases"] = nlohmann::json::array(); });
+  CliResult r = timed("probe --replay " + empty + " --check");
+  REQUIRE(r.code == 1);
+  REQUIRE(r.err.find("probe check failed: no case ran (0 cases, 0 skipped)") != std::string::npos);
+  const std::string skipped = edited_run("skipped_run.json", [](nlohmann::json& j) {
+    for (auto& c : j["cases"]) c["measured_s"] = nullptr, c["skipped"] = "not supported";
+  });
+  r = timed("probe --replay " + skipped + " --check --tolerance 10");
+  REQUIRE(r.code == 1);
+  REQUIRE(r.err.find("no case ran (15 cases, 15 skipped)") != std::string::npos);
+  REQUIRE(timed("probe --replay " + skipped).code == 0);  // a report without the gate is fine
+  // --calibrate: nothing fitted, nothing written.
+  const std::string profile = temp_path("nothing_fitted.json");
+  std::remove(profile.c_str());
+  r = timed("probe --replay " + skipped + " --calibrate -o " + profile);
+  REQUIRE(r.code == 1);
+  REQUIRE(r.err.find("--calibrate: no case ran, was right and was timed (15 cases, 15 skipped); nothing to fit, no profile written") != std::string::npos);
+  REQUIRE(slurp(profile).empty());
+  // A calibration always writes a profile attncost reads back.
+  r = timed("probe --replay " ATTNCOST_SOURCE_DIR "/tests/data/probe_runs/cpu-quick.json --calibrate -o " + profile);
+  REQUIRE(r.code == 0);
+  REQUIRE(timed("estimate --gpu " + profile).code == 0);
+  // ... without -o there is nowhere to put it: stdout carries the report alone (item 13).
+  require_exit_2("probe --replay " ATTNCOST_SOURCE_DIR "/tests/data/probe_runs/cpu-quick.json --calibrate", "--calibrate: give -o FILE");
+  r = timed("probe --replay " ATTNCOST_SOURCE_DIR "/tests/data/probe_runs/cpu-quick.json --calibrate --format json -o " + profile);
+  REQUIRE(r.code == 0);
+  REQUIRE(nlohmann::json::parse(r.out)["schema"] == "attncost.probe/1");  // --format applies to the report
+}
+
+TEST_CASE("recorded runs and profiles with zero or absurd ceilings and efficiencies are refused (item 6)", "[hostile]") {
+  const std::string zero = edited_run("zero_gemm.json", [](nlohmann::json& j) { j["ceilings"]["gemm_fp16_flops"] = 0; });
+  require_exit_2("probe --replay " + zero, "ceilings.read_Bps, ceilings.vector_flops and ceilings.gemm_fp16_flops must be positive");
+  const std::string tiny = edited_run("tiny_read.json", [](nlohmann::json& j) { j["ceilings"]["read_Bps"] = 1e-300; });
+  require_exit_2("probe --replay " + tiny, "field 'ceilings.read_Bps' = 1e-300 is outside the physical range");
+  const std::string eff = edited_run("tiny_eff.json", [](nlohmann::json& j) { j["efficiency"]["gemm"] = 1e-300; });
+  require_exit_2("probe --replay " + eff, "field 'efficiency.gemm' = 1e-300 is outside the physical range");
+  nlohmann::json p = nlohmann::json::parse(kProfile + "}");
+  p["calibrated"] = true;
+  p["efficiency"] = {{"attention_decode", 1e-300}};
+  require_exit_2("plan --rate 5 --gen 100 --gpu " + write_file("tiny_eff_profile.json", p.dump()), "field 'efficiency.attention_decode' = 1e-300 is outside the physical range");
+  p["efficiency"] = {{"attention_decode", 0.2}};
+  REQUIRE(timed("estimate --gpu " + write_file("ok_eff_profile.json", p.dump())).code == 0);
+}
+
+TEST_CASE("compare --design takes every other design and serving flag; contradictions are refused (items 5, 8)", "[hostile]") {
+  const std::string two = "compare --design a:gqa=8 --design b:gqa=4 --format json";
+  const CliResult plain = timed(two);
+  REQUIRE(plain.code == 0);
+  for (const char* extra : {" --tp 2", " --kv-dtype fp8", " --engine vllm", " --spec 4:0.7", " --page-size 32"}) {
+    const CliResult r = timed(two + extra);
+    INFO(extra);
+    REQUIRE(r.code == 0);
+    REQUIRE(r.out != plain.out);  // applied, not dropped
+  }
+  require_exit_2("compare --design a:gqa=8,tp=2 --design b:gqa=4 --tp 4", "--design 'a:gqa=8,tp=2': 'tp' is also given as --tp for every design");
+  require_exit_2("compare --design a:kv_dtype=fp8 --design b:gqa=4 --kv-dtype int8", "'kv_dtype' is also given as --kv-dtype");
+  require_exit_2("compare --design a:gqa=8 --design b:mqa --gqa 2", "'gqa' is also given as --mha, --mqa, --gqa or --mla");
+  require_exit_2("estimate --engine plain --max-num-batched-tokens 4096", "--max-num-batched-tokens: applies to --engine vllm, sglang or trtllm");
+  require_exit_2("estimate --kv-group 32", "--kv-group 32: applies to a KV dtype stored with group scales (int8, int4); fp16 KV has none");
+  REQUIRE(timed("estimate --kv-dtype int4 --kv-group 32").code == 0);
+  require_exit_2("estimate --kernels naive --kernel flash", "--kernel flash contradicts --kernels naive");
+  require_exit_2("estimate --kernels fa2 --kernel naive", "--kernel naive contradicts --kernels fa2");
+  REQUIRE(timed("estimate --kernels naive --kernel naive").code == 0);
+  // Two spellings of one key are one key given twice.
+  require_exit_2("plan --workload 'a:ctx=8k,slo_ms=30,slo-ms=40'", "key 'slo-ms' is given twice (slo_ms=30 and slo-ms=40)");
+  require_exit_2("compare --design 'a:kv_dtype=fp8,kv-dtype=int8' --design b:mqa", "key 'kv-dtype' is given twice (kv_dtype=fp8 and kv-dtype=int8)");
+  require_exit_2("plan --workload 'a:ctx=8k,prefix=100,shared_prefix=200'", "key 'shared_prefix' is given twice (as prefix and shared_prefix)");
+}
+
+TEST_CASE("collectives need a link; parallel products cannot overflow; --cp within the context (item 10)", "[hostile]") {
+  const std::string linkless = write_file("linkless.json", kProfile + "}");
+  REQUIRE(timed("estimate --gpu " + linkless).code == 0);
+  require_exit_2("estimate --tp 2 --gpu " + linkless, "describes no link (scale_up or scale_out one_way_Bps), so every collective would be free");
+  require_exit_2("plan --pp 2 --gpu " + linkless, "describes no link");
+  require_exit_2("estimate --tp 65536 --pp 2 --cp 65536 --dp 65536", "more than 2^20 in one deployment");
+  require_exit_2("estimate --tp 4294967296", "--tp 4294967296: must be between 1 and 65536");
+  require_exit_2("estimate --cp 16 --ctx 8", "--cp 16: more context-parallel GPUs than the 8 tokens of the context");
+  require_exit_2("sweep --cp 16 --ctx 8,100000", "more context-parallel GPUs than the 8 tokens");
+}
