@@ -143,6 +143,7 @@ int run_compare(const Flags& f) {
     const Design d = make_design(m, resolve_choice(f, m, nullptr));
     designs.emplace_back(design_label(d), d);
   } else {
+    if (f.designs.size() > 1000) throw InputError(fmt::format("--design: {} designs, more than 1000 in one command; split them", f.designs.size()));
     for (const auto& spec : f.designs) {
       auto [label, choice] = parse_design_spec(spec, m, f);
       for (const auto& [seen, _] : designs)

@@ -282,6 +282,11 @@ std::vector<Workload> resolve_workloads(const Flags& f) {
   for (const char* flag : {"--ctx", "--batch", "--gen", "--slo-ms", "--ttft-slo-ms", "--shared-prefix"})
     if (f.has(flag))
       throw InputError(fmt::format("{} cannot be combined with --workload: give it inside each workload (e.g. --workload chat:ctx=8k,batch=32,gen=512,slo_ms=30)", flag));
+  // Each workload is a full analysis (a plan of every candidate): a cap keeps a runaway list from
+  // running for minutes without a word.
+  constexpr size_t kMaxWorkloads = 1000;
+  if (f.workloads.size() > kMaxWorkloads)
+    throw InputError(fmt::format("--workload: {} workloads, more than {} in one command; split them", f.workloads.size(), kMaxWorkloads));
   std::vector<Workload> out;
   for (const auto& spec : f.workloads) {
     out.push_back(parse_workload(spec));

@@ -85,6 +85,12 @@ int run_sweep(const Flags& f) {
                                                          g.prefixes.size());
   if (rows > max_rows)
     throw InputError(fmt::format("sweep: the grid has {:.0f} rows, more than --max-rows {:.0f} (raise --max-rows to run it)", rows, max_rows));
+  // Every design is built (and held) before the first row: a design axis is capped by itself, or
+  // a grid under --max-rows could still take tens of GB before printing anything.
+  constexpr double kMaxDesigns = 100000;
+  if (design_count * static_cast<double>(g.models.size()) > kMaxDesigns)
+    throw InputError(fmt::format("sweep: {:.0f} designs (the product of the design and serving axes, per model) is more than {:.0f}; split the sweep",
+                                 design_count * static_cast<double>(g.models.size()), kMaxDesigns));
   g.designs.resize(g.models.size());
   for (size_t mi = 0; mi < g.models.size(); ++mi) {
     std::array<size_t, kAxes> at{};

@@ -52,7 +52,12 @@ class Reader {
       return "";
     }
     if (!it->is_string()) throw InputError(fmt::format("{}: field '{}' must be a string, got {}", what_, key, json_brief(*it)));
-    return it->get<std::string>();
+    // Control characters (escape sequences, NUL, form feeds) would reach terminals and the JUnit
+    // XML, where XML 1.0 forbids them: each becomes '?'.
+    std::string out = it->get<std::string>();
+    for (char& ch : out)
+      if ((static_cast<unsigned char>(ch) < 0x20 && ch != '\t') || ch == 0x7f) ch = '?';
+    return out;
   }
   bool flag(const json& j, const char* key) const {
     const auto it = j.find(key);
@@ -118,7 +123,7 @@ Report report_from_json(const json& j, const std::string& what) {
   r.ceilings.launch_s = rd.number(c, "launch_s");
   if (const auto notes = c.find("notes"); notes != c.end() && notes->is_array())
     for (const json& n : *notes)
-      if (n.is_string()) r.ceilings.notes.push_back(n.get<std::string>());
+      if (n.is_string()) r.ceilings.notes.push_back(rd.text(json{{"note", n}}, "note"));
   if (r.ceilings.read_Bps <= 0 || r.ceilings.vector_flops <= 0 || r.ceilings.gemm_fp16_flops <= 0)
     throw InputError(fmt::format("{}: ceilings.read_Bps, ceilings.vector_flops and ceilings.gemm_fp16_flops must be positive", what));
   // The ranges a GPU profile has: a zero or absurd ceiling would print inf or 300-digit times.

@@ -222,3 +222,50 @@ TEST_CASE("collectives need a link; parallel products cannot overflow; --cp with
   require_exit_2("estimate --cp 16 --ctx 8", "--cp 16: more context-parallel GPUs than the 8 tokens of the context");
   require_exit_2("sweep --cp 16 --ctx 8,100000", "more context-parallel GPUs than the 8 tokens");
 }
+
+TEST_CASE("the memo's reproduce commands quote --model and --gpu paths (item 11)", "[hostile]") {
+  const std::string dir = temp_path("a dir; touch INJECTED");
+  (void)std::system(("mkdir -p '" + dir + "'").c_str());
+  const std::string cfg = dir + "/config $(x).json";
+  std::ofstream(cfg) << R"({"num_hidden_layers": 4, "num_attention_heads": 8, "hidden_size": 512, "intermediate_size": 1024, "vocab_size": 1000})";
+  const CliResult r = timed("plan --ctx 8k --format md --model '" + cfg + "'");
+  REQUIRE(r.code == 0);
+  REQUIRE(r.out.find("attncost estimate --model '" + cfg + "' --gpu h100-sxm") != std::string::npos);
+  REQUIRE(r.out.find("--model " + cfg) == std::string::npos);
+  // Pasted into a shell, a reproduce command reads the config (and runs nothing else).
+  const size_t at = r.out.find("attncost estimate --model '");
+  std::string line = r.out.substr(at, r.out.find('\n', at) - at);
+  line = line.substr(0, line.find("   #"));  // the memo's comment after the command
+  const std::string pasted = std::string(ATTNCOST_BIN) + line.substr(std::string("attncost").size());
+  REQUIRE(std::system((pasted + " > /dev/null").c_str()) == 0);
+}
+
+TEST_CASE("--help and --version to a full stdout fail; control characters from records are replaced (item 13)", "[hostile]") {
+  for (const char* args : {"--help", "--version", "estimate --help"}) {
+    const int status = std::system(fmt::format("{} {} > /dev/full 2>/dev/null", ATTNCOST_BIN, args).c_str());
+    INFO(args);
+    REQUIRE(WEXITSTATUS(status) == 1);
+  }
+  const std::string run = edited_run("control_chars.json", [](nlohmann::json& j) {
+    j["cases"][0]["name"] = std::string("decode\x1b" "[2J\x07" "evil\x01");
+    j["device"]["name"] = std::string("CPU\x1b" "]0;title\x07");
+  });
+  for (const char* format : {"text", "junit", "md"}) {
+    const CliResult r = timed(fmt::format("probe --replay {} --format {}", run, format));
+    INFO(format);
+    REQUIRE(r.code == 0);
+    REQUIRE(r.out.find('\x1b') == std::string::npos);
+    REQUIRE(r.out.find('\x07') == std::string::npos);
+    REQUIRE(r.out.find("decode?[2J?evil?") != std::string::npos);
+  }
+}
+
+TEST_CASE("runaway design axes, workload and design lists are refused before any work (item 12)", "[hostile]") {
+  std::string pages, workloads;
+  for (int i = 1; i <= 400; ++i) pages += fmt::format("{}{}", i > 1 ? "," : "", i * 16);
+  // 400 page sizes × 400 chunk sizes = 160,000 designs in 160,000 rows, under --max-rows.
+  require_exit_2("sweep --page-size " + pages + " --chunk-size " + pages, "160000 designs (the product of the design and serving axes, per model) is more than 100000");
+  std::string args = "plan";
+  for (int i = 0; i < 1001; ++i) args += fmt::format(" --workload w{}:ctx=1k", i);
+  require_exit_2(args, "--workload: 1001 workloads, more than 1000 in one command");
+}
