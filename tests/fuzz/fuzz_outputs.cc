@@ -170,6 +170,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     argv.push_back(nullptr);
     code = attncost::attncost_main(static_cast<int>(args.size()), argv.data());
   }
+  if (std::getenv("FUZZ_OUTPUTS_VERBOSE")) {  // to see what a seed exercises
+    std::string cmd;
+    for (const auto& a : args) cmd += a + " ";
+    std::fprintf(stderr, "exit %d: %s\n", code, cmd.c_str());
+  }
   const auto after = snapshot(dir);
   if (code != 0 && code != 1 && code != 2) fail("exit code " + std::to_string(code), args);
   for (const auto& [name, e] : before) {
