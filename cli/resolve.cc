@@ -92,7 +92,11 @@ ModelConfig resolve_model(const Flags& f) {
   return m;
 }
 
-GpuSpec resolve_gpu(const Flags& f) { return load_gpu(f.gpu); }
+GpuSpec resolve_gpu(const Flags& f) {
+  GpuSpec g = load_gpu(f.gpu);
+  for (const std::string& warning : g.warnings) std::fprintf(stderr, "attncost: warning: %s\n", warning.c_str());
+  return g;
+}
 
 EngineConfig resolve_engine(const Flags& f) {
   EngineConfig e;

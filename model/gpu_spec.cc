@@ -1,9 +1,11 @@
 #include "model/gpu_spec.h"
 
+#include <algorithm>
+#include <cmath>
+#include <set>
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
-
-#include <algorithm>
 
 #include "model/error.h"
 #include "model/json_input.h"
@@ -134,6 +136,7 @@ GpuSpec gpu_from_json(const nlohmann::json& j, const std::string& what) {
       if (field == "one_way_Bps") out.one_way_Bps = v;
       else if (field == "latency_s") out.latency_s = v;
       else if (v > 1e6) throw InputError(fmt::format("{}: field '{}.domain' = {} is out of range", what, key, json_brief(value)));
+      else if (v != std::floor(v)) throw InputError(fmt::format("{}: field '{}.domain' = {} must be a whole number of GPUs", what, key, json_brief(value)));
       else *domain = static_cast<int64_t>(v);
     }
   };
@@ -147,7 +150,14 @@ GpuSpec gpu_from_json(const nlohmann::json& j, const std::string& what) {
   g.l2_bytes = number("l2_bytes", false);
   const double sms = number("sms", false);
   if (sms > 1e6) throw InputError(fmt::format("{}: field 'sms' = {} is out of range", what, sms));  // before the integer cast
+  if (sms != std::floor(sms)) throw InputError(fmt::format("{}: field 'sms' = {} must be a whole number", what, sms));
   g.sms = static_cast<int64_t>(sms);
+  // A key we do not read is a misspelling or a field of another tool: said, as configs do.
+  static const std::set<std::string> known = {"schema", "name", "source", "arch", "hbm_bytes", "cuda_visible_bytes", "cuda_visible_source",
+                                              "hbm_bandwidth_Bps", "vector_flops", "launch_latency_s", "scale_up", "scale_out", "interconnect_Bps",
+                                              "topology_source", "l2_bytes", "sms", "calibrated", "peak_flops", "efficiency"};
+  for (const auto& [key, value] : j.items())
+    if (!known.count(key)) g.warnings.push_back(fmt::format("{}: field '{}' is not a GPU profile field; ignored (a misspelling?)", what, key.size() > 60 ? key.substr(0, 57) + "…" : key));
   g.calibrated = j.contains("calibrated") && j["calibrated"].is_boolean() && j["calibrated"].get<bool>();
   auto peaks = j.find("peak_flops");
   if (peaks == j.end() || !peaks->is_object()) throw InputError(fmt::format("{}: missing object 'peak_flops'", what));

@@ -4,6 +4,7 @@
 #include <array>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json_fwd.hpp>
 
@@ -28,6 +29,7 @@ struct GpuSpec {
   std::string name;
   std::string source;
   std::string origin;            // the --gpu argument that reproduces this GPU
+  std::vector<std::string> warnings;  // keys of a profile file that attncost does not read (a misspelling?)
   std::string arch;              // hopper | ampere | ada | blackwell | cdna3: which kernel model applies (empty: none)
   double hbm_bytes = 0;
   // What the CUDA driver reports as the device's total memory (torch.cuda.mem_get_info()[1]):

@@ -71,12 +71,26 @@ const std::set<std::string>& cost_neutral_keys() {
 
 Fields::Fields(const json& j, std::string what, const json* defaults) : j_(j), what_(std::move(what)), defaults_(defaults) {}
 
+const json* Fields::peek(const char* key) const {
+  const auto it = j_.find(key);
+  return it == j_.end() ? nullptr : &*it;
+}
+
 const json* Fields::find(std::initializer_list<const char*> keys) {
   const json* found = nullptr;
+  const char* found_key = nullptr;
   for (const char* k : keys) {
     auto it = j_.find(k);
     if (it != j_.end()) read_.insert(k);
-    if (!found && it != j_.end() && !it->is_null()) found = &*it;
+    if (it == j_.end() || it->is_null()) continue;
+    if (!found) {
+      found = &*it, found_key = k;
+    } else if (*it != *found) {
+      // Two names of one quantity (num_hidden_layers and n_layer) that disagree: which one the
+      // model has is not ours to guess.
+      throw InputError(fmt::format("{}: fields '{}' ({}) and '{}' ({}) name the same quantity and disagree", what_, found_key, json_brief(*found), k,
+                                   json_brief(*it)));
+    }
   }
   if (found || !defaults_) return found;
   for (const char* k : keys)
@@ -90,7 +104,11 @@ int64_t Fields::integer(std::initializer_list<const char*> keys, int64_t fallbac
     if (required) throw InputError(fmt::format("{}: missing field '{}'", what_, *keys.begin()));
     return fallback;
   }
-  return as_integer(*v, key_of(v, keys));
+  const int64_t n = as_integer(*v, key_of(v, keys));
+  // Counts, widths, windows and intervals: none is negative (-1 for "none" is written as null or
+  // left out by the configs we read); a negative one would be silently taken as a size.
+  if (n < 0) throw InputError(fmt::format("{}: field '{}' = {} must not be negative", what_, key_of(v, keys), n));
+  return n;
 }
 
 std::string Fields::key_of(const json* v, std::initializer_list<const char*> keys) const {

@@ -8,6 +8,8 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <set>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -25,6 +27,7 @@ std::string sanitize(std::string_view text, std::string_view what) {
   std::string last_key, string_text;
   bool in_string = false, escaped = false;
   int depth = 0;
+  std::vector<std::set<std::string>> keys;  // of each open object
   for (size_t i = 0; i < text.size(); ++i) {
     const char c = text[i];
     if (in_string) {
@@ -38,7 +41,13 @@ std::string sanitize(std::string_view text, std::string_view what) {
         // A string followed by ':' is a key.
         size_t j = i + 1;
         while (j < text.size() && std::isspace(static_cast<unsigned char>(text[j]))) ++j;
-        if (j < text.size() && text[j] == ':') last_key = string_text;
+        if (j < text.size() && text[j] == ':') {
+          last_key = string_text;
+          // A key twice in one object: nlohmann keeps the last silently; which one the author
+          // meant is not ours to guess. (Escapes are compared as written.)
+          if (!keys.empty() && !keys.back().insert(last_key).second)
+            throw InputError(fmt::format("{}: field '{}' is given twice in one object", what, last_key.size() > 60 ? last_key.substr(0, 57) + "…" : last_key));
+        }
       } else {
         string_text += c;
       }
@@ -50,6 +59,8 @@ std::string sanitize(std::string_view text, std::string_view what) {
       out += c;
       continue;
     }
+    if (c == '{') keys.emplace_back();
+    if (c == '}' && !keys.empty()) keys.pop_back();
     if (c == '[' || c == '{') {
       if (++depth > kMaxJsonDepth)
         throw InputError(last_key.empty() ? fmt::format("{}: lists or objects nested more than {} deep", what, kMaxJsonDepth)

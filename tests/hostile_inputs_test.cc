@@ -269,3 +269,22 @@ TEST_CASE("runaway design axes, workload and design lists are refused before any
   for (int i = 0; i < 1001; ++i) args += fmt::format(" --workload w{}:ctx=1k", i);
   require_exit_2(args, "--workload: 1001 workloads, more than 1000 in one command");
 }
+
+TEST_CASE("bad but well-formed configs and profiles: negatives, wrong types, duplicate keys, disagreeing aliases, unknown keys (item 14)", "[hostile]") {
+  auto cfg = [](const std::string& name, const std::string& extra) { return write_file(name, kConfig + ", " + extra + "}"); };
+  require_exit_2("estimate --model " + cfg("neg_experts.json", R"("num_local_experts": -8)"), "field 'num_local_experts' = -8 must not be negative");
+  require_exit_2("estimate --model " + cfg("neg_window.json", R"("sliding_window": -4096)"), "field 'sliding_window' = -4096 must not be negative");
+  require_exit_2("estimate --model " + cfg("quant_string.json", R"("quantization_config": "fp8")"), "field 'quantization_config' must be an object, got \"fp8\"");
+  require_exit_2("estimate --model " + cfg("dup_key.json", R"("hidden_size": 128)"), "field 'hidden_size' is given twice in one object");
+  require_exit_2("estimate --model " + cfg("aliases.json", R"("n_layer": 3)"), "fields 'num_hidden_layers' (2) and 'n_layer' (3) name the same quantity and disagree");
+  REQUIRE(timed("estimate --model " + cfg("aliases_agree.json", R"("n_layer": 2)")).code == 0);
+  // Profiles: a misspelled key is said (as configs say theirs); fractional counts are refused.
+  const CliResult r = timed("estimate --gpu " + write_file("misspelled.json", kProfile + R"(, "launch_latncy_s": 5e-6})"));
+  REQUIRE(r.code == 0);
+  REQUIRE(r.err.find("warning: --gpu '") != std::string::npos);
+  REQUIRE(r.err.find("field 'launch_latncy_s' is not a GPU profile field; ignored (a misspelling?)") != std::string::npos);
+  require_exit_2("estimate --gpu " + write_file("frac_sms.json", kProfile + R"(, "sms": 132.5})"), "field 'sms' = 132.5 must be a whole number");
+  require_exit_2("estimate --gpu " + write_file("frac_domain.json", kProfile + R"(, "scale_up": {"one_way_Bps": 4.5e11, "latency_s": 1e-6, "domain": 7.5}})"),
+                 "field 'scale_up.domain' = 7.5 must be a whole number of GPUs");
+  require_exit_2("estimate --gpu " + write_file("dup_gpu.json", kProfile + R"(, "name": "y"})"), "field 'name' is given twice in one object");
+}
