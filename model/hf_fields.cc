@@ -2,6 +2,9 @@
 #include "model/hf_fields.h"
 
 #include <cmath>
+#include <set>
+#include <string>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -71,6 +74,25 @@ const std::set<std::string>& cost_neutral_keys() {
 
 Fields::Fields(const json& j, std::string what, const json* defaults) : j_(j), what_(std::move(what)), defaults_(defaults) {}
 
+namespace {
+
+// Names of one quantity in the configs of different families (GPT-2's n_layer is Llama's
+// num_hidden_layers). Other lists given to find() are fallbacks (dense_intermediate_size, else
+// intermediate_size), which may differ.
+bool same_quantity(const char* a, const char* b) {
+  static const std::vector<std::set<std::string>> groups = {
+      {"num_hidden_layers", "n_layer", "num_layers", "n_layers"},
+      {"num_attention_heads", "n_head", "n_heads", "num_heads"},
+      {"hidden_size", "n_embd", "d_model"},
+      {"max_position_embeddings", "n_positions", "max_seq_len", "seq_length"},
+  };
+  for (const auto& g : groups)
+    if (g.count(a) && g.count(b)) return true;
+  return false;
+}
+
+}  // namespace
+
 const json* Fields::peek(const char* key) const {
   const auto it = j_.find(key);
   return it == j_.end() ? nullptr : &*it;
@@ -85,7 +107,7 @@ const json* Fields::find(std::initializer_list<const char*> keys) {
     if (it == j_.end() || it->is_null()) continue;
     if (!found) {
       found = &*it, found_key = k;
-    } else if (*it != *found) {
+    } else if (*it != *found && same_quantity(found_key, k)) {
       // Two names of one quantity (num_hidden_layers and n_layer) that disagree: which one the
       // model has is not ours to guess.
       throw InputError(fmt::format("{}: fields '{}' ({}) and '{}' ({}) name the same quantity and disagree", what_, found_key, json_brief(*found), k,
@@ -104,10 +126,14 @@ int64_t Fields::integer(std::initializer_list<const char*> keys, int64_t fallbac
     if (required) throw InputError(fmt::format("{}: missing field '{}'", what_, *keys.begin()));
     return fallback;
   }
-  const int64_t n = as_integer(*v, key_of(v, keys));
-  // Counts, widths, windows and intervals: none is negative (-1 for "none" is written as null or
-  // left out by the configs we read); a negative one would be silently taken as a size.
-  if (n < 0) throw InputError(fmt::format("{}: field '{}' = {} must not be negative", what_, key_of(v, keys), n));
+  const std::string key = key_of(v, keys);
+  const int64_t n = as_integer(*v, key);
+  // Expert counts, windows, periods and intervals are never negative; read as one, a negative
+  // value would silently become a size. (Indices such as vision_feature_layer = -1 count from the
+  // end, and other fields have checks of their own that name them.)
+  if (n < 0)
+    for (const char* word : {"expert", "window", "interval", "period"})
+      if (key.find(word) != std::string::npos) throw InputError(fmt::format("{}: {} must not be negative, got {}", what_, key, n));
   return n;
 }
 

@@ -272,8 +272,8 @@ TEST_CASE("runaway design axes, workload and design lists are refused before any
 
 TEST_CASE("bad but well-formed configs and profiles: negatives, wrong types, duplicate keys, disagreeing aliases, unknown keys (item 14)", "[hostile]") {
   auto cfg = [](const std::string& name, const std::string& extra) { return write_file(name, kConfig + ", " + extra + "}"); };
-  require_exit_2("estimate --model " + cfg("neg_experts.json", R"("num_local_experts": -8)"), "field 'num_local_experts' = -8 must not be negative");
-  require_exit_2("estimate --model " + cfg("neg_window.json", R"("sliding_window": -4096)"), "field 'sliding_window' = -4096 must not be negative");
+  require_exit_2("estimate --model " + cfg("neg_experts.json", R"("num_local_experts": -8)"), "num_local_experts must not be negative, got -8");
+  require_exit_2("estimate --model " + cfg("neg_window.json", R"("sliding_window": -4096)"), "sliding_window must not be negative, got -4096");
   require_exit_2("estimate --model " + cfg("quant_string.json", R"("quantization_config": "fp8")"), "field 'quantization_config' must be an object, got \"fp8\"");
   require_exit_2("estimate --model " + cfg("dup_key.json", R"("hidden_size": 128)"), "field 'hidden_size' is given twice in one object");
   require_exit_2("estimate --model " + cfg("aliases.json", R"("n_layer": 3)"), "fields 'num_hidden_layers' (2) and 'n_layer' (3) name the same quantity and disagree");
