@@ -76,6 +76,12 @@ int run_plan(const Flags& f) {
     if (f.format == "csv") throw InputError("--rate: not available with --format csv (use text, json, md or html)");
     rate = parse_number(f.rate, "--rate", 0, 1e9, true, "a positive number of requests per second");
     fleet_gpus = resolve_fleet_gpus(f, fleet_prices);
+    // The fleet search tries layouts over several GPUs: a profile without links would make their
+    // collectives free and rank them first.
+    for (const GpuSpec& g : fleet_gpus)
+      if (g.scale_up.one_way_Bps <= 0 && g.scale_out.one_way_Bps <= 0)
+        throw InputError(fmt::format("--rate: the GPU profile '{}' describes no link (scale_up or scale_out one_way_Bps); the fleet search would "
+                                     "price multi-GPU layouts with free collectives; add the links to the profile", g.name));
     for (const Workload& w : in.workloads)
       if (w.gen == 0) throw InputError(fmt::format("--rate: workload '{}' generates no tokens; give gen= (or --gen) to size decode", w.name));
   } else if (!f.fleet_gpus.empty()) {

@@ -217,6 +217,7 @@ TEST_CASE("collectives need a link; parallel products cannot overflow; --cp with
   REQUIRE(timed("estimate --gpu " + linkless).code == 0);
   require_exit_2("estimate --tp 2 --gpu " + linkless, "describes no link (scale_up or scale_out one_way_Bps), so every collective would be free");
   require_exit_2("plan --pp 2 --gpu " + linkless, "describes no link");
+  require_exit_2("plan --rate 5 --gen 100 --gpu " + linkless, "the fleet search would price multi-GPU layouts with free collectives");
   require_exit_2("estimate --tp 65536 --pp 2 --cp 65536 --dp 65536", "more than 2^20 in one deployment");
   require_exit_2("estimate --tp 4294967296", "--tp 4294967296: must be between 1 and 65536");
   require_exit_2("estimate --cp 16 --ctx 8", "--cp 16: more context-parallel GPUs than the 8 tokens of the context");
