@@ -100,6 +100,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   (void)quiet;
   if (size < 4) return 0;
   static const std::string dir = fs::temp_directory_path() / ("attncost_fuzz_outputs_" + std::to_string(::getpid()));
+  static const bool cleaned_at_exit = [] { return std::atexit([] { std::error_code ec; fs::remove_all(dir, ec); }) == 0; }();
+  (void)cleaned_at_exit;
   fs::remove_all(dir);
   fs::create_directories(dir);
   const std::string model = dir + "/config.json";
