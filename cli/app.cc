@@ -2,6 +2,7 @@
 // and an exit code (cli/commands.h). main() and the CLI fuzzer both call it. The commands are one
 // table: name, help, flags, and the function that runs them.
 #include <algorithm>
+#include <cstdio>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -13,6 +14,7 @@
 #include "model/error.h"
 #include "model/presets.h"
 #include "model/version.h"
+#include "reports/shell_quote.h"
 
 namespace attncost {
 namespace {
@@ -82,16 +84,6 @@ const Command kCommands[] = {
      cli::run_probe},
 };
 
-// The argument as a POSIX shell reads it back: bare when it is plain, else single-quoted, so a
-// recorded command line (memos, probe runs) can be pasted.
-std::string shell_quoted(const std::string& arg) {
-  const bool plain = !arg.empty() && arg.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_./:=,+-@%") == std::string::npos;
-  if (plain) return arg;
-  std::string out = "'";
-  for (char c : arg) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
-
 std::string command_list() {
   std::string out;
   for (const Command& c : kCommands) out += (out.empty() ? "" : ", ") + std::string(c.name);
@@ -130,14 +122,23 @@ int attncost_main(int argc, char** argv) {
       return cli::kExitBadInput;
     }
   }
+  // --help and --version print to stdout: a stdout that cannot take them (a full disk) is a failure.
+  auto printed = [](int code) {
+    std::cout.flush();
+    if (!std::cout || std::fflush(stdout) != 0 || std::ferror(stdout)) {
+      std::cerr << "attncost: error: writing to stdout failed\n";
+      return static_cast<int>(cli::kExitFailed);
+    }
+    return code;
+  };
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
+    return printed(app.exit(e));
   } catch (const CLI::CallForAllHelp& e) {
-    return app.exit(e);
+    return printed(app.exit(e));
   } catch (const CLI::CallForVersion& e) {
-    return app.exit(e);
+    return printed(app.exit(e));
   } catch (const CLI::ParseError& e) {
     std::string what = e.what();
     if (what.find('\n') != std::string::npos) what = what.substr(0, what.find('\n'));

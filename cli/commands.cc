@@ -1,6 +1,8 @@
 // estimate, plan, compare and presets: resolve the inputs, call the core, render, write.
 #include "cli/commands.h"
 
+#include <algorithm>
+#include <cstdint>
 #include <filesystem>
 
 #include <fmt/format.h>
@@ -37,7 +39,7 @@ EstimateRun run_one_estimate(const Flags& f, const ModelConfig* resolved_model =
   const DesignChoice choice = resolve_choice(f, m, nullptr);
   Workload w = resolve_workload(f);
   Design d = make_design(m, choice);
-  (void)kernels_for(d, gpu);  // a kernel family the GPU cannot run is a usage error, said before any work
+  check_design_runs(d, gpu, w.ctx);  // a kernel family the GPU cannot run is a usage error, said before any work
   Estimate e = estimate(m, d, w, gpu);
   return {std::move(m), std::move(gpu), std::move(d), std::move(w), std::move(e)};
 }
@@ -57,7 +59,7 @@ nlohmann::json estimate_document(const Flags& f, const ModelConfig& m, const Gpu
 int run_estimate(const Flags& f) {
   check_format(f.format, {"text", "json", "csv", "md"});
   if (f.explain && f.format == "csv") throw InputError("--explain: not available with --format csv (use text, md or json)");
-  check_writable(f.output);
+  Outputs out(f);
   const EstimateRun r = run_one_estimate(f);
   const EstimateInputs in{r.m, r.d, r.w, r.gpu};
   std::string text;
@@ -72,18 +74,21 @@ int run_estimate(const Flags& f) {
     text = estimate_text(in, r.e);
     if (f.explain) text += "\n" + explain_text(explain(r.m, r.d, r.w, r.gpu, r.e));
   }
-  write_output(f.output, text);
+  out.set(f.output, text);
+  out.commit();
   return kExitOk;
 }
 
 int run_plan(const Flags& f) {
   check_format(f.format, {"text", "json", "csv", "md", "html"});
-  check_writable(f.output);
+  Outputs out(f);
   const ModelConfig m = resolve_model(f);
   const GpuSpec gpu = resolve_gpu(f);
   PlanInputs in{m, gpu, resolve_workloads(f), {}, false};
   in.proposed = resolve_choice(f, m, &in.has_proposal);
-  (void)kernels_for(make_design(m, in.proposed), gpu);
+  uint64_t shortest = UINT64_MAX;
+  for (const Workload& w : in.workloads) shortest = std::min(shortest, w.ctx);
+  check_design_runs(make_design(m, in.proposed), gpu, shortest);
   if (!f.require.empty()) {
     if (f.require != "early-recall") throw InputError(fmt::format("--require '{}': expected early-recall", f.require));
     in.require_early_recall = true;
@@ -104,6 +109,12 @@ int run_plan(const Flags& f) {
     rate = parse_number(f.rate, "--rate", 0, 1e9, true, "a positive number of requests per second");
     if (sizing != "load" && sizing != "capacity") throw InputError(fmt::format("--sizing '{}': expected load or capacity", sizing));
     fleet_gpus = resolve_fleet_gpus(f, fleet_prices);
+    // The fleet search tries layouts over several GPUs: a profile without links would make their
+    // collectives free and rank them first.
+    for (const GpuSpec& g : fleet_gpus)
+      if (g.scale_up.one_way_Bps <= 0 && g.scale_out.one_way_Bps <= 0)
+        throw InputError(fmt::format("--rate: the GPU profile '{}' describes no link (scale_up or scale_out one_way_Bps); the fleet search would "
+                                     "price multi-GPU layouts with free collectives; add the links to the profile", g.name));
     for (const Workload& w : in.workloads)
       if (w.gen == 0) throw InputError(fmt::format("--rate: workload '{}' generates no tokens; give gen= (or --gen) to size decode", w.name));
   } else if (!f.fleet_gpus.empty()) {
@@ -112,15 +123,16 @@ int run_plan(const Flags& f) {
     throw InputError("--sizing, --seed and the --slo-* flags: apply with --rate (the fleet sized under load)");
   }
 
-  // A Markdown memo's charts are written beside it: check those paths too before any work. An
-  // HTML memo carries them inline.
+  // A Markdown memo's charts are written beside it: declare (and check) those paths too before
+  // any work. An HTML memo carries them inline; so does a memo sent to stdout, a device or a FIFO
+  // (there is no directory of its own to put files in).
   std::string stem;
   std::filesystem::path dir;
-  if (f.format == "md" && !f.output.empty() && f.output != "-") {
-    const std::filesystem::path out(f.output);
-    stem = out.stem().string();
-    dir = out.has_parent_path() ? out.parent_path() : std::filesystem::path(".");
-    for (const std::string& name : memo_chart_names(in.workloads, stem)) check_writable((dir / name).string());
+  if (f.format == "md" && !out.output_is_stream()) {
+    const std::filesystem::path path(f.output);
+    stem = path.stem().string();
+    dir = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
+    for (const std::string& name : memo_chart_names(in.workloads, stem)) out.add("-o", (dir / name).string());
   }
   if (f.format == "html") stem = "memo";
 
@@ -146,7 +158,7 @@ int run_plan(const Flags& f) {
     }
     if (rate > 0) fleet_doc(memo.doc, m, fleets);
     if (f.format == "md") {
-      for (const ChartFile& chart : memo.charts) write_output((dir / chart.name).string(), chart.svg);
+      for (const ChartFile& chart : memo.charts) out.set((dir / chart.name).string(), chart.svg);
       text = to_markdown(memo.doc) + "\n";
     } else {
       text = to_html(memo.doc);
@@ -156,13 +168,14 @@ int run_plan(const Flags& f) {
     if (has_limit) text += "\n" + limits_text(m, limits);
     if (rate > 0) text += "\n" + fleet_text(m, fleets);
   }
-  write_output(f.output, text);
+  out.set(f.output, text);
+  out.commit();
   return kExitOk;
 }
 
 int run_compare(const Flags& f) {
   check_format(f.format, {"text", "json", "csv", "md"});
-  check_writable(f.output);
+  Outputs out(f);
   const ModelConfig m = resolve_model(f);
   const GpuSpec gpu = resolve_gpu(f);
   const std::vector<Workload> workloads = resolve_workloads(f);
@@ -171,15 +184,18 @@ int run_compare(const Flags& f) {
     const Design d = make_design(m, resolve_choice(f, m, nullptr));
     designs.emplace_back(design_label(d), d);
   } else {
+    if (f.designs.size() > 1000) throw InputError(fmt::format("--design: {} designs, more than 1000 in one command; split them", f.designs.size()));
     for (const auto& spec : f.designs) {
-      auto [label, choice] = parse_design_spec(spec, m);
+      auto [label, choice] = parse_design_spec(spec, m, f);
       for (const auto& [seen, _] : designs)
         if (seen == label)
           throw InputError(fmt::format("--design '{}': the label '{}' is used twice (give each design its own LABEL:)", spec, label));
       designs.emplace_back(label, make_design(m, choice));
     }
   }
-  for (const auto& [label, design] : designs) (void)kernels_for(design, gpu);
+  uint64_t shortest = UINT64_MAX;
+  for (const Workload& w : workloads) shortest = std::min(shortest, w.ctx);
+  for (const auto& [label, design] : designs) check_design_runs(design, gpu, shortest);
   if (designs.size() * workloads.size() < 2)
     throw InputError("compare: give at least two --workload or two --design (e.g. --workload a:ctx=500,batch=32 --workload b:ctx=16000)");
   const Comparison c = compare(m, gpu, designs, workloads);
@@ -188,18 +204,20 @@ int run_compare(const Flags& f) {
   else if (f.format == "csv") text = comparison_csv(m, gpu, c);
   else if (f.format == "md") text = comparison_md(m, gpu, c);
   else text = comparison_text(m, gpu, c);
-  write_output(f.output, text);
+  out.set(f.output, text);
+  out.commit();
   return kExitOk;
 }
 
 int run_presets(const Flags& f) {
   check_format(f.format, {"text", "json", "csv"});
-  check_writable(f.output);
+  Outputs out(f);
   std::string text;
   if (f.format == "json") text = presets_json().dump(2) + "\n";
   else if (f.format == "csv") text = presets_csv();
   else text = presets_text();
-  write_output(f.output, text);
+  out.set(f.output, text);
+  out.commit();
   return kExitOk;
 }
 

@@ -7,6 +7,16 @@
 #include "model/error.h"
 
 namespace attncost::cli {
+namespace {
+
+bool same_key(const std::string& a, const std::string& b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (a[i] != b[i] && !((a[i] == '-' || a[i] == '_') && (b[i] == '-' || b[i] == '_'))) return false;
+  return true;
+}
+
+}  // namespace
 
 KeyValueSpec parse_key_values(const std::string& spec, const std::string& flag, const std::vector<std::string>& bare_keys) {
   KeyValueSpec out;
@@ -39,8 +49,13 @@ KeyValueSpec parse_key_values(const std::string& spec, const std::string& flag, 
       value = item.substr(e + 1);
       if (value.empty()) throw InputError(fmt::format("{} '{}': key '{}' has an empty value", flag, spec, key));
     }
-    for (const auto& [k, v] : out.items)
-      if (k == key) throw InputError(fmt::format("{} '{}': key '{}' is given twice ({} and {})", flag, spec, key, v.empty() ? k : v, value.empty() ? key : value));
+    // slo_ms and slo-ms are one key: two spellings of it are given twice, not two keys.
+    for (const auto& [k, v] : out.items) {
+      if (k == key)
+        throw InputError(fmt::format("{} '{}': key '{}' is given twice ({} and {})", flag, spec, key, v.empty() ? k : v, value.empty() ? key : value));
+      if (same_key(k, key))
+        throw InputError(fmt::format("{} '{}': key '{}' is given twice ({}={} and {}={})", flag, spec, key, k, v, key, value));
+    }
     out.items.emplace_back(key, value);
     start = end + 1;
   }

@@ -19,6 +19,7 @@
 #include "cuda_probe/cuda_loader.h"
 #include "cuda_probe/report.h"
 #include "model/error.h"
+#include "model/gpu_spec.h"
 #include "model/json_input.h"
 #include "model/presets.h"
 #include "model/version.h"
@@ -40,6 +41,13 @@ std::string render(const probe::Report& report, const std::string& format) {
   return probe::report_text(report);
 }
 
+int ran_cases(const probe::Report& r) {
+  int n = 0;
+  for (const probe::CaseResult& c : r.cases) n += c.m.ran;
+  return n;
+}
+int skipped_cases(const probe::Report& r) { return static_cast<int>(r.cases.size()) - ran_cases(r); }
+
 }  // namespace
 
 int run_probe(const Flags& f) {
@@ -54,7 +62,10 @@ int run_probe(const Flags& f) {
   opt.policy.max_time_s = parse_number(f.max_time, "--max-time", 0, 86400, true, "a positive number of seconds");
   opt.tolerance = parse_number(f.tolerance, "--tolerance", 0, 1000, true, "a positive number (0.2 = 20%)");
   opt.policy.first_run_limit_s = parse_number(f.case_timeout, "--case-timeout", 0, 86400, true, "a positive number of seconds");
-  check_writable(f.output);
+  // --calibrate: -o takes the profile, stdout the report (in --format); one stream each.
+  if (f.calibrate && (f.output.empty() || f.output == "-"))
+    throw InputError("--calibrate: give -o FILE for the fitted profile (stdout carries the report)");
+  Outputs out(f);
   GpuSpec profile;
   const bool profile_given = f.has("--gpu");
   if (profile_given) {
@@ -64,7 +75,6 @@ int run_probe(const Flags& f) {
 
   probe::Report report;
   if (!f.replay.empty()) {
-    if (f.calibrate && f.output.empty()) throw InputError("--calibrate with --replay: give -o for the profile");
     report = probe::report_from_json(read_user_json(f.replay, "--replay"), fmt::format("--replay '{}'", f.replay));
     const double tolerance = f.has("--tolerance") ? opt.tolerance : report.tolerance;
     GpuSpec recorded = report.spec;  // the efficiencies the run predicted with
@@ -100,12 +110,30 @@ int run_probe(const Flags& f) {
 
   if (f.calibrate) {
     const probe::Calibration cal = probe::calibrate(report);
+    // A profile marked calibrated must hold something fitted, and one attncost itself reads back.
+    if (cal.fitted_cases == 0)
+      throw RuntimeError(fmt::format("--calibrate: no case ran, was right and was timed ({} cases, {} skipped); nothing to fit, no profile written",
+                                     report.cases.size(), skipped_cases(report)));
+    const nlohmann::json profile_json = gpu_to_json(cal.profile);
+    try {
+      (void)gpu_from_json(profile_json, "the fitted profile");
+    } catch (const InputError& e) {
+      throw RuntimeError(fmt::format("--calibrate: {}; no profile written (a broken measurement?)", e.what()));
+    }
     probe::repredict(report, cal.profile);
-    write_output(f.output, gpu_to_json(cal.profile).dump(2) + "\n");  // -o takes the profile
-    const std::string text = probe::report_text(report) + probe::calibration_text(cal);
-    std::fputs(text.c_str(), stdout);
+    out.set(f.output, profile_json.dump(2) + "\n");
+    out.commit();
+    std::string text = render(report, f.format);
+    if (f.format == "text") text += probe::calibration_text(cal);
+    if (std::fputs(text.c_str(), stdout) < 0 || std::fflush(stdout) != 0) throw RuntimeError("writing to stdout failed");
   } else {
-    write_output(f.output, render(report, f.format));
+    out.set(f.output, render(report, f.format));
+    out.commit();
+  }
+  // A gate that ran nothing has checked nothing: it fails.
+  if (f.check && ran_cases(report) == 0) {
+    std::fprintf(stderr, "attncost: probe check failed: no case ran (%zu cases, %d skipped)\n", report.cases.size(), skipped_cases(report));
+    return kExitFailed;
   }
   if (f.check && (report.wrong() > 0 || report.off() > 0)) {
     std::fprintf(stderr, "attncost: probe check failed: %d wrong, %d off the prediction by more than %.0f%%\n", report.wrong(), report.off(),

@@ -8,6 +8,7 @@
 
 #include "cli/key_value.h"
 #include "estimators/engine_overhead.h"
+#include "estimators/step_cost.h"
 #include "model/error.h"
 #include "model/presets.h"
 
@@ -92,7 +93,11 @@ ModelConfig resolve_model(const Flags& f) {
   return m;
 }
 
-GpuSpec resolve_gpu(const Flags& f) { return load_gpu(f.gpu); }
+GpuSpec resolve_gpu(const Flags& f) {
+  GpuSpec g = load_gpu(f.gpu);
+  for (const std::string& warning : g.warnings) std::fprintf(stderr, "attncost: warning: %s\n", warning.c_str());
+  return g;
+}
 
 EngineConfig resolve_engine(const Flags& f) {
   EngineConfig e;
@@ -103,6 +108,9 @@ EngineConfig resolve_engine(const Flags& f) {
                                  f.budget_gb.empty() ? "--reserve" : "--budget-gb", f.engine));
   if (plain && !f.gpu_memory_utilization.empty())
     throw InputError("--gpu-memory-utilization: applies to --engine vllm, sglang or trtllm (the plain engine keeps --reserve of HBM)");
+  if (plain && !f.max_num_batched_tokens.empty())
+    throw InputError("--max-num-batched-tokens: applies to --engine vllm, sglang or trtllm (the plain engine has no per-step token budget; "
+                     "--chunk-size chunks its prefill)");
   e.reserve_fraction = parse_number(f.reserve, "--reserve", 0, 0.999999, false, "a fraction in [0, 1)");
   if (!f.budget_gb.empty()) e.budget_bytes = parse_number(f.budget_gb, "--budget-gb", 0, 1e9, true, "a positive number of GiB") * 1073741824.0;
   if (!f.gpu_memory_utilization.empty())
@@ -210,11 +218,28 @@ DesignChoice resolve_choice(const Flags& f, const ModelConfig& m, bool* given) {
     else throw InputError(fmt::format("--kernel '{}': expected flash or naive", f.kernel));
   }
   if (!f.kernels.empty()) c.kernels = parse_kernel_family(f.kernels);  // an implementation choice, not a design proposal
+  // Two flags that pick the attention kernel must agree: one silently winning is a dropped flag.
+  if (c.kernel && c.kernels && *c.kernels != KernelFamily::automatic && (*c.kernels == KernelFamily::naive) != (*c.kernel == Kernel::naive))
+    throw InputError(fmt::format("--kernel {} contradicts --kernels {} (naive is eager attention, the others fused); give one", f.kernel, f.kernels));
   c.engine = resolve_engine(f);  // how it is served: not a design proposal either
   if (!f.spec.empty()) c.spec = parse_spec(f.spec);
-  (void)make_design(m, c);  // validate now so the error names the flag before any work
+  const Design d = make_design(m, c);  // validate now so the error names the flag before any work
+  if (c.kv_group && !dtype_has_group_scale(d.kv_dtype))
+    throw InputError(fmt::format("--kv-group {}: applies to a KV dtype stored with group scales (int8, int4); {} KV has none", f.kv_group,
+                                 dtype_name(d.kv_dtype)));
   if (given) *given = any;
   return c;
+}
+
+void check_design_runs(const Design& d, const GpuSpec& gpu, uint64_t shortest_ctx) {
+  (void)kernels_for(d, gpu);  // a kernel family the GPU cannot run is a usage error
+  const bool collectives = d.tp > 1 || d.pp > 1 || d.cp > 1 || d.ep > 1;
+  if (collectives && gpu.scale_up.one_way_Bps <= 0 && gpu.scale_out.one_way_Bps <= 0)
+    throw InputError(fmt::format("--tp {} --pp {} --cp {} --ep {}: the GPU profile '{}' describes no link (scale_up or scale_out one_way_Bps), so every "
+                                 "collective would be free; add the links to the profile (a calibrated profile has none: copy them from the preset)",
+                                 d.tp, d.pp, d.cp, d.ep, gpu.name));
+  if (static_cast<uint64_t>(d.cp) > shortest_ctx)
+    throw InputError(fmt::format("--cp {}: more context-parallel GPUs than the {} tokens of the context", d.cp, shortest_ctx));
 }
 
 Workload resolve_workload(const Flags& f) {
@@ -238,14 +263,19 @@ Workload parse_workload(const std::string& spec) {
   Workload w;
   w.name = kv.name.empty() ? "workload" : kv.name;
   bool has_ctx = false;
+  std::string prefix_key;  // prefix and shared_prefix name one key
   for (const auto& [key, value] : kv.items) {
     const std::string flag = fmt::format("--workload '{}': {}", spec, key);
+    if (key == "prefix" || key == "shared_prefix" || key == "shared-prefix") {
+      if (!prefix_key.empty()) throw InputError(fmt::format("--workload '{}': key '{}' is given twice (as {} and {})", spec, key, prefix_key, key));
+      prefix_key = key;
+    }
     if (key == "ctx") w.ctx = parse_count(value, flag), has_ctx = true;
     else if (key == "batch") w.batch = parse_count(value, flag);
     else if (key == "gen") w.gen = parse_count(value, flag, true);
     else if (key == "slo_ms" || key == "slo-ms") w.slo_ms = parse_number(value, flag, 0, 1e9, true, "a positive number of milliseconds");
     else if (key == "ttft_slo_ms" || key == "ttft-slo-ms") w.ttft_slo_ms = parse_number(value, flag, 0, 1e9, true, "a positive number of milliseconds");
-    else if (key == "prefix" || key == "shared_prefix") w.shared_prefix = parse_count(value, flag, true);
+    else if (key == "prefix" || key == "shared_prefix" || key == "shared-prefix") w.shared_prefix = parse_count(value, flag, true);
     else throw InputError(fmt::format("--workload '{}': unknown key '{}' (expected ctx, batch, gen, slo_ms, ttft_slo_ms, prefix)", spec, key));
   }
   if (!has_ctx) throw InputError(fmt::format("--workload '{}': ctx= is required", spec));
@@ -262,6 +292,11 @@ std::vector<Workload> resolve_workloads(const Flags& f) {
   for (const char* flag : {"--ctx", "--batch", "--gen", "--slo-ms", "--ttft-slo-ms", "--shared-prefix"})
     if (f.has(flag))
       throw InputError(fmt::format("{} cannot be combined with --workload: give it inside each workload (e.g. --workload chat:ctx=8k,batch=32,gen=512,slo_ms=30)", flag));
+  // Each workload is a full analysis (a plan of every candidate): a cap keeps a runaway list from
+  // running for minutes without a word.
+  constexpr size_t kMaxWorkloads = 1000;
+  if (f.workloads.size() > kMaxWorkloads)
+    throw InputError(fmt::format("--workload: {} workloads, more than {} in one command; split them", f.workloads.size(), kMaxWorkloads));
   std::vector<Workload> out;
   for (const auto& spec : f.workloads) {
     out.push_back(parse_workload(spec));
@@ -271,10 +306,19 @@ std::vector<Workload> resolve_workloads(const Flags& f) {
   return out;
 }
 
-std::pair<std::string, DesignChoice> parse_design_spec(const std::string& spec, const ModelConfig& m) {
+std::pair<std::string, DesignChoice> parse_design_spec(const std::string& spec, const ModelConfig& m, const Flags& common) {
   const KeyValueSpec kv = parse_key_values(spec, "--design", {"mha", "mqa"});
-  Flags f;
+  // Every design and serving flag of the command applies to each design; a key that a flag also
+  // sets is refused (which would win is not obvious), as --ctx is with --workload.
+  Flags f = common;
+  const bool common_sharing = common.mha || common.mqa || !common.gqa.empty() || !common.mla.empty();
   for (const auto& [key, value] : kv.items) {
+    const bool sharing = key == "mha" || key == "mqa" || key == "gqa" || key == "mla";
+    std::string dashed = key;
+    std::replace(dashed.begin(), dashed.end(), '_', '-');
+    if ((sharing && common_sharing) || (!sharing && common.has("--" + dashed)))
+      throw InputError(fmt::format("--design '{}': '{}' is also given as {} for every design; give it in one place", spec, key,
+                                   sharing ? "--mha, --mqa, --gqa or --mla" : "--" + dashed));
     if (key == "mha") f.mha = true;
     else if (key == "mqa") f.mqa = true;
     else if (key == "gqa") f.gqa = value;

@@ -29,6 +29,10 @@ SpecDecode parse_spec(const std::string& text);
 SloSpec resolve_slo(const Flags& f, bool* given = nullptr);
 DesignChoice resolve_choice(const Flags& f, const ModelConfig& m, bool* given);
 Workload resolve_workload(const Flags& f);
+// What a design needs from the GPU and the workloads, checked before any work: a kernel family the
+// GPU runs, a link for its collectives (a profile without scale_up or scale_out would make them
+// free), and no more context-parallel GPUs than tokens in the shortest context. InputError.
+void check_design_runs(const Design& d, const GpuSpec& gpu, uint64_t shortest_ctx);
 // The --workload specs, or the single workload of --ctx/--batch/--gen/--slo-ms when none. Both at
 // once is refused: which would win is not obvious.
 std::vector<Workload> resolve_workloads(const Flags& f);
@@ -36,7 +40,9 @@ std::vector<Workload> resolve_workloads(const Flags& f);
 Workload parse_workload(const std::string& spec);
 // One `LABEL:key=value,...` design spec for compare (keys: mha, mqa, gqa, mla, attn, kv_dtype,
 // weight_dtype, act_dtype, kv_group, tp, kernel, page_size).
-std::pair<std::string, DesignChoice> parse_design_spec(const std::string& spec, const ModelConfig& m);
+// The command's own design and serving flags (`common`) apply to every design; a key that one of
+// them also sets is refused.
+std::pair<std::string, DesignChoice> parse_design_spec(const std::string& spec, const ModelConfig& m, const Flags& common = Flags{});
 
 // A positive integer with an optional binary suffix (64k = 65536, 1m = 1048576). Throws
 // InputError naming `flag`.

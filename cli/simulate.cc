@@ -1,6 +1,7 @@
 // simulate: resolve the model, design and engine, build the requests (generated or a trace),
 // simulate each offered rate, render.
 #include <algorithm>
+#include <cstdint>
 #include <cmath>
 #include <string>
 #include <vector>
@@ -66,8 +67,7 @@ std::string length_text(const LengthDist& d) { return d.lo == d.hi ? fmt::format
 
 int run_simulate(const Flags& flags) {
   check_format(flags.format, {"text", "json", "csv"});
-  check_writable(flags.output);
-  if (!flags.chart.empty()) check_writable(flags.chart, "--chart");
+  Outputs out(flags);
   // The engine: vLLM unless given; `static` runs a batch to completion with the plain memory rule.
   Flags f = flags;
   if (!f.has("--engine")) f.engine = "vllm";
@@ -76,7 +76,7 @@ int run_simulate(const Flags& flags) {
   const ModelConfig m = resolve_model(f);
   const GpuSpec gpu = resolve_gpu(f);
   const Design d = make_design(m, resolve_choice(f, m, nullptr));
-  (void)kernels_for(d, gpu);
+  check_design_runs(d, gpu, UINT64_MAX);  // prompt lengths vary per request: --cp is not held to one context here
 
   SimConfig c = sim_config_for(d, scheduler);
   if (!f.shared_prefix.empty()) c.shared_prefix = parse_count(f.shared_prefix, "--shared-prefix", true);
@@ -140,8 +140,9 @@ int run_simulate(const Flags& flags) {
   if (f.format == "json") text = simulate_json(r).dump(2) + "\n";
   else if (f.format == "csv") text = simulate_csv(r);
   else text = simulate_text(r);
-  if (!f.chart.empty()) write_output(f.chart, simulate_chart_svg(r));
-  write_output(f.output, text);
+  if (!f.chart.empty()) out.set(f.chart, simulate_chart_svg(r));
+  out.set(f.output, text);
+  out.commit();
   return kExitOk;
 }
 

@@ -1,7 +1,9 @@
 // `attncost sweep`: every flag takes a comma-separated list; the grid is checked (every value
 // parsed, its size within --max-rows, the output paths writable) before any row is estimated,
 // then streamed as CSV, JSON lines or text, with crossover points and an optional SVG chart.
+#include <algorithm>
 #include <array>
+#include <cstdint>
 #include <exception>
 #include <thread>
 
@@ -77,6 +79,12 @@ SweepGrid resolve_sweep_grid(const Flags& f, double max_rows) {
                                                          g.prefixes.size());
   if (rows > max_rows)
     throw InputError(fmt::format("sweep: the grid has {:.0f} rows, more than --max-rows {:.0f} (raise --max-rows to run it)", rows, max_rows));
+  // Every design is built (and held) before the first row: a design axis is capped by itself, or
+  // a grid under --max-rows could still take tens of GB before printing anything.
+  constexpr double kMaxDesigns = 100000;
+  if (design_count * static_cast<double>(g.models.size()) > kMaxDesigns)
+    throw InputError(fmt::format("sweep: {:.0f} designs (the product of the design and serving axes, per model) is more than {:.0f}; split the sweep",
+                                 design_count * static_cast<double>(g.models.size()), kMaxDesigns));
   g.designs.resize(g.models.size());
   for (size_t mi = 0; mi < g.models.size(); ++mi) {
     std::array<size_t, kAxes> at{};
@@ -85,7 +93,7 @@ SweepGrid resolve_sweep_grid(const Flags& f, double max_rows) {
       for (size_t a = 0; a < kAxes; ++a) one.*axes[a] = axis_values[a][at[a]];
       if (one.engine.empty()) one.engine = "plain";
       g.designs[mi].push_back(make_design(g.models[mi], resolve_choice(one, g.models[mi], nullptr)));
-      for (const GpuSpec& gpu : g.gpus) (void)kernels_for(g.designs[mi].back(), gpu);
+      for (const GpuSpec& gpu : g.gpus) check_design_runs(g.designs[mi].back(), gpu, *std::min_element(g.ctxs.begin(), g.ctxs.end()));
       size_t a = kAxes;  // odometer over the axes, the last fastest
       while (a > 0 && ++at[a - 1] == axis_values[a - 1].size()) at[--a] = 0;
       if (a == 0) break;
@@ -99,11 +107,9 @@ int run_sweep(const Flags& f) {
   check_format(format, {"csv", "json", "text"});
   const SweepFormat sf = format == "csv" ? SweepFormat::csv : format == "json" ? SweepFormat::jsonl : SweepFormat::text;
   const double max_rows = static_cast<double>(parse_count(f.max_rows, "--max-rows"));
-  check_writable(f.output);
-  if (!f.chart.empty()) check_writable(f.chart, "--chart");
+  Outputs out(f);
 
   const SweepGrid g = resolve_sweep_grid(f, max_rows);
-  OutputStream out(f.output);
   std::string buffer = sweep_header(sf);
   Progress progress("sweep", "rows", sweep_rows(g));
   // Rows in blocks, the blocks of a round on every core at once, written in grid order.
@@ -131,15 +137,15 @@ int run_sweep(const Flags& f) {
     for (std::thread& w : workers) w.join();
     for (const std::exception_ptr& e : failures)
       if (e) std::rethrow_exception(e);
-    out.write(buffer);
+    out.stream(buffer);
     buffer.clear();
-    for (size_t t = 0; t < threads; ++t) out.write(blocks[t]), blocks[t].clear();
+    for (size_t t = 0; t < threads; ++t) out.stream(blocks[t]), blocks[t].clear();
     progress.update(std::min(total, round + kBlock * static_cast<double>(threads)));
   }
   // Crossovers along the context axis go with the JSON lines and the text, not into a CSV table.
   if (sf != SweepFormat::csv) buffer += sweep_crossovers_text(g, sweep_crossovers(g), sf);
-  out.write(buffer);
-  if (!f.chart.empty()) write_output(f.chart, sweep_chart_svg(g, sweep_curves(g, kChartLines)));
+  out.stream(buffer);
+  if (!f.chart.empty()) out.set(f.chart, sweep_chart_svg(g, sweep_curves(g, kChartLines)));
   out.commit();
   return kExitOk;
 }

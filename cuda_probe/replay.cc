@@ -7,6 +7,8 @@
 
 #include "cuda_probe/report.h"
 #include "model/error.h"
+#include "model/gpu_spec.h"
+#include "model/json_input.h"
 
 namespace attncost::probe {
 namespace {
@@ -35,7 +37,7 @@ class Reader {
       return 0;
     }
     if (!it->is_number() || !(it->get<double>() >= 0) || it->get<double>() > 1e30)
-      throw InputError(fmt::format("{}: field '{}' must be a non-negative number, got {}", what_, key, it->dump()));
+      throw InputError(fmt::format("{}: field '{}' must be a non-negative number, got {}", what_, key, json_brief(*it)));
     return it->get<double>();
   }
   uint64_t count(const json& j, const char* key) const {
@@ -50,8 +52,13 @@ class Reader {
       if (required) throw InputError(fmt::format("{}: missing field '{}'", what_, key));
       return "";
     }
-    if (!it->is_string()) throw InputError(fmt::format("{}: field '{}' must be a string, got {}", what_, key, it->dump()));
-    return it->get<std::string>();
+    if (!it->is_string()) throw InputError(fmt::format("{}: field '{}' must be a string, got {}", what_, key, json_brief(*it)));
+    // Control characters (escape sequences, NUL, form feeds) would reach terminals and the JUnit
+    // XML, where XML 1.0 forbids them: each becomes '?'.
+    std::string out = it->get<std::string>();
+    for (char& ch : out)
+      if ((static_cast<unsigned char>(ch) < 0x20 && ch != '\t') || ch == 0x7f) ch = '?';
+    return out;
   }
   bool flag(const json& j, const char* key) const {
     const auto it = j.find(key);
@@ -117,16 +124,24 @@ Report report_from_json(const json& j, const std::string& what) {
   r.ceilings.launch_s = rd.number(c, "launch_s");
   if (const auto notes = c.find("notes"); notes != c.end() && notes->is_array())
     for (const json& n : *notes)
-      if (n.is_string()) r.ceilings.notes.push_back(n.get<std::string>());
-  if (r.ceilings.read_Bps <= 0 || r.ceilings.vector_flops <= 0)
-    throw InputError(fmt::format("{}: ceilings.read_Bps and ceilings.vector_flops must be positive", what));
+      if (n.is_string()) r.ceilings.notes.push_back(rd.text(json{{"note", n}}, "note"));
+  if (r.ceilings.read_Bps <= 0 || r.ceilings.vector_flops <= 0 || r.ceilings.gemm_fp16_flops <= 0)
+    throw InputError(fmt::format("{}: ceilings.read_Bps, ceilings.vector_flops and ceilings.gemm_fp16_flops must be positive", what));
+  // The ranges a GPU profile has: a zero or absurd ceiling would print inf or 300-digit times.
+  check_gpu_quantity(GpuQuantity::bandwidth, r.ceilings.read_Bps, what, "ceilings.read_Bps");
+  if (r.ceilings.copy_Bps > 0) check_gpu_quantity(GpuQuantity::bandwidth, r.ceilings.copy_Bps, what, "ceilings.copy_Bps");
+  check_gpu_quantity(GpuQuantity::vector_flops, r.ceilings.vector_flops, what, "ceilings.vector_flops");
+  check_gpu_quantity(GpuQuantity::peak_flops, r.ceilings.gemm_fp16_flops, what, "ceilings.gemm_fp16_flops");
+  if (r.ceilings.gemm_bf16_flops > 0) check_gpu_quantity(GpuQuantity::peak_flops, r.ceilings.gemm_bf16_flops, what, "ceilings.gemm_bf16_flops");
+  if (r.ceilings.gemm_fp8_flops > 0) check_gpu_quantity(GpuQuantity::peak_flops, r.ceilings.gemm_fp8_flops, what, "ceilings.gemm_fp8_flops");
+  check_gpu_quantity(GpuQuantity::launch_latency, r.ceilings.launch_s, what, "ceilings.launch_s");
   r.spec.calibrated = rd.flag(j, "calibrated");
   if (const auto eff = j.find("efficiency"); eff != j.end() && eff->is_object()) {
     for (int k = 0; k < kEfficiencyClasses; ++k) {
       const auto name = std::string(efficiency_class_name(static_cast<EfficiencyClass>(k)));
       if (eff->contains(name)) {
         const double v = rd.number(*eff, name.c_str());
-        if (!(v > 0 && v <= 1)) throw InputError(fmt::format("{}: efficiency.{} must be in (0, 1], got {}", what, name, v));
+        check_gpu_quantity(GpuQuantity::efficiency, v, what, "efficiency." + name);
         r.spec.efficiency[static_cast<size_t>(k)] = v;
       }
     }

@@ -243,6 +243,7 @@ Calibration calibrate(const Report& r) {
     if (c.m.ran && c.m.correct && c.m.measured_s > 0) usable.push_back(&c);
   for (size_t i = 0; i < usable.size(); ++i) (i % 2 == 0 ? train : test).push_back(usable[i]);
   Calibration cal;
+  cal.fitted_cases = static_cast<int>(usable.size());
   {
     const auto [launch, a] = fit(train, raw);
     const GpuSpec half = apply_fit(raw, launch, a);

@@ -87,6 +87,7 @@ struct Calibration {
   // Fitted on the even-indexed cases, evaluated on the odd-indexed ones (held out).
   double heldout_median_error = 0, heldout_worst_error = 0;
   int heldout_count = 0;
+  int fitted_cases = 0;  // cases that ran, were right and were timed: 0 = nothing was fitted
 };
 // t_i ≈ launch + (roofline busy time_i) / efficiency_class(i), solved with Eigen for relative error.
 Calibration calibrate(const Report& r);

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "model/error.h"
+#include "model/json_input.h"
 
 namespace attncost {
 namespace {
@@ -128,7 +129,11 @@ std::vector<SimRequest> parse_trace(std::string_view text, std::string_view what
     if (jsonl) {
       nlohmann::json j;
       try {
-        j = nlohmann::json::parse(line);
+        // Nesting is capped while parsing: a line nested tens of thousands deep must not recurse past the stack.
+        j = nlohmann::json::parse(line, [&](int depth, nlohmann::json::parse_event_t, nlohmann::json&) {
+          if (depth > kMaxJsonDepth) throw InputError(fmt::format("{}: line {}: lists or objects nested more than {} deep", what, line_no, kMaxJsonDepth));
+          return true;
+        });
       } catch (const nlohmann::json::exception&) {
         throw InputError(fmt::format("{}: line {}: not a JSON object", what, line_no));
       }

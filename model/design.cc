@@ -86,6 +86,10 @@ Design make_design(const ModelConfig& m, const DesignChoice& c) {
   d.pp = c.pp.value_or(1), d.cp = c.cp.value_or(1), d.ep = c.ep.value_or(1), d.dp = c.dp.value_or(1);
   for (const auto& [flag, v] : {std::pair<const char*, int64_t>{"--pp", d.pp}, {"--cp", d.cp}, {"--ep", d.ep}, {"--dp", d.dp}})
     if (v < 1 || v > 65536) throw InputError(fmt::format("{} {}: must be between 1 and 65536", flag, v));
+  if (d.tp > 65536) throw InputError(fmt::format("--tp {}: must be between 1 and 65536", d.tp));
+  // The product is the GPUs of one deployment; computed in double, it cannot overflow.
+  if (const double gpus = static_cast<double>(d.tp) * static_cast<double>(d.pp) * static_cast<double>(d.cp) * static_cast<double>(d.dp); gpus > 1048576)
+    throw InputError(fmt::format("--tp {} × --pp {} × --cp {} × --dp {} = {:.0f} GPUs: more than 2^20 in one deployment", d.tp, d.pp, d.cp, d.dp, gpus));
   if (d.pp > m.layers) throw InputError(fmt::format("--pp {}: more pipeline stages than the {} layers of '{}'", d.pp, m.layers, m.name));
   if (d.ep > 1) {
     if (m.experts <= 1) throw InputError(fmt::format("--ep {}: '{}' has no experts to spread (expert parallelism is for MoE models)", d.ep, m.name));

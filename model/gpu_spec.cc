@@ -1,11 +1,14 @@
 #include "model/gpu_spec.h"
 
+#include <algorithm>
+#include <cmath>
+#include <set>
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include <algorithm>
-
 #include "model/error.h"
+#include "model/json_input.h"
 #include "model/kernel_model.h"
 
 namespace attncost {
@@ -49,6 +52,9 @@ constexpr Range kLaunch{"launch_latency_s", 0, 1e-2, "s (0 to 10 ms)"};
 constexpr Range kLink{"one_way_Bps", 1e8, 1e14, "B/s (100 MB/s to 100 TB/s, or 0 for none)"};
 constexpr Range kLinkLatency{"latency_s", 0, 1e-2, "s (0 to 10 ms)"};
 constexpr Range kL2{"l2_bytes", 0, 1e10, "B (0 to 10 GB)"};
+// A kernel class at 1/10,000 of its roofline is a broken kernel or a unit mistake; below that the
+// times would run to hundreds of digits (issue #27).
+constexpr Range kEfficiency{"efficiency", 1e-4, 1, "(a fraction of the roofline, 0.0001 to 1)"};
 
 void in_range(double v, const Range& r, const std::string& what, const std::string& field) {
   if (v < r.lo || v > r.hi)
@@ -86,14 +92,14 @@ GpuSpec gpu_from_json(const nlohmann::json& j, const std::string& what) {
       if (required) throw InputError(fmt::format("{}: missing field '{}'", what, key));
       return 0;
     }
-    if (!it->is_number()) throw InputError(fmt::format("{}: field '{}' must be a number, got {}", what, key, it->dump()));
+    if (!it->is_number()) throw InputError(fmt::format("{}: field '{}' must be a number, got {}", what, key, json_brief(*it)));
     const double v = it->get<double>();
-    if (!(v >= 0) || v > 1e30) throw InputError(fmt::format("{}: field '{}' must be a non-negative number, got {}", what, key, it->dump()));
+    if (!(v >= 0) || v > 1e30) throw InputError(fmt::format("{}: field '{}' must be a non-negative number, got {}", what, key, json_brief(*it)));
     return v;
   };
   if (auto schema = j.find("schema"); schema != j.end() && (!schema->is_string() || schema->get<std::string>() != "attncost.gpu/1"))
     throw InputError(fmt::format("{}: profile schema {} is not attncost.gpu/1 (written by another version; re-run probe --calibrate)", what,
-                                 schema->dump()));
+                                 json_brief(*schema)));
   if (!j.contains("name") || !j["name"].is_string()) throw InputError(fmt::format("{}: missing string field 'name'", what));
   g.name = j["name"].get<std::string>();
   g.source = j.contains("source") && j["source"].is_string() ? j["source"].get<std::string>() : what;
@@ -125,11 +131,12 @@ GpuSpec gpu_from_json(const nlohmann::json& j, const std::string& what) {
       if (field != "one_way_Bps" && field != "latency_s" && !(domain && field == "domain"))
         throw InputError(fmt::format("{}: unknown field '{}.{}'", what, key, field));
       if (!value.is_number() || !(value.get<double>() >= 0) || value.get<double>() > 1e30)
-        throw InputError(fmt::format("{}: field '{}.{}' must be a non-negative number, got {}", what, key, field, value.dump()));
+        throw InputError(fmt::format("{}: field '{}.{}' must be a non-negative number, got {}", what, key, field, json_brief(value)));
       const double v = value.get<double>();
       if (field == "one_way_Bps") out.one_way_Bps = v;
       else if (field == "latency_s") out.latency_s = v;
-      else if (v > 1e6) throw InputError(fmt::format("{}: field '{}.domain' = {} is out of range", what, key, value.dump()));
+      else if (v > 1e6) throw InputError(fmt::format("{}: field '{}.domain' = {} is out of range", what, key, json_brief(value)));
+      else if (v != std::floor(v)) throw InputError(fmt::format("{}: field '{}.domain' = {} must be a whole number of GPUs", what, key, json_brief(value)));
       else *domain = static_cast<int64_t>(v);
     }
   };
@@ -143,7 +150,14 @@ GpuSpec gpu_from_json(const nlohmann::json& j, const std::string& what) {
   g.l2_bytes = number("l2_bytes", false);
   const double sms = number("sms", false);
   if (sms > 1e6) throw InputError(fmt::format("{}: field 'sms' = {} is out of range", what, sms));  // before the integer cast
+  if (sms != std::floor(sms)) throw InputError(fmt::format("{}: field 'sms' = {} must be a whole number", what, sms));
   g.sms = static_cast<int64_t>(sms);
+  // A key we do not read is a misspelling or a field of another tool: said, as configs do.
+  static const std::set<std::string> known = {"schema", "name", "source", "arch", "hbm_bytes", "cuda_visible_bytes", "cuda_visible_source",
+                                              "hbm_bandwidth_Bps", "vector_flops", "launch_latency_s", "scale_up", "scale_out", "interconnect_Bps",
+                                              "topology_source", "l2_bytes", "sms", "calibrated", "peak_flops", "efficiency"};
+  for (const auto& [key, value] : j.items())
+    if (!known.count(key)) g.warnings.push_back(fmt::format("{}: field '{}' is not a GPU profile field; ignored (a misspelling?)", what, key.size() > 60 ? key.substr(0, 57) + "…" : key));
   g.calibrated = j.contains("calibrated") && j["calibrated"].is_boolean() && j["calibrated"].get<bool>();
   auto peaks = j.find("peak_flops");
   if (peaks == j.end() || !peaks->is_object()) throw InputError(fmt::format("{}: missing object 'peak_flops'", what));
@@ -161,7 +175,8 @@ GpuSpec gpu_from_json(const nlohmann::json& j, const std::string& what) {
         if (efficiency_class_name(static_cast<EfficiencyClass>(c)) == key) found = c;
       if (found < 0) throw InputError(fmt::format("{}: unknown efficiency class '{}'", what, key));
       if (!value.is_number() || !(value.get<double>() > 0) || value.get<double>() > 1)
-        throw InputError(fmt::format("{}: efficiency.{} must be in (0, 1], got {}", what, key, value.dump()));
+        throw InputError(fmt::format("{}: efficiency.{} must be in (0, 1], got {}", what, key, json_brief(value)));
+      in_range(value.get<double>(), kEfficiency, what, "efficiency." + key);
       g.efficiency[static_cast<size_t>(found)] = value.get<double>();
     }
   }
@@ -169,6 +184,16 @@ GpuSpec gpu_from_json(const nlohmann::json& j, const std::string& what) {
     throw InputError(fmt::format("{}: hbm_bytes, hbm_bandwidth_Bps, vector_flops and peak_flops.fp16 must be positive", what));
   check_physical(g, what);
   return g;
+}
+
+void check_gpu_quantity(GpuQuantity q, double v, const std::string& what, const std::string& field) {
+  switch (q) {
+    case GpuQuantity::bandwidth: return in_range(v, kBandwidth, what, field);
+    case GpuQuantity::peak_flops: return in_range(v, kPeak, what, field);
+    case GpuQuantity::vector_flops: return in_range(v, kVector, what, field);
+    case GpuQuantity::launch_latency: return in_range(v, kLaunch, what, field);
+    case GpuQuantity::efficiency: return in_range(v, kEfficiency, what, field);
+  }
 }
 
 nlohmann::json gpu_to_json(const GpuSpec& g) {

@@ -4,6 +4,7 @@
 #include <array>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json_fwd.hpp>
 
@@ -28,6 +29,7 @@ struct GpuSpec {
   std::string name;
   std::string source;
   std::string origin;            // the --gpu argument that reproduces this GPU
+  std::vector<std::string> warnings;  // keys of a profile file that attncost does not read (a misspelling?)
   std::string arch;              // hopper | ampere | ada | blackwell | cdna3: which kernel model applies (empty: none)
   double hbm_bytes = 0;
   // What the CUDA driver reports as the device's total memory (torch.cuda.mem_get_info()[1]):
@@ -55,6 +57,10 @@ struct GpuSpec {
 };
 
 GpuSpec gpu_from_json(const nlohmann::json& j, const std::string& what);
+// The physical range of one measured GPU quantity (the ranges gpu_from_json applies), for readers
+// of other files that carry them (recorded probe runs): InputError naming `field` outside it.
+enum class GpuQuantity { bandwidth, peak_flops, vector_flops, launch_latency, efficiency };
+void check_gpu_quantity(GpuQuantity q, double v, const std::string& what, const std::string& field);
 // The profile format gpu_from_json reads (what `probe --calibrate -o` writes).
 nlohmann::json gpu_to_json(const GpuSpec& g);
 

@@ -12,6 +12,7 @@
 #include "model/attn_spec.h"
 #include "model/class_defaults.h"
 #include "model/error.h"
+#include "model/json_input.h"
 #include "model/hf_reader.h"
 #include "model/model_config.h"
 
@@ -299,6 +300,11 @@ void read_linear_mixers(ConfigReader& r, ModelConfig& m) {
 void read_quantization(ConfigReader& r, ModelConfig& m) {
   const json* quant = r.f.find({"quantization_config", "quantization"});
   if (!quant) quant = r.top.find({"quantization_config", "quantization"});
+  // A quantization_config that is not an object (a string, a list) would be read as "not
+  // quantized": weights counted at 2 bytes where they are stored in 4 bits. Refused.
+  for (const Fields* fields : {&r.f, &r.top})
+    if (const json* q = fields->peek("quantization_config"); q && !q->is_null() && !q->is_object())
+      throw InputError(fmt::format("{}: field 'quantization_config' must be an object, got {}", r.what, json_brief(*q)));
   if (!quant || !quant->is_object()) return;
   Dtype kv = m.dtype;
   m.weights = weight_format_from_json(*quant, m.dtype, m.layers, m.warnings, r.what, &kv);

@@ -2,11 +2,15 @@
 #include "model/hf_fields.h"
 
 #include <cmath>
+#include <set>
+#include <string>
+#include <vector>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "model/error.h"
+#include "model/json_input.h"
 
 namespace attncost {
 
@@ -71,12 +75,45 @@ const std::set<std::string>& cost_neutral_keys() {
 
 Fields::Fields(const json& j, std::string what, const json* defaults) : j_(j), what_(std::move(what)), defaults_(defaults) {}
 
+namespace {
+
+// Names of one quantity in the configs of different families (GPT-2's n_layer is Llama's
+// num_hidden_layers). Other lists given to find() are fallbacks (dense_intermediate_size, else
+// intermediate_size), which may differ.
+bool same_quantity(const char* a, const char* b) {
+  static const std::vector<std::set<std::string>> groups = {
+      {"num_hidden_layers", "n_layer", "num_layers", "n_layers"},
+      {"num_attention_heads", "n_head", "n_heads", "num_heads"},
+      {"hidden_size", "n_embd", "d_model"},
+      {"max_position_embeddings", "n_positions", "max_seq_len", "seq_length"},
+  };
+  for (const auto& g : groups)
+    if (g.count(a) && g.count(b)) return true;
+  return false;
+}
+
+}  // namespace
+
+const json* Fields::peek(const char* key) const {
+  const auto it = j_.find(key);
+  return it == j_.end() ? nullptr : &*it;
+}
+
 const json* Fields::find(std::initializer_list<const char*> keys) {
   const json* found = nullptr;
+  const char* found_key = nullptr;
   for (const char* k : keys) {
     auto it = j_.find(k);
     if (it != j_.end()) read_.insert(k);
-    if (!found && it != j_.end() && !it->is_null()) found = &*it;
+    if (it == j_.end() || it->is_null()) continue;
+    if (!found) {
+      found = &*it, found_key = k;
+    } else if (*it != *found && same_quantity(found_key, k)) {
+      // Two names of one quantity (num_hidden_layers and n_layer) that disagree: which one the
+      // model has is not ours to guess.
+      throw InputError(fmt::format("{}: fields '{}' ({}) and '{}' ({}) name the same quantity and disagree", what_, found_key, json_brief(*found), k,
+                                   json_brief(*it)));
+    }
   }
   if (found || !defaults_) return found;
   for (const char* k : keys)
@@ -90,7 +127,15 @@ int64_t Fields::integer(std::initializer_list<const char*> keys, int64_t fallbac
     if (required) throw InputError(fmt::format("{}: missing field '{}'", what_, *keys.begin()));
     return fallback;
   }
-  return as_integer(*v, key_of(v, keys));
+  const std::string key = key_of(v, keys);
+  const int64_t n = as_integer(*v, key);
+  // Expert counts, windows, periods and intervals are never negative; read as one, a negative
+  // value would silently become a size. (Indices such as vision_feature_layer = -1 count from the
+  // end, and other fields have checks of their own that name them.)
+  if (n < 0)
+    for (const char* word : {"expert", "window", "interval", "period"})
+      if (key.find(word) != std::string::npos) throw InputError(fmt::format("{}: {} must not be negative, got {}", what_, key, n));
+  return n;
 }
 
 std::string Fields::key_of(const json* v, std::initializer_list<const char*> keys) const {
@@ -103,7 +148,7 @@ int64_t Fields::as_integer(const json& v, const std::string& key) const {
   // Range first: converting an out-of-range double to an integer is undefined behaviour (found by
   // the config.json fuzzer with 1.2e123), and a huge unsigned value would wrap.
   constexpr double kLimit = 4611686018427387904.0;  // 2^62
-  const auto out_of_range = [&] { return InputError(fmt::format("{}: field '{}' = {} is out of range", what_, key, v.dump())); };
+  const auto out_of_range = [&] { return InputError(fmt::format("{}: field '{}' = {} is out of range", what_, key, json_brief(v))); };
   if (v.is_number_unsigned()) {
     if (v.get<uint64_t>() > static_cast<uint64_t>(kLimit)) throw out_of_range();
     return static_cast<int64_t>(v.get<uint64_t>());
@@ -114,40 +159,40 @@ int64_t Fields::as_integer(const json& v, const std::string& key) const {
     if (!(std::fabs(x) < kLimit)) throw out_of_range();
     if (x == std::floor(x)) return static_cast<int64_t>(x);
   }
-  throw InputError(fmt::format("{}: field '{}' must be an integer, got {}", what_, key, v.dump()));
+  throw InputError(fmt::format("{}: field '{}' must be an integer, got {}", what_, key, json_brief(v)));
 }
 
 double Fields::number(const char* key, double fallback) {
   const json* v = find({key});
   if (!v) return fallback;
   if (!v->is_number() || !std::isfinite(v->get<double>()))
-    throw InputError(fmt::format("{}: field '{}' must be a finite number, got {}", what_, key, v->dump()));
+    throw InputError(fmt::format("{}: field '{}' must be a finite number, got {}", what_, key, json_brief(*v)));
   return v->get<double>();
 }
 
 bool Fields::boolean(const char* key, bool fallback) {
   const json* v = find({key});
   if (!v) return fallback;
-  if (!v->is_boolean()) throw InputError(fmt::format("{}: field '{}' must be true or false, got {}", what_, key, v->dump()));
+  if (!v->is_boolean()) throw InputError(fmt::format("{}: field '{}' must be true or false, got {}", what_, key, json_brief(*v)));
   return v->get<bool>();
 }
 
 std::string Fields::text(std::initializer_list<const char*> keys, const std::string& fallback) {
   const json* v = find(keys);
   if (!v) return fallback;
-  if (!v->is_string()) throw InputError(fmt::format("{}: field '{}' must be a string, got {}", what_, key_of(v, keys), v->dump()));
+  if (!v->is_string()) throw InputError(fmt::format("{}: field '{}' must be a string, got {}", what_, key_of(v, keys), json_brief(*v)));
   return v->get<std::string>();
 }
 
 const json* Fields::list(const char* key) {
   const json* v = find({key});
-  if (v && !v->is_array()) throw InputError(fmt::format("{}: field '{}' must be a list, got {}", what_, key, v->dump()));
+  if (v && !v->is_array()) throw InputError(fmt::format("{}: field '{}' must be a list, got {}", what_, key, json_brief(*v)));
   return v;
 }
 
 const json* Fields::object(const char* key) {
   const json* v = find({key});
-  if (v && !v->is_object()) throw InputError(fmt::format("{}: field '{}' must be an object, got {}", what_, key, v->dump()));
+  if (v && !v->is_object()) throw InputError(fmt::format("{}: field '{}' must be an object, got {}", what_, key, json_brief(*v)));
   return v;
 }
 

@@ -30,7 +30,10 @@ class Fields {
 
   // The first of `keys` present and not null (in the object, else in the class defaults); every
   // alias present in the object counts as read.
+  // Aliases that are present and disagree are refused (InputError).
   const nlohmann::json* find(std::initializer_list<const char*> keys);
+  // The object's own value of `key` (null when absent), not marked read.
+  const nlohmann::json* peek(const char* key) const;
   bool has(const char* key) { return find({key}) != nullptr; }
   // Whether the object itself (not its class defaults) holds the key.
   bool given(const char* key) const { return j_.contains(key) && !j_[key].is_null(); }

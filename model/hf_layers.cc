@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "model/error.h"
+#include "model/json_input.h"
 #include "model/hf_reader.h"
 
 namespace attncost {
@@ -85,7 +86,7 @@ bool from_layer_types(ConfigReader& r, ModelConfig& m, const MixerShapes& s, std
   if (!types && r.family.granite_hybrid) types = r.f.list("layers_block_type");
   if (!types) return false;
   check_layer_list(types->size(), m.layers, "layer_types", r.what);
-  for (const json& t : *types) per_layer.push_back(type_pattern(r, s, m, t.is_string() ? t.get<std::string>() : t.dump()));
+  for (const json& t : *types) per_layer.push_back(type_pattern(r, s, m, t.is_string() ? t.get<std::string>() : json_brief(t)));
   if (s.window <= 0)
     for (const Pattern& p : per_layer)
       if (p.kind == PatternKind::window) throw InputError(fmt::format("{}: layer_types has sliding layers but no sliding_window", r.f.what()));
@@ -216,7 +217,7 @@ void zamba2_slots(ConfigReader& r, ModelConfig& m, const MixerShapes& s) {
   std::vector<std::string> types;
   if (const json* list = f.list("layers_block_type")) {
     check_layer_list(list->size(), m.layers, "layers_block_type", r.what);
-    for (const json& t : *list) types.push_back(t.is_string() ? t.get<std::string>() : t.dump());
+    for (const json& t : *list) types.push_back(t.is_string() ? t.get<std::string>() : json_brief(t));
   } else {  // Zamba2Config's default: 54 layers, a hybrid one every sixth
     types = {"mamba"};
     for (int i = 0; i < 7; ++i) types.insert(types.end(), {"mamba", "mamba", "mamba", "mamba", "mamba", "hybrid"});

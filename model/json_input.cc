@@ -8,6 +8,8 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <set>
+#include <vector>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -25,6 +27,8 @@ std::string sanitize(std::string_view text, std::string_view what) {
   out.reserve(text.size() + 16);
   std::string last_key, string_text;
   bool in_string = false, escaped = false;
+  int depth = 0;
+  std::vector<std::set<std::string>> keys;  // of each open object
   for (size_t i = 0; i < text.size(); ++i) {
     const char c = text[i];
     if (in_string) {
@@ -38,7 +42,13 @@ std::string sanitize(std::string_view text, std::string_view what) {
         // A string followed by ':' is a key.
         size_t j = i + 1;
         while (j < text.size() && std::isspace(static_cast<unsigned char>(text[j]))) ++j;
-        if (j < text.size() && text[j] == ':') last_key = string_text;
+        if (j < text.size() && text[j] == ':') {
+          last_key = string_text;
+          // A key twice in one object: nlohmann keeps the last silently; which one the author
+          // meant is not ours to guess. (Escapes are compared as written.)
+          if (!keys.empty() && !keys.back().insert(last_key).second)
+            throw InputError(fmt::format("{}: field '{}' is given twice in one object", what, last_key.size() > 60 ? last_key.substr(0, 57) + "…" : last_key));
+        }
       } else {
         string_text += c;
       }
@@ -49,6 +59,15 @@ std::string sanitize(std::string_view text, std::string_view what) {
       string_text.clear();
       out += c;
       continue;
+    }
+    if (c == '{') keys.emplace_back();
+    if (c == '}' && !keys.empty()) keys.pop_back();
+    if (c == '[' || c == '{') {
+      if (++depth > kMaxJsonDepth)
+        throw InputError(last_key.empty() ? fmt::format("{}: lists or objects nested more than {} deep", what, kMaxJsonDepth)
+                                          : fmt::format("{}: field '{}' nests lists or objects more than {} deep", what, last_key, kMaxJsonDepth));
+    } else if (c == ']' || c == '}') {
+      --depth;
     }
     for (std::string_view literal : {std::string_view("-Infinity"), std::string_view("Infinity"), std::string_view("NaN")}) {
       if (text.substr(i, literal.size()) == literal) {
@@ -65,9 +84,11 @@ std::string sanitize(std::string_view text, std::string_view what) {
       const std::string number(text.substr(i, j - i));
       errno = 0;
       const double v = std::strtod(number.c_str(), nullptr);
-      if (errno == ERANGE && std::isinf(v))
-        throw InputError(last_key.empty() ? fmt::format("{}: number {} is out of range", what, number)
-                                          : fmt::format("{}: field '{}' = {} is out of range", what, last_key, number));
+      if (errno == ERANGE && std::isinf(v)) {
+        const std::string shown = number.size() > 40 ? number.substr(0, 37) + "…" : number;  // one short line, never the whole value
+        throw InputError(last_key.empty() ? fmt::format("{}: number {} is out of range", what, shown)
+                                          : fmt::format("{}: field '{}' = {} is out of range", what, last_key, shown));
+      }
       out += number;
       i = j - 1;
       continue;
@@ -122,6 +143,18 @@ nlohmann::json parse_user_json(std::string_view text, std::string_view what) {
   } catch (const nlohmann::json::exception& e) {
     throw InputError(fmt::format("{}: malformed JSON ({})", what, e.what()));
   }
+}
+
+std::string json_brief(const nlohmann::json& v) {
+  if (v.is_array()) return v.empty() ? "an empty list" : fmt::format("a list of {} item{}", v.size(), v.size() == 1 ? "" : "s");
+  if (v.is_object()) return v.empty() ? "an empty object" : fmt::format("an object of {} key{}", v.size(), v.size() == 1 ? "" : "s");
+  std::string text = v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  if (text.size() > 40) {
+    size_t cut = 37;
+    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;  // not inside a UTF-8 character
+    text = text.substr(0, cut) + "…";
+  }
+  return text;
 }
 
 nlohmann::json read_user_json(const std::string& path, std::string_view flag) {

@@ -2,8 +2,8 @@
 
 #include <cmath>
 #include <map>
-#include <regex>
 #include <set>
+#include <string_view>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -36,6 +36,34 @@ double number_or(const json& j, const char* key, double fallback) {
   return it != j.end() && it->is_number() && std::isfinite(it->get<double>()) ? it->get<double>() : fallback;
 }
 
+// "mlp.gate" ending the name, or followed by '*' or ".weight" (a router, not mlp.gate_proj).
+// Scanned by hand, not with std::regex: linear in the name, whatever a hostile list holds.
+bool names_router_gate(std::string_view name) {
+  constexpr std::string_view kGate = "mlp.gate";
+  for (size_t at = name.find(kGate); at != std::string_view::npos; at = name.find(kGate, at + 1)) {
+    const std::string_view rest = name.substr(at + kGate.size());
+    if (rest.empty() || rest.front() == '*' || rest.rfind(".weight", 0) == 0) return true;
+  }
+  return false;
+}
+
+// The first "layers.N." in `name`: N, or -1 when there is none; -2 when N has more digits than
+// any layer count (a hostile name of thousands of digits).
+int64_t layer_index_of(std::string_view name) {
+  constexpr std::string_view kLayers = "layers.";
+  for (size_t at = name.find(kLayers); at != std::string_view::npos; at = name.find(kLayers, at + 1)) {
+    size_t end = at + kLayers.size();
+    while (end < name.size() && name[end] >= '0' && name[end] <= '9') ++end;
+    const size_t digits = end - at - kLayers.size();
+    if (digits == 0 || end == name.size() || name[end] != '.') continue;
+    if (digits > 9) return -2;
+    int64_t v = 0;
+    for (size_t i = at + kLayers.size(); i < end; ++i) v = v * 10 + (name[i] - '0');
+    return v;
+  }
+  return -1;
+}
+
 // The class of weights a module name (or pattern) in an exclusion list refers to; -1 = none of
 // ours (norms, vision towers, projectors).
 int class_of(const std::string& name) {
@@ -43,12 +71,19 @@ int class_of(const std::string& name) {
   if (has("vision") || has("multi_modal") || has("visual") || has("norm")) return -1;
   if (has("lm_head")) return static_cast<int>(WeightClass::lm_head);
   if (has("embed")) return static_cast<int>(WeightClass::embedding);
-  if (has("router") || std::regex_search(name, std::regex(R"(mlp\.gate($|\*|\.weight))"))) return static_cast<int>(WeightClass::router);
+  if (has("router") || names_router_gate(name)) return static_cast<int>(WeightClass::router);
   if (has("expert")) return static_cast<int>(WeightClass::expert);
   if (has("mamba") || has("mixer") || has("linear_attn")) return static_cast<int>(WeightClass::mixer);
   if (has("attn") || has("attention") || has("q_proj") || has("k_proj") || has("v_proj") || has("o_proj")) return static_cast<int>(WeightClass::attention);
   if (has("mlp") || has("ffn") || has("gate_proj") || has("up_proj") || has("down_proj")) return static_cast<int>(WeightClass::mlp);
   return -1;
+}
+
+// A quantization group: none (0, or -1 = one per channel, as GPTQ writes it) or 1 to 2^20
+// weights; anything else would print an infinite or meaningless size.
+void check_group_size(double g, const std::string& what, const char* field) {
+  if (g == 0 || g == -1 || (g >= 1 && g <= 1048576)) return;
+  throw InputError(fmt::format("{}: {} = {:g} is out of range (1 to 1048576, or -1 for none)", what, field, g));
 }
 
 }  // namespace
@@ -77,6 +112,7 @@ WeightFormat weight_format_from_json(const json& q, Dtype model_dtype, int64_t l
     const double b = number_or(q, "bits", number_or(q, "w_bit", 4));
     const double g = number_or(q, "group_size", number_or(q, "q_group_size", 128));
     if (!(b >= 1 && b <= 16)) throw InputError(fmt::format("{}: quantization_config.bits = {} is out of range", what, b));
+    check_group_size(g, what, "quantization_config.group_size");
     const bool zeros = method == "gptq" || !q.contains("zero_point") || !q["zero_point"].is_boolean() || q["zero_point"].get<bool>();
     // Per group: an fp16 scale, and a b-bit zero point (GPTQ stores them even when symmetric).
     bits = g > 0 ? b + (16 + (zeros ? b : 0)) / g : b;
@@ -97,6 +133,9 @@ WeightFormat weight_format_from_json(const json& q, Dtype model_dtype, int64_t l
         is_float = w.contains("type") && w["type"] == "float";
       }
     }
+    if (b != 0 && !(b >= 1 && b <= 16))
+      throw InputError(fmt::format("{}: quantization_config.config_groups weights.num_bits = {:g} is out of range [1, 16]", what, b));
+    check_group_size(g, what, "quantization_config.config_groups weights.group_size");
     if (b == 0 && algo == "NVFP4") b = 4, g = 16, is_float = true;
     if (b == 0 && algo == "FP8") b = 8, is_float = true;
     if (b == 0) {
@@ -125,20 +164,29 @@ WeightFormat weight_format_from_json(const json& q, Dtype model_dtype, int64_t l
   std::array<double, kWeightClasses> share{};  // fraction of each class's layers left unquantized
   share[idx(WeightClass::router)] = share[idx(WeightClass::embedding)] = share[idx(WeightClass::lm_head)] = 1;
   std::map<int, std::set<int64_t>> partial;
+  size_t beyond = 0;  // entries whose layer index has more digits than any model's layer count
+  std::string first_beyond;
   for (const char* key : {"modules_to_not_convert", "ignore", "exclude_modules", "ignored_layers"}) {
     const auto list = q.find(key);
     if (list == q.end() || !list->is_array()) continue;
-    static const std::regex layer_index(R"(layers\.(\d+)\.)");
     for (const json& entry : *list) {
       if (!entry.is_string()) continue;
       const std::string name = entry.get<std::string>();
       const int c = class_of(name);
       if (c < 0) continue;
-      std::smatch m;
-      if (std::regex_search(name, m, layer_index)) partial[c].insert(std::stoll(m[1].str()));
-      else share[static_cast<size_t>(c)] = 1;
+      const int64_t index = layer_index_of(name);
+      if (index == -1) {
+        share[static_cast<size_t>(c)] = 1;
+      } else if (index == -2) {
+        if (beyond++ == 0) first_beyond = fmt::format("{}: quantization_config.{} entry '{}'", what, key, name.size() > 60 ? name.substr(0, 57) + "…" : name);
+      } else {
+        partial[c].insert(index);
+      }
     }
   }
+  if (beyond > 0)
+    warnings.push_back(fmt::format("{} names a layer index of more than 9 digits{}; ignored", first_beyond,
+                                   beyond > 1 ? fmt::format(" (and {} more such entries)", beyond - 1) : ""));
   for (const auto& [c, indices] : partial)
     if (share[static_cast<size_t>(c)] < 1 && layers > 0)
       share[static_cast<size_t>(c)] = std::min(1.0, static_cast<double>(indices.size()) / static_cast<double>(layers));

@@ -12,6 +12,7 @@
 #include "model/kernel_model.h"
 #include "model/version.h"
 #include "reports/reports.h"
+#include "reports/shell_quote.h"
 #include "reports/svg_chart.h"
 
 namespace attncost {
@@ -153,8 +154,10 @@ Memo render_memo(const ModelConfig& m, const GpuSpec& gpu, const PlanResult& p, 
   const Candidate& rec = *a.rec;
   const Workload& longest = p.workloads[a.longest];
   const Estimate& bl = base.per_workload[a.longest];
-  const std::string gpu_flag = gpu.origin.empty() ? "h100-sxm" : gpu.origin;
-  const std::string model_flag = m.origin.empty() ? m.name : m.origin;
+  // Paths as the shell reads them back: a space or ';' in a path must not break or inject.
+  const std::string gpu_name = gpu.origin.empty() ? "h100-sxm" : gpu.origin;
+  const std::string gpu_flag = shell_quoted(gpu_name);
+  const std::string model_flag = shell_quoted(m.origin.empty() ? m.name : m.origin);
   const bool priced = rec.design.engine.usd_per_gpu_hour > 0;
   auto cmd = [&](const Design& d, const Workload& w) {
     return fmt::format("attncost estimate --model {} --gpu {} {} {}", model_flag, gpu_flag, design_flags(m, d), workload_flags(w));
@@ -601,18 +604,10 @@ Memo render_memo(const ModelConfig& m, const GpuSpec& gpu, const PlanResult& p, 
       const size_t at = again.find(drop);
       if (at != std::string::npos) again.erase(at, std::string(drop).size());
     }
-    const size_t out_flag = again.find(" -o ");
-    if (out_flag != std::string::npos) {
-      const size_t end = again.find(' ', out_flag + 4);
-      again.erase(out_flag, end == std::string::npos ? std::string::npos : end - out_flag);
-    }
-    const size_t gpu_at = again.find(" --gpu ");
-    if (gpu_at != std::string::npos) {
-      const size_t end = again.find(' ', gpu_at + 7);
-      again.erase(gpu_at, end == std::string::npos ? std::string::npos : end - gpu_at);
-    }
-    doc.code(fmt::format("attncost probe --suite quick --check --tolerance 0.25\nattncost probe --calibrate -o {0}-profile.json\n{1} --gpu {0}-profile.json",
-                         gpu_flag, again));
+    erase_option(again, " -o ");
+    erase_option(again, " --gpu ");
+    doc.code(fmt::format("attncost probe --suite quick --check --tolerance 0.25\nattncost probe --calibrate -o {0}\n{1} --gpu {0}",
+                         shell_quoted(gpu_name + "-profile.json"), again));
   }
 
   // Charts.

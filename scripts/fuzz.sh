@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-600}
 shift || true
 harnesses=("$@")
-((${#harnesses[@]})) || harnesses=(attn_spec model_config gpu_profile cli specs)
+((${#harnesses[@]})) || harnesses=(attn_spec model_config gpu_profile cli specs outputs)
 scripts/install-deps.sh
 if ! command -v clang++ >/dev/null || ! dpkg -s libclang-rt-14-dev >/dev/null 2>&1; then
   [[ $(id -u) -eq 0 ]] || { echo "fuzz.sh: needs clang and libclang-rt-14-dev (run as root to install)" >&2; exit 2; }

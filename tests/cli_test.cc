@@ -91,6 +91,19 @@ TEST_CASE("every bad input gets exit code 2 and one line naming it", "[cli]") {
       {"plan --gen 128 --rate 5 --fleet-gpus h1000", "--gpu 'h1000': unknown GPU preset"},
       {"plan --gen 128 --rate 5 --fleet-gpus h100-sxm=-3", "price of h100-sxm"},
       {"plan --gen 128 --rate 5 --format csv", "--rate: not available with --format csv"},
+      // Issue #27: outputs, contradictions, dropped flags, spellings, parallel layouts.
+      {"sweep --ctx 1k,2k --chart -", "--chart '-': '-' means stdout for -o only"},
+      {"estimate -o /", "is a directory"},
+      {"estimate -o " + std::string(300, 'o'), "the name is too long"},
+      {"sweep --ctx 1k,2k -o /tmp/attncost_same.csv --chart /tmp/attncost_same.csv", "both name the same file"},
+      {"estimate --kernels naive --kernel flash", "--kernel flash contradicts --kernels naive"},
+      {"estimate --kv-group 32", "--kv-group 32: applies to a KV dtype stored with group scales"},
+      {"estimate --max-num-batched-tokens 4096", "--max-num-batched-tokens: applies to --engine vllm, sglang or trtllm"},
+      {"compare --design a:tp=2 --design b:mqa --tp 4", "'tp' is also given as --tp for every design"},
+      {"plan --workload 'a:ctx=8k,slo_ms=30,slo-ms=40'", "key 'slo-ms' is given twice"},
+      {"estimate --tp 65536 --pp 2 --cp 65536 --dp 65536", "more than 2^20 in one deployment"},
+      {"estimate --cp 16 --ctx 8", "more context-parallel GPUs than the 8 tokens"},
+      {"probe --backend cpu --calibrate", "--calibrate: give -o FILE"},
   };
   for (const Case& c : cases) {
     const std::string& args = c.args;

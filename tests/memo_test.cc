@@ -13,14 +13,12 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include "tests/cli_runner.h"
+
 namespace {
 
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+// File contents: the one in tests/cli_runner.h (a second, file-local copy is ambiguous in a unity batch).
+using attncost::testing::slurp;
 
 std::string dir() {
   const std::string d = std::string(ATTNCOST_TEST_TMP) + "/memo" + std::to_string(::getpid());
