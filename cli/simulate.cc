@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <cmath>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <fmt/format.h>
@@ -12,6 +13,7 @@
 #include "cli/commands.h"
 #include "cli/output.h"
 #include "cli/resolve.h"
+#include "estimators/engine_overhead.h"
 #include "estimators/estimate.h"
 #include "estimators/sim_metrics.h"
 #include "estimators/simulate.h"
@@ -87,6 +89,8 @@ int run_simulate(const Flags& flags) {
   SimulateReport r;
   r.model = m.name, r.gpu = gpu.name, r.design = design_label(d), r.engine = flags.has("--engine") ? flags.engine : "vllm";
   r.scheduler = std::string(scheduler_name(scheduler));
+  // "vLLM V1 0.21 rule, 2 ms/step, 60 ms/request" (the text prints it after "engine overhead: ").
+  if (overhead.per_step_s > 0 || overhead.per_request_s > 0) r.engine_rule = engine_overhead_text(overhead).substr(std::string_view("engine overhead: ").size());
   r.gpus_per_replica = replica_gpus(d);
   r.seed = c.seed, r.max_concurrency = c.max_concurrency;
   r.burstiness = parse_number(f.burstiness, "--burstiness", 0, 1e3, true, "a positive gamma shape");
