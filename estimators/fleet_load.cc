@@ -122,36 +122,15 @@ std::optional<int64_t> fewest(int64_t n0, int64_t cap, Ok ok) {
   return pass;
 }
 
-// The aggregated fleet with n replicas: each takes rate / n.
-struct Aggregated {
+// One configuration's simulated runs, cached by replica count: each replica of a pool of n takes
+// rate / n (common random numbers: the same seed for every n).
+struct Runs {
   const ModelConfig& m;
   const GpuSpec& gpu;
   const FleetOption& o;
   const Workload& w;
   const SloSpec& slo;
   uint64_t seed;
-  std::map<int64_t, LoadPoint> seen;
-  bool rejected = false;
-  const LoadPoint& at(double rate, int64_t n) {
-    auto it = seen.find(n);
-    if (it != seen.end()) return it->second;
-    PoolRun r = pool_run(run_replica(m, gpu, o, w, rate / static_cast<double>(n), Pool::whole, slo, seed));
-    rejected = rejected || r.rejected;
-    return seen[n] = point_of(std::move(r.ttft), std::move(r.tpot), std::move(r.queue), r.served_rps * static_cast<double>(n), r.stable, r.missed, rate, slo.percentile);
-  }
-};
-
-// The disaggregated fleet: np prefill and nd decode replicas; a request's TTFT is its prefill
-// replica's time to the first token + the KV transfer + its decode replica's wait for its first
-// step (the same request index in both runs: common random numbers).
-struct Disaggregated {
-  const ModelConfig& m;
-  const GpuSpec& gpu;
-  const FleetOption& o;
-  const Workload& w;
-  const SloSpec& slo;
-  uint64_t seed;
-  std::map<int64_t, PoolRun> prefill, decode;
   bool rejected = false;
   const PoolRun& pool(std::map<int64_t, PoolRun>& cache, Pool kind, double rate, int64_t n) {
     auto it = cache.find(n);
@@ -160,6 +139,22 @@ struct Disaggregated {
     rejected = rejected || r.rejected;
     return cache[n] = std::move(r);
   }
+};
+
+// The aggregated fleet with n replicas.
+struct Aggregated : Runs {
+  std::map<int64_t, PoolRun> whole;
+  LoadPoint at(double rate, int64_t n) {
+    const PoolRun& r = pool(whole, Pool::whole, rate, n);
+    return point_of(r.ttft, r.tpot, r.queue, r.served_rps * static_cast<double>(n), r.stable, r.missed, rate, slo.percentile);
+  }
+};
+
+// The disaggregated fleet: np prefill and nd decode replicas; a request's TTFT is its prefill
+// replica's time to the first token + the KV transfer + its decode replica's wait for its first
+// step (the same request index in both runs).
+struct Disaggregated : Runs {
+  std::map<int64_t, PoolRun> prefill, decode;
   LoadPoint at(double rate, int64_t np, int64_t nd) {
     const PoolRun& p = pool(prefill, Pool::prefill, rate, np);
     const PoolRun& d = pool(decode, Pool::decode, rate, nd);
@@ -209,7 +204,7 @@ void size_under_load(const ModelConfig& m, const GpuSpec& gpu, const Workload& w
   const int64_t g = replica_gpus(o.design);
   try {
     if (!o.disaggregated) {
-      Aggregated agg{m, gpu, o, w, slo, seed, {}};
+      Aggregated agg{{m, gpu, o, w, slo, seed, false}, {}};
       const int64_t cap = growth_cap(o.replicas);
       const std::optional<int64_t> n = fewest(o.replicas, cap, [&](int64_t k) { return meets(agg.at(rate, k), slo); });
       if (agg.rejected) throw InputError("a request's prompt and output do not fit the KV pool");
@@ -223,7 +218,7 @@ void size_under_load(const ModelConfig& m, const GpuSpec& gpu, const Workload& w
       o.replicas = *n;
       o.gpus = *n * g;
     } else {
-      Disaggregated dis{m, gpu, o, w, slo, seed, {}, {}};
+      Disaggregated dis{{m, gpu, o, w, slo, seed, false}, {}, {}};
       // The decode pool first: its TPOT and its queue; then the fewest prefill replicas whose
       // TTFT (with the transfer and the decode side's wait) meets the target. When no prefill
       // pool can make up for a long decode-side wait, the decode pool grows.
@@ -283,10 +278,10 @@ void trace_load_curve(const ModelConfig& m, const GpuSpec& gpu, const Workload& 
     LoadPoint p;
     try {
       if (!o.disaggregated) {
-        Aggregated agg{m, gpu, o, w, full, seed, {}};
+        Aggregated agg{{m, gpu, o, w, full, seed, false}, {}};
         p = agg.at(r, o.replicas);
       } else {
-        Disaggregated dis{m, gpu, o, w, full, seed, {}, {}};
+        Disaggregated dis{{m, gpu, o, w, full, seed, false}, {}, {}};
         p = dis.at(r, o.prefill_replicas, o.replicas);
       }
     } catch (const InputError&) {
