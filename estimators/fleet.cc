@@ -64,7 +64,8 @@ FleetOption size_fleet_option(const ModelConfig& m, const GpuSpec& gpu, const De
     o.replicas = std::max<int64_t>(1, replicas_for(rate, decode_rps));
     // The transfers share the prefill GPUs' network links.
     const double link_rps = link.one_way_Bps * g / std::max(1.0, o.kv_transfer_bytes);
-    o.prefill_replicas = std::max(o.prefill_replicas, replicas_for(rate, link_rps));
+    o.link_prefill_replicas = replicas_for(rate, link_rps);
+    o.prefill_replicas = std::max(o.prefill_replicas, o.link_prefill_replicas);
     o.gpus = (o.prefill_replicas + o.replicas) * replica_gpus(d);
     o.capacity_rps = std::min({prefill_rps * static_cast<double>(o.prefill_replicas), decode_rps * static_cast<double>(o.replicas),
                                link_rps * static_cast<double>(o.prefill_replicas)});

@@ -57,6 +57,7 @@ struct FleetOption {
   uint64_t batch = 0;                        // sequences per decode replica
   int64_t replicas = 0;                      // aggregated: replicas; disaggregated: decode replicas
   int64_t prefill_replicas = 0;              // disaggregated only
+  int64_t link_prefill_replicas = 0;         // disaggregated: the prefill replicas whose links carry the rate's KV transfers
   int64_t gpus = 0;                          // in all
   double ttft_s = 0;                         // including the KV transfer when disaggregated
   double itl_s = 0;                          // mean, including the prefills' share when aggregated

@@ -8,7 +8,6 @@
 #include <fmt/format.h>
 
 #include "estimators/arrivals.h"
-#include "estimators/collectives.h"
 #include "estimators/simulate.h"
 #include "model/error.h"
 
@@ -168,13 +167,6 @@ struct Disaggregated : Runs {
   }
 };
 
-int64_t link_bound_prefill(const GpuSpec& gpu, const FleetOption& o, double rate) {
-  // The transfers share the prefill GPUs' network links (fleet.cc sizes the same bound).
-  const Link link = link_for(gpu, gpu.scale_up_domain + 1);
-  const double per_replica = link.one_way_Bps * static_cast<double>(replica_gpus(o.design)) / std::max(1.0, o.kv_transfer_bytes);
-  return per_replica > 0 ? static_cast<int64_t>(std::ceil(rate / per_replica - 1e-12)) : 1;
-}
-
 std::string miss_reason(const LoadPoint& p, const SloSpec& slo, int64_t gpus) {
   if (p.missed) return fmt::format("more than {:g}% of requests miss a target even at {} GPUs", 100 - slo.percentile, gpus);
   if (!p.stable) return fmt::format("the queue still grows at {} GPUs", gpus);
@@ -236,7 +228,7 @@ void size_under_load(const ModelConfig& m, const GpuSpec& gpu, const Workload& w
         o.reason = miss_reason(dis.at(rate, std::max<int64_t>(1, o.prefill_replicas), dcap), decode_slo, dcap * g);
         return;
       }
-      const int64_t pmin = std::max<int64_t>(1, link_bound_prefill(gpu, o, rate));
+      const int64_t pmin = std::max<int64_t>(1, o.link_prefill_replicas);  // fleet.cc's link bound
       const int64_t pcap = growth_cap(std::max(o.prefill_replicas, pmin));
       std::optional<int64_t> np;
       for (int attempt = 0; attempt < 4 && !np; ++attempt) {

@@ -48,7 +48,9 @@ std::string sglang(const std::string& model, const Design& d, const FleetOption&
   return s;
 }
 
-std::string trtllm(const std::string& model, const Design& d, const FleetOption& o, uint64_t max_len) {
+// trtllm-serve runs context and generation servers alike, joined by `trtllm-serve disaggregated
+// -c CONFIG`: the role changes no flag.
+std::string trtllm(const std::string& model, const Design& d, const FleetOption& o, uint64_t max_len, const char* /*role*/) {
   std::string s = fmt::format("trtllm-serve {} --tp_size {}", shell_quote(model), d.tp);
   if (d.pp > 1) s += fmt::format(" --pp_size {}", d.pp);
   if (d.ep > 1) s += fmt::format(" --ep_size {}", d.ep);
@@ -74,36 +76,12 @@ std::string launch_model_id(const ModelConfig& m) {
 std::vector<LaunchCommand> launch_commands(const ModelConfig& m, const FleetOption& o, uint64_t max_model_len) {
   const std::string model = launch_model_id(m);
   const Design& d = o.design;
-  std::vector<LaunchCommand> out;
-  switch (d.engine.kind) {
-    case EngineKind::plain:
-    case EngineKind::vllm:
-      if (o.disaggregated) {
-        out.push_back({"prefill worker", vllm(model, d, o, max_model_len, "prefill")});
-        out.push_back({"decode worker", vllm(model, d, o, max_model_len, "decode")});
-      } else {
-        out.push_back({"replica", vllm(model, d, o, max_model_len, nullptr)});
-      }
-      break;
-    case EngineKind::sglang:
-      if (o.disaggregated) {
-        out.push_back({"prefill worker", sglang(model, d, o, max_model_len, "prefill")});
-        out.push_back({"decode worker", sglang(model, d, o, max_model_len, "decode")});
-      } else {
-        out.push_back({"replica", sglang(model, d, o, max_model_len, nullptr)});
-      }
-      break;
-    case EngineKind::trtllm:
-      if (o.disaggregated) {
-        // trtllm-serve runs context and generation servers, joined by `trtllm-serve disaggregated -c CONFIG`.
-        out.push_back({"prefill worker", trtllm(model, d, o, max_model_len)});
-        out.push_back({"decode worker", trtllm(model, d, o, max_model_len)});
-      } else {
-        out.push_back({"replica", trtllm(model, d, o, max_model_len)});
-      }
-      break;
-  }
-  return out;
+  using Render = std::string (*)(const std::string&, const Design&, const FleetOption&, uint64_t, const char*);
+  Render render = vllm;  // the plain memory rule is served as vLLM serves it
+  if (d.engine.kind == EngineKind::sglang) render = sglang;
+  if (d.engine.kind == EngineKind::trtllm) render = trtllm;
+  if (!o.disaggregated) return {{"replica", render(model, d, o, max_model_len, nullptr)}};
+  return {{"prefill worker", render(model, d, o, max_model_len, "prefill")}, {"decode worker", render(model, d, o, max_model_len, "decode")}};
 }
 
 }  // namespace attncost
