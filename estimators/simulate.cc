@@ -206,10 +206,13 @@ class Replica {
   }
   // The prefix cache: once a request has computed the shared prefix, later ones start after it
   // (at least one token is always computed, as vLLM does for a fully cached prompt).
+  // A warm cache (prefix_hit_rate) finds that fraction of every prompt, in whole pages, from the start.
   void apply_prefix_hit(Live& r) {
-    if (!prefix_ready_ || r.computed > 0 || c_.shared_prefix == 0) return;
+    if (r.computed > 0) return;
     const uint64_t page = std::max<uint64_t>(1, static_cast<uint64_t>(d_.page_size));
-    const uint64_t hit = std::min<uint64_t>(c_.shared_prefix / page * page, r.prompt + r.generated - 1);
+    const uint64_t shared = prefix_ready_ ? c_.shared_prefix / page * page : 0;
+    const auto warm = static_cast<uint64_t>(c_.prefix_hit_rate * static_cast<double>(r.prompt)) / page * page;
+    const uint64_t hit = std::min<uint64_t>(std::max(shared, warm), r.prompt + r.generated - 1);
     if (hit == 0) return;
     r.computed = hit;
     ++result_.prefix_hits;
@@ -583,7 +586,7 @@ SimConfig sim_config_for(const Design& d, SchedulerKind k) {
   c.max_num_batched_tokens = d.engine.max_num_batched_tokens;
   if (k == SchedulerKind::static_batch && c.max_num_batched_tokens == 0) c.max_num_batched_tokens = uint64_t{1} << 40;
   const EngineOverhead o = engine_overhead(d.engine);
-  c.step_overhead_s = o.per_step_s, c.request_overhead_s = o.per_request_s;
+  c.step_overhead_s = o.per_step_s, c.request_overhead_s = o.per_request_s, c.seq_overhead_s = o.per_seq_step_s;
   return c;
 }
 

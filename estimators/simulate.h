@@ -32,6 +32,7 @@ struct SimConfig {
   uint64_t max_num_seqs = 0;            // running requests at most (0: the engine's default)
   uint64_t max_num_batched_tokens = 0;  // tokens one step takes (vLLM, TensorRT-LLM max_num_tokens; SGLang chunked_prefill_size); 0: default
   uint64_t shared_prefix = 0;           // leading tokens every prompt shares: prefilled once, then served from the prefix cache
+  double prefix_hit_rate = 0;           // fraction of each prompt already in the prefix cache (a warm cache: whole pages, not prefilled)
   uint64_t max_concurrency = 0;         // closed loop: requests in flight at most (0: open loop, sent at their arrival)
   uint64_t seed = 0;                    // speculative decoding's acceptance draws
   double step_overhead_s = 0;           // the engine's time per step beyond its kernels (scheduler, sampler)

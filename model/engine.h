@@ -34,6 +34,7 @@ struct EngineConfig {
   std::string version;
   double step_overhead_s = -1;
   double request_overhead_s = -1;
+  double seq_overhead_s = -1;  // per running sequence per step
 };
 
 // Throws InputError naming the flag whose value is out of range.

@@ -67,7 +67,7 @@ TEST_CASE("an idle server: P50 TTFT is the unloaded TTFT, TPOT the unloaded mean
     // The engine's overhead, as `attncost simulate` sets it: the estimate includes the same.
     const EngineOverhead overhead = engine_overhead(d.engine);
     REQUIRE(overhead.per_step_s > 0);
-    c.step_overhead_s = overhead.per_step_s;
+    c.step_overhead_s = overhead.per_step_s, c.seq_overhead_s = overhead.per_seq_step_s;
     const auto reqs = fixed(9, 0.001, 1000, 64);  // 1000 s apart: each finds the server idle
     const SimSummary s = summarize(simulate(m, d, gpu, c, reqs), {}, 1);
     Workload w;
