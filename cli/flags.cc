@@ -60,6 +60,7 @@ void add_serving_flags(CLI::App& app, Flags& f) {
                  "the engine release whose per-step and per-request overhead applies, e.g. 0.11.0 (vllm), 0.5 (sglang), 1.2 (trtllm); default: the current release");
   app.add_option("--step-overhead-us", f.step_overhead_us, "the engine's time per step beyond its kernels, microseconds (default: its release's rule)");
   app.add_option("--seq-overhead-us", f.seq_overhead_us, "the engine's time per running sequence per step (scheduling, sampling, output processing), microseconds (default: its release's rule)");
+  app.add_option("--request-serial-ms", f.request_serial_ms, "of the per-request time, the API server's time on one request at a time (requests sent together queue for it; simulate), milliseconds (default: its release's rule)");
   app.add_option("--request-overhead-ms", f.request_overhead_ms, "the engine's time per request before its first token, milliseconds (default: its release's rule)");
   app.add_option("--chunk-size", f.chunk_size, "chunked prefill: prompt tokens per chunk, each attending to every earlier token (default: whole prompt)");
   app.add_option("--spec", f.spec, "speculative decoding K:ALPHA[:DRAFT_MODEL]: K drafted tokens accepted with rate ALPHA (no draft model: the checkpoint's MTP modules, else a one-layer EAGLE-style head)");

@@ -22,7 +22,7 @@ struct Flags {
   std::string ctx = "4096", batch = "1", gen = "0", phase = "both", slo_ms, ttft_slo_ms, shared_prefix, prefix_hit_rate, lengths;
   // Serving: engine memory rule, chunked prefill, speculative decoding, price.
   std::string engine = "plain", gpu_memory_utilization, max_num_batched_tokens, max_num_seqs, chunk_size, usd_per_gpu_hour, spec;
-  std::string engine_version, step_overhead_us, request_overhead_ms, seq_overhead_us;  // the engine's per-step/request overhead (its release's rule, or given)
+  std::string engine_version, step_overhead_us, request_overhead_ms, seq_overhead_us, request_serial_ms;  // the engine's per-step/request overhead (its release's rule, or given)
   // Plan and compare.
   std::vector<std::string> workloads;   // NAME:ctx=..,batch=..,gen=..,slo_ms=..
   std::vector<std::string> designs;     // LABEL:gqa=8,attn=...,kv_dtype=fp8 (compare)

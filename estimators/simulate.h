@@ -38,6 +38,7 @@ struct SimConfig {
   double step_overhead_s = 0;           // the engine's time per step beyond its kernels (scheduler, sampler)
   double seq_overhead_s = 0;            // and per request in the step (its scheduling, sampling, detokenizing)
   double request_overhead_s = 0;        // once per request: it reaches the scheduler this long after it is sent (API server, tokenization)
+  double request_serial_s = 0;          // the part of it the API server spends on one request at a time (requests sent together queue for it)
   bool record_itl = true;               // keep the inter-token gaps (their distribution)
   // Stop early once more than `abort_after` requests have a TTFT above abort_ttft_s, or more
   // than that many a TPOT above abort_tpot_s (0: that test off): a sizing search only asks whether a percentile holds,

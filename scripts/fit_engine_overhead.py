@@ -10,7 +10,7 @@ with the smallest mean over the four
 metrics (P50 TTFT, P50 TPOT, P99 TTFT, output throughput) of the median |error| on the fit rows
 is kept; the script prints the fit and held-out errors at that pair.
 
-  fit_engine_overhead.py ATTNCOST [--engine vllm|sglang|trtllm] [--steps 0,100,...] [--seqs 0,10,...] [--requests 0,5,...]
+  fit_engine_overhead.py ATTNCOST [--engine vllm|sglang|trtllm] [--steps 0,100,...] [--seqs 0,10,...] [--requests 0,5,...] [--serials 0,2,...]
 """
 import csv
 import itertools
@@ -31,10 +31,11 @@ def arg(name, default):
     return sys.argv[sys.argv.index(name) + 1] if name in sys.argv else default
 
 
-def errors(attncost, rows, step_us, seq_us, request_ms):
+def errors(attncost, rows, step_us, seq_us, request_ms, serial_ms=0.0):
     def one(item):
         i, row = item
-        extra = ["--step-overhead-us", str(step_us), "--seq-overhead-us", str(seq_us), "--request-overhead-ms", str(request_ms)]
+        extra = ["--step-overhead-us", str(step_us), "--seq-overhead-us", str(seq_us), "--request-overhead-ms", str(request_ms),
+                 "--request-serial-ms", str(min(serial_ms, request_ms))]
         return i, vs.row_errors(vs.simulate_row(attncost, row, extra), row)
     with ThreadPoolExecutor(max_workers=int(arg("--jobs", "2"))) as pool:
         return dict(pool.map(one, rows))
@@ -59,20 +60,22 @@ def main():
     steps = [float(x) for x in arg("--steps", "0,50,100,150,200,300,400,600").split(",")]
     seqs = [float(x) for x in arg("--seqs", "0,10,20,40").split(",")]
     reqs = [float(x) for x in arg("--requests", "0,5,10,20,40").split(",")]
+    serials = [float(x) for x in arg("--serials", "0").split(",")]
     for engine in engines:
         chosen = [(i, r) for i, r in enumerate(rows) if r["engine"] == engine and vs.command(attncost, r)]
         fit = [i for i, _ in chosen if i % 3 != 2]
         held = [i for i, _ in chosen if i % 3 == 2]
         best = None
-        for st, sq, rq in itertools.product(steps, seqs, reqs):
-            errs = errors(attncost, [(i, r) for i, r in chosen if i % 3 != 2], st, sq, rq)
+        for st, sq, rq, se in itertools.product(steps, seqs, reqs, serials):
+            errs = errors(attncost, [(i, r) for i, r in chosen if i % 3 != 2], st, sq, rq, se)
             s = score(summary(errs, fit))
-            print(f"{engine}: step {st:g} us, per sequence {sq:g} us, request {rq:g} ms: fit score {100 * s:.1f}%", flush=True)
+            print(f"{engine}: step {st:g} us, per sequence {sq:g} us, request {rq:g} ms (serial {se:g} ms): fit score {100 * s:.1f}%", flush=True)
             if best is None or s < best[0]:
-                best = (s, st, sq, rq)
-        _, st, sq, rq = best
-        errs = errors(attncost, chosen, st, sq, rq)
-        print(f"\n## {RULES[engine]}: per step {st:g} us, per sequence {sq:g} us, per request {rq:g} ms ({len(fit)} fit rows, {len(held)} held out)")
+                best = (s, st, sq, rq, se)
+        _, st, sq, rq, se = best
+        errs = errors(attncost, chosen, st, sq, rq, se)
+        print(f"\n## {RULES[engine]}: per step {st:g} us, per sequence {sq:g} us, per request {rq:g} ms, its serial part {se:g} ms "
+              f"({len(fit)} fit rows, {len(held)} held out)")
         print("| metric | fit median abs | fit over-predicted | held-out median abs | held-out over-predicted | rows fit/held |")
         print("|---|---:|---:|---:|---:|---:|")
         sf, sh = summary(errs, fit), summary(errs, held)

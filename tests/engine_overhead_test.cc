@@ -94,6 +94,14 @@ TEST_CASE("engine overhead: user-given values replace the rule's", "[engine_over
   CHECK(o.rule == "given");
   CHECK(o.step_s(10) == Approx(0.0005 + 10 * 20e-6));
   CHECK(engine_overhead_text(o) == "engine overhead: as given, 0.5 ms/step + 20 µs per sequence in the step");
+  // The serial part of the per-request time: the rule's is capped by a smaller given per-request
+  // time; a given one raises the per-request time to hold it.
+  CHECK(engine_overhead(engine(EngineKind::vllm)).per_request_serial_s <= engine_overhead(engine(EngineKind::vllm)).per_request_s);
+  CHECK(o.per_request_serial_s == 0);  // the rule's 5 ms capped by the given 0 ms per request
+  e.request_serial_s = 0.002;
+  o = engine_overhead(e);
+  CHECK(o.per_request_serial_s == 0.002);
+  CHECK(o.per_request_s == 0.002);
 }
 
 TEST_CASE("serving figures include exactly the engine's overhead", "[engine_overhead][serving]") {
