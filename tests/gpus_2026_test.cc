@@ -137,3 +137,16 @@ TEST_CASE("a 72-GPU NVLink domain keeps a 16-GPU group on NVLink", "[gpus]") {
     REQUIRE(l.one_way_Bps / link_for(load_gpu(name), 144).one_way_Bps == 18);
   }
 }
+
+TEST_CASE("the L40 is the L40S's chip at half the tensor rate", "[gpus]") {
+  const auto rows = gpus_2026_rows();
+  const GpuSpec l40 = load_gpu("l40"), l40s = load_gpu("l40s");
+  REQUIRE(l40.hbm_bandwidth_Bps == Approx(csv_value(rows, "l40", "memory_bandwidth") * 1e9).epsilon(1e-12));
+  REQUIRE(peak_of(l40, Dtype::bf16) == Approx(csv_value(rows, "l40", "bf16_dense") * 1e12).epsilon(1e-12));
+  REQUIRE(peak_of(l40, Dtype::fp8) == Approx(csv_value(rows, "l40", "fp8_dense") * 1e12).epsilon(1e-12));
+  REQUIRE(static_cast<double>(l40.sms) == csv_value(rows, "l40", "cuda_cores") / 128);
+  // Same memory and SMs as the L40S, half its dense FP16/BF16 tensor rate (181 vs 362 TFLOP/s).
+  REQUIRE(l40.hbm_bandwidth_Bps == l40s.hbm_bandwidth_Bps);
+  REQUIRE(l40.sms == l40s.sms);
+  REQUIRE(peak_of(l40, Dtype::bf16) / peak_of(l40s, Dtype::bf16) == Approx(0.5).epsilon(0.001));
+}

@@ -233,6 +233,17 @@ TEST_CASE("Zamba2-2.7B: two shared blocks serve nine layers; the real config's f
   const double params = 54 * mamba + 2 * block + 9 * per_use + 32000.0 * 2560 + (2.0 * 2560 * 63 + 2560);
   REQUIRE(e.params == params);
   REQUIRE(e.params == Approx(2.662e9).epsilon(0.001));  // 2.66B; the technical report rounds it to 2.7B
+  // An --attn stack of its own replaces the layers the blocks served: counted as given, nothing
+  // subtracted (subtracting 63 dense layers from two stored blocks made the count negative).
+  DesignChoice own;
+  own.attn = "dense";
+  Workload w;
+  w.ctx = 1;
+  const Design d = make_design(m, own);
+  const Estimate dense = estimate(m, d, w, load_gpu("h200"));
+  REQUIRE(dense.loaded.shared_block_params == 0);
+  REQUIRE(dense.params == model_params(m, d));
+  REQUIRE(dense.loaded.lines.at(0).find("not applied") != std::string::npos);
 }
 
 TEST_CASE("the hybrid families' published field lists read without a warning", "[families]") {
