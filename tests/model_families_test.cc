@@ -291,3 +291,22 @@ TEST_CASE("the hybrid families' published field lists read without a warning", "
                   {"normalization_function", "rmsnorm"}, {"torch_dtype", "bfloat16"}};
   REQUIRE(model_from_json(g, "granite").warnings.empty());
 }
+
+TEST_CASE("MiniMax-Text-01: 70 lightning layers and 10 softmax ones, 456B as published", "[families][presets]") {
+  const ModelConfig m = load_model("minimax-text-01");
+  REQUIRE(m.warnings.empty());
+  REQUIRE(m.attn == "lightning*7/dense");
+  const Estimate e = estimate_of(m, 1000000);
+  // 10 softmax layers × 8 KV heads × (128 + 128) × 2 B: 40 KiB per token, a million tokens in 38 GiB.
+  REQUIRE(e.kv.bytes_per_token == 10.0 * 8 * 256 * 2);
+  // 70 lightning layers, one 128 × 128 bf16 state per head.
+  REQUIRE(e.kv.state_bytes_per_sequence == 70.0 * 64 * 128 * 128 * 2);
+  const double lightning = 4 * 6144.0 * 8192 + 8192.0 * 6144 + 8192, softmax = 2 * 6144.0 * 8192 + 2 * 6144.0 * 1024;
+  const double moe = 32 * 3.0 * 6144 * 9216 + 6144.0 * 32;
+  const double params = 70 * lightning + 10 * softmax + 80 * moe + 2 * 200064.0 * 6144 + (2.0 * 6144 * 80 + 6144);
+  REQUIRE(e.params == params);
+  // The model card's 456B: 456.09B with 8 KV heads (the count the preset assumes); 64 (MHA) would
+  // make it 456.97B.
+  REQUIRE(e.params == Approx(456e9).epsilon(0.001));
+  REQUIRE(params + 10 * 2 * 6144.0 * (8192 - 1024) == Approx(456.97e9).epsilon(0.0001));
+}
