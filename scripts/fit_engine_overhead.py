@@ -10,7 +10,7 @@ with the smallest mean over the four
 metrics (P50 TTFT, P50 TPOT, P99 TTFT, output throughput) of the median |error| on the fit rows
 is kept; the script prints the fit and held-out errors at that pair.
 
-  fit_engine_overhead.py ATTNCOST [--engine vllm|sglang|trtllm] [--steps 0,100,...] [--seqs 0,10,...] [--requests 0,5,...] [--serials 0,2,...]
+  fit_engine_overhead.py ATTNCOST [--engine vllm|sglang|trtllm] [--steps 0,100,...] [--seqs 0,10,...] [--requests 0,5,...] [--serials 0,2,...] [--release X.Y]
 """
 import csv
 import itertools
@@ -62,7 +62,9 @@ def main():
     reqs = [float(x) for x in arg("--requests", "0,5,10,20,40").split(",")]
     serials = [float(x) for x in arg("--serials", "0").split(",")]
     for engine in engines:
-        chosen = [(i, r) for i, r in enumerate(rows) if r["engine"] == engine and vs.command(attncost, r)]
+        release = arg("--release", None)  # only the runs of one release (MAJOR.MINOR), for a rule of its own
+        chosen = [(i, r) for i, r in enumerate(rows)
+                  if r["engine"] == engine and vs.command(attncost, r) and (release is None or r["engine_version"] == release or r["engine_version"].startswith(release + "."))]
         fit = [i for i, _ in chosen if i % 3 != 2]
         held = [i for i, _ in chosen if i % 3 == 2]
         best = None
