@@ -33,6 +33,7 @@ PrefillCurve curve_from(const json& j, const std::string& what) {
   c.causal_fraction = number(j, "causal_fraction", what);
   c.half_saturation_keys = number(j, "half_saturation_keys", what);
   c.tile_rows = static_cast<int64_t>(number(j, "tile_rows", what));
+  if (j.contains("fp8_fraction")) c.fp8_fraction = number(j, "fp8_fraction", what);
   return c;
 }
 
@@ -69,7 +70,9 @@ const Registry& registry() {
         KernelModel m = base;
         m.family = m.requested = family;
         m.prefill = curve_from(p, what);
-        m.provenance = fmt::format("{} on {}{}: {}", family, base.arch, base.measured ? "" : " (assumed)", p.at("source").get<std::string>());
+        // The release a family describes, where its preset names one (kernels change between releases).
+        const std::string release = p.contains("release") ? fmt::format(" ({})", p["release"].get<std::string>()) : "";
+        m.provenance = fmt::format("{}{} on {}{}: {}", family, release, base.arch, base.measured ? "" : " (assumed)", p.at("source").get<std::string>());
         arch[family] = m;
       }
       if (j.contains("aliases"))
