@@ -205,3 +205,46 @@ TEST_CASE("2026 kernel measurements: held-out median ≤ 10%, worst ≤ 30% per 
     CHECK(worst(errors) <= 0.30);
   }
 }
+
+TEST_CASE("the cudnn family names its cuDNN release and prices fp8 attention at its own fraction", "[kernels]") {
+  const KernelModel* hopper = kernel_model("hopper", KernelFamily::cudnn);
+  const KernelModel* blackwell = kernel_model("blackwell", KernelFamily::cudnn);
+  CHECK(hopper->provenance.find("cuDNN 9.19.1") != std::string::npos);
+  CHECK(blackwell->provenance.find("cuDNN 9.22.0") != std::string::npos);
+  // FA3 measured no fp8 row: its fp8 attention keeps the 16-bit curve against the fp8 peak.
+  CHECK(kernel_model("hopper", KernelFamily::fa3)->prefill.fp8_fraction == 1);
+  // The same causal prefill in bf16 and fp8 on an H200: fp8 runs at its own peak times fp8_fraction.
+  Row shape = {{"heads", "64"}, {"kv_heads", "8"}, {"head_dim", "128"}, {"notes", ""}};
+  const ModelConfig m = one_layer(shape);
+  const GpuSpec gpu = load_gpu("h200");
+  Workload w;
+  w.ctx = 16384;
+  auto compute_s = [&](Dtype dt) {
+    DesignChoice c;
+    c.kernels = KernelFamily::cudnn;
+    c.act_dtype = c.kv_dtype = dt;
+    return attention_op(estimate(m, make_design(m, c), w, gpu), false).compute_s;
+  };
+  const double peaks = gpu.matmul_flops(Dtype::bf16) / gpu.matmul_flops(Dtype::fp8);  // about 1/2
+  CHECK(compute_s(Dtype::fp8) / compute_s(Dtype::bf16) == Approx(peaks / hopper->prefill.fp8_fraction).epsilon(1e-9));
+}
+
+TEST_CASE("a short decode kernel costs its architecture's floor: launch plus the fixed time", "[kernels]") {
+  // 64 query heads over 8 KV heads of 128 at 32 cached tokens: 128 KiB of KV, well under a
+  // microsecond of bandwidth. The fixed time is the fitted floor (docs/cost-model.md §12).
+  Row shape = {{"heads", "64"}, {"kv_heads", "8"}, {"head_dim", "128"}, {"notes", ""}};
+  const ModelConfig m = one_layer(shape);
+  Workload w;
+  w.ctx = 32;
+  for (const char* name : {"h100-sxm", "b200", "a100-80gb"}) {
+    INFO(name);
+    const GpuSpec gpu = load_gpu(name);
+    const OpCost& op = attention_op(estimate(m, make_design(m), w, gpu), true);
+    const KernelModel* k = kernel_model(gpu.arch, KernelFamily::automatic);
+    CHECK(op.launch_s == Approx(op.kernels * gpu.launch_latency_s + k->decode_fixed_s));
+    CHECK(op.time_s < op.launch_s + 1e-6);
+  }
+  CHECK(kernel_model("hopper", KernelFamily::automatic)->decode_fixed_s == Approx(14.25e-6));
+  CHECK(kernel_model("blackwell", KernelFamily::automatic)->decode_fixed_s == Approx(7.75e-6));
+  CHECK(kernel_model("ampere", KernelFamily::automatic)->decode_fixed_s == 0);  // no current A100 row: unchanged
+}
