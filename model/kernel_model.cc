@@ -72,7 +72,11 @@ const Registry& registry() {
         m.prefill = curve_from(p, what);
         // The release a family describes, where its preset names one (kernels change between releases).
         const std::string release = p.contains("release") ? fmt::format(" ({})", p["release"].get<std::string>()) : "";
-        m.provenance = fmt::format("{}{} on {}{}: {}", family, release, base.arch, base.measured ? "" : " (assumed)", p.at("source").get<std::string>());
+        // A family fit to measurements on an architecture whose other kernels are assumed (Blackwell's
+        // cuDNN): the label says which part is which; `measured` stays the architecture's.
+        const bool family_measured = p.contains("measured") ? p["measured"].get<bool>() : base.measured;
+        const char* label = base.measured ? "" : family_measured ? " (attention fit to measurements; GEMMs and other kernels assumed)" : " (assumed)";
+        m.provenance = fmt::format("{}{} on {}{}: {}", family, release, base.arch, label, p.at("source").get<std::string>());
         arch[family] = m;
       }
       if (j.contains("aliases"))
