@@ -53,6 +53,7 @@ void kernel_fractions(const OpCost& op, const GpuSpec& gpu, const KernelModel& k
         compute = k.decode_compute, memory = k.decode_bandwidth, fixed_s = k.decode_fixed_s;
       } else {
         compute = k.prefill_fraction(op.head_dim, op.keys_per_query, true) * wave_efficiency(op.work_units, static_cast<double>(gpu.sms));
+        if (op.matmul_dtype == Dtype::fp8) compute *= k.prefill.fp8_fraction;  // fp8 attention reaches less of its (doubled) peak
         memory = k.gemm_bandwidth;
       }
       return;

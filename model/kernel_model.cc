@@ -33,6 +33,7 @@ PrefillCurve curve_from(const json& j, const std::string& what) {
   c.causal_fraction = number(j, "causal_fraction", what);
   c.half_saturation_keys = number(j, "half_saturation_keys", what);
   c.tile_rows = static_cast<int64_t>(number(j, "tile_rows", what));
+  if (j.contains("fp8_fraction")) c.fp8_fraction = number(j, "fp8_fraction", what);
   return c;
 }
 
@@ -69,7 +70,13 @@ const Registry& registry() {
         KernelModel m = base;
         m.family = m.requested = family;
         m.prefill = curve_from(p, what);
-        m.provenance = fmt::format("{} on {}{}: {}", family, base.arch, base.measured ? "" : " (assumed)", p.at("source").get<std::string>());
+        // The release a family describes, where its preset names one (kernels change between releases).
+        const std::string release = p.contains("release") ? fmt::format(" ({})", p["release"].get<std::string>()) : "";
+        // A family fit to measurements on an architecture whose other kernels are assumed (Blackwell's
+        // cuDNN): the label says which part is which; `measured` stays the architecture's.
+        const bool family_measured = p.contains("measured") ? p["measured"].get<bool>() : base.measured;
+        const char* label = base.measured ? "" : family_measured ? " (attention fit to measurements; GEMMs and other kernels assumed)" : " (assumed)";
+        m.provenance = fmt::format("{}{} on {}{}: {}", family, release, base.arch, label, p.at("source").get<std::string>());
         arch[family] = m;
       }
       if (j.contains("aliases"))

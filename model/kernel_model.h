@@ -26,6 +26,7 @@ struct PrefillCurve {
   double causal_fraction = 1;
   double half_saturation_keys = 0;         // keys per query at which the fraction is half its peak
   int64_t tile_rows = 128;
+  double fp8_fraction = 1;                 // fp8 (e4m3) Q/K/V: fraction of the fp8 peak ÷ the 16-bit curve's fraction of the 16-bit peak
 };
 
 struct KernelModel {
