@@ -44,7 +44,7 @@ void kernel_fractions(const OpCost& op, const GpuSpec& gpu, const KernelModel& k
     case OpKind::moe:
     case OpKind::lm_head:
       compute = gemm_compute * wave_efficiency(op.work_units, static_cast<double>(gpu.sms));
-      memory = k.gemm_bandwidth_for(op.weight_dequant_bits);
+      memory = k.gemm_bandwidth_for(op.weight_dequant_bits, op.matmul_dtype == Dtype::fp8);
       return;
     case OpKind::attention:
       if (k.naive) {  // eager attention: cuBLAS GEMMs and a softmax through memory

@@ -60,6 +60,7 @@ const Registry& registry() {
       base.gemm_compute_16bit = number(g, "compute_fraction_16bit", what);
       base.gemm_compute_fp8 = number(g, "compute_fraction_fp8", what);
       base.gemm_bandwidth = number(g, "bandwidth_fraction", what);
+      base.gemm_bandwidth_fp8 = g.contains("bandwidth_fraction_fp8") ? number(g, "bandwidth_fraction_fp8", what) : base.gemm_bandwidth;
       base.dequant_int8 = number(g, "dequant_int8", what);
       base.dequant_int4 = number(g, "dequant_int4", what);
       const json& o = j.at("other");
@@ -143,7 +144,8 @@ double KernelModel::prefill_fraction(double head_dim, double keys_per_query, boo
   return peak * (causal ? prefill.causal_fraction : 1) * saturation;
 }
 
-double KernelModel::gemm_bandwidth_for(int dequant_bits) const {
+double KernelModel::gemm_bandwidth_for(int dequant_bits, bool fp8) const {
+  if (fp8) return gemm_bandwidth_fp8;
   if (dequant_bits == 4) return gemm_bandwidth * dequant_int4;
   if (dequant_bits == 8) return gemm_bandwidth * dequant_int8;
   return gemm_bandwidth;

@@ -39,6 +39,7 @@ struct KernelModel {
   PrefillCurve prefill;
   double decode_bandwidth = 1, decode_compute = 1, decode_fixed_s = 0;
   double gemm_compute_16bit = 1, gemm_compute_fp8 = 1, gemm_bandwidth = 1, dequant_int8 = 1, dequant_int4 = 1;
+  double gemm_bandwidth_fp8 = 1;  // fp8 GEMMs' weight reads (another library than the 16-bit ones: DeepGEMM/CUTLASS vs cuBLAS)
   double other_compute = 1, other_bandwidth = 1;
 
   // Fraction of the matmul peak a flash prefill reaches: peak(head dim) × (causal fraction) ×
@@ -47,7 +48,7 @@ struct KernelModel {
   double prefill_fraction(double head_dim, double keys_per_query, bool causal) const;
   // Bandwidth fraction of a GEMM streaming weights that are dequantized on the fly from
   // `dequant_bits` (8 or 4; 0 = weights in the GEMM's own format).
-  double gemm_bandwidth_for(int dequant_bits) const;
+  double gemm_bandwidth_for(int dequant_bits, bool fp8 = false) const;
 };
 
 // The model of `family` on `arch`, or nullptr for `peak` (no kernel model: the plain roofline).
