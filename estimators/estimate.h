@@ -37,6 +37,10 @@ struct Memory {  // per GPU, at the end of the sequence (ctx + gen)
   double kv_bytes_per_token_gpu = 0;  // all softmax layers on one GPU: the engines' unit of "tokens"
   double kv_cache_tokens = 0;       // tokens the KV budget holds (vLLM's "GPU KV cache size")
   double max_concurrency = 0;       // requests of ctx + gen tokens the KV budget holds (vLLM's "Maximum concurrency")
+  // --kernel naive: one layer's materialized n×n scores for one sequence on one GPU, and whether
+  // they fit beside the weights (naive_prefill_runs); a prefill that cannot run does not fit.
+  double naive_scores_bytes = 0;
+  bool naive_prefill_runs = true;
 };
 
 struct Quality {  // structural proxies (SPEC §5); never a claim about accuracy

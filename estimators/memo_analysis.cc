@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include "estimators/layer_costs.h"
+
 namespace attncost {
 namespace {
 
@@ -295,8 +297,8 @@ MemoAnalysis analyze_memo(const ModelConfig& m, const GpuSpec& gpu, const PlanRe
   // The naive prefill, where it can run at all.
   const Workload& longest = p.workloads[a.longest];
   const Estimate& bl = a.base->per_workload[a.longest];
-  a.naive_scores_bytes = naive_score_matrix_bytes(shape_of(m, a.base->design, 1), a.base->design, longest.ctx);
-  if (a.naive_scores_bytes + bl.memory.weights_bytes <= bl.memory.budget_bytes) {
+  a.naive_scores_bytes = naive_score_matrix_bytes(shape_of(m, a.base->design, a.base->design.tp), a.base->design, longest.ctx);
+  if (naive_prefill_runs(a.naive_scores_bytes, bl.memory.weights_bytes, bl.memory.budget_bytes)) {
     Design naive = a.base->design;
     naive.kernel = Kernel::naive;
     a.naive_prefill = estimate(m, naive, longest, gpu);

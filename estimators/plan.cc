@@ -164,6 +164,9 @@ PlanResult plan(const PlanInputs& in) {
       log_cost += std::log(e.decode.time_s / b.decode.time_s * e.prefill.time_s / b.prefill.time_s *
                            e.memory.total_bytes / b.memory.total_bytes) / 3;
       c.max_sequences.push_back(static_cast<double>(max_batch(e.memory).value));
+      // Memory and every SLO: the seqs a reader can run, not only store (bisection only when a
+      // latency target is set; memory alone is closed form).
+      c.max_batch.push_back(w.slo_ms > 0 || w.ttft_slo_ms > 0 ? max_batch(m, c.design, w, in.gpu) : max_batch(e.memory));
       const Risk risk = design_risk(m, c.design, base.design, w, e, in.require_early_recall);
       if (k == 0 || risk.total() > c.risk.total()) c.risk = risk;
     }

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "estimators/estimate.h"
+#include "estimators/reverse.h"
 
 namespace attncost {
 
@@ -50,7 +51,8 @@ struct Candidate {
   DesignChoice choice;
   Design design;
   std::vector<Estimate> per_workload;  // aligned with PlanInputs::workloads
-  std::vector<double> max_sequences;   // per workload: concurrent sequences within the budget
+  std::vector<double> max_sequences;   // per workload: concurrent sequences within the budget (memory alone)
+  std::vector<Limit> max_batch;        // per workload: the largest batch meeting memory and every SLO, and what binds
   bool feasible = true;
   std::string infeasible_reason;   // the first constraint it breaks, with numbers
   double cost = 0;                 // geometric mean over workloads of ∛(decode×prefill×memory vs baseline)

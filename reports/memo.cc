@@ -86,11 +86,14 @@ std::string risk_terms(const Risk& r) {
   return out;
 }
 
+// Throughput holds only for a batch that runs.
+std::string tokens_per_s(const Estimate& e) { return e.memory.fits ? count(e.serving.output_tokens_per_s_per_gpu) : "none (the batch does not fit)"; }
+
 // The memo's view of one design on one workload: the numbers a reader compares.
 std::string serving_cells(const Estimate& e, const Workload& w) {
   std::string s = fmt::format("{}{}, ITL {}, TTFT {}", gb(e.memory.total_bytes), e.memory.fits ? "" : " (does not fit)", ms(e.serving.itl_mean_s),
                               human_time(e.serving.ttft_s));
-  if (w.gen > 0) s += fmt::format(", {} tok/s/GPU", count(e.serving.output_tokens_per_s_per_gpu));
+  if (w.gen > 0 && e.memory.fits) s += fmt::format(", {} tok/s/GPU", count(e.serving.output_tokens_per_s_per_gpu));
   return s;
 }
 
@@ -231,8 +234,9 @@ Memo render_memo(const ModelConfig& m, const GpuSpec& gpu, const PlanResult& p, 
       std::vector<std::string> row = {w.name, count(static_cast<double>(w.ctx)), count(static_cast<double>(w.batch)), count(static_cast<double>(w.gen)),
                                       targets(w), fmt::format("{} (weights {} + KV {})", gb(b.memory.total_bytes), gb(b.memory.weights_bytes), gb(b.memory.kv_bytes)),
                                       s.fits ? "yes" : "**no**", human_time(b.serving.ttft_s), ms(b.serving.itl_mean_s),
-                                      w.gen > 0 ? count(b.serving.output_tokens_per_s_per_gpu) : "—"};
-      if (priced) row.push_back(b.serving.usd_per_million_output_tokens > 0 ? fmt::format("{:.3f}", b.serving.usd_per_million_output_tokens) : "—");
+                                      !s.fits ? "— (does not fit)" : w.gen > 0 ? count(b.serving.output_tokens_per_s_per_gpu) : "—"};
+      if (priced)
+        row.push_back(s.fits && b.serving.usd_per_million_output_tokens > 0 ? fmt::format("{:.3f}", b.serving.usd_per_million_output_tokens) : "—");
       row.push_back(pct(s.kv_read_share));
       row.push_back(count(base.max_sequences[s.index]));
       row.push_back(limit_words(s.base_limit));
@@ -347,7 +351,7 @@ Memo render_memo(const ModelConfig& m, const GpuSpec& gpu, const PlanResult& p, 
   {
     std::vector<std::string> header = {"rank", "design", "role", "dtypes"};
     for (const Workload& w : p.workloads)
-      for (const char* what : {"memory", "mean ITL", "seqs"}) header.push_back(fmt::format("{} {}", what, w.name));
+      for (const char* what : {"memory", "mean ITL", "max batch"}) header.push_back(fmt::format("{} {}", what, w.name));
     for (const char* h : {"TTFT", "direct-access layers", "token 0", "risk", "score", "note"}) header.push_back(h);
     header[header.size() - 6] = fmt::format("TTFT {}", longest.name);
     std::vector<bool> numeric(header.size(), true);
@@ -361,7 +365,7 @@ Memo render_memo(const ModelConfig& m, const GpuSpec& gpu, const PlanResult& p, 
         const Estimate& e = c.per_workload[k];
         row.push_back(gb(e.memory.total_bytes) + (e.memory.fits ? "" : " ✗"));
         row.push_back(ms(e.serving.itl_mean_s));
-        row.push_back(count(c.max_sequences[k]));
+        row.push_back(seqs_cell(c.max_batch[k]));
       }
       const Quality& q = c.per_workload[a.longest].quality;
       row.push_back(human_time(c.per_workload[a.longest].serving.ttft_s));
@@ -374,7 +378,8 @@ Memo render_memo(const ModelConfig& m, const GpuSpec& gpu, const PlanResult& p, 
     }
     doc.table(header, numeric, rows);
   }
-  doc.paragraph("✗: does not fit the budget. Direct-access layers: layers whose last query attends every earlier token itself. Token 0: whether "
+  doc.paragraph("✗: does not fit the budget. Max batch: the largest batch of the workload's shape meeting memory and every target, with the "
+                "one that binds (mem, ITL or TTFT). Direct-access layers: layers whose last query attends every earlier token itself. Token 0: whether "
                 "the last query still attends the first token directly (\"via state\": a design without softmax layers, whose fixed state "
                 "summarizes every token but attends none).");
   if (!chart_stem.empty()) {
@@ -414,9 +419,7 @@ Memo render_memo(const ModelConfig& m, const GpuSpec& gpu, const PlanResult& p, 
                                   ms(b.serving.itl_mean_s), ms(r.serving.itl_mean_s), faster_words(b.serving.itl_mean_s, r.serving.itl_mean_s),
                                   bound_name(r.decode.bound), human_time(b.serving.ttft_s), human_time(r.serving.ttft_s), base.max_sequences[k],
                                   rec.max_sequences[k],
-                                  p.workloads[k].gen > 0 ? fmt::format(", {} → {} output tokens/s per GPU", count(b.serving.output_tokens_per_s_per_gpu),
-                                                                       count(r.serving.output_tokens_per_s_per_gpu))
-                                                         : ""));
+                                  p.workloads[k].gen > 0 ? fmt::format(", {} → {} output tokens/s per GPU", tokens_per_s(b), tokens_per_s(r)) : ""));
     }
     doc.bullets(items);
     if (a.minimal && a.minimal != &rec) {

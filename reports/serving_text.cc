@@ -35,6 +35,12 @@ std::string engine_capacity_text(const EstimateInputs& in, const Estimate& e) {
   return out;
 }
 
+std::string naive_cannot_run_text(const Estimate& e) {
+  return fmt::format("a naive prefill cannot run here: one layer's materialized score matrix is {} per sequence, and with the weights ({}) it exceeds "
+                     "the {} budget; use the flash kernel",
+                     human_bytes(e.memory.naive_scores_bytes), human_bytes(e.memory.weights_bytes), human_bytes(e.memory.budget_bytes));
+}
+
 std::string serving_text(const EstimateInputs& in, const Estimate& e) {
   const Serving& s = e.serving;
   const Workload& w = in.workload;
@@ -48,9 +54,12 @@ std::string serving_text(const EstimateInputs& in, const Estimate& e) {
   if (!s.itl_exact) out += " [ITL sampled]";
   if (in.design.spec.on()) out += fmt::format(", {:.2f} tokens per speculative step", s.tokens_per_step);
   out += fmt::format(", end to end {}", human_time(s.e2e_latency_s));
-  if (w.gen > 0)
+  // Throughput and price hold only for a batch that runs: a batch that does not fit gets neither.
+  if (!e.memory.fits)
+    out += fmt::format(", no throughput or price: the batch of {} does not fit (at most {:.0f} concurrent sequences)", w.batch, e.memory.max_concurrent_sequences);
+  else if (w.gen > 0)
     out += fmt::format(", {} output tokens/s per GPU, {:.3g} requests/s", human_count(s.output_tokens_per_s_per_gpu), s.requests_per_s);
-  if (s.usd_per_million_output_tokens > 0) out += fmt::format(", ${:.3f} per million output tokens", s.usd_per_million_output_tokens);
+  if (e.memory.fits && s.usd_per_million_output_tokens > 0) out += fmt::format(", ${:.3f} per million output tokens", s.usd_per_million_output_tokens);
   if (w.slo_ms > 0) out += fmt::format("; ITL target {} ms {}", w.slo_ms, s.itl_mean_s * 1e3 <= w.slo_ms ? "met" : "MISSED");
   if (w.ttft_slo_ms > 0) out += fmt::format("; TTFT target {} ms {}", w.ttft_slo_ms, s.ttft_s * 1e3 <= w.ttft_slo_ms ? "met" : "MISSED");
   if (s.overhead.per_step_s > 0 || s.overhead.per_request_s > 0 || in.design.engine.kind != EngineKind::plain) out += "; " + engine_overhead_text(s.overhead);
