@@ -259,10 +259,7 @@ MemoAnalysis analyze_memo(const ModelConfig& m, const GpuSpec& gpu, const PlanRe
     double best = 0;
     for (const Candidate& c : p.candidates) {
       if (!meets_serving(p.workloads, c.per_workload)) continue;
-      double worst = 0;
-      for (size_t k = 0; k < p.workloads.size(); ++k)
-        worst = std::max(worst, design_risk(m, c.design, a.base->design, p.workloads[k], c.per_workload[k], false).total());
-      const double score = worst + 0.25 * std::log2(c.cost);
+      const double score = c.score;  // the risk does not depend on the requirement: only feasibility does
       if (!pick || score < best) pick = &c, best = score;
     }
     if (pick && pick != a.rec) a.flips.push_back({"Without --require early-recall", pick});

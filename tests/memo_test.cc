@@ -160,7 +160,16 @@ TEST_CASE("every figure in the memo's appendix is what `attncost estimate` print
       REQUIRE(row_text.find(buf) != std::string::npos);
       std::snprintf(buf, sizeof buf, "%.2f ms", est["serving"]["itl_mean_s"].get<double>() * 1e3);
       REQUIRE(row_text.find(buf) != std::string::npos);
-      std::snprintf(buf, sizeof buf, "| %.0f |", est["memory"]["max_concurrent_sequences"].get<double>());
+      // The max-batch cell: memory and every target; where memory binds, estimate's own count.
+      uint64_t max_batch = 0;
+      std::string binding;
+      for (const auto& c : plan["candidates"])
+        if (c["label"] == label)
+          for (const auto& pw : c["per_workload"])
+            if (pw["workload"] == workload) max_batch = pw["max_batch"], binding = pw["max_batch_binding"];
+      if (binding == "memory") REQUIRE(static_cast<double>(max_batch) == est["memory"]["max_concurrent_sequences"].get<double>());
+      std::snprintf(buf, sizeof buf, "| %llu (%s) |", static_cast<unsigned long long>(max_batch),
+                    binding == "memory" ? "mem" : binding == "slo_ms" ? "ITL" : "TTFT");
       REQUIRE(row_text.find(buf) != std::string::npos);
       ++checked;
     }
