@@ -107,6 +107,10 @@ int run_plan(const Flags& f) {
     if (f.require != "early-recall") throw InputError(fmt::format("--require '{}': expected early-recall", f.require));
     in.require_early_recall = true;
   }
+  if (!f.family.empty()) {
+    in.family = parse_family(f.family);
+    in.has_family = true;
+  }
   if (f.candidates != "full" && f.candidates != "basic") throw InputError(fmt::format("--candidates '{}': expected full or basic", f.candidates));
   in.full_space = f.candidates == "full";
   // A kind and a flag, not std::optional: GCC 12 misreads an optional enum as maybe uninitialized.

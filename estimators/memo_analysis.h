@@ -30,10 +30,11 @@ struct FamilyRow {
 };
 
 struct Mitigation {
-  std::string name, side_effects;
+  std::string name, side_effects;    // side effects with their numbers: bytes, decode time, reach vs the prompts
   Design design;
   std::vector<Estimate> est;
   bool meets_all = true;             // memory and every SLO, every workload
+  bool early_recall = true;          // the early-recall rule on every workload
 };
 
 struct Flip {
@@ -69,7 +70,17 @@ struct MemoAnalysis {
   const Candidate* best_sparse = nullptr;
   const Candidate* best_linear = nullptr;
   std::string sparse_vs_linear;        // "sparse", "linear" or "neither": which family this workload mix favours
-  std::vector<Mitigation> mitigations;
+  std::vector<Mitigation> mitigations;  // for `subject`
+  // --family: the best design of that family meeting every constraint (family_pick), or, when
+  // none does, its closest member (family_closest, with its infeasible_reason).
+  std::string family;
+  const Candidate* family_pick = nullptr;
+  const Candidate* family_closest = nullptr;
+  const Candidate* subject = nullptr;  // whose mitigations section 5 computes: the family pick when asked, else the recommendation
+  uint64_t window = 0;                 // the subject's widest window (0: none)
+  double window_layers = 0;            // its window layers
+  double sink_bytes = 0;               // KV of 4 sink tokens in every window layer, one sequence
+  double receptive_field = 0;          // L·w tokens: the farthest a relay through every layer reaches
   double runner_gap = 0;               // runner-up score − recommendation score
   std::string runner_flip;             // the smallest policy change that would make the runner-up win, in words
   std::vector<Flip> flips;

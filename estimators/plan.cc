@@ -30,6 +30,37 @@ std::string_view role_name(Role r) {
   return "alternative";
 }
 
+DesignFamily design_family(const Design& d) {
+  bool state = false, softmax = false, sparse = false;
+  for (const StackEntry& e : d.attn.entries) {
+    state = state || e.pattern.is_recurrent();
+    if (e.pattern.is_softmax()) {
+      softmax = true;
+      const PatternTraits t = pattern_traits(e.pattern.kind);
+      sparse = sparse || t.local || t.fixed_sparse;
+    }
+  }
+  if (state) return softmax ? DesignFamily::hybrid : DesignFamily::linear;
+  return sparse ? DesignFamily::sparse : DesignFamily::dense;
+}
+
+std::string_view family_name(DesignFamily f) {
+  switch (f) {
+    case DesignFamily::dense: return "dense";
+    case DesignFamily::sparse: return "sparse";
+    case DesignFamily::linear: return "linear";
+    case DesignFamily::hybrid: return "hybrid";
+  }
+  return "dense";
+}
+
+DesignFamily parse_family(const std::string& text) {
+  if (text == "sparse") return DesignFamily::sparse;
+  if (text == "linear") return DesignFamily::linear;
+  if (text == "hybrid") return DesignFamily::hybrid;
+  throw InputError(fmt::format("--family '{}': expected sparse, linear or hybrid", text));
+}
+
 Risk design_risk(const ModelConfig& m, const Design& d, const Design& baseline, const Workload& w, const Estimate& e) {
   // Every term is a function of the design, the baseline and this workload only: the same design
   // on the same workload scores the same in every plan and memo (--require early-recall is a
@@ -191,6 +222,14 @@ PlanResult plan(const PlanInputs& in) {
   });
   for (size_t k = 0; k < order.size(); ++k) r.candidates[static_cast<size_t>(order[k])].rank = static_cast<int>(k + 1);
   r.feasible_count = static_cast<int>(order.size());
+  r.has_family = in.has_family;
+  r.family = in.family;
+  if (in.has_family)
+    for (int i : order)
+      if (design_family(r.candidates[static_cast<size_t>(i)].design) == in.family) {
+        r.family_pick = i;
+        break;
+      }
   if (order.empty()) {
     // Name the constraint that bites on the design that comes closest: the fastest when a latency
     // target is set, else the smallest.

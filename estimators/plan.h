@@ -15,6 +15,16 @@ namespace attncost {
 enum class Role : uint8_t { baseline, proposed, alternative };
 std::string_view role_name(Role r);
 
+// The method family a design belongs to (`plan --family`): dense (every layer softmax over every
+// earlier token), sparse (softmax layers only, some with a local or fixed-sparse mask), linear
+// (no softmax layer: linear attention or state-space layers only) or hybrid (state layers and
+// softmax layers together).
+enum class DesignFamily : uint8_t { dense, sparse, linear, hybrid };
+DesignFamily design_family(const Design& d);
+std::string_view family_name(DesignFamily f);
+// Parses sparse|linear|hybrid (what `--family` may ask for); throws InputError otherwise.
+DesignFamily parse_family(const std::string& text);
+
 struct PlanInputs {
   const ModelConfig& model;
   const GpuSpec& gpu;
@@ -23,6 +33,8 @@ struct PlanInputs {
   bool has_proposal = false;
   bool require_early_recall = false; // every band of 8 layers keeps a layer that attends every earlier token directly (Quality::early_recall)
   bool full_space = true;            // enumerate the whole candidate space (else a handful)
+  bool has_family = false;           // --family: the question asks for a design of this family
+  DesignFamily family = DesignFamily::sparse;
 };
 
 // Structural risk terms of one design at one workload (docs/cost-model.md §8). Each is a number
@@ -69,6 +81,9 @@ struct PlanResult {
   bool baseline_meets_all = false;     // the model as it is meets every constraint: it is the recommendation
   bool require_early_recall = false;    // --require early-recall was given
   int feasible_count = 0;
+  bool has_family = false;              // --family was given
+  DesignFamily family = DesignFamily::sparse;
+  int family_pick = -1;                 // the best-ranked feasible design of that family; -1: none meets every constraint
 };
 
 // Throws InputError when the budget is smaller than the weights or no candidate fits it.

@@ -40,6 +40,7 @@ std::string faster_words(double before, double after) {
 
 std::string role_tag(const MemoAnalysis& a, const Candidate* c) {
   if (c == a.rec) return "recommended";
+  if (c == a.family_pick) return "asked family";
   if (c == a.minimal) return "minimal change";
   if (c == a.runner) return "runner-up";
   if (c == a.base) return "baseline";
@@ -213,6 +214,21 @@ Memo render_memo(const ModelConfig& m, const GpuSpec& gpu, const PlanResult& p, 
                                 a.minimal->label, a.minimal->change, changed_dimensions(a.minimal->design, base.design)));
     else if (a.minimal == &rec)
       doc.paragraph("It is also the minimal change: no design that changes fewer of KV sharing, pattern and KV dtype meets every constraint.");
+  }
+  if (!a.family.empty()) {
+    if (a.family_pick == &rec)
+      doc.paragraph(fmt::format("**Asked for a {} design:** the recommendation is one — the best {} design and the best design overall coincide.",
+                                a.family, a.family));
+    else if (a.family_pick)
+      doc.paragraph(fmt::format("**Asked for a {0} design: {1}** — {2}; the best {0} design meeting every constraint (rank {3} of {4}, score {5:.3f} "
+                                "against {6:.3f} for the unconstrained best). Section 4 sets it beside the minimal change and the unconstrained best; "
+                                "section 5 computes its mitigations.",
+                                a.family, a.family_pick->label, a.family_pick->change, a.family_pick->rank, p.feasible_count, a.family_pick->score,
+                                rec.score));
+    else
+      doc.paragraph(fmt::format("**Asked for a {} design: none meets every constraint.** {}", a.family,
+                                a.family_closest ? fmt::format("The closest, {}, fails: {}.", a.family_closest->label, a.family_closest->infeasible_reason)
+                                                 : "The candidate space holds none."));
   }
   {
     std::vector<std::string> items;
@@ -468,6 +484,39 @@ Memo render_memo(const ModelConfig& m, const GpuSpec& gpu, const PlanResult& p, 
                     "above is worth its added structural risk.");
     }
   }
+  // The family answer beside the minimal change and the unconstrained best.
+  if (a.family_pick && a.family_pick != &rec) {
+    std::vector<const Candidate*> cols = {a.minimal, a.family_pick, &rec};
+    std::vector<std::string> header = {"", "design", "changes", "retraining"};
+    for (const Workload& w : p.workloads)
+      for (const char* what : {"memory", "mean ITL", "TTFT", "max batch"}) header.push_back(fmt::format("{} {}", what, w.name));
+    for (const char* h : {"early recall", "risk", "score"}) header.push_back(h);
+    std::vector<bool> numeric(header.size(), true);
+    numeric[0] = numeric[1] = numeric[3] = numeric[header.size() - 3] = false;
+    std::vector<std::vector<std::string>> rows;
+    for (const Candidate* c : cols) {
+      if (!c) continue;
+      const char* tag = c == a.minimal ? "minimal change" : c == &rec ? "unconstrained best" : "asked family";
+      std::vector<std::string> row = {tag, c->label, count(changed_dimensions(c->design, base.design)), c->risk.retraining > 0 ? "yes" : "no"};
+      bool recall = true;
+      for (size_t k = 0; k < p.workloads.size(); ++k) {
+        const Estimate& e = c->per_workload[k];
+        row.push_back(gb(e.memory.total_bytes));
+        row.push_back(ms(e.serving.itl_mean_s));
+        row.push_back(human_time(e.serving.ttft_s));
+        row.push_back(seqs_cell(c->max_batch[k]));
+        recall = recall && e.quality.early_recall;
+      }
+      row.push_back(recall ? "yes" : "no");
+      row.push_back(fmt::format("{:.2f}", c->risk.total()));
+      row.push_back(fmt::format("{:.3f}", c->score));
+      rows.push_back(std::move(row));
+    }
+    doc.paragraph(fmt::format("**The {} answer.** {} ({}) against the minimal change and the unconstrained best, every figure an `attncost estimate` "
+                              "(appendix); risk {:.2f} = {}:",
+                              a.family, a.family_pick->label, a.family_pick->change, a.family_pick->risk.total(), risk_terms(a.family_pick->risk)));
+    doc.table(header, numeric, rows);
+  }
   // Sparse or linear: answered explicitly.
   {
     std::string t =
@@ -545,35 +594,57 @@ Memo render_memo(const ModelConfig& m, const GpuSpec& gpu, const PlanResult& p, 
   // 5. Mitigations.
   doc.heading(1, "5. Keeping long-range quality");
   {
-    const Quality& rq = rec.per_workload[a.longest].quality;
+    const Candidate& sub = *a.subject;
+    const Quality& rq = sub.per_workload[a.longest].quality;
+    const std::string who = &sub == &rec ? "The recommendation" : fmt::format("The {} answer, {},", a.family, sub.label);
     std::string intro;
-    if (has_kind(rec.design, PatternKind::sinks))
-      intro = "The recommendation already keeps 4 attention sinks in its window layers: the cheap StreamingLLM mitigation is adopted, not just listed. ";
-    intro += fmt::format("At **{}** it attends every token directly in {:.0f} of {} layers (token 0 {}). ", longest.name, rq.full_access_layers, m.layers,
-                         rq.softmax_layers == 0 ? "summarized in a state" : rq.first_token_visible ? "visible" : "not visible");
-    intro += a.mitigations.empty() ? "No further mitigation applies." : "Further mitigations, each estimated on every workload (Δ vs the recommendation):";
+    if (has_kind(sub.design, PatternKind::sinks))
+      intro = fmt::format("{} already keeps 4 attention sinks in its {:.0f} window layers ({:.1f} KiB of KV per sequence): the StreamingLLM mitigation "
+                          "is adopted — it keeps the softmax stable once the first tokens leave the window, and it does not make an early detail "
+                          "retrievable. ",
+                          who, a.window_layers, a.sink_bytes / 1024);
+    intro += fmt::format("At **{}** it attends every token directly in {:.0f} of {} layers; early recall (a layer attending every earlier token in every "
+                         "band of 8) is {}.",
+                         longest.name, rq.full_access_layers, m.layers,
+                         rq.early_recall ? "met" : fmt::format("not met ({:.0f} consecutive layers attend no early token directly)", rq.longest_gap_layers));
+    if (a.window > 0) {
+      std::string reach;
+      for (const Workload& w : p.workloads)
+        reach += fmt::format("{}{} ({:.0f}% of its {}-token prompt)", reach.empty() ? "" : ", ", w.name,
+                             100 * std::min(1.0, static_cast<double>(a.window) / static_cast<double>(w.ctx)), w.ctx);
+      intro += fmt::format(" Its {}-token window reaches {}; the receptive field through the stack, L·w = {} × {} = {} tokens, {} the {}-token prompt of "
+                           "**{}** — a relay across layers, not a direct read.",
+                           a.window, reach, m.layers, a.window, count(a.receptive_field),
+                           a.receptive_field >= static_cast<double>(longest.ctx) ? "covers" : "does not cover", longest.ctx, longest.name);
+    }
+    intro += a.mitigations.empty() ? " No further mitigation applies."
+                                   : fmt::format(" Further mitigations, each estimated on every workload (Δ vs {}):", &sub == &rec ? "the recommendation" : sub.label);
     doc.paragraph(intro);
     if (!a.mitigations.empty()) {
       std::vector<std::string> header = {"mitigation", "design"};
       for (const Workload& w : p.workloads) header.push_back(fmt::format("memory {} (Δ)", w.name)), header.push_back(fmt::format("mean ITL {} (Δ)", w.name));
-      for (const char* h : {"direct-access layers", "meets every constraint", "side effects"}) header.push_back(h);
+      for (const char* h : {"direct-access layers", "early recall", "meets every constraint"}) header.push_back(h);
       std::vector<bool> numeric(header.size(), true);
       numeric[0] = numeric[1] = numeric[header.size() - 2] = numeric[header.size() - 1] = false;
       std::vector<std::vector<std::string>> rows;
+      std::vector<std::string> sides;
       for (const Mitigation& v : a.mitigations) {
         std::vector<std::string> row = {v.name, design_label(v.design)};
         for (size_t k = 0; k < p.workloads.size(); ++k) {
           const Estimate& e = v.est[k];
-          const Estimate& r = rec.per_workload[k];
+          const Estimate& r = sub.per_workload[k];
           row.push_back(fmt::format("{} ({:+.2f} GiB)", gb(e.memory.total_bytes), (e.memory.total_bytes - r.memory.total_bytes) / kGiB));
           row.push_back(fmt::format("{} ({:+.2f} ms)", ms(e.serving.itl_mean_s), (e.serving.itl_mean_s - r.serving.itl_mean_s) * 1e3));
         }
         row.push_back(fmt::format("{:.0f} of {}", v.est[a.longest].quality.full_access_layers, m.layers));
+        row.push_back(v.early_recall ? "yes" : "no");
         row.push_back(v.meets_all ? "yes" : "**no**");
-        row.push_back(v.side_effects);
         rows.push_back(std::move(row));
+        sides.push_back(fmt::format("**{}**: {}.", v.name, v.side_effects));
       }
       doc.table(header, numeric, rows);
+      doc.paragraph("Side effects, computed:");
+      doc.bullets(sides);
     }
   }
 
@@ -722,7 +793,7 @@ Memo render_memo(const ModelConfig& m, const GpuSpec& gpu, const PlanResult& p, 
   {
     std::string lines;
     std::vector<const Candidate*> listed;
-    for (const Candidate* c : {a.base, a.proposed, a.minimal, a.rec, a.runner})
+    for (const Candidate* c : {a.base, a.proposed, a.minimal, a.rec, a.runner, a.family_pick})
       if (c && std::find(listed.begin(), listed.end(), c) == listed.end()) {
         listed.push_back(c);
         for (const Workload& w : p.workloads) lines += fmt::format("{}   # {}, {}\n", cmd(c->design, w), role_tag(a, c), w.name);
