@@ -336,6 +336,66 @@ MemoAnalysis analyze_memo(const ModelConfig& m, const GpuSpec& gpu, const PlanRe
       a.flips.push_back({fmt::format("With cost weighted {} instead of 0.25 per halving", weight), pick});
   }
 
+  // Co-location: the subject serving every workload on the same GPUs. A whole prefill of one
+  // workload between two decode steps of another adds its full time to that ITL; a chunk adds one
+  // chunk's time (mean over the prompt, from estimate's chunked TTFT).
+  for (size_t i = 0; i < p.workloads.size(); ++i) {
+    const Workload& dw = p.workloads[i];
+    if (dw.slo_ms <= 0) continue;
+    for (size_t j = 0; j < p.workloads.size(); ++j) {
+      if (j == i) continue;
+      const Estimate& pe = a.subject->per_workload[j];
+      const Estimate& de = a.subject->per_workload[i];
+      if ((de.serving.itl_mean_s + pe.serving.ttft_s) * 1e3 <= dw.slo_ms) continue;  // one whole prompt between two steps still meets it
+      Colocation c;
+      c.decoding = i, c.prefilling = j;
+      c.prefill_s = pe.serving.ttft_s;
+      c.itl_s = de.serving.itl_mean_s;
+      c.kv_transfer_bytes = pe.memory.kv_bytes_per_sequence;
+      for (uint64_t chunk = 8192; chunk >= 128; chunk /= 2) {
+        if (chunk >= p.workloads[j].ctx) continue;
+        DesignChoice cc = a.subject->choice;
+        EngineConfig e = a.subject->design.engine;
+        e.chunk_size = chunk;
+        cc.engine = e;
+        Workload one = p.workloads[j];
+        one.batch = 1;
+        const Estimate ce = estimate(m, make_design(m, cc), one, gpu);
+        const double per_chunk = ce.serving.ttft_s / static_cast<double>(std::max<uint64_t>(1, ce.serving.prefill_chunks));
+        if ((c.itl_s + per_chunk) * 1e3 <= dw.slo_ms) {
+          c.chunk = chunk, c.chunk_s = per_chunk, c.chunks = ce.serving.prefill_chunks;
+          c.ttft_chunked_s = ce.serving.ttft_s + static_cast<double>(c.chunks) * c.itl_s;  // every chunk waits one decode step
+          break;
+        }
+      }
+      a.colocations.push_back(c);
+    }
+  }
+
+  // Capacity under each engine's rule: the plan's own first, then the others with their defaults.
+  {
+    const EngineKind own = a.subject->design.engine.kind;
+    std::vector<EngineKind> kinds = {own};
+    for (EngineKind k : {EngineKind::plain, EngineKind::vllm, EngineKind::sglang, EngineKind::trtllm})
+      if (k != own) kinds.push_back(k);
+    for (EngineKind k : kinds) {
+      EngineCapacity ec{k, {}};
+      if (k == own) {
+        ec.est = a.subject->per_workload;
+      } else {
+        DesignChoice c = a.subject->choice;
+        EngineConfig e;
+        e.kind = k;
+        e.usd_per_gpu_hour = a.subject->design.engine.usd_per_gpu_hour;
+        e.chunk_size = a.subject->design.engine.chunk_size;
+        c.engine = e;
+        const Design d = make_design(m, c);
+        for (const Workload& w : p.workloads) ec.est.push_back(estimate(m, d, w, gpu));
+      }
+      a.engines.push_back(std::move(ec));
+    }
+  }
+
   // Sensitivity: batch 1 and twice the batch; the plain datasheet roofline.
   for (const Workload& w : p.workloads) {
     std::vector<BatchSensitivity> v;

@@ -57,6 +57,25 @@ struct DesignCurve {
   std::vector<CurvePoint> points;
 };
 
+// The subject design under one engine's capacity rule (budget, allocation, per-step overhead).
+struct EngineCapacity {
+  EngineKind kind = EngineKind::plain;
+  std::vector<Estimate> est;  // per workload
+};
+
+// Two workloads on one GPU: a long prefill of one stalls the decode of another with an ITL target.
+// Chunked prefill bounds the stall to one chunk per step; disaggregation moves the prefill away.
+struct Colocation {
+  size_t decoding = 0, prefilling = 0;  // workload indices
+  double prefill_s = 0;                 // the whole prompt's prefill (its TTFT on a free GPU)
+  double itl_s = 0;                     // the decoding workload's mean ITL alone
+  uint64_t chunk = 0;                   // the largest power-of-two chunk keeping ITL + one chunk within target (0: none down to 128)
+  double chunk_s = 0;                   // mean time of one such chunk
+  double ttft_chunked_s = 0;            // the prefilling workload's TTFT in those chunks, each after one decode step of the other
+  uint64_t chunks = 0;
+  double kv_transfer_bytes = 0;         // disaggregated: the KV of one prefilled sequence sent to the decode GPU
+};
+
 struct MemoAnalysis {
   const Candidate* base = nullptr;
   const Candidate* rec = nullptr;
@@ -85,6 +104,8 @@ struct MemoAnalysis {
   std::string runner_flip;             // the smallest policy change that would make the runner-up win, in words
   std::vector<Flip> flips;
   std::vector<std::vector<BatchSensitivity>> batches;  // per workload: batch 1 and twice the batch
+  std::vector<Colocation> colocations;  // every (decoding with an ITL target, other workload) pair whose whole prefill breaks the target
+  std::vector<EngineCapacity> engines;  // the subject under plain, vLLM, SGLang and TensorRT-LLM rules; the plan's own first
   std::vector<Estimate> rec_at_peak;   // per workload: the recommendation under the plain datasheet roofline
   // The naive (materialized n×n) prefill of the longest workload: one layer's score matrix, and
   // the estimate when weights plus that matrix fit the budget.

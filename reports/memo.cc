@@ -577,6 +577,30 @@ Memo render_memo(const ModelConfig& m, const GpuSpec& gpu, const PlanResult& p, 
     }
     doc.paragraph(t);
   }
+  if (!a.colocations.empty()) {
+    std::vector<std::string> items;
+    for (const Colocation& c : a.colocations) {
+      const Workload& dw = p.workloads[c.decoding];
+      const Workload& pw = p.workloads[c.prefilling];
+      std::string t = fmt::format("**{}** decoding next to **{}** prefills: one whole {}-token prompt takes {}, so a decode step of {} that waits for it "
+                                  "takes {} + {} — far over its {:g} ms ITL target. ",
+                                  dw.name, pw.name, pw.ctx, human_time(c.prefill_s), dw.name, ms(c.itl_s), human_time(c.prefill_s), dw.slo_ms);
+      if (c.chunk > 0)
+        t += fmt::format("Chunked prefill (`--chunk-size {}`, the largest power of two that keeps the target) interleaves one chunk of {} per step: "
+                         "{}'s ITL ≈ {} + {} = {}, within target; {}'s TTFT becomes about {} ({} chunks, each after one decode step; {} alone). ",
+                         c.chunk, human_time(c.chunk_s), dw.name, ms(c.itl_s), ms(c.chunk_s), ms(c.itl_s + c.chunk_s), pw.name,
+                         human_time(c.ttft_chunked_s), c.chunks, human_time(c.prefill_s));
+      else
+        t += "No chunk down to 128 tokens keeps the target: chunked prefill alone does not suffice. ";
+      t += fmt::format("Or disaggregate: prefill {} on separate GPUs and send each sequence's KV ({}) to the decode GPUs — the decode GPUs then "
+                       "never stall, for the prefill GPUs' cost and the transfer.",
+                       pw.name, human_bytes(c.kv_transfer_bytes));
+      items.push_back(t);
+    }
+    doc.paragraph(fmt::format("**Serving the workloads together.** Each workload above is sized as if it had the GPU alone; on shared GPUs, {}:",
+                              a.subject == &rec ? "the recommendation" : a.subject->label));
+    doc.bullets(items);
+  }
   doc.paragraph(
       "**The risk score is a stated policy, not a measurement.** Each term is a weight chosen from published evidence, printed so a reviewer can "
       "disagree with one and see what changes (docs/cost-model.md §8): `kv_sharing` (fewer than one KV head per 8 query heads; GQA paper), "
@@ -670,6 +694,26 @@ Memo render_memo(const ModelConfig& m, const GpuSpec& gpu, const PlanResult& p, 
     }
     doc.paragraph("**Sensitivity.**");
     doc.bullets(items);
+    {
+      const Candidate& sub = *a.subject;
+      doc.paragraph(fmt::format(
+          "**Capacity depends on the engine.** This memo sizes memory by the {} rule ({}; `--engine` changes it). {} under each engine's rule, "
+          "at each workload's batch — sequences within the budget and mean ITL with the engine's own per-step overhead{}:",
+          engine_name(a.engines.front().kind), budget_rule_text(sub.per_workload.front()), sub.label,
+          has_kind(sub.design, PatternKind::sinks) ? " (vLLM allocates sink + window layers at full length, so this design holds fewer sequences there)" : ""));
+      std::vector<std::string> header = {"engine", "budget per GPU"};
+      for (const Workload& w : p.workloads) header.push_back(fmt::format("sequences {}", w.name)), header.push_back(fmt::format("mean ITL {}", w.name));
+      std::vector<bool> numeric(header.size(), true);
+      numeric[0] = false;
+      std::vector<std::vector<std::string>> rows;
+      for (const EngineCapacity& ec : a.engines) {
+        std::vector<std::string> row = {std::string(engine_name(ec.kind)) + (&ec == &a.engines.front() ? " (this memo)" : ""),
+                                        gb(ec.est.front().memory.budget_bytes)};
+        for (const Estimate& e : ec.est) row.push_back(count(e.memory.max_concurrent_sequences)), row.push_back(ms(e.serving.itl_mean_s));
+        rows.push_back(std::move(row));
+      }
+      doc.table(header, numeric, rows);
+    }
     const EngineMemory& em = bl.memory.engine;
     std::vector<std::string> assumptions = {
         fmt::format("Memory budget: {} = {} per GPU for weights + KV{}.", budget_rule_text(bl), gb(p.budget_bytes),
