@@ -336,6 +336,10 @@ MemoAnalysis analyze_memo(const ModelConfig& m, const GpuSpec& gpu, const PlanRe
       a.flips.push_back({fmt::format("With cost weighted {} instead of 0.25 per halving", weight), pick});
   }
 
+  for (const Candidate* c : {a.minimal, a.family_pick, a.rec})
+    if (c && c != a.base && std::find_if(a.retraining.begin(), a.retraining.end(), [&](const auto& x) { return x.first == c; }) == a.retraining.end())
+      a.retraining.emplace_back(c, retraining_cost(m, c->design, a.base->design));
+
   // Co-location: the subject serving every workload on the same GPUs. A whole prefill of one
   // workload between two decode steps of another adds its full time to that ITL; a chunk adds one
   // chunk's time (mean over the prompt, from estimate's chunked TTFT).

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "estimators/plan.h"
+#include "estimators/retraining.h"
 #include "estimators/reverse.h"
 
 namespace attncost {
@@ -105,6 +106,7 @@ struct MemoAnalysis {
   std::vector<Flip> flips;
   std::vector<std::vector<BatchSensitivity>> batches;  // per workload: batch 1 and twice the batch
   std::vector<Colocation> colocations;  // every (decoding with an ITL target, other workload) pair whose whole prefill breaks the target
+  std::vector<std::pair<const Candidate*, Retraining>> retraining;  // minimal change, asked family, recommendation: what each needs before serving
   std::vector<EngineCapacity> engines;  // the subject under plain, vLLM, SGLang and TensorRT-LLM rules; the plan's own first
   std::vector<Estimate> rec_at_peak;   // per workload: the recommendation under the plain datasheet roofline
   // The naive (materialized n×n) prefill of the longest workload: one layer's score matrix, and

@@ -484,6 +484,25 @@ Memo render_memo(const ModelConfig& m, const GpuSpec& gpu, const PlanResult& p, 
                     "above is worth its added structural risk.");
     }
   }
+  if (!a.retraining.empty()) {
+    std::vector<std::string> items;
+    for (const auto& [c, r] : a.retraining) {
+      if (r.fraction <= 0) {
+        items.push_back(fmt::format("{} ({}): none — a KV precision change applies to the trained model as it is.", c->label, role_tag(a, c)));
+        continue;
+      }
+      std::string amount = m.pretraining_tokens > 0
+                               ? fmt::format("{} tokens ≈ {} {} GPU-hours", human_count(r.tokens), count(r.gpu_hours), m.pretraining_hardware)
+                               : fmt::format("{:g}% of the pre-training compute (this model's pre-training is not in its preset)", 100 * r.fraction);
+      items.push_back(fmt::format("{} ({}): {} — {}.", c->label, role_tag(a, c), amount, r.basis));
+    }
+    doc.paragraph(fmt::format("**Retraining before serving**{}:", m.pretraining_tokens > 0
+                                                                   ? fmt::format(" ({} pre-trained on {} tokens in {} {} GPU-hours, as its authors report)",
+                                                                                 m.name, human_count(m.pretraining_tokens), count(m.pretraining_gpu_hours),
+                                                                                 m.pretraining_hardware)
+                                                                   : ""));
+    doc.bullets(items);
+  }
   // The family answer beside the minimal change and the unconstrained best.
   if (a.family_pick && a.family_pick != &rec) {
     std::vector<const Candidate*> cols = {a.minimal, a.family_pick, &rec};
