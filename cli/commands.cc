@@ -163,6 +163,7 @@ int run_plan(const Flags& f) {
   std::string text;
   if (f.format == "json") {
     nlohmann::json j = plan_json(m, gpu, p);
+    j["analysis"] = memo_analysis_json(m, gpu, p);
     if (has_limit) j["limits"] = limits_json(limits);
     if (rate > 0) j["fleet"] = fleet_json(m, fleets);
     if (f.explain) j["explain"] = explained_json(plan_explained(m, gpu, p));

@@ -438,7 +438,7 @@ MemoAnalysis analyze_memo(const ModelConfig& m, const GpuSpec& gpu, const PlanRe
         x.ctx = n;
         x.shared_prefix = std::min(w.shared_prefix, n - 1);
         const Estimate e = estimate(m, c->design, x, gpu);
-        dc.points.push_back({static_cast<double>(n), e.memory.total_bytes, e.serving.itl_mean_s, e.memory.fits});
+        dc.points.push_back({static_cast<double>(n), e.memory.total_bytes, e.serving.itl_mean_s, e.serving.ttft_s, e.memory.fits});
       }
       per.push_back(std::move(dc));
     }

@@ -50,7 +50,7 @@ struct BatchSensitivity {
 
 // A design's memory and mean ITL against context at one workload's batch: what a memo charts.
 struct CurvePoint {
-  double ctx = 0, memory_bytes = 0, itl_s = 0;
+  double ctx = 0, memory_bytes = 0, itl_s = 0, ttft_s = 0;
   bool fits = true;
 };
 struct DesignCurve {

@@ -256,7 +256,8 @@ json plan_json(const ModelConfig& m, const GpuSpec& gpu, const PlanResult& p) {
                 {"access", r.access}, {"state", r.state}, {"quantization", r.quantization}, {"retraining", r.retraining}, {"sinks", r.sinks}};
   };
   auto summary = [&](const Candidate& c) {
-    json j = {{"label", c.label}, {"role", role_name(c.role)}, {"change", c.change}, {"feasible", c.feasible},
+    json j = {{"label", c.label}, {"role", role_name(c.role)}, {"recommended", &c == &p.candidates[static_cast<size_t>(p.recommended)]},
+              {"family", family_name(design_family(c.design))}, {"change", c.change}, {"feasible", c.feasible},
               {"rank", c.rank}, {"score", c.score}, {"cost", c.cost}, {"risk", risk_json(c.risk)}};
     if (!c.feasible) j["infeasible_reason"] = c.infeasible_reason;
     json per = json::array();
@@ -287,6 +288,7 @@ json plan_json(const ModelConfig& m, const GpuSpec& gpu, const PlanResult& p) {
       per.push_back(estimate_json({m, c.design, p.workloads[k], gpu}, c.per_workload[k]));
     d["per_workload"] = std::move(per);
     d["role"] = role_name(c.role);
+    d["recommended"] = i == p.recommended;  // the role says where it came from; this says it is the answer
     d["plan"] = summary(c);
     designs.push_back(std::move(d));
   }
