@@ -61,7 +61,8 @@ struct Quality {  // structural proxies (SPEC §5); never a claim about accuracy
   double missing_access = 0;        // Σ_softmax layers (1 − min(keys attended, n)/n) / L: the share of (layer, token) pairs the last query cannot attend directly
 };
 // The depth band of the early-recall rule: Jamba interleaves 1 attention layer per 8 (Lieber et
-// al. 2024, arXiv:2403.19887, §3) and keeps in-context retrieval; sparser stacks are unproven.
+// al. 2024, arXiv:2403.19887: attention:Mamba 1:7, attn_layer_period 8) and keeps in-context
+// retrieval; sparser stacks are unproven.
 inline constexpr int64_t kEarlyRecallBand = 8;
 
 struct Estimate {

@@ -38,7 +38,7 @@ struct Situation {
 
 // The README's two situations.
 const Situation kSituations[] = {
-    {"policy_copilot", "--workload policy-qa:ctx=65536,batch=4,gen=1024 --require early-recall"},
+    {"policy_copilot", "--workload policy-qa:ctx=65536,batch=4,gen=1024 --require early-recall --family sparse"},
     {"multi_tenant", "--workload chat:ctx=8192,batch=32,gen=512,slo_ms=30 --workload doc:ctx=131072,batch=1,gen=1024"},
 };
 
