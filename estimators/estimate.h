@@ -53,7 +53,7 @@ struct Quality {  // structural proxies (SPEC §5); never a claim about accuracy
   double state_vs_kv_ratio = 0;     // linear/SSM state bytes vs the dense KV they replace
   double softmax_layers = 0, state_layers = 0;
   double full_access_layers = 0;    // layers whose last query attends every earlier token directly
-  // Early recall (docs/cost-model.md §8): every band of kEarlyRecallBand consecutive layers (all
+  // Early recall (docs/cost-model.md §7): every band of kEarlyRecallBand consecutive layers (all
   // of them in a shallower model) holds a layer that attends every earlier token directly. Sinks
   // keep token 0 visible; they do not make token 5,000 of a 64k prompt retrievable.
   double longest_gap_layers = 0;    // the longest run of consecutive layers none of which attends every earlier token directly

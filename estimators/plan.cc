@@ -78,7 +78,7 @@ Risk design_risk(const ModelConfig& m, const Design& d, const Design& baseline, 
     r.kv_sharing = 0.1;  // converting a trained MHA/GQA model to a latent cache needs retraining
   }
   r.reach = 0.4 * (1 - q.receptive_field_tokens / ctx);
-  // Early recall (docs/cost-model.md §8): an early detail is retrievable only when some layer in
+  // Early recall (docs/cost-model.md §7): an early detail is retrievable only when some layer in
   // every band of 8 attends every earlier token directly; sinks do not count (StreamingLLM keeps
   // the first 4 tokens for the softmax, not for retrieval).
   r.early_tokens = q.early_recall ? 0 : 0.3;

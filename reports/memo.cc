@@ -435,7 +435,7 @@ Memo render_memo(const ModelConfig& m, const GpuSpec& gpu, const PlanResult& p, 
   }
   doc.paragraph("✗: does not fit the budget. Max batch: the largest batch of the workload's shape meeting memory and every target, with the "
                 "one that binds (mem, ITL or TTFT). Direct-access layers: layers whose last query attends every earlier token itself. Early recall: every "
-                "band of 8 consecutive layers holds such a layer (docs/cost-model.md §8); attention sinks keep token 0 visible but do not "
+                "band of 8 consecutive layers holds such a layer (docs/cost-model.md §7); attention sinks keep token 0 visible but do not "
                 "count, and a fixed state summarizes every token but attends none.");
   if (!chart_stem.empty()) {
     memo.charts.reserve(3 * p.workloads.size() + 1);
@@ -564,10 +564,11 @@ Memo render_memo(const ModelConfig& m, const GpuSpec& gpu, const PlanResult& p, 
     const Estimate* es = a.best_sparse ? &a.best_sparse->per_workload[a.longest] : nullptr;
     const Estimate* el = a.best_linear ? &a.best_linear->per_workload[a.longest] : nullptr;
     if (a.sparse_vs_linear == "sparse")
-      t += fmt::format("**Here: sparse.** The best sparse design, {}, {} at **{}** with {} of KV and keeps token 0 {}; the best linear/state design, "
-                       "{}, {} (risk {:.2f} vs {:.2f}).",
+      t += fmt::format("**Here: sparse.** The best sparse design, {}, {} at **{}** with {} of KV, and {} early recall ({:.0f} of {} layers attend every "
+                       "token directly); the best linear/state design, {}, {} (risk {:.2f} vs {:.2f}).",
                        a.best_sparse->label, a.best_sparse->feasible ? "meets every constraint" : "does not meet every constraint", longest.name,
-                       gb(es->memory.kv_bytes), es->quality.first_token_visible ? "directly visible" : "out of direct reach", a.best_linear ? a.best_linear->label : "none",
+                       gb(es->memory.kv_bytes), es->quality.early_recall ? "keeps" : "loses", es->quality.full_access_layers, m.layers,
+                       a.best_linear ? a.best_linear->label : "none",
                        a.best_linear ? (a.best_linear->feasible ? "meets them too but scores worse" : "fails: " + a.best_linear->infeasible_reason) : "",
                        a.best_sparse->risk.total(), a.best_linear ? a.best_linear->risk.total() : 0.0);
     else if (a.sparse_vs_linear == "linear")
