@@ -549,6 +549,7 @@ Memo render_memo(const ModelConfig& m, const GpuSpec& gpu, const PlanResult& p, 
                               "(appendix); risk {:.2f} = {}:",
                               a.family, a.family_pick->label, a.family_pick->change, a.family_pick->risk.total(), risk_terms(a.family_pick->risk)));
     doc.table(header, numeric, rows);
+    if (const std::string diff = risk_by_workload(*a.family_pick, p.workloads); !diff.empty()) doc.paragraph(diff);
   }
   // Sparse or linear: answered explicitly.
   {

@@ -135,3 +135,73 @@ TEST_CASE("items 2-3: risk terms depend on the design and the workload only", "[
   REQUIRE(x->risk_per_workload[0].access == Approx(0.1 * 24.0 / 32.0 * (1 - 4100.0 / 8192))  /* 4096 window keys + 4 sinks */);
   REQUIRE(y->risk_per_workload[1].access > x->risk_per_workload[0].access);  // more is out of reach at 128k
 }
+
+TEST_CASE("item 1: --family names the best design of that family beside the minimal change and the unconstrained best", "[issue26][memo]") {
+  const ModelConfig m = load_model("llama-2-7b");
+  const GpuSpec gpu = load_gpu("h100-sxm");
+  PlanInputs in{m, gpu, {workload("chat", 8192, 32, 512, 30.0), workload("doc", 131072, 1, 1024)}, {}, false};
+  in.has_family = true;
+  in.family = DesignFamily::sparse;
+  const PlanResult p = plan(in);
+  REQUIRE(p.family_pick >= 0);
+  const Candidate& pick = p.candidates[static_cast<size_t>(p.family_pick)];
+  REQUIRE(design_family(pick.design) == DesignFamily::sparse);
+  REQUIRE(pick.feasible);
+  for (const Candidate& c : p.candidates)  // no sparse design ranks above it
+    if (c.rank > 0 && c.rank < pick.rank) REQUIRE(design_family(c.design) != DesignFamily::sparse);
+  REQUIRE(p.recommended != p.family_pick);  // here the unconstrained best is dense: the memo must name both
+  REQUIRE(design_family(make_design(m, DesignChoice{})) == DesignFamily::dense);
+  DesignChoice hybrid;
+  hybrid.attn = "ssm*7/dense";
+  REQUIRE(design_family(make_design(m, hybrid)) == DesignFamily::hybrid);
+  REQUIRE_THROWS_WITH(parse_family("dense"), Catch::Contains("expected sparse, linear or hybrid"));
+
+  const std::string out = attncost::testing::temp_path("family.md");
+  const auto r = run_cli("plan --workload chat:ctx=8192,batch=32,gen=512,slo_ms=30 --workload doc:ctx=131072,batch=1,gen=1024 --family sparse "
+                         "--format md -o " + out);
+  REQUIRE(r.code == 0);
+  const std::string memo = attncost::testing::slurp(out);
+  REQUIRE(memo.find("**Asked for a sparse design: " + pick.label + "**") != std::string::npos);
+  REQUIRE(memo.find("| minimal change | MHA · dense · int4 KV |") != std::string::npos);
+  REQUIRE(memo.find("| asked family | " + pick.label + " |") != std::string::npos);
+  REQUIRE(memo.find("| unconstrained best | GQA-4 · dense · fp8 KV |") != std::string::npos);
+  // Mitigations of the family's design with their side effects computed.
+  REQUIRE(memo.find("The sparse answer, " + pick.label + ", already keeps 4 attention sinks") != std::string::npos);
+  REQUIRE(memo.find("112.0 KiB of KV per sequence") != std::string::npos);  // 4 tokens × 28 window layers × 1024 B
+  REQUIRE(memo.find("L·w = 32 × 4096 = 131072 tokens") != std::string::npos);
+  REQUIRE(memo.find("dense layers cache all 132096 tokens") != std::string::npos);
+  // Items 4-7 in the same memo: engines, co-location, retraining, TTFT chart, glossary, significant digits.
+  REQUIRE(memo.find("| vllm | ") != std::string::npos);
+  REQUIRE(memo.find("This memo sizes memory by the plain rule") != std::string::npos);
+  REQUIRE(memo.find("**chat** decoding next to **doc** prefills") != std::string::npos);
+  REQUIRE(memo.find("`--chunk-size 512`") != std::string::npos);
+  REQUIRE(memo.find("100.00 G tokens ≈ 9216 A100-80GB GPU-hours") != std::string::npos);
+  REQUIRE(memo.find("family-ttft-doc.svg") != std::string::npos);
+  REQUIRE(memo.find("**TTFT** (time to first token)") != std::string::npos);
+  REQUIRE(memo.find("159.012 ms") == std::string::npos);  // times to three significant digits, not the microsecond
+  REQUIRE(memo.find("≈ GQA") == std::string::npos);       // chart series are never merged
+}
+
+TEST_CASE("item 7: plan JSON carries the analysis and marks the recommended design", "[issue26][cli]") {
+  const auto r = run_cli("plan --workload policy-qa:ctx=65536,batch=4,gen=1024 --require early-recall --family sparse --format json");
+  REQUIRE(r.code == 0);
+  const auto j = nlohmann::json::parse(r.out);
+  const auto& a = j["analysis"];
+  for (const char* key : {"recommended", "minimal_change", "family", "mitigations", "sensitivity", "colocation"}) {
+    INFO(key);
+    REQUIRE(a.contains(key));
+  }
+  REQUIRE(a["recommended"]["label"] == j["recommendation"]["label"]);
+  REQUIRE(a["minimal_change"]["retraining"]["fraction_of_pretraining"] == 0);
+  REQUIRE(a["recommended"]["retraining"]["tokens"] == Approx(1e11));
+  REQUIRE(a["mitigations"]["options"].size() >= 1);
+  REQUIRE_FALSE(a["mitigations"]["options"][0]["side_effects"].get<std::string>().empty());
+  REQUIRE(a["sensitivity"]["engines"].size() == 4);
+  int marked = 0;
+  for (const auto& d : j["designs"])
+    if (d["recommended"] == true) {
+      ++marked;
+      REQUIRE(d["design"]["label"] == j["recommendation"]["label"]);
+    }
+  REQUIRE(marked == 1);
+}
