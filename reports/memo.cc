@@ -586,6 +586,9 @@ Memo render_memo(const ModelConfig& m, const GpuSpec& gpu, const PlanResult& p, 
                                                                                       ? "KV sharing and precision alone meet the constraints, without cutting any pair or compressing history."
                                                                                       : "it meets the constraints without cutting any pair or compressing history.");
     doc.paragraph(t);
+    if (a.best_sparse && a.best_sparse != &rec && a.best_sparse != a.family_pick)
+      if (const std::string diff = risk_by_workload(*a.best_sparse, p.workloads); !diff.empty())
+        doc.paragraph(fmt::format("For the best sparse design, {}: {}", a.best_sparse->label, diff));
   }
   // MQA vs GQA with the recommended pattern and dtype.
   {
