@@ -44,7 +44,10 @@ std::string naive_cannot_run_text(const Estimate& e) {
 std::string serving_text(const EstimateInputs& in, const Estimate& e) {
   const Serving& s = e.serving;
   const Workload& w = in.workload;
-  std::string out = fmt::format("TTFT {}{}", human_time(s.ttft_s), s.prefill_chunks > 1 ? fmt::format(" ({} chunks of {})", s.prefill_chunks, in.design.engine.chunk_size) : "");
+  // A naive prefill that cannot run has no first token: its would-be time is not printed as one.
+  std::string out = !e.memory.naive_prefill_runs
+                        ? std::string("TTFT none (the naive prefill cannot run; see memory)")
+                        : fmt::format("TTFT {}{}", human_time(s.ttft_s), s.prefill_chunks > 1 ? fmt::format(" ({} chunks of {})", s.prefill_chunks, in.design.engine.chunk_size) : "");
   if (w.shared_prefix > 0) out += fmt::format(" ({} without the prefix cache)", human_time(s.ttft_uncached_s));
   if (w.gen >= 2)
     out += fmt::format(", mean ITL {} over {} steps (first {}, last {})", human_time(s.itl_mean_s), s.decode_steps, human_time(s.itl_first_s),

@@ -201,6 +201,10 @@ std::string plan_text(const ModelConfig& m, const GpuSpec& gpu, const PlanResult
     out += fmt::format("\nrecommendation: {} — {}\n", rec.label, rec.change);
     if (p.runner_up >= 0) out += fmt::format("runner-up:      {}\n", p.candidates[static_cast<size_t>(p.runner_up)].label);
   }
+  if (p.has_family)
+    out += p.family_pick >= 0 ? fmt::format("best {} design: {} (rank {}) — {}\n", family_name(p.family), p.candidates[static_cast<size_t>(p.family_pick)].label,
+                                            p.candidates[static_cast<size_t>(p.family_pick)].rank, p.candidates[static_cast<size_t>(p.family_pick)].change)
+                              : fmt::format("best {} design: none meets every constraint\n", family_name(p.family));
   const Candidate& shown = p.baseline_meets_all && p.runner_up >= 0 ? p.candidates[static_cast<size_t>(p.runner_up)] : rec;
   for (size_t k = 0; k < p.workloads.size(); ++k) {
     const Estimate& b = base.per_workload[k];

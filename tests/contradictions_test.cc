@@ -56,7 +56,10 @@ TEST_CASE("item 9: a naive prefill whose score matrix exceeds memory cannot run,
   REQUIRE(j["memory"]["max_concurrent_sequences"] == 0);
   const double scores = j["memory"]["naive_scores_bytes"];
   REQUIRE(scores == 65536.0 * 65536.0 * 32 * 2);  // 256 GiB: one layer, 32 heads, fp16
-  REQUIRE(run_cli("estimate --kernel naive --ctx 65536").out.find("a naive prefill cannot run here") != std::string::npos);
+  const std::string text = run_cli("estimate --kernel naive --ctx 65536").out;
+  REQUIRE(text.find("a naive prefill cannot run here") != std::string::npos);
+  REQUIRE(text.find("TTFT none (the naive prefill cannot run") != std::string::npos);  // no 16 s TTFT beside "cannot run"
+  REQUIRE(text.find("DOES NOT FIT") != std::string::npos);
   // At 8k the same matrix (8 GiB) fits beside the weights: it runs, and says nothing of the kind.
   const auto small = nlohmann::json::parse(run_cli("estimate --kernel naive --ctx 8192 --format json").out);
   REQUIRE(small["memory"]["naive_prefill_runs"] == true);
