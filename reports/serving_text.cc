@@ -56,7 +56,7 @@ std::string serving_text(const EstimateInputs& in, const Estimate& e) {
     out += fmt::format(", ITL {} (one decode step; give --gen for the mean over a generation)", human_time(s.itl_mean_s));
   if (!s.itl_exact) out += " [ITL sampled]";
   if (in.design.spec.on()) out += fmt::format(", {:.2f} tokens per speculative step", s.tokens_per_step);
-  out += fmt::format(", end to end {}", human_time(s.e2e_latency_s));
+  if (e.memory.naive_prefill_runs) out += fmt::format(", end to end {}", human_time(s.e2e_latency_s));
   // Throughput and price hold only for a batch that runs: a batch that does not fit gets neither.
   if (!e.memory.fits)
     out += fmt::format(", no throughput or price: the batch of {} does not fit (at most {:.0f} concurrent sequences)", w.batch, e.memory.max_concurrent_sequences);
