@@ -6,6 +6,7 @@ set -euo pipefail
 build=${1:-build}
 out=${2:-memo-screenshots}
 bin="$build/attncost"
+[ -x "$bin" ] || { echo "no attncost binary in $build"; exit 2; }
 browser=$(command -v chromium || command -v chromium-browser || true)
 [ -n "$browser" ] || { echo "chromium not found (apt-get install -y chromium)"; exit 77; }
 mkdir -p "$out"
