@@ -59,6 +59,8 @@ void add_serving_flags(CLI::App& app, Flags& f) {
   app.add_option("--engine-version", f.engine_version,
                  "the engine release whose per-step and per-request overhead applies, e.g. 0.11.0 (vllm), 0.5 (sglang), 1.2 (trtllm); default: the current release");
   app.add_option("--step-overhead-us", f.step_overhead_us, "the engine's time per step beyond its kernels, microseconds (default: its release's rule)");
+  app.add_option("--seq-overhead-us", f.seq_overhead_us, "the engine's time per running sequence per step (scheduling, sampling, output processing), microseconds (default: its release's rule)");
+  app.add_option("--request-serial-ms", f.request_serial_ms, "of the per-request time, the API server's time on one request at a time (requests sent together queue for it; simulate), milliseconds (default: its release's rule)");
   app.add_option("--request-overhead-ms", f.request_overhead_ms, "the engine's time per request before its first token, milliseconds (default: its release's rule)");
   app.add_option("--chunk-size", f.chunk_size, "chunked prefill: prompt tokens per chunk, each attending to every earlier token (default: whole prompt)");
   app.add_option("--spec", f.spec, "speculative decoding K:ALPHA[:DRAFT_MODEL]: K drafted tokens accepted with rate ALPHA (no draft model: the checkpoint's MTP modules, else a one-layer EAGLE-style head)");
@@ -96,6 +98,8 @@ void add_simulate_flags(CLI::App& app, Flags& f) {
   app.add_option("--output-len", f.output_len, "output tokens: N or uniform:LO:HI")->capture_default_str();
   app.add_option("--seed", f.seed, "seed of the arrivals, lengths and speculative acceptance")->capture_default_str();
   app.add_option("--shared-prefix", f.shared_prefix, "leading prompt tokens every request shares (a system prompt): prefilled once, then served from the prefix cache");
+  app.add_option("--lengths", f.lengths, "prompt and output lengths replayed in order at --rate: a CSV/JSON-lines file (prompt_tokens, output_tokens) or a benchmark_serving --save-result JSON (input_lens, output_lens)");
+  app.add_option("--prefix-hit-rate", f.prefix_hit_rate, "fraction of each prompt already in the prefix cache (a warm cache, e.g. the 'Prefix cache hit rate' vLLM logs): those whole pages are not prefilled");
   app.add_option("--chart", f.chart, "also write an SVG chart: latency CDFs (one rate) or latency against load and the throughput Pareto curve (several)");
   add_slo_flags(app, f);
 }

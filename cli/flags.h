@@ -19,10 +19,10 @@ struct Flags {
   bool mha = false, mqa = false;
   std::string gqa, mla, attn, kv_dtype, weight_dtype, act_dtype, kv_group, page_size, tp, pp, cp, ep, dp, kernel, kernels;
   // Workload.
-  std::string ctx = "4096", batch = "1", gen = "0", phase = "both", slo_ms, ttft_slo_ms, shared_prefix;
+  std::string ctx = "4096", batch = "1", gen = "0", phase = "both", slo_ms, ttft_slo_ms, shared_prefix, prefix_hit_rate, lengths;
   // Serving: engine memory rule, chunked prefill, speculative decoding, price.
   std::string engine = "plain", gpu_memory_utilization, max_num_batched_tokens, max_num_seqs, chunk_size, usd_per_gpu_hour, spec;
-  std::string engine_version, step_overhead_us, request_overhead_ms;  // the engine's per-step/request overhead (its release's rule, or given)
+  std::string engine_version, step_overhead_us, request_overhead_ms, seq_overhead_us, request_serial_ms;  // the engine's per-step/request overhead (its release's rule, or given)
   // Plan and compare.
   std::vector<std::string> workloads;   // NAME:ctx=..,batch=..,gen=..,slo_ms=..
   std::vector<std::string> designs;     // LABEL:gqa=8,attn=...,kv_dtype=fp8 (compare)

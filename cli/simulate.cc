@@ -20,6 +20,7 @@
 #include "estimators/trace.h"
 #include "model/error.h"
 #include "model/json_input.h"
+#include "reports/reports.h"
 #include "reports/simulate_report.h"
 
 namespace attncost::cli {
@@ -82,6 +83,7 @@ int run_simulate(const Flags& flags) {
 
   SimConfig c = sim_config_for(d, scheduler);
   if (!f.shared_prefix.empty()) c.shared_prefix = parse_count(f.shared_prefix, "--shared-prefix", true);
+  if (!f.prefix_hit_rate.empty()) c.prefix_hit_rate = parse_number(f.prefix_hit_rate, "--prefix-hit-rate", 0, 1, false, "a fraction from 0 to 1");
   if (!f.max_concurrency.empty()) c.max_concurrency = parse_count(f.max_concurrency, "--max-concurrency");
   c.seed = parse_count(f.seed, "--seed", true);
   const EngineOverhead overhead = engine_overhead(d.engine);
@@ -90,7 +92,7 @@ int run_simulate(const Flags& flags) {
   r.model = m.name, r.gpu = gpu.name, r.design = design_label(d), r.engine = flags.has("--engine") ? flags.engine : "vllm";
   r.scheduler = std::string(scheduler_name(scheduler));
   // "vLLM V1 0.21 rule, 2 ms/step, 60 ms/request" (the text prints it after "engine overhead: ").
-  if (overhead.per_step_s > 0 || overhead.per_request_s > 0) r.engine_rule = engine_overhead_text(overhead).substr(std::string_view("engine overhead: ").size());
+  if (overhead.any()) r.engine_rule = engine_overhead_text(overhead).substr(std::string_view("engine overhead: ").size());
   r.gpus_per_replica = replica_gpus(d);
   r.seed = c.seed, r.max_concurrency = c.max_concurrency;
   r.burstiness = parse_number(f.burstiness, "--burstiness", 0, 1e3, true, "a positive gamma shape");
@@ -102,8 +104,8 @@ int run_simulate(const Flags& flags) {
   std::vector<double> rates;
   ArrivalSpec spec;
   if (!f.trace.empty()) {
-    if (f.has("--rate") || f.has("--requests") || f.has("--prompt-len") || f.has("--output-len") || f.has("--burstiness"))
-      throw InputError("--trace: the trace gives the arrivals and lengths; drop --rate, --requests, --prompt-len, --output-len and --burstiness");
+    if (f.has("--rate") || f.has("--requests") || f.has("--prompt-len") || f.has("--output-len") || f.has("--burstiness") || f.has("--lengths"))
+      throw InputError("--trace: the trace gives the arrivals and lengths; drop --rate, --requests, --prompt-len, --output-len, --lengths and --burstiness");
     trace = parse_trace(read_user_file(f.trace, "--trace"), "--trace '" + f.trace + "'");
     rates = {0};
     r.trace = f.trace, r.requests = trace.size();
@@ -111,13 +113,20 @@ int run_simulate(const Flags& flags) {
   } else {
     if (!f.has("--rate")) throw InputError("simulate: give --rate R (requests/s, a list, or inf) or --trace FILE");
     rates = parse_rates(f.rate);
-    spec.requests = parse_count(f.requests, "--requests");
+    if (!f.lengths.empty()) {
+      if (f.has("--prompt-len") || f.has("--output-len")) throw InputError("--lengths: the file gives the prompt and output lengths; drop --prompt-len and --output-len");
+      spec.lengths = parse_lengths(read_user_file(f.lengths, "--lengths"), "--lengths '" + f.lengths + "'");
+    }
+    spec.requests = !spec.lengths.empty() && !f.has("--requests") ? spec.lengths.size() : parse_count(f.requests, "--requests");
     if (spec.requests > 10'000'000) throw InputError("--requests: at most 10,000,000 per run");
     spec.prompt = parse_length(f.prompt_len, "--prompt-len");
     spec.output = parse_length(f.output_len, "--output-len");
     spec.burstiness = r.burstiness, spec.seed = c.seed;
     r.requests = spec.requests, r.prompt_len = f.prompt_len, r.output_len = f.output_len;
-    r.workload = fmt::format("{} requests, prompt {} tokens, output {} tokens, {} arrivals{}", spec.requests, length_text(spec.prompt), length_text(spec.output),
+    if (!spec.lengths.empty()) r.prompt_len = r.output_len = "from " + f.lengths;
+    const std::string lengths = spec.lengths.empty() ? fmt::format("prompt {} tokens, output {} tokens", length_text(spec.prompt), length_text(spec.output))
+                                                     : fmt::format("lengths of {} requests from {} in order", spec.lengths.size(), f.lengths);
+    r.workload = fmt::format("{} requests, {}, {} arrivals{}", spec.requests, lengths,
                              r.burstiness == 1 ? "Poisson" : fmt::format("gamma (burstiness {:g})", r.burstiness),
                              c.max_concurrency > 0 ? fmt::format(", at most {} in flight", c.max_concurrency) : "");
   }
@@ -132,6 +141,15 @@ int run_simulate(const Flags& flags) {
       run.result = simulate(m, d, gpu, c, trace);
     }
     run.summary = summarize(run.result, r.slo, r.gpus_per_replica);
+    // Nothing served: every request is longer than the KV pool can ever hold (the engine refuses
+    // such a server or request); zeros in a latency table would read as a measurement.
+    if (run.summary.completed == 0 && run.summary.rejected > 0) {
+      uint64_t longest = 0;
+      for (const SimRequestResult& q : run.result.requests) longest = std::max(longest, q.prompt + q.output);
+      throw InputError(fmt::format("simulate: no request fits the KV pool ({} per GPU): a request of {} tokens can never be held; "
+                                   "raise --tp/--pp, --gpu-memory-utilization or --kv-dtype, or shorten --prompt-len/--output-len",
+                                   human_bytes(run.result.kv_pool_bytes), longest));
+    }
     r.runs.push_back(std::move(run));
   }
   std::vector<double> rate_list;

@@ -55,8 +55,13 @@ std::vector<SimRequest> generate_requests(const ArrivalSpec& spec) {
     SimRequest r;
     if (i > 0 && spec.rate > 0) t += rng.gamma(spec.burstiness, 1 / (spec.rate * spec.burstiness));
     r.arrival_s = spec.rate > 0 ? t : 0;
-    r.prompt = rng.uniform_int(spec.prompt.lo, spec.prompt.hi);
-    r.output = std::max<uint64_t>(1, rng.uniform_int(spec.output.lo, spec.output.hi));
+    if (!spec.lengths.empty()) {
+      const SimRequest& l = spec.lengths[i % spec.lengths.size()];
+      r.prompt = l.prompt, r.output = std::max<uint64_t>(1, l.output);
+    } else {
+      r.prompt = rng.uniform_int(spec.prompt.lo, spec.prompt.hi);
+      r.output = std::max<uint64_t>(1, rng.uniform_int(spec.output.lo, spec.output.hi));
+    }
     out.push_back(r);
   }
   return out;

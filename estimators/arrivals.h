@@ -31,6 +31,7 @@ struct ArrivalSpec {
   double rate = 0;        // requests/s; 0 = every request at t = 0 (vLLM's --request-rate inf)
   double burstiness = 1;  // gamma shape of the inter-arrival times (1 = Poisson), scale 1/(rate·burstiness)
   LengthDist prompt, output;
+  std::vector<SimRequest> lengths;  // when given: request i takes lengths[i mod n]'s prompt and output (a replayed run)
   uint64_t seed = 0;
 };
 

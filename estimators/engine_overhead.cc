@@ -18,7 +18,7 @@ using nlohmann::json;
 
 struct Rule {
   std::string name;
-  double per_step_s = 0, per_request_s = 0;
+  double per_step_s = 0, per_request_s = 0, per_seq_step_s = 0, per_request_serial_s = 0;
 };
 
 struct EngineRules {
@@ -44,7 +44,10 @@ const std::map<EngineKind, EngineRules>& registry() {
       EngineRules& er = out[parse_engine_kind(j.at("engine").get<std::string>())];
       er.current = j.at("current").get<std::string>();
       for (const json& rj : j.at("rules")) {
-        Rule rule{rj.at("rule").get<std::string>(), seconds(rj, "per_step_s", what), seconds(rj, "per_request_s", what)};
+        Rule rule{rj.at("rule").get<std::string>(), seconds(rj, "per_step_s", what), seconds(rj, "per_request_s", what),
+                  rj.contains("per_seq_step_s") ? seconds(rj, "per_seq_step_s", what) : 0.0,
+                  rj.contains("per_request_serial_s") ? seconds(rj, "per_request_serial_s", what) : 0.0};
+        if (rule.per_request_serial_s > rule.per_request_s) throw InputError(what + ": per_request_serial_s is part of per_request_s and cannot exceed it");
         if (rj.at("source").get<std::string>().empty()) throw InputError(what + ": a rule without a source");
         for (const json& v : rj.at("versions")) {
           er.versions.push_back(v.get<std::string>());
@@ -105,14 +108,30 @@ EngineOverhead engine_overhead(const EngineConfig& e) {
       for (const std::string& k : er.versions) known += (known.empty() ? "" : ", ") + k;
       throw InputError(fmt::format("--engine-version '{}': no overhead rule for {} at that release; known: {}", e.version, engine_name(e.kind), known));
     }
-    o.per_step_s = r->second.per_step_s, o.per_request_s = r->second.per_request_s;
+    o.per_step_s = r->second.per_step_s, o.per_request_s = r->second.per_request_s, o.per_seq_step_s = r->second.per_seq_step_s;
+    o.per_request_serial_s = r->second.per_request_serial_s;
     o.rule = fmt::format("{} {}", r->second.name, v);
   }
-  const bool given_step = e.step_overhead_s >= 0, given_request = e.request_overhead_s >= 0;
+  const bool given_step = e.step_overhead_s >= 0, given_request = e.request_overhead_s >= 0, given_seq = e.seq_overhead_s >= 0;
   if (given_step) o.per_step_s = e.step_overhead_s;
   if (given_request) o.per_request_s = e.request_overhead_s;
-  if (given_step && given_request) o.rule = "given";
-  else if (given_step || given_request) o.rule += given_step ? ", per step given" : ", per request given";
+  if (given_seq) o.per_seq_step_s = e.seq_overhead_s;
+  // The serial part is a share of the per-request time: given, it is taken as given (and the
+  // per-request time raised to hold it); a given per-request time below the rule's serial part caps it.
+  if (e.request_serial_s >= 0) {
+    o.per_request_serial_s = e.request_serial_s;
+    o.per_request_s = std::max(o.per_request_s, o.per_request_serial_s);
+  } else {
+    o.per_request_serial_s = std::min(o.per_request_serial_s, o.per_request_s);
+  }
+  if (given_step && given_request && given_seq) {
+    o.rule = "given";
+  } else {
+    if (given_step) o.rule += ", per step given";
+    if (given_seq) o.rule += ", per sequence given";
+    if (given_request) o.rule += ", per request given";
+  }
+  if (e.request_serial_s >= 0 && o.rule != "given") o.rule += ", its serial part given";
   return o;
 }
 
@@ -132,8 +151,11 @@ bool release_at_least(const std::string& release, int major, int minor) {
 
 std::string engine_overhead_text(const EngineOverhead& o) {
   std::string out = o.rule == "given" ? fmt::format("engine overhead: as given, {}/step", ms_text(o.per_step_s))
-                                      : fmt::format("engine overhead: {} rule, {}/step", o.rule, ms_text(o.per_step_s));
+                                      : fmt::format("engine overhead: {} rule{}, {}/step", o.rule.substr(0, o.rule.find(", ")),
+                                                    o.rule.find(", ") == std::string::npos ? "" : o.rule.substr(o.rule.find(", ")), ms_text(o.per_step_s));
+  if (o.per_seq_step_s > 0) out += fmt::format(" + {:.3g} µs per sequence in the step", o.per_seq_step_s * 1e6);
   if (o.per_request_s > 0) out += fmt::format(", {}/request", ms_text(o.per_request_s));
+  if (o.per_request_serial_s > 0) out += fmt::format(" ({} of it one request at a time)", ms_text(o.per_request_serial_s));
   return out;
 }
 

@@ -14,7 +14,14 @@ namespace attncost {
 struct EngineOverhead {
   double per_step_s = 0;     // added to every engine step (prefill chunk, decode or mixed step)
   double per_request_s = 0;  // added once to a request's time to first token
+  double per_seq_step_s = 0; // added to a step for each sequence it carries (scheduling, sampling, output processing)
+  // Of per_request_s, the part the API server spends on one request at a time (parsing,
+  // tokenization): requests sent together queue for it. Only the simulator sees queues.
+  double per_request_serial_s = 0;
   std::string rule;          // e.g. "vLLM V1 0.21" (the release's rule), "none (plain engine)", "given"
+  // One step's overhead when it carries `seqs` sequences.
+  double step_s(double seqs) const { return per_step_s + per_seq_step_s * seqs; }
+  bool any() const { return per_step_s > 0 || per_request_s > 0 || per_seq_step_s > 0; }
 };
 
 // The rule of `e.kind` at release `e.version` ("" = the current one); user-given overheads

@@ -81,7 +81,12 @@ LoadedWeights loaded_weights(const ModelConfig& m, const Design& d) {
                                                    d.spec.k, d.spec.alpha)
                                      : fmt::format("{} — loaded only as a speculative draft (--spec K:ALPHA uses them), not counted", what));
   }
-  if (m.shared_blocks > 0) {
+  if (m.shared_blocks > 0 && d.attn.text != m.attn) {
+    // An --attn stack of its own replaces the layers the shared blocks served: its layers are
+    // counted as the stack has them, with nothing to share.
+    w.lines.push_back(fmt::format("shared blocks: the model's {} stored block{} are not applied: --attn '{}' replaces its layer stack, counted as given",
+                                  m.shared_blocks, m.shared_blocks > 1 ? "s" : "", d.attn.text));
+  } else if (m.shared_blocks > 0) {
     // The layer stack counts each use's attention (from hidden, not 2·hidden) and MLP; the
     // checkpoint stores the blocks once, plus each use's linear and adapters.
     std::array<AttnStack::Use, kMaxDistinctPatterns> uses{};

@@ -122,7 +122,8 @@ Serving serving_metrics(const StepContext& sc, const Workload& w, const Estimate
   // The engine's own time: once per request before its first token, and in every step (each
   // prefill chunk is a step).
   s.overhead = engine_overhead(d.engine);
-  const double step_oh = s.overhead.per_step_s, request_oh = s.overhead.per_request_s;
+  // A prefill chunk is one sequence in its step; a decode step carries the whole batch.
+  const double step_oh = s.overhead.step_s(1), request_oh = s.overhead.per_request_s;
   auto steps_oh = [&](uint64_t n) { return static_cast<double>(n) * step_oh; };
   const PrefillSum one = whole && w.batch == 1 ? PrefillSum{e.prefill.time_s, 1, true} : prefill(sc, w.ctx, shared, 1, chunk);
   s.ttft_s = one.time + request_oh + steps_oh(one.chunks), s.ttft_exact = one.exact, s.prefill_chunks = one.chunks;
@@ -166,7 +167,8 @@ Serving serving_metrics(const StepContext& sc, const Workload& w, const Estimate
     s.itl_exact = v.exact && dsum.exact;
   }
   // Every decode step (a speculative one: drafts and verification together) pays the engine's step.
-  s.itl_mean_s += step_oh / s.tokens_per_step, s.itl_first_s += step_oh / s.tokens_per_step, s.itl_last_s += step_oh / s.tokens_per_step;
+  const double decode_oh = s.overhead.step_s(static_cast<double>(w.batch)) / s.tokens_per_step;
+  s.itl_mean_s += decode_oh, s.itl_first_s += decode_oh, s.itl_last_s += decode_oh;
   const double gen = static_cast<double>(w.gen), batch = static_cast<double>(w.batch), steps = static_cast<double>(s.decode_steps);
   s.e2e_latency_s = s.ttft_s + steps * s.itl_mean_s;
   s.cycle_s = s.batch_prefill_s + steps * s.itl_mean_s;
@@ -177,7 +179,7 @@ Serving serving_metrics(const StepContext& sc, const Workload& w, const Estimate
 
   if (ex) {
     ex->section(fmt::format("serving: {} prompt tokens, {} generated, batch {}", w.ctx, w.gen, w.batch));
-    const bool oh = step_oh > 0 || request_oh > 0;
+    const bool oh = s.overhead.any();
     const std::string ttft_oh = oh ? " + request overhead + chunks × step overhead" : "";
     if (s.prefill_chunks > 1)
       ex->line(fmt::format("time to first token ({} chunks of {} tokens)", s.prefill_chunks, chunk), "Σ_chunks prefill(chunk after every earlier token)" + ttft_oh,
@@ -189,8 +191,10 @@ Serving serving_metrics(const StepContext& sc, const Workload& w, const Estimate
                                                        : std::string("Σ_{c=n+1}^{n+gen−1} step(c) / (gen − 1)")) + itl_oh,
              N(s.itl_mean_s), s.itl_mean_s, "s");
     if (oh)
-      ex->line(fmt::format("engine overhead ({} rule): per step, per request", s.overhead.rule), "in every step; once before the first token",
-               fmt::format("{} s/step, {} s/request", N(step_oh), N(request_oh)), step_oh, "s");
+      ex->line(fmt::format("engine overhead ({} rule): per step of B sequences, per request", s.overhead.rule),
+               "step + per-sequence × B in every step; once before the first token",
+               fmt::format("{} + {} × {} s/step, {} s/request", N(s.overhead.per_step_s), N(s.overhead.per_seq_step_s), N(batch), N(request_oh)),
+               s.overhead.step_s(batch), "s");
     ex->line("end-to-end latency", "TTFT + (gen − 1)·ITL", fmt::format("{} + {} × {}", N(s.ttft_s), N(steps), N(s.itl_mean_s)), s.e2e_latency_s, "s");
     ex->line("batch cycle", "prefill(B prompts) + (gen − 1)·ITL", fmt::format("{} + {} × {}", N(s.batch_prefill_s), N(steps), N(s.itl_mean_s)), s.cycle_s,
              "s");

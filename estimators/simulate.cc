@@ -206,10 +206,13 @@ class Replica {
   }
   // The prefix cache: once a request has computed the shared prefix, later ones start after it
   // (at least one token is always computed, as vLLM does for a fully cached prompt).
+  // A warm cache (prefix_hit_rate) finds that fraction of every prompt, in whole pages, from the start.
   void apply_prefix_hit(Live& r) {
-    if (!prefix_ready_ || r.computed > 0 || c_.shared_prefix == 0) return;
+    if (r.computed > 0) return;
     const uint64_t page = std::max<uint64_t>(1, static_cast<uint64_t>(d_.page_size));
-    const uint64_t hit = std::min<uint64_t>(c_.shared_prefix / page * page, r.prompt + r.generated - 1);
+    const uint64_t shared = prefix_ready_ ? c_.shared_prefix / page * page : 0;
+    const auto warm = static_cast<uint64_t>(c_.prefix_hit_rate * static_cast<double>(r.prompt)) / page * page;
+    const uint64_t hit = std::min<uint64_t>(std::max(shared, warm), r.prompt + r.generated - 1);
     if (hit == 0) return;
     r.computed = hit;
     ++result_.prefix_hits;
@@ -263,6 +266,11 @@ class Replica {
   double kv_integral_ = 0, in_system_integral_ = 0;
   uint64_t missed_ttft_ = 0, missed_tpot_ = 0;  // requests over each abort target
   double t_step_start_ = 0;
+  double frontend_free_ = 0;  // when the API server is done with the last request it took
+  double ready_time(double sent) const {
+    const double serial = std::min(c_.request_serial_s, c_.request_overhead_s);
+    return std::max(sent, frontend_free_) + serial + (c_.request_overhead_s - serial);
+  }
 };
 
 void Replica::schedule_vllm() {
@@ -483,7 +491,8 @@ void Replica::send_arrivals(double t) {
       if (in_flight_ >= c_.max_concurrency || free_slots_.empty()) break;
       sent = std::max(sent, free_slots_.front());
     }
-    if (sent + c_.request_overhead_s > t) break;
+    if (ready_time(sent) > t) break;
+    frontend_free_ = std::max(sent, frontend_free_) + std::min(c_.request_serial_s, c_.request_overhead_s);
     if (c_.max_concurrency > 0) free_slots_.pop_front();
     Live& r = live_[next_];
     result_.requests[next_].sent_s = sent;
@@ -539,7 +548,7 @@ SimResult Replica::run() {
       // Idle until the next request can be sent.
       double next = requests_[next_].arrival_s;
       if (c_.max_concurrency > 0 && !free_slots_.empty()) next = std::max(next, free_slots_.front());
-      next += c_.request_overhead_s;
+      next = ready_time(next);
       account(t, next);
       t = std::max(t, next);
       continue;
@@ -583,7 +592,8 @@ SimConfig sim_config_for(const Design& d, SchedulerKind k) {
   c.max_num_batched_tokens = d.engine.max_num_batched_tokens;
   if (k == SchedulerKind::static_batch && c.max_num_batched_tokens == 0) c.max_num_batched_tokens = uint64_t{1} << 40;
   const EngineOverhead o = engine_overhead(d.engine);
-  c.step_overhead_s = o.per_step_s, c.request_overhead_s = o.per_request_s;
+  c.step_overhead_s = o.per_step_s, c.request_overhead_s = o.per_request_s, c.seq_overhead_s = o.per_seq_step_s;
+  c.request_serial_s = o.per_request_serial_s;
   return c;
 }
 

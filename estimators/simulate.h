@@ -32,11 +32,13 @@ struct SimConfig {
   uint64_t max_num_seqs = 0;            // running requests at most (0: the engine's default)
   uint64_t max_num_batched_tokens = 0;  // tokens one step takes (vLLM, TensorRT-LLM max_num_tokens; SGLang chunked_prefill_size); 0: default
   uint64_t shared_prefix = 0;           // leading tokens every prompt shares: prefilled once, then served from the prefix cache
+  double prefix_hit_rate = 0;           // fraction of each prompt already in the prefix cache (a warm cache: whole pages, not prefilled)
   uint64_t max_concurrency = 0;         // closed loop: requests in flight at most (0: open loop, sent at their arrival)
   uint64_t seed = 0;                    // speculative decoding's acceptance draws
   double step_overhead_s = 0;           // the engine's time per step beyond its kernels (scheduler, sampler)
   double seq_overhead_s = 0;            // and per request in the step (its scheduling, sampling, detokenizing)
   double request_overhead_s = 0;        // once per request: it reaches the scheduler this long after it is sent (API server, tokenization)
+  double request_serial_s = 0;          // the part of it the API server spends on one request at a time (requests sent together queue for it)
   bool record_itl = true;               // keep the inter-token gaps (their distribution)
   // Stop early once more than `abort_after` requests have a TTFT above abort_ttft_s, or more
   // than that many a TPOT above abort_tpot_s (0: that test off): a sizing search only asks whether a percentile holds,

@@ -97,7 +97,11 @@ std::vector<std::string_view> split_csv(std::string_view line) {
 
 }  // namespace
 
-std::vector<SimRequest> parse_trace(std::string_view text, std::string_view what) {
+namespace {
+
+// The rows of a CSV or JSON-lines file; `timed`: each needs an arrival time (a trace), else the
+// arrival is optional and ignored (lengths only).
+std::vector<SimRequest> parse_records(std::string_view text, std::string_view what, bool timed) {
   std::vector<SimRequest> out;
   std::vector<double> arrivals;
   size_t line_no = 0, pos = 0;
@@ -116,10 +120,11 @@ std::vector<SimRequest> parse_trace(std::string_view text, std::string_view what
       if (!jsonl) {
         for (std::string_view name : split_csv(line)) columns.push_back(column_of(name));
         for (Column need : {Column::arrival, Column::prompt, Column::output})
-          if (std::find(columns.begin(), columns.end(), need) == columns.end())
-            throw InputError(fmt::format("{}: the header needs an arrival time, prompt-token and output-token column (e.g. arrival_s,prompt_tokens,output_tokens "
-                                         "or TIMESTAMP,ContextTokens,GeneratedTokens)",
-                                         what));
+          if ((timed || need != Column::arrival) && std::find(columns.begin(), columns.end(), need) == columns.end())
+            throw InputError(timed ? fmt::format("{}: the header needs an arrival time, prompt-token and output-token column (e.g. arrival_s,prompt_tokens,output_tokens "
+                                                 "or TIMESTAMP,ContextTokens,GeneratedTokens)",
+                                                 what)
+                                   : fmt::format("{}: the header needs a prompt-token and an output-token column (e.g. prompt_tokens,output_tokens)", what));
         continue;
       }
     }
@@ -151,7 +156,8 @@ std::vector<SimRequest> parse_trace(std::string_view text, std::string_view what
           r.output = tokens_of(v, what, line_no, key), has_output = true;
         }
       }
-      if (!arrival || !has_prompt || !has_output) throw InputError(fmt::format("{}: line {}: needs an arrival time, prompt tokens and output tokens", what, line_no));
+      if ((timed && !arrival) || !has_prompt || !has_output)
+        throw InputError(fmt::format("{}: line {}: needs {}prompt tokens and output tokens", what, line_no, timed ? "an arrival time, " : ""));
     } else {
       const std::vector<std::string_view> cells = split_csv(line);
       if (cells.size() != columns.size())
@@ -169,10 +175,11 @@ std::vector<SimRequest> parse_trace(std::string_view text, std::string_view what
     }
     if (r.prompt == 0) throw InputError(fmt::format("{}: line {}: a request needs at least one prompt token", what, line_no));
     r.output = std::max<uint64_t>(1, r.output);  // a request whose answer was empty still yields its first token
-    arrivals.push_back(*arrival);
+    arrivals.push_back(arrival.value_or(0));
     out.push_back(r);
   }
-  if (out.empty()) throw InputError(fmt::format("{}: no requests in the trace", what));
+  if (out.empty()) throw InputError(fmt::format("{}: no requests in the {}", what, timed ? "trace" : "file"));
+  if (!timed) return out;
   // Seconds from the first request, in arrival order.
   std::vector<size_t> order(out.size());
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
@@ -186,6 +193,35 @@ std::vector<SimRequest> parse_trace(std::string_view text, std::string_view what
     sorted.push_back(r);
   }
   return sorted;
+}
+
+}  // namespace
+
+std::vector<SimRequest> parse_trace(std::string_view text, std::string_view what) { return parse_records(text, what, true); }
+
+std::vector<SimRequest> parse_lengths(std::string_view text, std::string_view what) {
+  const std::string_view t = trim(text);
+  if (t.empty() || t.front() != '{' || t.find("\"input_lens\"") == std::string_view::npos) return parse_records(text, what, false);
+  // vLLM's benchmark_serving --save-result document: input_lens and output_lens per request.
+  const nlohmann::json j = parse_user_json(text, what);
+  if (!j.is_object() || !j.contains("input_lens")) throw InputError(fmt::format("{}: a benchmark result needs input_lens and output_lens", what));
+  const auto& in = j.at("input_lens");
+  const auto out_it = j.find("output_lens");
+  if (!in.is_array() || out_it == j.end() || !out_it->is_array() || out_it->size() != in.size())
+    throw InputError(fmt::format("{}: a benchmark result needs input_lens and output_lens lists of the same length", what));
+  std::vector<SimRequest> out;
+  for (size_t i = 0; i < in.size(); ++i) {
+    const auto& a = in[i];
+    const auto& b = (*out_it)[i];
+    if (!a.is_number_unsigned() || !b.is_number_unsigned() || a.get<uint64_t>() > (uint64_t{1} << 40) || b.get<uint64_t>() > (uint64_t{1} << 40))
+      throw InputError(fmt::format("{}: request {}: input_lens and output_lens must be token counts", what, i));
+    SimRequest r;
+    r.prompt = a.get<uint64_t>(), r.output = std::max<uint64_t>(1, b.get<uint64_t>());
+    if (r.prompt == 0) throw InputError(fmt::format("{}: request {}: a request needs at least one prompt token", what, i));
+    out.push_back(r);
+  }
+  if (out.empty()) throw InputError(fmt::format("{}: no requests in the file", what));
+  return out;
 }
 
 }  // namespace attncost

@@ -17,4 +17,9 @@ namespace attncost {
 // Throws InputError naming `what`, the line and the field on anything malformed.
 std::vector<SimRequest> parse_trace(std::string_view text, std::string_view what);
 
+// Request lengths without arrival times, replayed in order at a generated rate: the same CSV or
+// JSON-lines columns (an arrival column is ignored), or vLLM's benchmark_serving result document
+// (--save-result: `input_lens`, `output_lens`), so a published run's exact lengths can be replayed.
+std::vector<SimRequest> parse_lengths(std::string_view text, std::string_view what);
+
 }  // namespace attncost

@@ -34,6 +34,8 @@ struct EngineConfig {
   std::string version;
   double step_overhead_s = -1;
   double request_overhead_s = -1;
+  double seq_overhead_s = -1;  // per running sequence per step
+  double request_serial_s = -1;  // of the per-request overhead, the API server's time on one request at a time
 };
 
 // Throws InputError naming the flag whose value is out of range.

@@ -130,9 +130,18 @@ void read_head_dims(ConfigReader& r, ModelConfig& m) {
       throw InputError(fmt::format("{}: qk_head_dim {} is not qk_nope_head_dim + qk_rope_head_dim = {}", f.what(), qk, m.head_dim));
     return;
   }
-  // Zamba2's shared attention works on [hidden; embedding], 2·hidden wide (Zamba2Config.attention_head_dim).
-  const int64_t width = r.family.zamba2 ? 2 * m.hidden : m.hidden;
-  m.head_dim = f.integer({"head_dim", "attention_head_dim", "kv_channels"}, m.heads > 0 ? width / m.heads : 0);
+  if (r.family.zamba2) {
+    // Zamba2's shared attention works on [hidden; embedding]: attention_hidden_size = 2·hidden wide,
+    // split over the heads (Zamba2Config.attention_head_dim). Its kv_channels is hidden / heads, a
+    // width the attention does not use: read as the head dim it would halve the KV cache.
+    const int64_t width = f.integer({"attention_hidden_size"}, 2 * m.hidden);
+    m.head_dim = f.integer({"head_dim", "attention_head_dim"}, m.heads > 0 ? width / m.heads : 0);
+    (void)f.integer({"kv_channels"}, 0);
+    if (m.heads * m.head_dim != width)
+      throw InputError(fmt::format("{}: {} heads of {} do not make attention_hidden_size {}", f.what(), m.heads, m.head_dim, width));
+  } else {
+    m.head_dim = f.integer({"head_dim", "attention_head_dim", "kv_channels"}, m.heads > 0 ? m.hidden / m.heads : 0);
+  }
   m.v_head_dim = f.integer({"v_head_dim"}, m.head_dim);
 }
 
@@ -259,7 +268,7 @@ void read_mamba(ConfigReader& r, ModelConfig& m) {
   // The Mamba-2 channels: Falcon-H1's mamba_d_ssm, else expand·hidden; a head dim of "auto"
   // (Granite, Falcon-H1) or none (Zamba2) divides them over the heads.
   const int64_t inner = f.integer({"mamba_d_ssm"}, m.ssm_expand * m.hidden);
-  const json* head = f.find({"mamba_head_dim", "mamba_d_head"});
+  const json* head = f.find({"mamba_head_dim", "mamba_d_head", "mamba_headdim"});  // Zamba2: mamba_headdim
   if (head && head->is_string() && head->get<std::string>() == "auto") head = nullptr;
   const bool derived = (r.family.granite_hybrid || r.family.falcon_h1 || r.family.zamba2) && m.mamba2_heads > 0;
   m.mamba2_head_dim = head ? f.as_integer(*head, "mamba_d_head") : derived ? inner / m.mamba2_heads : 64;

@@ -69,6 +69,12 @@ const std::set<std::string>& cost_neutral_keys() {
       "use_unified_vision_chunk", "do_image_splitting", "encoder_patch_size", "max_image_tokens", "max_num_patches",
       "max_pixels_tolerance", "max_tiles", "min_image_tokens", "min_tiles", "projector_bias", "tile_size", "use_image_special_tokens",
       "use_thumbnail", "num_mem_blocks_rope", "time_step_floor",
+      // Training and kernel switches of the hybrid families' published configs: Zamba2's
+      // use_mem_eff_path (a fused Mamba path), Granite-4.0-H's init_method and
+      // normalization_function (rmsnorm in every release), Falcon-H1's add_bos_token (the
+      // tokenizer's) and its expansion_factor / mlp_expansion_factor (muP bookkeeping: the MLP is
+      // intermediate_size wide, e.g. 2048 beside mlp_expansion_factor 8 at hidden 1024).
+      "use_mem_eff_path", "init_method", "normalization_function", "add_bos_token", "expansion_factor", "mlp_expansion_factor",
   };
   return keys;
 }

@@ -205,7 +205,12 @@ void falcon_h1_slots(ConfigReader& r, ModelConfig& m, const MixerShapes& s) {
   m.notes.push_back(fmt::format("Falcon-H1 runs attention and Mamba-2 side by side in each of its {} layers: counted as {} mixer slots "
                                 "(attention, then Mamba-2 with the MLP); the slots count 2·hidden of norms each",
                                 layers, m.layers));
-  (void)r;
+  // Every published config has attn_layer_indices null (attention in every layer) and
+  // mamba_use_mlp true; other values would change the layout, which is not modelled.
+  if (const json* idx = r.f.find({"attn_layer_indices"}); idx && !idx->is_null())
+    m.warnings.push_back(fmt::format("{}: attn_layer_indices {} is not understood; attention is counted in every layer", r.f.what(), json_brief(*idx)));
+  if (!r.f.boolean("mamba_use_mlp", true))
+    m.warnings.push_back(fmt::format("{}: mamba_use_mlp false is not understood; every layer is counted with its MLP", r.f.what()));
 }
 
 // Zamba2: Mamba-2 layers; a "hybrid" layer first runs one of num_mem_blocks shared transformer
@@ -214,16 +219,34 @@ void falcon_h1_slots(ConfigReader& r, ModelConfig& m, const MixerShapes& s) {
 // layer, [Mamba-2] per Mamba layer; the shared weights are counted once per stored block.
 void zamba2_slots(ConfigReader& r, ModelConfig& m, const MixerShapes& s) {
   Fields& f = r.f;
-  std::vector<std::string> types;
+  // The layout: layers_block_type, and hybrid_layer_ids, which transformers writes beside it (both
+  // given: they must agree; one given: it decides), else Zamba2Config's default.
+  std::vector<std::string> types, from_ids;
+  if (const json* ids = f.list("hybrid_layer_ids")) {
+    from_ids.assign(static_cast<size_t>(m.layers), "mamba");
+    for (const json& e : *ids) {
+      const int64_t i = f.as_integer(e, "hybrid_layer_ids");
+      if (i < 0 || i >= m.layers) throw InputError(fmt::format("{}: hybrid_layer_ids holds {} for {} layers", f.what(), i, m.layers));
+      from_ids[static_cast<size_t>(i)] = "hybrid";
+    }
+  }
   if (const json* list = f.list("layers_block_type")) {
     check_layer_list(list->size(), m.layers, "layers_block_type", r.what);
     for (const json& t : *list) types.push_back(t.is_string() ? t.get<std::string>() : json_brief(t));
+    if (!from_ids.empty() && from_ids != types)
+      throw InputError(fmt::format("{}: hybrid_layer_ids and layers_block_type place the shared blocks differently", f.what()));
+  } else if (!from_ids.empty()) {
+    types = from_ids;
   } else {  // Zamba2Config's default: 54 layers, a hybrid one every sixth
     types = {"mamba"};
     for (int i = 0; i < 7; ++i) types.insert(types.end(), {"mamba", "mamba", "mamba", "mamba", "mamba", "hybrid"});
     types.insert(types.end(), {"mamba", "mamba", "mamba", "mamba", "hybrid", "mamba", "mamba", "mamba", "hybrid", "mamba", "mamba"});
     check_layer_list(types.size(), m.layers, "layers_block_type (Zamba2Config's default)", r.what);
   }
+  // Zamba2Attention caches num_key_value_heads; num_query_groups repeats it in Zyphra's configs.
+  if (const int64_t groups = f.integer({"num_query_groups"}, m.kv_heads); groups != m.kv_heads)
+    m.warnings.push_back(fmt::format("{}: num_query_groups {} differs from num_key_value_heads {}; the KV cache is counted with num_key_value_heads",
+                                     f.what(), groups, m.kv_heads));
   std::vector<Pattern> slots;
   std::vector<FfnLayer> ffn;
   int64_t uses = 0;
@@ -233,13 +256,14 @@ void zamba2_slots(ConfigReader& r, ModelConfig& m, const MixerShapes& s) {
     slots.push_back(parse_single("mamba2")), ffn.push_back({FfnKind::none, 0});
   }
   const double h = static_cast<double>(m.hidden), q = static_cast<double>(m.heads * m.head_dim), kv = static_cast<double>(m.kv_heads * m.head_dim);
+  const double in = static_cast<double>(f.integer({"attention_hidden_size"}, 2 * m.hidden));  // [hidden; embedding]
   const double ffn_width = static_cast<double>(m.ffn), rank = static_cast<double>(f.integer({"adapter_rank"}, 128));
   m.shared_blocks = f.integer({"num_mem_blocks"}, 1);
   m.shared_block_uses = uses;
-  // One stored block (vLLM zamba2.py): q/k/v from 2·hidden, o back to hidden, the gated MLP, its two norms.
-  m.shared_block_params = 2 * h * (q + 2 * kv) + q * h + 3 * h * ffn_width + 3 * h;
+  // One stored block (vLLM zamba2.py): q/k/v from attention_hidden_size (2·hidden), o back to hidden, the gated MLP, its two norms.
+  m.shared_block_params = in * (q + 2 * kv) + q * h + 3 * h * ffn_width + 3 * h;
   // Per use: the block's output linear, and the LoRA adapters when the config has them.
-  m.shared_block_extra_params = static_cast<double>(uses) * (h * h + (f.boolean("use_shared_attention_adapter", false) ? 3 * (2 * h * rank + rank * 2 * h) : 0) +
+  m.shared_block_extra_params = static_cast<double>(uses) * (h * h + (f.boolean("use_shared_attention_adapter", false) ? 3 * (in * rank + rank * in) : 0) +
                                                              (f.boolean("use_shared_mlp_adapter", false) ? h * rank + rank * 2 * ffn_width : 0));
   const int64_t layers = m.layers;
   m.layers = static_cast<int64_t>(slots.size());

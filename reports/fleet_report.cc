@@ -48,7 +48,7 @@ std::vector<size_t> shown(const FleetResult& r) {
 std::string headline(const FleetResult& r) {
   std::string out = fmt::format("Fleet for {:g} requests/s of workload '{}' ({}; {} configurations, ranked by {})", r.rate, r.workload, r.design, r.considered,
                                 r.priced ? "USD per hour" : "GPU count");
-  if (r.overhead.per_step_s > 0 || r.overhead.per_request_s > 0) out += "\n  " + engine_overhead_text(r.overhead);
+  if (r.overhead.any()) out += "\n  " + engine_overhead_text(r.overhead);
   return out;
 }
 
@@ -134,8 +134,8 @@ nlohmann::json fleet_json(const ModelConfig& m, const std::vector<FleetResult>& 
   for (const FleetResult& r : fleets) {
     nlohmann::json j{{"workload", r.workload}, {"design", r.design},     {"rate_rps", r.rate},
                      {"ranked_by", r.priced ? "usd_per_hour" : "gpus"}, {"considered", r.considered}};
-    if (r.overhead.per_step_s > 0 || r.overhead.per_request_s > 0)
-      j["engine_overhead"] = {{"rule", r.overhead.rule}, {"per_step_s", r.overhead.per_step_s}, {"per_request_s", r.overhead.per_request_s}};
+    if (r.overhead.any())
+      j["engine_overhead"] = {{"rule", r.overhead.rule}, {"per_step_s", r.overhead.per_step_s}, {"per_request_s", r.overhead.per_request_s}, {"per_seq_step_s", r.overhead.per_seq_step_s}};
     j["best_aggregated"] = r.best_aggregated >= 0 ? nlohmann::json(r.best_aggregated) : nlohmann::json(nullptr);
     j["best_disaggregated"] = r.best_disaggregated >= 0 ? nlohmann::json(r.best_disaggregated) : nlohmann::json(nullptr);
     nlohmann::json opts = nlohmann::json::array();

@@ -166,8 +166,8 @@ json estimate_json(const EstimateInputs& in, const Estimate& e) {
                   {"fits", e.memory.fits},  // throughput and price hold only when the batch fits
                   {"gpus", d.tp}};
   if (d.engine.chunk_size > 0) serving["chunk_size"] = d.engine.chunk_size;
-  if (sv.overhead.per_step_s > 0 || sv.overhead.per_request_s > 0 || d.engine.kind != EngineKind::plain)
-    serving["engine_overhead"] = {{"rule", sv.overhead.rule}, {"per_step_s", sv.overhead.per_step_s}, {"per_request_s", sv.overhead.per_request_s}};
+  if (sv.overhead.any() || d.engine.kind != EngineKind::plain)
+    serving["engine_overhead"] = {{"rule", sv.overhead.rule}, {"per_step_s", sv.overhead.per_step_s}, {"per_request_s", sv.overhead.per_request_s}, {"per_seq_step_s", sv.overhead.per_seq_step_s}};
   if (w.shared_prefix > 0)
     serving["shared_prefix"] = {{"tokens", w.shared_prefix}, {"ttft_uncached_s", sv.ttft_uncached_s},
                                 {"kv_bytes_stored_once", json_number(e.memory.shared_kv_bytes)},

@@ -3,13 +3,19 @@
 #include <nlohmann/json.hpp>
 
 #include "estimators/estimate.h"
+#include "estimators/loaded_weights.h"
 #include "model/presets.h"
 #include "reports/reports.h"
 
 namespace attncost {
 namespace {
 
-double params_of(const ModelConfig& m) { return model_params(m, make_design(m)); }
+// As an estimate counts them: the layer stack, and Zamba2's shared blocks as stored (their weights
+// are held once, not once per use as the layer stack would count them).
+double params_of(const ModelConfig& m) {
+  const Design d = make_design(m);
+  return model_params(m, d) + loaded_weights(m, d).shared_block_params;
+}
 
 // Quotes a CSV field holding a comma, a quote or a newline (RFC 4180).
 std::string csv_field(const std::string& s) {

@@ -65,7 +65,7 @@ std::string serving_text(const EstimateInputs& in, const Estimate& e) {
   if (e.memory.fits && s.usd_per_million_output_tokens > 0) out += fmt::format(", ${:.3f} per million output tokens", s.usd_per_million_output_tokens);
   if (w.slo_ms > 0) out += fmt::format("; ITL target {} ms {}", w.slo_ms, s.itl_mean_s * 1e3 <= w.slo_ms ? "met" : "MISSED");
   if (w.ttft_slo_ms > 0) out += fmt::format("; TTFT target {} ms {}", w.ttft_slo_ms, s.ttft_s * 1e3 <= w.ttft_slo_ms ? "met" : "MISSED");
-  if (s.overhead.per_step_s > 0 || s.overhead.per_request_s > 0 || in.design.engine.kind != EngineKind::plain) out += "; " + engine_overhead_text(s.overhead);
+  if (s.overhead.any() || in.design.engine.kind != EngineKind::plain) out += "; " + engine_overhead_text(s.overhead);
   return out;
 }
 

@@ -168,7 +168,7 @@ std::string plan_text(const ModelConfig& m, const GpuSpec& gpu, const PlanResult
                        m.beyond_trained_length(w.ctx + w.gen) ? fmt::format(" — beyond the {} positions the model was trained for", m.max_position) : "");
   if (!p.candidates.empty() && !p.candidates[0].per_workload.empty()) {
     const EngineOverhead& o = p.candidates[0].per_workload[0].serving.overhead;
-    if (o.per_step_s > 0 || o.per_request_s > 0) out += "  " + engine_overhead_text(o) + "\n";
+    if (o.any()) out += "  " + engine_overhead_text(o) + "\n";
   }
   out += fmt::format("\n{:>4}  {:<11} {:<46}", "rank", "role", "design");
   // mean ITL: over the generated tokens, what the ITL target is checked against; seqs: the largest

@@ -86,21 +86,36 @@ TEST_CASE("engine overhead: user-given values replace the rule's", "[engine_over
   e.request_overhead_s = 0;
   o = engine_overhead(e);
   CHECK(o.per_request_s == 0);
+  CHECK(o.rule == "vLLM V1 0.21, per step given, per request given");
+  CHECK(engine_overhead_text(o).rfind("engine overhead: vLLM V1 0.21 rule, per step given, per request given, 0.5 ms/step", 0) == 0);
+  e.seq_overhead_s = 20e-6;
+  o = engine_overhead(e);
+  CHECK(o.per_seq_step_s == 20e-6);
   CHECK(o.rule == "given");
-  CHECK(engine_overhead_text(o) == "engine overhead: as given, 0.5 ms/step");
+  CHECK(o.step_s(10) == Approx(0.0005 + 10 * 20e-6));
+  CHECK(engine_overhead_text(o) == "engine overhead: as given, 0.5 ms/step + 20 µs per sequence in the step");
+  // The serial part of the per-request time: the rule's is capped by a smaller given per-request
+  // time; a given one raises the per-request time to hold it.
+  CHECK(engine_overhead(engine(EngineKind::vllm)).per_request_serial_s <= engine_overhead(engine(EngineKind::vllm)).per_request_s);
+  CHECK(o.per_request_serial_s == 0);  // the rule's 5 ms capped by the given 0 ms per request
+  e.request_serial_s = 0.002;
+  o = engine_overhead(e);
+  CHECK(o.per_request_serial_s == 0.002);
+  CHECK(o.per_request_s == 0.002);
 }
 
 TEST_CASE("serving figures include exactly the engine's overhead", "[engine_overhead][serving]") {
   EngineConfig bare = engine(EngineKind::vllm);
-  bare.step_overhead_s = 0, bare.request_overhead_s = 0;
+  bare.step_overhead_s = 0, bare.request_overhead_s = 0, bare.seq_overhead_s = 0;
   const EngineConfig ruled = engine(EngineKind::vllm, "0.11");
   const EngineOverhead o = engine_overhead(ruled);
   REQUIRE(o.per_step_s > 0);
 
   const Estimate a = run(bare, 2048, 8, 128), b = run(ruled, 2048, 8, 128);
-  CHECK(b.serving.ttft_s == Approx(a.serving.ttft_s + o.per_request_s + o.per_step_s).epsilon(1e-12));
-  CHECK(b.serving.itl_mean_s == Approx(a.serving.itl_mean_s + o.per_step_s).epsilon(1e-12));
-  CHECK(b.serving.itl_first_s == Approx(a.serving.itl_first_s + o.per_step_s).epsilon(1e-12));
+  // The prompt is one sequence in its step; a decode step carries the batch of 8.
+  CHECK(b.serving.ttft_s == Approx(a.serving.ttft_s + o.per_request_s + o.step_s(1)).epsilon(1e-12));
+  CHECK(b.serving.itl_mean_s == Approx(a.serving.itl_mean_s + o.per_step_s + 8 * o.per_seq_step_s).epsilon(1e-12));
+  CHECK(b.serving.itl_first_s == Approx(a.serving.itl_first_s + o.step_s(8)).epsilon(1e-12));
   CHECK(b.serving.e2e_latency_s == Approx(b.serving.ttft_s + 127 * b.serving.itl_mean_s).epsilon(1e-12));
   CHECK(b.serving.output_tokens_per_s_per_gpu < a.serving.output_tokens_per_s_per_gpu);
   // The kernels' own times are untouched.
@@ -112,7 +127,7 @@ TEST_CASE("serving figures include exactly the engine's overhead", "[engine_over
   bare_chunked.chunk_size = ruled_chunked.chunk_size = 512;
   const Estimate c = run(bare_chunked, 2048, 1, 16), d = run(ruled_chunked, 2048, 1, 16);
   REQUIRE(d.serving.prefill_chunks == 4);
-  CHECK(d.serving.ttft_s == Approx(c.serving.ttft_s + o.per_request_s + 4 * o.per_step_s).epsilon(1e-12));
+  CHECK(d.serving.ttft_s == Approx(c.serving.ttft_s + o.per_request_s + 4 * o.step_s(1)).epsilon(1e-12));
 
   // The plain engine has none: its figures are the kernels' (byte-identical to before).
   const Estimate p = run(engine(EngineKind::plain), 2048, 8, 128);

@@ -241,7 +241,7 @@ TEST_CASE("the memo's reproduce commands quote --model and --gpu paths (item 11)
   REQUIRE(std::system((pasted + " > /dev/null").c_str()) == 0);
 }
 
-TEST_CASE("--help and --version to a full stdout fail; control characters from records are replaced (item 13)", "[hostile]") {
+TEST_CASE("asking for help or the version (--help, --version) with a full stdout fails; control characters from records are replaced (item 13)", "[hostile]") {
   for (const char* args : {"--help", "--version", "estimate --help"}) {
     const int status = std::system(fmt::format("{} {} > /dev/full 2>/dev/null", ATTNCOST_BIN, args).c_str());
     INFO(args);

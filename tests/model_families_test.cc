@@ -162,3 +162,151 @@ TEST_CASE("Jamba 1.5: the Mini and Large presets read with their published total
   REQUIRE(e.kv.state_bytes_per_sequence == 63 * 16384.0 * (16 + 3) * 2);
   REQUIRE(e.params == Approx(398e9).epsilon(0.005));  // Jamba-1.5 paper: 398B total
 }
+
+// ---- the hybrid presets (model/presets/models/, sources in their attncost blocks) --------------
+
+TEST_CASE("Granite-4.0-H-Small: 36 Mamba-2 layers, 4 attention layers, 72 experts and a shared MLP in each", "[families][presets]") {
+  const ModelConfig m = load_model("granite-4.0-h-small");
+  REQUIRE(m.warnings.empty());
+  REQUIRE(m.attn == "mamba2*5/dense/mamba2*4");  // the cycle of ten: attention at 5, 15, 25, 35
+  REQUIRE((m.mamba2_heads == 128 && m.mamba2_head_dim == 64 && m.mamba2_state == 128 && m.mamba2_groups == 1));
+  const Estimate e = estimate_of(m, 131072);
+  // 4 attention layers × 8 KV heads × (128 + 128) × 2 B.
+  REQUIRE(e.kv.bytes_per_token == 4.0 * 8 * 256 * 2);
+  REQUIRE(e.kv.state_bytes_per_sequence == 36 * mamba2_state(128, 64, 128, 1));
+  REQUIRE(e.kv.bytes_per_sequence == 131072.0 * 4 * 8 * 256 * 2 + 36 * mamba2_state(128, 64, 128, 1));
+  // Mamba-2 (8192 channels): in_proj to z, x, B, C, dt; out_proj; conv taps over x, B, C; A, D, dt
+  // bias; the gated norm. Attention: q, o 4096²; k, v 4096·1024. Every layer: 72 experts of 768, the
+  // router, the shared MLP of 1536. One tied 100352 × 4096 matrix; two norms per layer and a final one.
+  const double mamba = 4096.0 * (2 * 8192 + 2 * 128 + 128) + 8192.0 * 4096 + 4.0 * (8192 + 256) + 3 * 128 + 8192;
+  const double attention = 2 * 4096.0 * 4096 + 2 * 4096.0 * 1024;
+  const double moe = 72 * 3.0 * 4096 * 768 + 4096.0 * 72 + 3.0 * 4096 * 1536;
+  const double params = 36 * mamba + 4 * attention + 40 * moe + 100352.0 * 4096 + (2.0 * 4096 * 40 + 4096);
+  REQUIRE(e.params == params);
+  REQUIRE(e.params == Approx(32.2e9).epsilon(0.001));  // IBM: 32B; 32.2B as listed (the tied count; untied: 32.6B)
+  REQUIRE(e.memory.weights_bytes == 2 * params);       // bf16
+}
+
+TEST_CASE("Granite-4.0-H-Tiny: 7B total with 64 experts top-6 of 512", "[families][presets]") {
+  const ModelConfig m = load_model("granite-4.0-h-tiny");
+  REQUIRE(m.warnings.empty());
+  const Estimate e = estimate_of(m, 8192);
+  REQUIRE(e.kv.bytes_per_token == 4.0 * 4 * 256 * 2);
+  REQUIRE(e.kv.state_bytes_per_sequence == 36 * mamba2_state(48, 64, 128, 1));
+  const double mamba = 1536.0 * (2 * 3072 + 2 * 128 + 48) + 3072.0 * 1536 + 4.0 * (3072 + 256) + 3 * 48 + 3072;
+  const double attention = 2 * 1536.0 * 1536 + 2 * 1536.0 * 512;
+  const double moe = 64 * 3.0 * 1536 * 512 + 1536.0 * 64 + 3.0 * 1536 * 1024;
+  REQUIRE(e.params == 36 * mamba + 4 * attention + 40 * moe + 100352.0 * 1536 + (2.0 * 1536 * 40 + 1536));
+  REQUIRE(e.params == Approx(7e9).epsilon(0.01));  // IBM: 7B total
+}
+
+TEST_CASE("Falcon-H1-7B: 44 layers of attention beside Mamba-2, d_state 256", "[families][presets]") {
+  const ModelConfig m = load_model("falcon-h1-7b");
+  REQUIRE(m.warnings.empty());
+  REQUIRE(m.layers == 88);
+  const Estimate e = estimate_of(m, 262144);
+  // Every layer caches K/V (2 heads of 128) and holds a Mamba-2 state (24 heads of 128, N 256).
+  REQUIRE(e.kv.bytes_per_token == 44.0 * 2 * 256 * 2);
+  REQUIRE(e.kv.state_bytes_per_sequence == 44 * mamba2_state(24, 128, 256, 1));
+  // At 256K tokens the 44 layers' K/V (11 GiB) outweigh the states (67 MiB) 168-fold.
+  REQUIRE(e.kv.state_bytes_per_sequence == 44 * (24.0 * 128 * 256 * 2 + 3 * (3072 + 512) * 2));
+  REQUIRE((e.kv.bytes_per_sequence - e.kv.state_bytes_per_sequence) / e.kv.state_bytes_per_sequence == Approx(168.36).epsilon(0.001));
+  const double attention = 2 * 3072.0 * 1536 + 2 * 3072.0 * 256;
+  const double mamba = 3072.0 * (2 * 3072 + 2 * 256 + 24) + 3072.0 * 3072 + 4.0 * (3072 + 512) + 3 * 24 + 3072;
+  REQUIRE(e.params == 44 * (attention + mamba + 3.0 * 3072 * 12288) + 2 * 130048.0 * 3072 + (2.0 * 3072 * 88 + 3072));
+}
+
+TEST_CASE("Zamba2-2.7B: two shared blocks serve nine layers; the real config's fields all read", "[families][presets]") {
+  const ModelConfig m = load_model("zamba2-2.7b");
+  REQUIRE(m.warnings.empty());
+  REQUIRE((m.head_dim == 160 && m.mamba2_heads == 80 && m.mamba2_head_dim == 64));
+  const Estimate e = estimate_of(m, 4096);
+  // Nine uses, each with its own K/V: 32 KV heads × (160 + 160) × 2 B.
+  REQUIRE(e.kv.bytes_per_token == 9.0 * 32 * 320 * 2);
+  REQUIRE(e.kv.state_bytes_per_sequence == 54 * mamba2_state(80, 64, 64, 1));
+  // 54 Mamba-2 mixers of 5120 channels; 2 stored blocks (q/k/v from 5120 to 5120, o 5120 → 2560,
+  // gated MLP 3·2560·10240, norms); per use the linear 2560² and the MLP adapter 2560·128 + 128·20480;
+  // one tied 32000 × 2560 matrix; the norms the layer stack counts (2·2560 per slot + 2560).
+  const double mamba = 2560.0 * (2 * 5120 + 2 * 64 + 80) + 5120.0 * 2560 + 4.0 * (5120 + 128) + 3 * 80 + 5120;
+  const double block = 5120.0 * 3 * 5120 + 5120.0 * 2560 + 3.0 * 2560 * 10240 + 3 * 2560;
+  const double per_use = 2560.0 * 2560 + (2560.0 * 128 + 128.0 * 20480);
+  const double params = 54 * mamba + 2 * block + 9 * per_use + 32000.0 * 2560 + (2.0 * 2560 * 63 + 2560);
+  REQUIRE(e.params == params);
+  REQUIRE(e.params == Approx(2.662e9).epsilon(0.001));  // 2.66B; the technical report rounds it to 2.7B
+  // An --attn stack of its own replaces the layers the blocks served: counted as given, nothing
+  // subtracted (subtracting 63 dense layers from two stored blocks made the count negative).
+  DesignChoice own;
+  own.attn = "dense";
+  Workload w;
+  w.ctx = 1;
+  const Design d = make_design(m, own);
+  const Estimate dense = estimate(m, d, w, load_gpu("h200"));
+  REQUIRE(dense.loaded.shared_block_params == 0);
+  REQUIRE(dense.params == model_params(m, d));
+  REQUIRE(dense.loaded.lines.at(0).find("not applied") != std::string::npos);
+}
+
+TEST_CASE("the hybrid families' published field lists read without a warning", "[families]") {
+  // Keys of the configs on the models' Hugging Face pages that the readers did not know, each a
+  // warning before (Zamba2-2.7B-Instruct-v2, Falcon-H1 and Granite-4.0-H configs): their meaning
+  // is now read or checked.
+  json z = json::parse(R"({"model_type": "zamba2", "hidden_size": 256, "num_hidden_layers": 6, "num_attention_heads": 4, "num_key_value_heads": 4,
+      "num_query_groups": 4, "attention_hidden_size": 512, "attention_head_dim": 128, "kv_channels": 64, "ffn_hidden_size": 512,
+      "intermediate_size": 512, "hybrid_layer_ids": [1, 4], "layers_block_type": ["mamba", "hybrid", "mamba", "mamba", "hybrid", "mamba"],
+      "mamba_headdim": 64, "n_mamba_heads": 8, "mamba_ngroups": 1, "mamba_d_state": 16, "use_mem_eff_path": false, "vocab_size": 1000,
+      "torch_dtype": "bfloat16"})");
+  const ModelConfig zm = model_from_json(z, "zamba2");
+  REQUIRE(zm.warnings.empty());
+  REQUIRE((zm.head_dim == 128 && zm.mamba2_head_dim == 64 && zm.layers == 8));
+  // kv_channels (hidden / heads) is not the head dim: without attention_head_dim, 512 / 4 = 128.
+  z.erase("attention_head_dim");
+  REQUIRE(model_from_json(z, "zamba2").head_dim == 128);
+  // hybrid_layer_ids alone places the blocks; disagreeing with layers_block_type is refused.
+  json ids_only = z;
+  ids_only.erase("layers_block_type");
+  REQUIRE(model_from_json(ids_only, "zamba2").attn == zm.attn);
+  z["hybrid_layer_ids"] = {1, 3};
+  REQUIRE_THROWS_WITH(model_from_json(z, "zamba2"), Catch::Contains("place the shared blocks differently"));
+  z["hybrid_layer_ids"] = {1, 4};
+  z["attention_head_dim"] = 96;
+  REQUIRE_THROWS_WITH(model_from_json(z, "zamba2"), Catch::Contains("do not make attention_hidden_size 512"));
+  z.erase("attention_head_dim");
+  z["num_query_groups"] = 2;
+  REQUIRE(model_from_json(z, "zamba2").warnings.at(0).find("num_query_groups 2") != std::string::npos);
+
+  json f = json::parse(R"({"model_type": "falcon_h1", "hidden_size": 256, "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 2,
+      "head_dim": 64, "intermediate_size": 512, "vocab_size": 1000, "mamba_d_ssm": 512, "mamba_n_heads": 8, "mamba_d_head": 64,
+      "mamba_use_mlp": true, "attn_layer_indices": null, "mlp_expansion_factor": 8, "expansion_factor": 1.5, "add_bos_token": false,
+      "torch_dtype": "bfloat16"})");
+  REQUIRE(model_from_json(f, "falcon-h1").warnings.empty());
+  f["attn_layer_indices"] = {0};
+  f["mamba_use_mlp"] = false;
+  const ModelConfig fm = model_from_json(f, "falcon-h1");
+  REQUIRE(fm.warnings.size() == 2);
+  REQUIRE(fm.warnings[0].find("attn_layer_indices") != std::string::npos);
+
+  const json g = {{"model_type", "granitemoehybrid"}, {"num_hidden_layers", 2}, {"hidden_size", 256}, {"num_attention_heads", 4},
+                  {"num_key_value_heads", 2}, {"vocab_size", 1000}, {"intermediate_size", 512}, {"shared_intermediate_size", 512},
+                  {"num_local_experts", 0}, {"layer_types", {"mamba", "attention"}}, {"mamba_n_heads", 8}, {"init_method", "mup"},
+                  {"normalization_function", "rmsnorm"}, {"torch_dtype", "bfloat16"}};
+  REQUIRE(model_from_json(g, "granite").warnings.empty());
+}
+
+TEST_CASE("MiniMax-Text-01: 70 lightning layers and 10 softmax ones, 456B as published", "[families][presets]") {
+  const ModelConfig m = load_model("minimax-text-01");
+  REQUIRE(m.warnings.empty());
+  REQUIRE(m.attn == "lightning*7/dense");
+  const Estimate e = estimate_of(m, 1000000);
+  // 10 softmax layers × 8 KV heads × (128 + 128) × 2 B: 40 KiB per token, a million tokens in 38 GiB.
+  REQUIRE(e.kv.bytes_per_token == 10.0 * 8 * 256 * 2);
+  // 70 lightning layers, one 128 × 128 bf16 state per head.
+  REQUIRE(e.kv.state_bytes_per_sequence == 70.0 * 64 * 128 * 128 * 2);
+  const double lightning = 4 * 6144.0 * 8192 + 8192.0 * 6144 + 8192, softmax = 2 * 6144.0 * 8192 + 2 * 6144.0 * 1024;
+  const double moe = 32 * 3.0 * 6144 * 9216 + 6144.0 * 32;
+  const double params = 70 * lightning + 10 * softmax + 80 * moe + 2 * 200064.0 * 6144 + (2.0 * 6144 * 80 + 6144);
+  REQUIRE(e.params == params);
+  // The model card's 456B: 456.09B with 8 KV heads (the count the preset assumes); 64 (MHA) would
+  // make it 456.97B.
+  REQUIRE(e.params == Approx(456e9).epsilon(0.001));
+  REQUIRE(params + 10 * 2 * 6144.0 * (8192 - 1024) == Approx(456.97e9).epsilon(0.0001));
+}

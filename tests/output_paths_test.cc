@@ -109,7 +109,7 @@ TEST_CASE("a FIFO, a device or a symbolic link given as output is written throug
   REQUIRE(entries(dir) == std::vector<std::string>{"dangling.json", "link.json", "made.json", "pipe", "pipe_link", "target.json"});
 }
 
-TEST_CASE("-o /dev/stdout follows the shell's redirection: > empties, >> appends, nothing is renamed", "[output]") {
+TEST_CASE("an output of /dev/stdout (-o) follows the shell's redirection: > empties, >> appends, nothing is renamed", "[output]") {
   const std::string dir = fresh_dir("stdout");
   const std::string log = dir + "/log.txt";
   std::ofstream(log) << "first line\n";

@@ -37,6 +37,63 @@ TEST_CASE("traces: CSV, JSON lines and the Azure format read the same requests",
   REQUIRE_THROWS_AS(parse_trace("arrival_s,prompt_tokens,output_tokens\n-1,100,10\n", "t"), InputError);
 }
 
+TEST_CASE("lengths files: CSV, JSON lines and a benchmark_serving result read the same lengths", "[simulate][trace]") {
+  const auto csv = parse_lengths("prompt_tokens,output_tokens\n100,10\n200,0\n", "csv");
+  const auto timed = parse_lengths("arrival_s,prompt_tokens,output_tokens\n5,100,10\n1,200,0\n", "timed");  // arrivals ignored, order kept
+  const auto jsonl = parse_lengths("{\"prompt_tokens\": 100, \"output_tokens\": 10}\n{\"prompt_tokens\": 200, \"output_tokens\": 0}\n", "jsonl");
+  const auto bench = parse_lengths("{\"date\": \"x\", \"input_lens\": [100, 200], \"output_lens\": [10, 0], \"ttfts\": [0.1, 0.2]}", "bench");
+  for (const auto* t : {&csv, &timed, &jsonl, &bench}) {
+    REQUIRE(t->size() == 2);
+    REQUIRE((*t)[0].prompt == 100);
+    REQUIRE((*t)[0].output == 10);
+    REQUIRE((*t)[1].prompt == 200);
+    REQUIRE((*t)[1].output == 1);  // an empty answer still yields its first token
+  }
+  REQUIRE_THROWS_WITH(parse_lengths("{\"input_lens\": [1, 2], \"output_lens\": [1]}", "b"), Catch::Contains("same length"));
+  REQUIRE_THROWS_WITH(parse_lengths("{\"input_lens\": [1, -2], \"output_lens\": [1, 1]}", "b"), Catch::Contains("request 1"));
+  REQUIRE_THROWS_WITH(parse_lengths("{\"input_lens\": [0], \"output_lens\": [1]}", "b"), Catch::Contains("at least one prompt token"));
+  REQUIRE_THROWS_WITH(parse_lengths("prompt_tokens\n100\n", "p"), Catch::Contains("prompt-token and an output-token column"));
+  REQUIRE_THROWS_AS(parse_lengths("", "e"), InputError);
+}
+
+TEST_CASE("simulate --lengths replays a run's lengths in order; --prefix-hit-rate skips cached pages", "[simulate][cli]") {
+  const std::string lengths = write_file("lengths.csv", "prompt_tokens,output_tokens\n300,7\n1200,3\n40,12\n");
+  const CliResult r = run_cli("simulate --model llama-3.1-8b --rate 2 --lengths " + lengths + " --format csv");
+  INFO(r.err);
+  REQUIRE(r.code == 0);
+  // One row per request (the file's count when --requests is not given), lengths in file order.
+  const std::vector<std::string> want = {",300,7,", ",1200,3,", ",40,12,"};
+  size_t at = 0;
+  for (const std::string& w : want) {
+    at = r.out.find(w, at);
+    REQUIRE(at != std::string::npos);
+  }
+  REQUIRE(std::count(r.out.begin(), r.out.end(), '\n') == 4);
+  const CliResult cycled = run_cli("simulate --model llama-3.1-8b --rate 2 --requests 5 --lengths " + lengths + " --format csv");
+  REQUIRE(cycled.code == 0);
+  REQUIRE(std::count(cycled.out.begin(), cycled.out.end(), '\n') == 6);
+
+  // A warm prefix cache: half of every 4k prompt is found, so the first token comes sooner.
+  const std::string args = "simulate --model llama-3.1-8b --rate 1 --requests 20 --prompt-len 4096 --output-len 16 --format json";
+  const CliResult cold = run_cli(args), warm = run_cli(args + " --prefix-hit-rate 0.5"), hot = run_cli(args + " --prefix-hit-rate 1");
+  REQUIRE(cold.code == 0);
+  REQUIRE(warm.code == 0);
+  REQUIRE(hot.code == 0);
+  const auto jc = nlohmann::json::parse(cold.out), jw = nlohmann::json::parse(warm.out), jh = nlohmann::json::parse(hot.out);
+  REQUIRE(jc["prefix_cache_hits"] == 0);
+  REQUIRE(jw["prefix_cache_hits"] == 20);
+  REQUIRE(jw["ttft_s"]["p50"].get<double>() < 0.75 * jc["ttft_s"]["p50"].get<double>());
+  REQUIRE(jh["ttft_s"]["p50"].get<double>() < jw["ttft_s"]["p50"].get<double>());
+}
+
+TEST_CASE("simulate: a workload no request of which fits the KV pool is refused, not printed as zeros", "[simulate][cli]") {
+  const CliResult r = run_cli("simulate --model qwen3-32b --gpu h100-sxm --rate inf --requests 4 --prompt-len 32000 --output-len 100");
+  REQUIRE(r.code == 2);
+  REQUIRE(r.out.empty());
+  REQUIRE(r.err.find("no request fits the KV pool") != std::string::npos);
+  REQUIRE(r.err.find("32100 tokens") != std::string::npos);
+}
+
 TEST_CASE("simulate: the same seed gives the same bytes, another seed other arrivals", "[simulate][cli]") {
   const std::string args = "simulate --model llama-3.1-8b --rate 8 --requests 200 --prompt-len uniform:100:1000 --output-len 64 --format json";
   const CliResult a = run_cli(args + " --seed 3"), b = run_cli(args + " --seed 3"), c = run_cli(args + " --seed 4");
@@ -94,6 +151,13 @@ TEST_CASE("simulate and plan --rate: every bad input gets exit 2 and one line na
       {"simulate --trace " + bad_trace, "bad_trace.csv"},
       {"simulate --trace " + bad_trace + " --rate 4", "--trace: the trace gives the arrivals"},
       {"simulate --trace /nonexistent.csv", "cannot read the file"},
+      {"simulate --trace " + bad_trace + " --lengths " + bad_trace, "--trace: the trace gives the arrivals"},
+      {"simulate --rate 4 --lengths /nonexistent.csv", "cannot read the file"},
+      {"simulate --rate 4 --lengths " + bad_trace, "bad_trace.csv"},
+      {"simulate --rate 4 --prompt-len 100 --lengths " + bad_trace, "--lengths: the file gives the prompt and output lengths"},
+      {"simulate --rate 4 --prefix-hit-rate 1.5", "--prefix-hit-rate"},
+      {"simulate --rate 4 --prefix-hit-rate -0.1", "--prefix-hit-rate"},
+      {"simulate --rate 4 --seq-overhead-us -1", "--seq-overhead-us"},
       {"plan --gen 128 --slo-ttft-ms 500", "apply with --rate"},
       {"plan --gen 128 --rate 5 --sizing exact", "--sizing 'exact'"},
   };

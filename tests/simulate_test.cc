@@ -67,7 +67,7 @@ TEST_CASE("an idle server: P50 TTFT is the unloaded TTFT, TPOT the unloaded mean
     // The engine's overhead, as `attncost simulate` sets it: the estimate includes the same.
     const EngineOverhead overhead = engine_overhead(d.engine);
     REQUIRE(overhead.per_step_s > 0);
-    c.step_overhead_s = overhead.per_step_s;
+    c.step_overhead_s = overhead.per_step_s, c.seq_overhead_s = overhead.per_seq_step_s;
     const auto reqs = fixed(9, 0.001, 1000, 64);  // 1000 s apart: each finds the server idle
     const SimSummary s = summarize(simulate(m, d, gpu, c, reqs), {}, 1);
     Workload w;
@@ -82,6 +82,23 @@ TEST_CASE("an idle server: P50 TTFT is the unloaded TTFT, TPOT the unloaded mean
     c.request_overhead_s = overhead.per_request_s;
     REQUIRE(summarize(simulate(m, d, gpu, c, reqs), {}, 1).ttft_s.p50 == Approx(e.serving.ttft_s).epsilon(1e-9));
   }
+}
+
+TEST_CASE("requests sent together queue at the API server for its serial part of the request overhead", "[simulate]") {
+  const ModelConfig m = load_model("llama-3.1-8b");
+  const GpuSpec gpu = load_gpu("h100-sxm");
+  const Design d = engine_design(m, EngineKind::vllm);
+  SimConfig c;
+  c.request_overhead_s = 0.040, c.request_serial_s = 0.005;
+  const auto reqs = fixed(10, 0, 64, 4);  // all at t = 0
+  const SimResult r = simulate(m, d, gpu, c, reqs);
+  // Request i leaves the API server after i + 1 serial slots, then waits out the rest of the
+  // overhead: it reaches the scheduler at 0.005·(i + 1) + 0.035 and cannot be scheduled before.
+  for (size_t i = 0; i < reqs.size(); ++i) REQUIRE(r.requests[i].scheduled_s >= 0.005 * static_cast<double>(i + 1) + 0.035 - 1e-12);
+  REQUIRE(r.requests[9].scheduled_s < 0.090 + 0.05);  // and not much later (steps of a few ms)
+  // Sent apart, nobody queues: the overhead is the plain 40 ms delay.
+  const SimResult apart = simulate(m, d, gpu, c, fixed(5, 0.01, 64, 4));
+  for (const SimRequestResult& q : apart.requests) REQUIRE(q.scheduled_s - q.sent_s == Approx(0.040).margin(1e-9));
 }
 
 TEST_CASE("Little's law holds on the simulated trace", "[simulate]") {
