@@ -38,6 +38,7 @@ const Command kCommands[] = {
      [](CLI::App& app, cli::Flags& f) {
        analysis_flags(app, f);
        cli::add_plan_flags(app, f);
+       app.add_flag("--explain", f.explain, "the formulas with your numbers substituted, for the baseline and the recommended design at every workload");
        cli::add_output_flags(app, f, "text|json|csv|md|html (a self-contained memo)");
      },
      cli::run_plan},
@@ -53,6 +54,7 @@ const Command kCommands[] = {
        analysis_flags(app, f);
        app.add_option("--workload", f.workloads, "a named workload NAME:ctx=N,batch=B,gen=T (repeatable)");
        app.add_option("--design", f.designs, "a design LABEL:gqa=8,attn=window:4096,kv_dtype=fp8 (repeatable)");
+       app.add_flag("--explain", f.explain, "the formulas with your numbers substituted, for every design at every workload");
        cli::add_output_flags(app, f, "text|json|csv|md");
      },
      cli::run_compare},
@@ -61,6 +63,7 @@ const Command kCommands[] = {
        analysis_flags(app, f);
        app.add_option("--chart", f.chart, "also write an SVG chart of decode step time vs context (or batch)");
        app.add_option("--max-rows", f.max_rows, "refuse grids with more rows than this")->capture_default_str();
+       app.add_flag("--explain", f.explain, "the formulas with your numbers substituted, for every row (text, or an `explain` key per JSON line)");
        cli::add_output_flags(app, f, "csv|json (JSON lines)|text; default csv");
      },
      cli::run_sweep},

@@ -50,6 +50,19 @@ nlohmann::json json_of(const Flags& f, const EstimateRun& r) {
   return j;
 }
 
+// `--explain` on plan: the baseline and the recommended design at every workload, by the same
+// explain() estimate uses.
+std::vector<ExplainedEstimate> plan_explained(const ModelConfig& m, const GpuSpec& gpu, const PlanResult& p) {
+  std::vector<ExplainedEstimate> out;
+  std::vector<const Candidate*> shown = {&p.candidates.front()};
+  if (p.recommended > 0) shown.push_back(&p.candidates[static_cast<size_t>(p.recommended)]);
+  for (const Candidate* c : shown)
+    for (size_t k = 0; k < p.workloads.size(); ++k)
+      out.push_back({c->label, c == &p.candidates.front() ? (p.recommended == 0 ? "baseline, recommended" : "baseline") : "recommended", p.workloads[k].name,
+                     explain(m, c->design, p.workloads[k], gpu, c->per_workload[k])});
+  return out;
+}
+
 }  // namespace
 
 nlohmann::json estimate_document(const Flags& f) { return json_of(f, run_one_estimate(f)); }
@@ -81,6 +94,7 @@ int run_estimate(const Flags& f) {
 
 int run_plan(const Flags& f) {
   check_format(f.format, {"text", "json", "csv", "md", "html"});
+  if (f.explain && f.format == "csv") throw InputError("--explain: not available with --format csv (use text, md, html or json)");
   Outputs out(f);
   const ModelConfig m = resolve_model(f);
   const GpuSpec gpu = resolve_gpu(f);
@@ -92,6 +106,10 @@ int run_plan(const Flags& f) {
   if (!f.require.empty()) {
     if (f.require != "early-recall") throw InputError(fmt::format("--require '{}': expected early-recall", f.require));
     in.require_early_recall = true;
+  }
+  if (!f.family.empty()) {
+    in.family = parse_family(f.family);
+    in.has_family = true;
   }
   if (f.candidates != "full" && f.candidates != "basic") throw InputError(fmt::format("--candidates '{}': expected full or basic", f.candidates));
   in.full_space = f.candidates == "full";
@@ -145,8 +163,10 @@ int run_plan(const Flags& f) {
   std::string text;
   if (f.format == "json") {
     nlohmann::json j = plan_json(m, gpu, p);
+    j["analysis"] = memo_analysis_json(m, gpu, p);
     if (has_limit) j["limits"] = limits_json(limits);
     if (rate > 0) j["fleet"] = fleet_json(m, fleets);
+    if (f.explain) j["explain"] = explained_json(plan_explained(m, gpu, p));
     text = j.dump(2) + "\n";
   } else if (f.format == "csv") {
     text = plan_csv(m, gpu, p);
@@ -157,6 +177,11 @@ int run_plan(const Flags& f) {
       memo.doc.code(limits_text(m, limits));
     }
     if (rate > 0) fleet_doc(memo.doc, m, fleets);
+    if (f.explain)
+      for (const ExplainedEstimate& b : plan_explained(m, gpu, p)) {
+        memo.doc.heading(1, fmt::format("Explained: {} ({}) at {}", b.design, b.role, b.workload));
+        memo.doc.code(explain_text(b.sections));
+      }
     if (f.format == "md") {
       for (const ChartFile& chart : memo.charts) out.set((dir / chart.name).string(), chart.svg);
       text = to_markdown(memo.doc) + "\n";
@@ -167,6 +192,7 @@ int run_plan(const Flags& f) {
     text = plan_text(m, gpu, p);
     if (has_limit) text += "\n" + limits_text(m, limits);
     if (rate > 0) text += "\n" + fleet_text(m, fleets);
+    if (f.explain) text += explained_text(plan_explained(m, gpu, p));
   }
   out.set(f.output, text);
   out.commit();
@@ -175,6 +201,7 @@ int run_plan(const Flags& f) {
 
 int run_compare(const Flags& f) {
   check_format(f.format, {"text", "json", "csv", "md"});
+  if (f.explain && f.format == "csv") throw InputError("--explain: not available with --format csv (use text, md or json)");
   Outputs out(f);
   const ModelConfig m = resolve_model(f);
   const GpuSpec gpu = resolve_gpu(f);
@@ -199,11 +226,21 @@ int run_compare(const Flags& f) {
   if (designs.size() * workloads.size() < 2)
     throw InputError("compare: give at least two --workload or two --design (e.g. --workload a:ctx=500,batch=32 --workload b:ctx=16000)");
   const Comparison c = compare(m, gpu, designs, workloads);
+  std::vector<ExplainedEstimate> explained;
+  if (f.explain)
+    for (const ComparisonRow& row : c.rows) explained.push_back({row.design_label, "", row.workload.name, explain(m, row.design, row.workload, gpu, row.est)});
   std::string text;
-  if (f.format == "json") text = comparison_json(m, gpu, c).dump(2) + "\n";
-  else if (f.format == "csv") text = comparison_csv(m, gpu, c);
-  else if (f.format == "md") text = comparison_md(m, gpu, c);
-  else text = comparison_text(m, gpu, c);
+  if (f.format == "json") {
+    nlohmann::json j = comparison_json(m, gpu, c);
+    if (f.explain) j["explain"] = explained_json(explained);
+    text = j.dump(2) + "\n";
+  } else if (f.format == "csv") {
+    text = comparison_csv(m, gpu, c);
+  } else if (f.format == "md") {
+    text = comparison_md(m, gpu, c) + (f.explain ? explained_md(explained) : "");
+  } else {
+    text = comparison_text(m, gpu, c) + (f.explain ? explained_text(explained) : "");
+  }
   out.set(f.output, text);
   out.commit();
   return kExitOk;

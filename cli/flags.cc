@@ -71,7 +71,8 @@ void add_serving_flags(CLI::App& app, Flags& f) {
 
 void add_plan_flags(CLI::App& app, Flags& f) {
   app.add_option("--workload", f.workloads, "a named workload NAME:ctx=N,batch=B,gen=T,slo_ms=X,ttft_slo_ms=Y,prefix=P (repeatable)");
-  app.add_option("--require", f.require, "early-recall: the first tokens must stay directly attendable");
+  app.add_option("--require", f.require, "early-recall: every band of 8 layers keeps a layer that attends every earlier token directly (sinks do not count)");
+  app.add_option("--family", f.family, "sparse|linear|hybrid: the question asks for a design of this family; the memo names the best one meeting every constraint beside the minimal change and the unconstrained best");
   app.add_option("--max", f.max, "reverse question: the largest ctx | batch | sequences meeting memory and every SLO, for the recommended, proposed and baseline designs");
   app.add_option("--rate", f.rate, "fleet question: requests per second to serve on each workload; sizes the cheapest deployment (GPU, TP/PP/CP/EP, aggregated or disaggregated) of the recommended design");
   app.add_option("--fleet-gpus", f.fleet_gpus, "GPU types the --rate fleet may use, with prices: NAME[=USD_PER_GPU_HOUR],... (default: --gpu at --usd-per-gpu-hour)");

@@ -26,7 +26,7 @@ struct Flags {
   // Plan and compare.
   std::vector<std::string> workloads;   // NAME:ctx=..,batch=..,gen=..,slo_ms=..
   std::vector<std::string> designs;     // LABEL:gqa=8,attn=...,kv_dtype=fp8 (compare)
-  std::string budget_gb, reserve = "0.05", require, max, candidates = "full";
+  std::string budget_gb, reserve = "0.05", require, max, candidates = "full", family;
   std::string rate, fleet_gpus, sizing = "load";         // plan --rate: requests/s to serve; GPU types (NAME[=USD_PER_HOUR],...)
   // Serving under load (simulate; plan --rate takes the SLO flags too).
   std::string trace, max_concurrency, burstiness = "1", requests = "1000", prompt_len = "1024", output_len = "256", seed = "0";

@@ -13,6 +13,7 @@
 #include "cli/output.h"
 #include "cli/progress.h"
 #include "cli/resolve.h"
+#include "estimators/explain.h"
 #include "estimators/sweep.h"
 #include "model/error.h"
 #include "model/presets.h"
@@ -105,6 +106,7 @@ SweepGrid resolve_sweep_grid(const Flags& f, double max_rows) {
 int run_sweep(const Flags& f) {
   const std::string format = f.has("--format") ? f.format : "csv";
   check_format(format, {"csv", "json", "text"});
+  if (f.explain && format == "csv") throw InputError("--explain: not available with --format csv (use text or json)");
   const SweepFormat sf = format == "csv" ? SweepFormat::csv : format == "json" ? SweepFormat::jsonl : SweepFormat::text;
   const double max_rows = static_cast<double>(parse_count(f.max_rows, "--max-rows"));
   Outputs out(f);
@@ -125,7 +127,13 @@ int run_sweep(const Flags& f) {
         b.clear();
         const double first = round + kBlock * static_cast<double>(t);
         sweep_each(g, first, std::min(total, first + kBlock), [&](const SweepLine& line, const Workload& w, const Estimate& e) {
-          append_sweep_row(b, sf, {g.models[line.model], g.designs[line.model][line.design], w, g.gpus[line.gpu]}, e);
+          const EstimateInputs in{g.models[line.model], g.designs[line.model][line.design], w, g.gpus[line.gpu]};
+          if (f.explain) {
+            const auto sections = explain(in.model, in.design, w, in.gpu, e);
+            append_sweep_row(b, sf, in, e, &sections);
+          } else {
+            append_sweep_row(b, sf, in, e);
+          }
         });
       } catch (...) {
         failures[t] = std::current_exception();  // rethrown on the main thread, after the join

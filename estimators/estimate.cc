@@ -121,6 +121,7 @@ double model_params(const ModelConfig& m, const Design& d) {
 }
 
 double sequences_within(const Memory& mem, double budget_bytes) {
+  if (!mem.naive_prefill_runs) return 0;  // not even one prompt can be prefilled
   const double free_bytes = budget_bytes - mem.weights_bytes - mem.shared_kv_bytes;
   return free_bytes > 0 && mem.kv_bytes_per_sequence > 0 ? std::floor(free_bytes / mem.kv_bytes_per_sequence) : 0;
 }
@@ -255,7 +256,11 @@ Estimate Estimator::operator()(const Workload& w, Explainer* ex) const {
   mem.total_bytes = mem.weights_bytes + mem.kv_bytes;
   mem.capacity_bytes = gpu.hbm_bytes;
   mem.budget_bytes = mem.engine.budget_bytes;
-  mem.fits = mem.total_bytes <= mem.budget_bytes;
+  if (d.kernel == Kernel::naive) {
+    mem.naive_scores_bytes = naive_score_matrix_bytes(gpu_shape_, d, w.ctx);
+    mem.naive_prefill_runs = naive_prefill_runs(mem.naive_scores_bytes, mem.weights_bytes, mem.budget_bytes);
+  }
+  mem.fits = mem.total_bytes <= mem.budget_bytes && mem.naive_prefill_runs;
   mem.max_concurrent_sequences = sequences_within(mem, mem.budget_bytes);
   // What the engine prints at start-up: its KV pool in tokens (whole pages of every softmax
   // layer) and how many requests of ctx + gen tokens it holds.

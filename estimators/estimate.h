@@ -37,6 +37,10 @@ struct Memory {  // per GPU, at the end of the sequence (ctx + gen)
   double kv_bytes_per_token_gpu = 0;  // all softmax layers on one GPU: the engines' unit of "tokens"
   double kv_cache_tokens = 0;       // tokens the KV budget holds (vLLM's "GPU KV cache size")
   double max_concurrency = 0;       // requests of ctx + gen tokens the KV budget holds (vLLM's "Maximum concurrency")
+  // --kernel naive: one layer's materialized n×n scores for one sequence on one GPU, and whether
+  // they fit beside the weights (naive_prefill_runs); a prefill that cannot run does not fit.
+  double naive_scores_bytes = 0;
+  bool naive_prefill_runs = true;
 };
 
 struct Quality {  // structural proxies (SPEC §5); never a claim about accuracy
@@ -49,7 +53,17 @@ struct Quality {  // structural proxies (SPEC §5); never a claim about accuracy
   double state_vs_kv_ratio = 0;     // linear/SSM state bytes vs the dense KV they replace
   double softmax_layers = 0, state_layers = 0;
   double full_access_layers = 0;    // layers whose last query attends every earlier token directly
+  // Early recall (docs/cost-model.md §7): every band of kEarlyRecallBand consecutive layers (all
+  // of them in a shallower model) holds a layer that attends every earlier token directly. Sinks
+  // keep token 0 visible; they do not make token 5,000 of a 64k prompt retrievable.
+  double longest_gap_layers = 0;    // the longest run of consecutive layers none of which attends every earlier token directly
+  bool early_recall = false;
+  double missing_access = 0;        // Σ_softmax layers (1 − min(keys attended, n)/n) / L: the share of (layer, token) pairs the last query cannot attend directly
 };
+// The depth band of the early-recall rule: Jamba interleaves 1 attention layer per 8 (Lieber et
+// al. 2024, arXiv:2403.19887: attention:Mamba 1:7, attn_layer_period 8) and keeps in-context
+// retrieval; sparser stacks are unproven.
+inline constexpr int64_t kEarlyRecallBand = 8;
 
 struct Estimate {
   const KernelModel* kernels = nullptr;  // whose measured efficiency the times assume; nullptr: the plain roofline (or a calibrated profile)

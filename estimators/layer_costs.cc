@@ -151,6 +151,8 @@ double naive_score_matrix_bytes(const Shape& s, const Design& d, uint64_t n) {
   return s.q_heads * static_cast<double>(n) * static_cast<double>(n) * bytes_of(d.act_dtype);
 }
 
+bool naive_prefill_runs(double scores_bytes, double weights_bytes, double budget_bytes) { return weights_bytes + scores_bytes <= budget_bytes; }
+
 double state_bytes_per_layer(const Pattern& p, const ModelConfig& m, const Shape& s, const Design& d) {
   switch (p.kind) {
     case PatternKind::linear: {

@@ -45,6 +45,9 @@ double mha_kv_bytes_per_token_layer(const Shape& s, const Design& d);
 // Bytes of one materialized n×n score (or probability) matrix for all query heads of one layer
 // and one sequence: what a naive prefill writes and reads.
 double naive_score_matrix_bytes(const Shape& s, const Design& d, uint64_t n);
+// THE rule whether a naive prefill can run at all (estimate --kernel naive and the memo both
+// ask it): the weights plus one layer's score matrix must fit the budget.
+bool naive_prefill_runs(double scores_bytes, double weights_bytes, double budget_bytes);
 // Bytes of the constant recurrent state of one linear, SSM, Mamba-2 or DeltaNet layer for one
 // sequence (the recurrent state in the state dtype, convolution inputs in the KV dtype).
 double state_bytes_per_layer(const Pattern& p, const ModelConfig& m, const Shape& s, const Design& d);

@@ -6,6 +6,9 @@
 
 #include <fmt/format.h>
 
+#include "estimators/layer_costs.h"
+#include "estimators/pattern_counts.h"
+
 namespace attncost {
 namespace {
 
@@ -55,21 +58,7 @@ std::string replace_all(std::string s, const std::string& from, const std::strin
   return s;
 }
 
-void add_mitigation(const ModelConfig& m, const GpuSpec& gpu, const PlanResult& p, const Design& rec, const DesignChoice& choice, std::string name,
-                    std::string side, std::vector<Mitigation>& out) {
-  Mitigation v;
-  v.name = std::move(name);
-  v.side_effects = std::move(side);
-  try {
-    v.design = make_design(m, choice);
-  } catch (const std::exception&) {
-    return;
-  }
-  if (design_label(v.design) == design_label(rec)) return;
-  for (const Workload& w : p.workloads) v.est.push_back(estimate(m, v.design, w, gpu));
-  v.meets_all = meets_serving(p.workloads, v.est);
-  out.push_back(std::move(v));
-}
+std::string human_gib(double bytes) { return fmt::format("{:.2f} GiB", bytes / 1073741824.0); }
 
 // The risk terms, by the names the JSON uses.
 std::vector<std::pair<const char*, double>> terms(const Risk& r) {
@@ -128,6 +117,14 @@ MemoAnalysis analyze_memo(const ModelConfig& m, const GpuSpec& gpu, const PlanRe
       if (c.feasible && c.role != Role::baseline && (!a.minimal || key(c) < key(*a.minimal))) a.minimal = &c;
   }
 
+  // The family the question asked for: its best design meeting every constraint, or its closest.
+  if (p.has_family) {
+    a.family = std::string(family_name(p.family));
+    if (p.family_pick >= 0) a.family_pick = &p.candidates[static_cast<size_t>(p.family_pick)];
+    else a.family_closest = best_where(p, [&](const Candidate& c) { return design_family(c.design) == p.family; });
+  }
+  a.subject = a.family_pick ? a.family_pick : a.rec;
+
   // The designs the memo names get rows of their own; every other family (KV sharing ×
   // pattern) one row, its best KV dtype.
   std::vector<std::pair<const Candidate*, std::string>> tagged;
@@ -145,6 +142,7 @@ MemoAnalysis analyze_memo(const ModelConfig& m, const GpuSpec& gpu, const PlanRe
   tag(a.minimal, "minimal change");
   tag(a.rec, "recommended");
   tag(a.runner, "runner-up");
+  tag(a.family_pick, "asked family");
   std::map<std::string, FamilyRow> families;
   std::vector<std::string> order;
   for (const Candidate& c : p.candidates) {
@@ -185,48 +183,112 @@ MemoAnalysis analyze_memo(const ModelConfig& m, const GpuSpec& gpu, const PlanRe
   const bool sf = a.best_sparse && a.best_sparse->feasible, lf = a.best_linear && a.best_linear->feasible;
   a.sparse_vs_linear = sf && lf ? (a.best_sparse->score <= a.best_linear->score ? "sparse" : "linear") : sf ? "sparse" : lf ? "linear" : "neither";
 
-  // Mitigations for long-range quality, estimated with their cost.
-  const Design& rd = a.rec->design;
+
+  // Mitigations for long-range quality of the subject, each estimated on every workload, with its
+  // side effects computed: bytes, decode time, reach against the prompts.
+  const Candidate& sub = *a.subject;
+  const Design& rd = sub.design;
+  const Workload& lw = p.workloads[a.longest];
+  const Estimate& se = sub.per_workload[a.longest];
+  const Quality& rq = se.quality;
+  const double kvtl = kv_bytes_per_token_layer(shape_of(m, rd, 1), rd);  // one token, one softmax layer, whole model
+  double window_layers = 0;
   uint64_t w0 = 0;
-  for (const StackEntry& e : rd.attn.entries)
-    if (e.pattern.kind == PatternKind::window || e.pattern.kind == PatternKind::sinks) w0 = e.pattern.window;
-  const Quality& rq = a.rec->per_workload[a.longest].quality;
+  bool sinks = false;
+  for (int u = 0; u < se.use_count; ++u) {
+    const auto& use = se.uses[static_cast<size_t>(u)];
+    if (use.pattern.kind == PatternKind::window || use.pattern.kind == PatternKind::sinks) {
+      window_layers += static_cast<double>(use.layers);
+      w0 = std::max<uint64_t>(w0, use.pattern.window);
+      sinks = sinks || use.pattern.kind == PatternKind::sinks;
+    }
+  }
+  a.window = w0;
+  a.window_layers = window_layers;
+  a.sink_bytes = 4 * kvtl * window_layers;
+  a.receptive_field = static_cast<double>(w0) * static_cast<double>(m.layers);
+  auto reach_words = [&](uint64_t w) {
+    std::string out;
+    for (const Workload& x : p.workloads)
+      out += fmt::format("{}{}: {:.0f}% of its {}-token prompt", out.empty() ? "" : "; ", x.name,
+                         100 * std::min(1.0, static_cast<double>(w) / static_cast<double>(x.ctx)), x.ctx);
+    return out;
+  };
+  auto delta = [&](const Design& d, const std::vector<Estimate>& est) {
+    (void)d;
+    const Estimate& e = est[a.longest];
+    return fmt::format("at {}: {:+.2f} GiB per GPU, mean ITL {:+.2f} ms", lw.name, (e.memory.total_bytes - se.memory.total_bytes) / 1073741824.0,
+                       (e.serving.itl_mean_s - se.serving.itl_mean_s) * 1e3);
+  };
+  auto add = [&](DesignChoice c, std::string name, auto side) {
+    Mitigation v;
+    v.name = std::move(name);
+    try {
+      v.design = make_design(m, c);
+    } catch (const std::exception&) {
+      return;
+    }
+    if (design_label(v.design) == design_label(rd)) return;
+    for (const Workload& w : p.workloads) v.est.push_back(estimate(m, v.design, w, gpu));
+    v.meets_all = meets_serving(p.workloads, v.est);
+    v.early_recall = true;
+    for (const Estimate& e : v.est) v.early_recall = v.early_recall && e.quality.early_recall;
+    v.side_effects = side(v);
+    a.mitigations.push_back(std::move(v));
+  };
   if (w0 > 0) {
     if (has_kind(rd, PatternKind::window)) {
-      DesignChoice c = a.rec->choice;
+      DesignChoice c = sub.choice;
       c.attn = replace_all(rd.attn.text, "window:", "sinks:4+window:");
-      add_mitigation(m, gpu, p, rd, c, "keep 4 attention sinks in every window layer",
-                     "4 more cached tokens per window layer; keeps the first tokens the softmax leans on (StreamingLLM), not arbitrary early details",
-                     a.mitigations);
+      add(c, "keep 4 attention sinks in every window layer", [&](const Mitigation& v) {
+        return fmt::format("{} more KV per sequence (4 tokens × {:.0f} window layers × {:.0f} B); {}. Keeps the first 4 tokens the softmax leans on "
+                           "(StreamingLLM); does not fix recall: token 5,000 of the {}-token prompt stays outside the {}-token window in those {:.0f} layers",
+                           fmt::format("{:.1f} KiB", a.sink_bytes / 1024), window_layers, kvtl, delta(v.design, v.est), lw.ctx, w0, window_layers);
+      });
     }
-    if (rq.full_access_layers * 4 < static_cast<double>(m.layers)) {
-      DesignChoice c = a.rec->choice;
-      c.attn = fmt::format("window:{}*3/dense", w0);
-      add_mitigation(m, gpu, p, rd, c, "make every fourth layer dense",
-                     "those layers cache the whole context again, but every token is directly attendable in a quarter of the layers", a.mitigations);
+    // Periodic dense layers: one in four (or more, when the subject already has one in eight).
+    const double full = rq.full_access_layers;
+    if (full * 4 < static_cast<double>(m.layers)) {
+      DesignChoice c = sub.choice;
+      c.attn = fmt::format("{}window:{}*3/dense", sinks ? "sinks:4+" : "", w0);
+      add(c, "make every fourth layer dense", [&](const Mitigation& v) {
+        const double dense_layers = v.est[a.longest].quality.full_access_layers;
+        return fmt::format("{:.0f} dense layers cache all {} tokens: {} of KV per sequence in them; {}; every token directly attendable in {:.0f} of {} "
+                           "layers (early recall {})",
+                           dense_layers, lw.ctx + lw.gen, human_gib(dense_layers * static_cast<double>(lw.ctx + lw.gen) * kvtl), delta(v.design, v.est),
+                           dense_layers, m.layers, v.early_recall ? "met" : "not met");
+      });
     }
-    DesignChoice c = a.rec->choice;
+    DesignChoice c = sub.choice;
     c.attn = replace_all(rd.attn.text, fmt::format("window:{}", w0), fmt::format("window:{}", 2 * w0));
-    add_mitigation(m, gpu, p, rd, c, fmt::format("double the window to {}", 2 * w0), "twice the window's KV and decode reads; direct reach doubles but stays local",
-                   a.mitigations);
+    add(c, fmt::format("double the window to {}", 2 * w0), [&](const Mitigation& v) {
+      return fmt::format("reach {} (was {}); {}; receptive field L·w = {} × {} = {} tokens", reach_words(2 * w0), reach_words(w0), delta(v.design, v.est),
+                         m.layers, 2 * w0, static_cast<uint64_t>(m.layers) * 2 * w0);
+    });
   } else if (is_recurrent(rd)) {
-    DesignChoice c = a.rec->choice;
+    DesignChoice c = sub.choice;
     c.attn = "ssm*3/dense";
-    add_mitigation(m, gpu, p, rd, c, "one attention layer in four", "exact retrieval through the attention layers, whose KV grows with the context",
-                   a.mitigations);
+    add(c, "one attention layer in four", [&](const Mitigation& v) {
+      const double att = v.est[a.longest].quality.softmax_layers;
+      return fmt::format("{:.0f} attention layers cache all {} tokens: {} of KV per sequence; {}; exact retrieval through them (early recall {})", att,
+                         lw.ctx + lw.gen, human_gib(att * static_cast<double>(lw.ctx + lw.gen) * kvtl), delta(v.design, v.est),
+                         v.early_recall ? "met" : "not met");
+    });
   }
   if ((rd.sharing == KvSharing::gqa || rd.sharing == KvSharing::mqa) && rd.kv_heads * 2 <= m.heads && m.heads % (rd.kv_heads * 2) == 0) {
-    DesignChoice c = a.rec->choice;
+    DesignChoice c = sub.choice;
     c.sharing = KvSharing::gqa;
     c.kv_heads = rd.kv_heads * 2;
-    add_mitigation(m, gpu, p, rd, c, fmt::format("twice the KV heads (GQA-{})", rd.kv_heads * 2),
-                   "twice the KV cache and decode KV reads; closer to MHA quality (GQA paper)", a.mitigations);
+    add(c, fmt::format("twice the KV heads (GQA-{})", rd.kv_heads * 2), [&](const Mitigation& v) {
+      return fmt::format("twice the KV cache and decode KV reads ({}); closer to MHA quality (GQA paper)", delta(v.design, v.est));
+    });
   }
   if (rd.kv_dtype != a.base->design.kv_dtype) {
-    DesignChoice c = a.rec->choice;
+    DesignChoice c = sub.choice;
     c.kv_dtype = dtype_bits(rd.kv_dtype) < 8 ? Dtype::int8 : a.base->design.kv_dtype;
-    add_mitigation(m, gpu, p, rd, c, fmt::format("a KV cache in {}", dtype_name(*c.kv_dtype)),
-                   "more KV bytes per token; removes the quantization error from long-context attention", a.mitigations);
+    add(c, fmt::format("a KV cache in {}", dtype_name(*c.kv_dtype)), [&](const Mitigation& v) {
+      return fmt::format("more KV bytes per token ({}); removes the quantization error from long-context attention", delta(v.design, v.est));
+    });
   }
 
   // How close the choice is, and what would flip it.
@@ -257,10 +319,7 @@ MemoAnalysis analyze_memo(const ModelConfig& m, const GpuSpec& gpu, const PlanRe
     double best = 0;
     for (const Candidate& c : p.candidates) {
       if (!meets_serving(p.workloads, c.per_workload)) continue;
-      double worst = 0;
-      for (size_t k = 0; k < p.workloads.size(); ++k)
-        worst = std::max(worst, design_risk(m, c.design, a.base->design, p.workloads[k], c.per_workload[k], false).total());
-      const double score = worst + 0.25 * std::log2(c.cost);
+      const double score = c.score;  // the risk does not depend on the requirement: only feasibility does
       if (!pick || score < best) pick = &c, best = score;
     }
     if (pick && pick != a.rec) a.flips.push_back({"Without --require early-recall", pick});
@@ -275,6 +334,70 @@ MemoAnalysis analyze_memo(const ModelConfig& m, const GpuSpec& gpu, const PlanRe
     }
     if (pick && pick != a.rec && !a.nothing_broken)
       a.flips.push_back({fmt::format("With cost weighted {} instead of 0.25 per halving", weight), pick});
+  }
+
+  for (const Candidate* c : {a.minimal, a.family_pick, a.rec})
+    if (c && c != a.base && std::find_if(a.retraining.begin(), a.retraining.end(), [&](const auto& x) { return x.first == c; }) == a.retraining.end())
+      a.retraining.emplace_back(c, retraining_cost(m, c->design, a.base->design));
+
+  // Co-location: the subject serving every workload on the same GPUs. A whole prefill of one
+  // workload between two decode steps of another adds its full time to that ITL; a chunk adds one
+  // chunk's time (mean over the prompt, from estimate's chunked TTFT).
+  for (size_t i = 0; i < p.workloads.size(); ++i) {
+    const Workload& dw = p.workloads[i];
+    if (dw.slo_ms <= 0) continue;
+    for (size_t j = 0; j < p.workloads.size(); ++j) {
+      if (j == i) continue;
+      const Estimate& pe = a.subject->per_workload[j];
+      const Estimate& de = a.subject->per_workload[i];
+      if ((de.serving.itl_mean_s + pe.serving.ttft_s) * 1e3 <= dw.slo_ms) continue;  // one whole prompt between two steps still meets it
+      Colocation c;
+      c.decoding = i, c.prefilling = j;
+      c.prefill_s = pe.serving.ttft_s;
+      c.itl_s = de.serving.itl_mean_s;
+      c.kv_transfer_bytes = pe.memory.kv_bytes_per_sequence;
+      for (uint64_t chunk = 8192; chunk >= 128; chunk /= 2) {
+        if (chunk >= p.workloads[j].ctx) continue;
+        DesignChoice cc = a.subject->choice;
+        EngineConfig e = a.subject->design.engine;
+        e.chunk_size = chunk;
+        cc.engine = e;
+        Workload one = p.workloads[j];
+        one.batch = 1;
+        const Estimate ce = estimate(m, make_design(m, cc), one, gpu);
+        const double per_chunk = ce.serving.ttft_s / static_cast<double>(std::max<uint64_t>(1, ce.serving.prefill_chunks));
+        if ((c.itl_s + per_chunk) * 1e3 <= dw.slo_ms) {
+          c.chunk = chunk, c.chunk_s = per_chunk, c.chunks = ce.serving.prefill_chunks;
+          c.ttft_chunked_s = ce.serving.ttft_s + static_cast<double>(c.chunks) * c.itl_s;  // every chunk waits one decode step
+          break;
+        }
+      }
+      a.colocations.push_back(c);
+    }
+  }
+
+  // Capacity under each engine's rule: the plan's own first, then the others with their defaults.
+  {
+    const EngineKind own = a.subject->design.engine.kind;
+    std::vector<EngineKind> kinds = {own};
+    for (EngineKind k : {EngineKind::plain, EngineKind::vllm, EngineKind::sglang, EngineKind::trtllm})
+      if (k != own) kinds.push_back(k);
+    for (EngineKind k : kinds) {
+      EngineCapacity ec{k, {}};
+      if (k == own) {
+        ec.est = a.subject->per_workload;
+      } else {
+        DesignChoice c = a.subject->choice;
+        EngineConfig e;
+        e.kind = k;
+        e.usd_per_gpu_hour = a.subject->design.engine.usd_per_gpu_hour;
+        e.chunk_size = a.subject->design.engine.chunk_size;
+        c.engine = e;
+        const Design d = make_design(m, c);
+        for (const Workload& w : p.workloads) ec.est.push_back(estimate(m, d, w, gpu));
+      }
+      a.engines.push_back(std::move(ec));
+    }
   }
 
   // Sensitivity: batch 1 and twice the batch; the plain datasheet roofline.
@@ -295,15 +418,15 @@ MemoAnalysis analyze_memo(const ModelConfig& m, const GpuSpec& gpu, const PlanRe
   // The naive prefill, where it can run at all.
   const Workload& longest = p.workloads[a.longest];
   const Estimate& bl = a.base->per_workload[a.longest];
-  a.naive_scores_bytes = naive_score_matrix_bytes(shape_of(m, a.base->design, 1), a.base->design, longest.ctx);
-  if (a.naive_scores_bytes + bl.memory.weights_bytes <= bl.memory.budget_bytes) {
+  a.naive_scores_bytes = naive_score_matrix_bytes(shape_of(m, a.base->design, a.base->design.tp), a.base->design, longest.ctx);
+  if (naive_prefill_runs(a.naive_scores_bytes, bl.memory.weights_bytes, bl.memory.budget_bytes)) {
     Design naive = a.base->design;
     naive.kernel = Kernel::naive;
     a.naive_prefill = estimate(m, naive, longest, gpu);
   }
 
   // Curves: 16 contexts up to 1.5× each workload's, at its batch and generated tokens.
-  for (const Candidate* c : {a.base, a.minimal, a.rec, a.runner, a.best_linear})
+  for (const Candidate* c : {a.base, a.minimal, a.rec, a.family_pick, a.runner, a.best_linear})
     if (c && std::find(a.charted.begin(), a.charted.end(), c) == a.charted.end()) a.charted.push_back(c);
   for (const Workload& w : p.workloads) {
     const uint64_t top = std::max<uint64_t>(w.ctx + w.ctx / 2, 4096);
@@ -315,7 +438,7 @@ MemoAnalysis analyze_memo(const ModelConfig& m, const GpuSpec& gpu, const PlanRe
         x.ctx = n;
         x.shared_prefix = std::min(w.shared_prefix, n - 1);
         const Estimate e = estimate(m, c->design, x, gpu);
-        dc.points.push_back({static_cast<double>(n), e.memory.total_bytes, e.serving.itl_mean_s, e.memory.fits});
+        dc.points.push_back({static_cast<double>(n), e.memory.total_bytes, e.serving.itl_mean_s, e.serving.ttft_s, e.memory.fits});
       }
       per.push_back(std::move(dc));
     }

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "estimators/plan.h"
+#include "estimators/retraining.h"
 #include "estimators/reverse.h"
 
 namespace attncost {
@@ -30,10 +31,11 @@ struct FamilyRow {
 };
 
 struct Mitigation {
-  std::string name, side_effects;
+  std::string name, side_effects;    // side effects with their numbers: bytes, decode time, reach vs the prompts
   Design design;
   std::vector<Estimate> est;
   bool meets_all = true;             // memory and every SLO, every workload
+  bool early_recall = true;          // the early-recall rule on every workload
 };
 
 struct Flip {
@@ -48,12 +50,31 @@ struct BatchSensitivity {
 
 // A design's memory and mean ITL against context at one workload's batch: what a memo charts.
 struct CurvePoint {
-  double ctx = 0, memory_bytes = 0, itl_s = 0;
+  double ctx = 0, memory_bytes = 0, itl_s = 0, ttft_s = 0;
   bool fits = true;
 };
 struct DesignCurve {
   const Candidate* design = nullptr;
   std::vector<CurvePoint> points;
+};
+
+// The subject design under one engine's capacity rule (budget, allocation, per-step overhead).
+struct EngineCapacity {
+  EngineKind kind = EngineKind::plain;
+  std::vector<Estimate> est;  // per workload
+};
+
+// Two workloads on one GPU: a long prefill of one stalls the decode of another with an ITL target.
+// Chunked prefill bounds the stall to one chunk per step; disaggregation moves the prefill away.
+struct Colocation {
+  size_t decoding = 0, prefilling = 0;  // workload indices
+  double prefill_s = 0;                 // the whole prompt's prefill (its TTFT on a free GPU)
+  double itl_s = 0;                     // the decoding workload's mean ITL alone
+  uint64_t chunk = 0;                   // the largest power-of-two chunk keeping ITL + one chunk within target (0: none down to 128)
+  double chunk_s = 0;                   // mean time of one such chunk
+  double ttft_chunked_s = 0;            // the prefilling workload's TTFT in those chunks, each after one decode step of the other
+  uint64_t chunks = 0;
+  double kv_transfer_bytes = 0;         // disaggregated: the KV of one prefilled sequence sent to the decode GPU
 };
 
 struct MemoAnalysis {
@@ -69,11 +90,24 @@ struct MemoAnalysis {
   const Candidate* best_sparse = nullptr;
   const Candidate* best_linear = nullptr;
   std::string sparse_vs_linear;        // "sparse", "linear" or "neither": which family this workload mix favours
-  std::vector<Mitigation> mitigations;
+  std::vector<Mitigation> mitigations;  // for `subject`
+  // --family: the best design of that family meeting every constraint (family_pick), or, when
+  // none does, its closest member (family_closest, with its infeasible_reason).
+  std::string family;
+  const Candidate* family_pick = nullptr;
+  const Candidate* family_closest = nullptr;
+  const Candidate* subject = nullptr;  // whose mitigations section 5 computes: the family pick when asked, else the recommendation
+  uint64_t window = 0;                 // the subject's widest window (0: none)
+  double window_layers = 0;            // its window layers
+  double sink_bytes = 0;               // KV of 4 sink tokens in every window layer, one sequence
+  double receptive_field = 0;          // L·w tokens: the farthest a relay through every layer reaches
   double runner_gap = 0;               // runner-up score − recommendation score
   std::string runner_flip;             // the smallest policy change that would make the runner-up win, in words
   std::vector<Flip> flips;
   std::vector<std::vector<BatchSensitivity>> batches;  // per workload: batch 1 and twice the batch
+  std::vector<Colocation> colocations;  // every (decoding with an ITL target, other workload) pair whose whole prefill breaks the target
+  std::vector<std::pair<const Candidate*, Retraining>> retraining;  // minimal change, asked family, recommendation: what each needs before serving
+  std::vector<EngineCapacity> engines;  // the subject under plain, vLLM, SGLang and TensorRT-LLM rules; the plan's own first
   std::vector<Estimate> rec_at_peak;   // per workload: the recommendation under the plain datasheet roofline
   // The naive (materialized n×n) prefill of the longest workload: one layer's score matrix, and
   // the estimate when weights plus that matrix fit the budget.

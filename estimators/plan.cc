@@ -30,8 +30,41 @@ std::string_view role_name(Role r) {
   return "alternative";
 }
 
-Risk design_risk(const ModelConfig& m, const Design& d, const Design& baseline, const Workload& w, const Estimate& e,
-                 bool recall_critical) {
+DesignFamily design_family(const Design& d) {
+  bool state = false, softmax = false, sparse = false;
+  for (const StackEntry& e : d.attn.entries) {
+    state = state || e.pattern.is_recurrent();
+    if (e.pattern.is_softmax()) {
+      softmax = true;
+      const PatternTraits t = pattern_traits(e.pattern.kind);
+      sparse = sparse || t.local || t.fixed_sparse;
+    }
+  }
+  if (state) return softmax ? DesignFamily::hybrid : DesignFamily::linear;
+  return sparse ? DesignFamily::sparse : DesignFamily::dense;
+}
+
+std::string_view family_name(DesignFamily f) {
+  switch (f) {
+    case DesignFamily::dense: return "dense";
+    case DesignFamily::sparse: return "sparse";
+    case DesignFamily::linear: return "linear";
+    case DesignFamily::hybrid: return "hybrid";
+  }
+  return "dense";
+}
+
+DesignFamily parse_family(const std::string& text) {
+  if (text == "sparse") return DesignFamily::sparse;
+  if (text == "linear") return DesignFamily::linear;
+  if (text == "hybrid") return DesignFamily::hybrid;
+  throw InputError(fmt::format("--family '{}': expected sparse, linear or hybrid", text));
+}
+
+Risk design_risk(const ModelConfig& m, const Design& d, const Design& baseline, const Workload& w, const Estimate& e) {
+  // Every term is a function of the design, the baseline and this workload only: the same design
+  // on the same workload scores the same in every plan and memo (--require early-recall is a
+  // constraint, not a weight).
   const Quality& q = e.quality;
   const double ctx = static_cast<double>(w.ctx);
   const double layers = static_cast<double>(m.layers);
@@ -45,12 +78,17 @@ Risk design_risk(const ModelConfig& m, const Design& d, const Design& baseline, 
     r.kv_sharing = 0.1;  // converting a trained MHA/GQA model to a latent cache needs retraining
   }
   r.reach = 0.4 * (1 - q.receptive_field_tokens / ctx);
-  // StreamingLLM (Xiao et al. 2023): once the first tokens leave the window, quality collapses
-  // unless they are kept; and early details cannot be recalled directly.
-  r.early_tokens = q.first_token_visible ? 0 : 0.3;
-  // Local/global hybrids (Gemma-2: 1 in 2 global; Character.AI: 1 in 6) keep direct access to
-  // every token in some layers; below 1 in 4 the risk grows to 0.3 with none.
-  r.access = recall_critical ? 0.3 * (1 - q.full_access_layers / layers) : 0.3 * std::max(0.0, 1 - 4 * q.full_access_layers / layers);
+  // Early recall (docs/cost-model.md §7): an early detail is retrievable only when some layer in
+  // every band of 8 attends every earlier token directly; sinks do not count (StreamingLLM keeps
+  // the first 4 tokens for the softmax, not for retrieval).
+  r.early_tokens = q.early_recall ? 0 : 0.3;
+  // Direct access lost: the share of (softmax layer, context token) pairs the last query cannot
+  // attend directly, up to 0.1 when no layer attends beyond a vanishing window. Small because
+  // local/global stacks lose little where global layers remain (Gemma 3 tech report,
+  // arXiv:2503.19786 §2.1: 5 local 1024-token layers per global one, "minimal" perplexity
+  // change); their absence is the early_tokens term. Windowing 24 of 32 layers to 4096 at an 8k
+  // prompt costs 0.1 · 24/32 · (1 − 4100/8192) ≈ 0.04; at 128k ≈ 0.07; dense costs 0.
+  r.access = 0.1 * q.missing_access;
   // Fixed-size states recall worse than attention (Arora et al. 2023, Zoology; Jelassi et al. 2024).
   r.state = 0.5 * q.state_layers / layers;
   switch (d.kv_dtype) {
@@ -157,14 +195,20 @@ PlanResult plan(const PlanInputs& in) {
         c.feasible = false;
         c.infeasible_reason = fmt::format("{}: time to first token {:.3g} ms misses the {:g} ms target", w.name, e.serving.ttft_s * 1e3, w.ttft_slo_ms);
       }
-      if (c.feasible && in.require_early_recall && !e.quality.first_token_visible) {
+      if (c.feasible && in.require_early_recall && !e.quality.early_recall) {
         c.feasible = false;
-        c.infeasible_reason = fmt::format("{}: the first tokens are out of reach at {} tokens (early-token recall required)", w.name, w.ctx);
+        c.infeasible_reason = fmt::format("{}: {:.0f} consecutive layers attend no early token directly at {} tokens (early recall requires a "
+                                          "layer that attends every earlier token in every {} layers)",
+                                          w.name, e.quality.longest_gap_layers, w.ctx, std::min<int64_t>(kEarlyRecallBand, m.layers));
       }
       log_cost += std::log(e.decode.time_s / b.decode.time_s * e.prefill.time_s / b.prefill.time_s *
                            e.memory.total_bytes / b.memory.total_bytes) / 3;
       c.max_sequences.push_back(static_cast<double>(max_batch(e.memory).value));
-      const Risk risk = design_risk(m, c.design, base.design, w, e, in.require_early_recall);
+      // Memory and every SLO: the seqs a reader can run, not only store (bisection only when a
+      // latency target is set; memory alone is closed form).
+      c.max_batch.push_back(w.slo_ms > 0 || w.ttft_slo_ms > 0 ? max_batch(m, c.design, w, in.gpu) : max_batch(e.memory));
+      const Risk risk = design_risk(m, c.design, base.design, w, e);
+      c.risk_per_workload.push_back(risk);
       if (k == 0 || risk.total() > c.risk.total()) c.risk = risk;
     }
     c.cost = std::exp(log_cost / static_cast<double>(in.workloads.size()));
@@ -178,6 +222,14 @@ PlanResult plan(const PlanInputs& in) {
   });
   for (size_t k = 0; k < order.size(); ++k) r.candidates[static_cast<size_t>(order[k])].rank = static_cast<int>(k + 1);
   r.feasible_count = static_cast<int>(order.size());
+  r.has_family = in.has_family;
+  r.family = in.family;
+  if (in.has_family)
+    for (int i : order)
+      if (design_family(r.candidates[static_cast<size_t>(i)].design) == in.family) {
+        r.family_pick = i;
+        break;
+      }
   if (order.empty()) {
     // Name the constraint that bites on the design that comes closest: the fastest when a latency
     // target is set, else the smallest.

@@ -1,5 +1,7 @@
 #include "estimators/plan_limits.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "model/error.h"
@@ -23,9 +25,12 @@ std::string_view limit_kind_name(LimitKind k) {
 }
 
 std::vector<PlanLimit> plan_limits(const ModelConfig& m, const GpuSpec& gpu, const PlanResult& p, LimitKind kind) {
+  // One answer per design the plan names (recommended, baseline, proposed, runner-up) and workload.
   std::vector<const Candidate*> subjects = {&p.candidates[static_cast<size_t>(p.recommended)]};
   for (const Candidate& c : p.candidates)
     if (c.role != Role::alternative && &c != subjects.front()) subjects.push_back(&c);
+  if (p.runner_up >= 0 && std::find(subjects.begin(), subjects.end(), &p.candidates[static_cast<size_t>(p.runner_up)]) == subjects.end())
+    subjects.push_back(&p.candidates[static_cast<size_t>(p.runner_up)]);
   std::vector<PlanLimit> out;
   for (const Candidate* c : subjects)
     for (const Workload& w : p.workloads) {
@@ -33,6 +38,7 @@ std::vector<PlanLimit> plan_limits(const ModelConfig& m, const GpuSpec& gpu, con
       l.design = c->label;
       l.role = c->role;
       l.recommended = c == subjects.front();
+      l.runner_up = p.runner_up >= 0 && c == &p.candidates[static_cast<size_t>(p.runner_up)];
       l.workload = w.name;
       l.kind = kind;
       l.at_batch = w.batch;

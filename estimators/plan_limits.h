@@ -1,4 +1,4 @@
-// `plan --max ctx|batch|sequences`: for the recommended, proposed and baseline designs, on every
+// `plan --max ctx|batch|sequences`: for the recommended, proposed, baseline and runner-up designs, on every
 // workload, the largest context or batch that the plan's constraints allow, and which constraint
 // stopped it. Pure; reports render it.
 #pragma once
@@ -19,6 +19,7 @@ struct PlanLimit {
   std::string design;      // label
   Role role = Role::alternative;
   bool recommended = false;
+  bool runner_up = false;
   std::string workload;
   LimitKind kind = LimitKind::ctx;
   uint64_t at_batch = 0;   // ctx limits: the workload's batch; batch limits: its ctx

@@ -22,6 +22,8 @@ Quality quality_proxies(const ModelConfig& m, const Design& d, const Workload& w
     reach_sum += layers * std::max(0.0, reach - 1);  // a layer without a mixer reaches nothing
     if (use.pattern.is_softmax()) {
       q.softmax_layers += layers;
+      // Keys the last query attends itself (a sink's reach is far, its keys few).
+      q.missing_access += layers * (1 - std::min(static_cast<double>(decode_pairs(use.pattern, n)), static_cast<double>(n)) / static_cast<double>(n));
       attended += layers * to_double(prefill_pairs(use.pattern, n));
       q.first_token_visible = q.first_token_visible || sees_first_token(use.pattern, n);
     } else if (use.pattern.is_recurrent()) {
@@ -31,8 +33,27 @@ Quality quality_proxies(const ModelConfig& m, const Design& d, const Workload& w
       replaced_kv += layers * static_cast<double>(n) * mha_kv_bytes_per_token_layer(whole, d);
     }
   }
+  // Layer by layer through the stack's cycle: the longest run without direct access to every token.
+  {
+    const AttnStack& a = d.attn;
+    double run = 0;
+    int64_t layer = 0;
+    while (layer < m.layers && a.entry_count > 0) {
+      for (int k = 0; k < a.entry_count && layer < m.layers; ++k) {
+        const StackEntry& entry = a.entries[static_cast<size_t>(k)];
+        const bool full = decode_pairs(entry.pattern, n) == n;
+        const uint64_t reps = std::min<uint64_t>(entry.repeat, static_cast<uint64_t>(m.layers - layer));
+        layer += static_cast<int64_t>(reps);
+        run = full ? 0 : run + static_cast<double>(reps);
+        q.longest_gap_layers = std::max(q.longest_gap_layers, run);
+      }
+    }
+    const double band = static_cast<double>(std::min<int64_t>(kEarlyRecallBand, m.layers));
+    q.early_recall = q.full_access_layers > 0 && q.longest_gap_layers < band;
+  }
   q.receptive_field_tokens = q.direct_reach_tokens >= static_cast<double>(n) ? static_cast<double>(n)
                                                                              : std::min(static_cast<double>(n), reach_sum + 1);
+  q.missing_access /= static_cast<double>(m.layers);
   q.attended_fraction = attended / (static_cast<double>(m.layers) * dense_pairs);
   q.kv_head_ratio = d.sharing == KvSharing::mla ? 1.0 : static_cast<double>(d.kv_heads) / static_cast<double>(m.heads);
   const double mha_elements = static_cast<double>(m.heads) * (whole.d_k + whole.d_v);

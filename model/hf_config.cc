@@ -67,6 +67,9 @@ void read_identity(ConfigReader& r, ModelConfig& m) {
   m.name = r.info.text({"name"}, r.top.text({"_name_or_path"}, r.what));
   m.source = r.info.text({"source"}, r.what);
   if (const json* p = r.info.find({"params"}); p && p->is_number()) m.published_params = p->get<double>();
+  if (const json* p = r.info.find({"pretraining_tokens"}); p && p->is_number()) m.pretraining_tokens = p->get<double>();
+  if (const json* p = r.info.find({"pretraining_gpu_hours"}); p && p->is_number()) m.pretraining_gpu_hours = p->get<double>();
+  m.pretraining_hardware = r.info.text({"pretraining_hardware"}, "");
   (void)r.f.text({"model_type"}, "");
   if (r.nested) (void)r.top.text({"model_type"}, "");
 }

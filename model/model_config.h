@@ -99,6 +99,11 @@ struct ModelConfig {
 
   std::string attn = "dense";      // the model's own token mixers (--attn grammar)
   double published_params = 0;     // parameter count its authors state, where known
+  // Pre-training as its authors report it (preset `attncost` block), where known: what retraining
+  // estimates scale (docs/cost-model.md §8). 0 / "": not reported.
+  double pretraining_tokens = 0;
+  double pretraining_gpu_hours = 0;
+  std::string pretraining_hardware;
   std::vector<std::string> notes;     // what the reader knowingly leaves out or reads by a convention of its own
   std::vector<std::string> warnings;  // fields that change a cost and are not understood
 

@@ -152,9 +152,9 @@ std::string to_html(const Doc& d) {
   std::string out = fmt::format(
       "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{}</title>\n<style>\n"
       "body {{ font-family: Helvetica, Arial, sans-serif; max-width: 1100px; margin: 2em auto; padding: 0 1em; line-height: 1.45; color: #222; }}\n"
-      "table {{ border-collapse: collapse; margin: 1em 0; font-size: 0.9em; }}\n"
-      "th, td {{ border: 1px solid #ccc; padding: 0.3em 0.6em; vertical-align: top; }}\n"
-      "th {{ background: #f3f3f3; }} td.n {{ text-align: right; white-space: nowrap; }}\n"
+      "table {{ border-collapse: collapse; margin: 1em 0; font-size: 0.8em; width: 100%; table-layout: auto; }}\n"
+      "th, td {{ border: 1px solid #ccc; padding: 0.25em 0.4em; vertical-align: top; overflow-wrap: anywhere; hyphens: auto; }}\n"
+      "th {{ background: #f3f3f3; }} td.n {{ text-align: right; }}\n"
       "code {{ background: #f5f5f5; padding: 0 0.2em; }} pre {{ background: #f5f5f5; padding: 0.8em; overflow-x: auto; }}\n"
       "figure {{ margin: 1em 0; }} svg {{ max-width: 100%; height: auto; }}\n"
       "</style>\n</head>\n<body>\n",

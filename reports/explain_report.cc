@@ -48,4 +48,29 @@ nlohmann::json explain_json(const std::vector<ExplainSection>& sections) {
   return out;
 }
 
+namespace {
+std::string block_title(const ExplainedEstimate& b) {
+  return fmt::format("{}{} at {}", b.design, b.role.empty() ? "" : " (" + b.role + ")", b.workload);
+}
+}  // namespace
+
+std::string explained_text(const std::vector<ExplainedEstimate>& blocks) {
+  std::string out;
+  for (const ExplainedEstimate& b : blocks) out += fmt::format("\n=== {} ===\n{}", block_title(b), explain_text(b.sections));
+  return out;
+}
+
+std::string explained_md(const std::vector<ExplainedEstimate>& blocks) {
+  std::string out;
+  for (const ExplainedEstimate& b : blocks) out += fmt::format("\n# Explained: {}\n\n{}", block_title(b), explain_md(b.sections));
+  return out;
+}
+
+nlohmann::json explained_json(const std::vector<ExplainedEstimate>& blocks) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const ExplainedEstimate& b : blocks)
+    out.push_back({{"design", b.design}, {"role", b.role}, {"workload", b.workload}, {"sections", explain_json(b.sections)}});
+  return out;
+}
+
 }  // namespace attncost

@@ -14,4 +14,13 @@ std::string explain_text(const std::vector<ExplainSection>& sections);
 std::string explain_md(const std::vector<ExplainSection>& sections);
 nlohmann::json explain_json(const std::vector<ExplainSection>& sections);
 
+// `--explain` on plan, compare and sweep: the same renderings, one block per design and workload.
+struct ExplainedEstimate {
+  std::string design, role, workload;
+  std::vector<ExplainSection> sections;
+};
+std::string explained_text(const std::vector<ExplainedEstimate>& blocks);
+std::string explained_md(const std::vector<ExplainedEstimate>& blocks);
+nlohmann::json explained_json(const std::vector<ExplainedEstimate>& blocks);
+
 }  // namespace attncost

@@ -163,6 +163,7 @@ json estimate_json(const EstimateInputs& in, const Estimate& e) {
                   {"output_tokens_per_s_per_gpu", sv.output_tokens_per_s_per_gpu},
                   {"requests_per_s", sv.requests_per_s},
                   {"usd_per_million_output_tokens", sv.usd_per_million_output_tokens > 0 ? json(sv.usd_per_million_output_tokens) : json(nullptr)},
+                  {"fits", e.memory.fits},  // throughput and price hold only when the batch fits
                   {"gpus", d.tp}};
   if (d.engine.chunk_size > 0) serving["chunk_size"] = d.engine.chunk_size;
   if (sv.overhead.any() || d.engine.kind != EngineKind::plain)
@@ -180,7 +181,7 @@ json estimate_json(const EstimateInputs& in, const Estimate& e) {
   slo["itl_met"] = w.slo_ms > 0 ? json(sv.itl_mean_s * 1e3 <= w.slo_ms) : json(nullptr);
   slo["ttft_met"] = w.ttft_slo_ms > 0 ? json(sv.ttft_s * 1e3 <= w.ttft_slo_ms) : json(nullptr);
   serving["slo"] = slo;
-  return {
+  json out = {
       {"schema", "attncost.estimate/1"},
       {"tool", {{"name", "attncost"}, {"version", kVersion}}},
       {"model", model_json(m, e)},
@@ -222,12 +223,17 @@ json estimate_json(const EstimateInputs& in, const Estimate& e) {
                    {"state_layers", json_number(q.state_layers)},
                    {"full_access_layers", json_number(q.full_access_layers)}}},
   };
+  if (d.kernel == Kernel::naive) {  // the rule that decides whether a naive prefill runs at all
+    out["memory"]["naive_scores_bytes"] = json_number(e.memory.naive_scores_bytes);
+    out["memory"]["naive_prefill_runs"] = e.memory.naive_prefill_runs;
+  }
+  return out;
 }
 
 json limits_json(const std::vector<PlanLimit>& limits) {
   json out = json::array();
   for (const PlanLimit& l : limits) {
-    json j = {{"design", l.design}, {"role", role_name(l.role)}, {"recommended", l.recommended}, {"workload", l.workload},
+    json j = {{"design", l.design}, {"role", role_name(l.role)}, {"recommended", l.recommended}, {"runner_up", l.runner_up}, {"workload", l.workload},
               {"kind", limit_kind_name(l.kind)}, {"unbounded", l.limit.unbounded}, {"binding", l.binding}};
     const char* key = l.kind == LimitKind::ctx ? "max_ctx" : l.kind == LimitKind::batch ? "max_batch" : "max_sequences";
     j[key] = l.limit.value;
@@ -250,7 +256,8 @@ json plan_json(const ModelConfig& m, const GpuSpec& gpu, const PlanResult& p) {
                 {"access", r.access}, {"state", r.state}, {"quantization", r.quantization}, {"retraining", r.retraining}, {"sinks", r.sinks}};
   };
   auto summary = [&](const Candidate& c) {
-    json j = {{"label", c.label}, {"role", role_name(c.role)}, {"change", c.change}, {"feasible", c.feasible},
+    json j = {{"label", c.label}, {"role", role_name(c.role)}, {"recommended", &c == &p.candidates[static_cast<size_t>(p.recommended)]},
+              {"family", family_name(design_family(c.design))}, {"change", c.change}, {"feasible", c.feasible},
               {"rank", c.rank}, {"score", c.score}, {"cost", c.cost}, {"risk", risk_json(c.risk)}};
     if (!c.feasible) j["infeasible_reason"] = c.infeasible_reason;
     json per = json::array();
@@ -259,6 +266,7 @@ json plan_json(const ModelConfig& m, const GpuSpec& gpu, const PlanResult& p) {
       per.push_back({{"workload", p.workloads[k].name}, {"memory_total_bytes", json_number(e.memory.total_bytes)},
                      {"kv_bytes", json_number(e.memory.kv_bytes)}, {"decode_time_s", e.decode.time_s},
                      {"prefill_time_s", e.prefill.time_s}, {"max_sequences_within_budget", json_number(c.max_sequences[k])},
+                     {"max_batch", c.max_batch[k].value}, {"max_batch_binding", c.max_batch[k].unbounded ? "none up to 2^40" : c.max_batch[k].binding},
                      {"ttft_s", e.serving.ttft_s}, {"itl_mean_s", e.serving.itl_mean_s},
                      {"output_tokens_per_s_per_gpu", e.serving.output_tokens_per_s_per_gpu}});
     }
@@ -280,6 +288,7 @@ json plan_json(const ModelConfig& m, const GpuSpec& gpu, const PlanResult& p) {
       per.push_back(estimate_json({m, c.design, p.workloads[k], gpu}, c.per_workload[k]));
     d["per_workload"] = std::move(per);
     d["role"] = role_name(c.role);
+    d["recommended"] = i == p.recommended;  // the role says where it came from; this says it is the answer
     d["plan"] = summary(c);
     designs.push_back(std::move(d));
   }

@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "estimators/memo_analysis.h"
 #include "estimators/pattern_counts.h"
@@ -21,6 +22,12 @@ namespace {
 constexpr double kGiB = 1073741824.0;
 std::string gb(double b) { return fmt::format("{:.2f} GiB", b / kGiB); }
 std::string ms(double s) { return fmt::format("{:.2f} ms", s * 1e3); }
+// Times to three significant digits ("2.73 s", "159 ms"): a prediction is not good to the microsecond.
+std::string secs(double t) {
+  if (t >= 1) return fmt::format("{:.3g} s", t);
+  if (t >= 1e-3) return fmt::format("{:.3g} ms", t * 1e3);
+  return fmt::format("{:.3g} µs", t * 1e6);
+}
 std::string pct(double f) { return fmt::format("{:.0f}%", f * 100); }
 std::string count(double n) { return fmt::format("{:.0f}", n); }
 
@@ -40,6 +47,7 @@ std::string faster_words(double before, double after) {
 
 std::string role_tag(const MemoAnalysis& a, const Candidate* c) {
   if (c == a.rec) return "recommended";
+  if (c == a.family_pick) return "asked family";
   if (c == a.minimal) return "minimal change";
   if (c == a.runner) return "runner-up";
   if (c == a.base) return "baseline";
@@ -61,6 +69,7 @@ std::string fmt_tokens_axis(double v) {
 }
 std::string fmt_gib_axis(double v) { return fmt::format("{:g} GiB", v / kGiB); }
 std::string fmt_ms_axis(double v) { return fmt::format("{:g} ms", v * 1e3); }
+std::string fmt_s_axis(double v) { return fmt::format("{:g} s", v); }
 
 std::string targets(const Workload& w) {
   std::string t;
@@ -86,11 +95,39 @@ std::string risk_terms(const Risk& r) {
   return out;
 }
 
+// The risk terms that differ between workloads, each with its value per workload: the risk is
+// the worst workload's, and a reader sees which workload set it and why.
+std::string risk_by_workload(const Candidate& c, const std::vector<Workload>& ws) {
+  if (ws.size() < 2) return "";
+  std::vector<std::string> parts;
+  const Risk& r0 = c.risk_per_workload.front();
+  auto field = [](const Risk& r, int i) {
+    const double v[] = {r.kv_sharing, r.reach, r.early_tokens, r.access, r.state, r.quantization, r.retraining, r.sinks};
+    return v[i];
+  };
+  static const char* const names[] = {"kv_sharing", "reach", "early_tokens", "access", "state", "quantization", "retraining", "sinks"};
+  for (int i = 0; i < 8; ++i) {
+    bool differs = false;
+    for (const Risk& r : c.risk_per_workload) differs = differs || std::fabs(field(r, i) - field(r0, i)) >= 0.005;
+    if (!differs) continue;
+    std::string t = fmt::format("`{}`", names[i]);
+    for (size_t k = 0; k < ws.size(); ++k) t += fmt::format("{} {} {:.2f}", k == 0 ? "" : ",", ws[k].name, field(c.risk_per_workload[k], i));
+    parts.push_back(t);
+  }
+  if (parts.empty()) return "";
+  std::string out = "Risk terms that differ between workloads (the worst workload's count): ";
+  for (size_t i = 0; i < parts.size(); ++i) out += (i ? "; " : "") + parts[i];
+  return out + ". The same design on the same workload scores the same in every memo.";
+}
+
+// Throughput holds only for a batch that runs.
+std::string tokens_per_s(const Estimate& e) { return e.memory.fits ? count(e.serving.output_tokens_per_s_per_gpu) : "none (the batch does not fit)"; }
+
 // The memo's view of one design on one workload: the numbers a reader compares.
 std::string serving_cells(const Estimate& e, const Workload& w) {
   std::string s = fmt::format("{}{}, ITL {}, TTFT {}", gb(e.memory.total_bytes), e.memory.fits ? "" : " (does not fit)", ms(e.serving.itl_mean_s),
-                              human_time(e.serving.ttft_s));
-  if (w.gen > 0) s += fmt::format(", {} tok/s/GPU", count(e.serving.output_tokens_per_s_per_gpu));
+                              secs(e.serving.ttft_s));
+  if (w.gen > 0 && e.memory.fits) s += fmt::format(", {} tok/s/GPU", count(e.serving.output_tokens_per_s_per_gpu));
   return s;
 }
 
@@ -143,6 +180,7 @@ std::vector<std::string> memo_chart_names(const std::vector<Workload>& workloads
   for (const Workload& w : workloads) {
     out.push_back(fmt::format("{}-memory-{}.svg", stem, w.name));
     out.push_back(fmt::format("{}-itl-{}.svg", stem, w.name));
+    out.push_back(fmt::format("{}-ttft-{}.svg", stem, w.name));
   }
   out.push_back(stem + "-fit.svg");
   return out;
@@ -173,6 +211,10 @@ Memo render_memo(const ModelConfig& m, const GpuSpec& gpu, const PlanResult& p, 
       "assumed and how the answer moves with it._",
       kVersion, budget_rule_text(bl), gb(p.budget_bytes), kernels_text(bl, gpu)));
 
+  doc.paragraph("_Terms: **TTFT** (time to first token) = the prefill of one request's prompt on a free GPU, until its first output token; "
+                "**ITL** (inter-token latency) = the time between two generated tokens of one sequence, here its mean over the generation at the "
+                "workload's batch; **TPOT** (time per output token after the first) = that mean ITL. Every figure is at the workload's batch unless "
+                "a batch is named._");
   // The answer first.
   if (a.nothing_broken) {
     doc.paragraph(fmt::format("**Recommendation: keep {}.** The model as it is meets every constraint of every workload; nothing needs to change.",
@@ -186,6 +228,21 @@ Memo render_memo(const ModelConfig& m, const GpuSpec& gpu, const PlanResult& p, 
     else if (a.minimal == &rec)
       doc.paragraph("It is also the minimal change: no design that changes fewer of KV sharing, pattern and KV dtype meets every constraint.");
   }
+  if (!a.family.empty()) {
+    if (a.family_pick == &rec)
+      doc.paragraph(fmt::format("**Asked for a {} design:** the recommendation is one — the best {} design and the best design overall coincide.",
+                                a.family, a.family));
+    else if (a.family_pick)
+      doc.paragraph(fmt::format("**Asked for a {0} design: {1}** — {2}; the best {0} design meeting every constraint (rank {3} of {4}, score {5:.3f} "
+                                "against {6:.3f} for the unconstrained best). Section 4 sets it beside the minimal change and the unconstrained best; "
+                                "section 5 computes its mitigations.",
+                                a.family, a.family_pick->label, a.family_pick->change, a.family_pick->rank, p.feasible_count, a.family_pick->score,
+                                rec.score));
+    else
+      doc.paragraph(fmt::format("**Asked for a {} design: none meets every constraint.** {}", a.family,
+                                a.family_closest ? fmt::format("The closest, {}, fails: {}.", a.family_closest->label, a.family_closest->infeasible_reason)
+                                                 : "The candidate space holds none."));
+  }
   {
     std::vector<std::string> items;
     for (size_t k = 0; k < p.workloads.size(); ++k) {
@@ -194,13 +251,13 @@ Memo render_memo(const ModelConfig& m, const GpuSpec& gpu, const PlanResult& p, 
       const Estimate& r = rec.per_workload[k];
       if (a.nothing_broken)
         items.push_back(fmt::format("**{}** (ctx {}, batch {}): {} of the {} budget, mean ITL {}, TTFT {}; {:.0f} such sequences fit.", w.name, w.ctx,
-                                    w.batch, gb(b.memory.total_bytes), gb(b.memory.budget_bytes), ms(b.serving.itl_mean_s), human_time(b.serving.ttft_s),
+                                    w.batch, gb(b.memory.total_bytes), gb(b.memory.budget_bytes), ms(b.serving.itl_mean_s), secs(b.serving.ttft_s),
                                     base.max_sequences[k]));
       else
         items.push_back(fmt::format("**{}** (ctx {}, batch {}): memory {} → {} of a {} budget; mean ITL {} → {}; TTFT {} → {}; sequences within "
                                     "the budget {:.0f} → {:.0f}.",
                                     w.name, w.ctx, w.batch, gb(b.memory.total_bytes), gb(r.memory.total_bytes), gb(r.memory.budget_bytes),
-                                    ms(b.serving.itl_mean_s), ms(r.serving.itl_mean_s), human_time(b.serving.ttft_s), human_time(r.serving.ttft_s),
+                                    ms(b.serving.itl_mean_s), ms(r.serving.itl_mean_s), secs(b.serving.ttft_s), secs(r.serving.ttft_s),
                                     base.max_sequences[k], rec.max_sequences[k]));
     }
     doc.bullets(items);
@@ -230,9 +287,10 @@ Memo render_memo(const ModelConfig& m, const GpuSpec& gpu, const PlanResult& p, 
       const Estimate& b = base.per_workload[s.index];
       std::vector<std::string> row = {w.name, count(static_cast<double>(w.ctx)), count(static_cast<double>(w.batch)), count(static_cast<double>(w.gen)),
                                       targets(w), fmt::format("{} (weights {} + KV {})", gb(b.memory.total_bytes), gb(b.memory.weights_bytes), gb(b.memory.kv_bytes)),
-                                      s.fits ? "yes" : "**no**", human_time(b.serving.ttft_s), ms(b.serving.itl_mean_s),
-                                      w.gen > 0 ? count(b.serving.output_tokens_per_s_per_gpu) : "—"};
-      if (priced) row.push_back(b.serving.usd_per_million_output_tokens > 0 ? fmt::format("{:.3f}", b.serving.usd_per_million_output_tokens) : "—");
+                                      s.fits ? "yes" : "**no**", secs(b.serving.ttft_s), ms(b.serving.itl_mean_s),
+                                      !s.fits ? "— (does not fit)" : w.gen > 0 ? count(b.serving.output_tokens_per_s_per_gpu) : "—"};
+      if (priced)
+        row.push_back(s.fits && b.serving.usd_per_million_output_tokens > 0 ? fmt::format("{:.3f}", b.serving.usd_per_million_output_tokens) : "—");
       row.push_back(pct(s.kv_read_share));
       row.push_back(count(base.max_sequences[s.index]));
       row.push_back(limit_words(s.base_limit));
@@ -265,7 +323,7 @@ Memo render_memo(const ModelConfig& m, const GpuSpec& gpu, const PlanResult& p, 
                                     ms(b.serving.itl_mean_s), w.slo_ms));
       }
       if (!s.ttft_ok)
-        items.push_back(fmt::format("**{}**: the time to first token, {}, misses the {:g} ms target.", w.name, human_time(b.serving.ttft_s), w.ttft_slo_ms));
+        items.push_back(fmt::format("**{}**: the time to first token, {}, misses the {:g} ms target.", w.name, secs(b.serving.ttft_s), w.ttft_slo_ms));
       if (s.kv_read_share > 0.5)
         items.push_back(fmt::format("**{}**: a decode step moves {} of which {} ({}) are KV-cache reads: decode is bound by KV bandwidth, so the "
                                     "step grows with the context ({} at the first generated token, {} at the last).",
@@ -330,10 +388,11 @@ Memo render_memo(const ModelConfig& m, const GpuSpec& gpu, const PlanResult& p, 
                        "here; ",
                        scores / bl.memory.budget_bytes, gb(bl.memory.budget_bytes), longest.name);
     else
-      t += fmt::format("With `--kernel naive` the prefill of **{}** moves {} and takes {}; ", longest.name, human_bytes(a.naive_prefill->prefill.hbm_bytes),
-                       human_time(a.naive_prefill->prefill.time_s));
-    t += fmt::format("a tiled, fused (flash) kernel keeps S and P on chip and moves {} in {}.", human_bytes(bl.prefill.hbm_bytes),
-                     human_time(bl.prefill.time_s));
+      t += fmt::format("With `--kernel naive` the prefill of **{}** (whole batch) moves {} and takes {}; ", longest.name, human_bytes(a.naive_prefill->prefill.hbm_bytes),
+                       secs(a.naive_prefill->prefill.time_s));
+    t += fmt::format("a tiled, fused (flash) kernel keeps S and P on chip: the prefill of the whole batch of {} prompts moves {} in {} (TTFT of one "
+                     "request on a free GPU: {}).",
+                     longest.batch, human_bytes(bl.prefill.hbm_bytes), secs(bl.prefill.time_s), secs(bl.serving.ttft_s));
     doc.paragraph(t);
   }
 
@@ -347,8 +406,8 @@ Memo render_memo(const ModelConfig& m, const GpuSpec& gpu, const PlanResult& p, 
   {
     std::vector<std::string> header = {"rank", "design", "role", "dtypes"};
     for (const Workload& w : p.workloads)
-      for (const char* what : {"memory", "mean ITL", "seqs"}) header.push_back(fmt::format("{} {}", what, w.name));
-    for (const char* h : {"TTFT", "direct-access layers", "token 0", "risk", "score", "note"}) header.push_back(h);
+      for (const char* what : {"memory", "mean ITL", "max batch"}) header.push_back(fmt::format("{} {}", what, w.name));
+    for (const char* h : {"TTFT", "direct-access layers", "early recall", "risk", "score", "note"}) header.push_back(h);
     header[header.size() - 6] = fmt::format("TTFT {}", longest.name);
     std::vector<bool> numeric(header.size(), true);
     numeric[1] = numeric[2] = numeric[header.size() - 4] = numeric[header.size() - 1] = false;
@@ -361,12 +420,12 @@ Memo render_memo(const ModelConfig& m, const GpuSpec& gpu, const PlanResult& p, 
         const Estimate& e = c.per_workload[k];
         row.push_back(gb(e.memory.total_bytes) + (e.memory.fits ? "" : " ✗"));
         row.push_back(ms(e.serving.itl_mean_s));
-        row.push_back(count(c.max_sequences[k]));
+        row.push_back(seqs_cell(c.max_batch[k]));
       }
       const Quality& q = c.per_workload[a.longest].quality;
-      row.push_back(human_time(c.per_workload[a.longest].serving.ttft_s));
+      row.push_back(secs(c.per_workload[a.longest].serving.ttft_s));
       row.push_back(fmt::format("{:.0f} of {}", q.full_access_layers, m.layers));
-      row.push_back(q.softmax_layers == 0 ? "via state" : q.first_token_visible ? "yes" : "no");
+      row.push_back(q.early_recall ? "yes" : q.softmax_layers == 0 ? "no (state only)" : fmt::format("no ({:.0f}-layer gap)", q.longest_gap_layers));
       row.push_back(fmt::format("{:.2f}", c.risk.total()));
       row.push_back(fmt::format("{:.3f}", c.score));
       row.push_back(c.feasible ? c.change : "infeasible: " + c.infeasible_reason);
@@ -374,11 +433,12 @@ Memo render_memo(const ModelConfig& m, const GpuSpec& gpu, const PlanResult& p, 
     }
     doc.table(header, numeric, rows);
   }
-  doc.paragraph("✗: does not fit the budget. Direct-access layers: layers whose last query attends every earlier token itself. Token 0: whether "
-                "the last query still attends the first token directly (\"via state\": a design without softmax layers, whose fixed state "
-                "summarizes every token but attends none).");
+  doc.paragraph("✗: does not fit the budget. Max batch: the largest batch of the workload's shape meeting memory and every target, with the "
+                "one that binds (mem, ITL or TTFT). Direct-access layers: layers whose last query attends every earlier token itself. Early recall: every "
+                "band of 8 consecutive layers holds such a layer (docs/cost-model.md §7); attention sinks keep token 0 visible but do not "
+                "count, and a fixed state summarizes every token but attends none.");
   if (!chart_stem.empty()) {
-    memo.charts.reserve(2 * p.workloads.size() + 1);
+    memo.charts.reserve(3 * p.workloads.size() + 1);
   }
 
   // 4. Recommendation.
@@ -404,6 +464,7 @@ Memo render_memo(const ModelConfig& m, const GpuSpec& gpu, const PlanResult& p, 
   } else {
     doc.paragraph(fmt::format("**{}** ({}), for all workloads together: score {:.3f} = risk {:.3f} ({}) + 0.25·log2(cost {:.3f}).", rec.label, rec.change,
                               rec.score, rec.risk.total(), risk_terms(rec.risk), rec.cost));
+    if (const std::string diff = risk_by_workload(rec, p.workloads); !diff.empty()) doc.paragraph(diff);
     std::vector<std::string> items;
     for (size_t k = 0; k < p.workloads.size(); ++k) {
       const Estimate& b = base.per_workload[k];
@@ -412,11 +473,9 @@ Memo render_memo(const ModelConfig& m, const GpuSpec& gpu, const PlanResult& p, 
                                   "budget {:.0f} → {:.0f}{}.",
                                   p.workloads[k].name, gb(b.memory.kv_bytes), gb(r.memory.kv_bytes), change_words(b.memory.kv_bytes, r.memory.kv_bytes),
                                   ms(b.serving.itl_mean_s), ms(r.serving.itl_mean_s), faster_words(b.serving.itl_mean_s, r.serving.itl_mean_s),
-                                  bound_name(r.decode.bound), human_time(b.serving.ttft_s), human_time(r.serving.ttft_s), base.max_sequences[k],
+                                  bound_name(r.decode.bound), secs(b.serving.ttft_s), secs(r.serving.ttft_s), base.max_sequences[k],
                                   rec.max_sequences[k],
-                                  p.workloads[k].gen > 0 ? fmt::format(", {} → {} output tokens/s per GPU", count(b.serving.output_tokens_per_s_per_gpu),
-                                                                       count(r.serving.output_tokens_per_s_per_gpu))
-                                                         : ""));
+                                  p.workloads[k].gen > 0 ? fmt::format(", {} → {} output tokens/s per GPU", tokens_per_s(b), tokens_per_s(r)) : ""));
     }
     doc.bullets(items);
     if (a.minimal && a.minimal != &rec) {
@@ -427,7 +486,7 @@ Memo render_memo(const ModelConfig& m, const GpuSpec& gpu, const PlanResult& p, 
         beyond.push_back(fmt::format("{}: memory {} vs {} ({}), mean ITL {} vs {} ({}), TTFT {} vs {} ({}), sequences within the budget {:.0f} vs {:.0f}.",
                                      p.workloads[k].name, gb(mn.memory.total_bytes), gb(r.memory.total_bytes),
                                      change_words(mn.memory.total_bytes, r.memory.total_bytes), ms(mn.serving.itl_mean_s), ms(r.serving.itl_mean_s),
-                                     faster_words(mn.serving.itl_mean_s, r.serving.itl_mean_s), human_time(mn.serving.ttft_s), human_time(r.serving.ttft_s),
+                                     faster_words(mn.serving.itl_mean_s, r.serving.itl_mean_s), secs(mn.serving.ttft_s), secs(r.serving.ttft_s),
                                      faster_words(mn.serving.ttft_s, r.serving.ttft_s), a.minimal->max_sequences[k], rec.max_sequences[k]));
       }
       doc.paragraph(fmt::format("**Against the minimal change.** {} ({}) meets every constraint with {} change(s) and risk {:.2f} ({}). The recommendation "
@@ -438,6 +497,59 @@ Memo render_memo(const ModelConfig& m, const GpuSpec& gpu, const PlanResult& p, 
       doc.paragraph("Take the minimal change when retraining or new numerics are the scarce resource; take the recommendation when the headroom "
                     "above is worth its added structural risk.");
     }
+  }
+  if (!a.retraining.empty()) {
+    std::vector<std::string> items;
+    for (const auto& [c, r] : a.retraining) {
+      if (r.fraction <= 0) {
+        items.push_back(fmt::format("{} ({}): none — a KV precision change applies to the trained model as it is.", c->label, role_tag(a, c)));
+        continue;
+      }
+      std::string amount = m.pretraining_tokens > 0
+                               ? fmt::format("{} tokens ≈ {} {} GPU-hours", human_count(r.tokens), count(r.gpu_hours), m.pretraining_hardware)
+                               : fmt::format("{:g}% of the pre-training compute (this model's pre-training is not in its preset)", 100 * r.fraction);
+      items.push_back(fmt::format("{} ({}): {} — {}.", c->label, role_tag(a, c), amount, r.basis));
+    }
+    doc.paragraph(fmt::format("**Retraining before serving**{}:", m.pretraining_tokens > 0
+                                                                   ? fmt::format(" ({} pre-trained on {} tokens in {} {} GPU-hours, as its authors report)",
+                                                                                 m.name, human_count(m.pretraining_tokens), count(m.pretraining_gpu_hours),
+                                                                                 m.pretraining_hardware)
+                                                                   : ""));
+    doc.bullets(items);
+  }
+  // The family answer beside the minimal change and the unconstrained best.
+  if (a.family_pick && a.family_pick != &rec) {
+    std::vector<const Candidate*> cols = {a.minimal, a.family_pick, &rec};
+    std::vector<std::string> header = {"", "design", "changes", "retraining"};
+    for (const Workload& w : p.workloads)
+      for (const char* what : {"memory", "mean ITL", "TTFT", "max batch"}) header.push_back(fmt::format("{} {}", what, w.name));
+    for (const char* h : {"early recall", "risk", "score"}) header.push_back(h);
+    std::vector<bool> numeric(header.size(), true);
+    numeric[0] = numeric[1] = numeric[3] = numeric[header.size() - 3] = false;
+    std::vector<std::vector<std::string>> rows;
+    for (const Candidate* c : cols) {
+      if (!c) continue;
+      const char* tag = c == a.minimal ? "minimal change" : c == &rec ? "unconstrained best" : "asked family";
+      std::vector<std::string> row = {tag, c->label, count(changed_dimensions(c->design, base.design)), c->risk.retraining > 0 ? "yes" : "no"};
+      bool recall = true;
+      for (size_t k = 0; k < p.workloads.size(); ++k) {
+        const Estimate& e = c->per_workload[k];
+        row.push_back(gb(e.memory.total_bytes));
+        row.push_back(ms(e.serving.itl_mean_s));
+        row.push_back(secs(e.serving.ttft_s));
+        row.push_back(seqs_cell(c->max_batch[k]));
+        recall = recall && e.quality.early_recall;
+      }
+      row.push_back(recall ? "yes" : "no");
+      row.push_back(fmt::format("{:.2f}", c->risk.total()));
+      row.push_back(fmt::format("{:.3f}", c->score));
+      rows.push_back(std::move(row));
+    }
+    doc.paragraph(fmt::format("**The {} answer.** {} ({}) against the minimal change and the unconstrained best, every figure an `attncost estimate` "
+                              "(appendix); risk {:.2f} = {}:",
+                              a.family, a.family_pick->label, a.family_pick->change, a.family_pick->risk.total(), risk_terms(a.family_pick->risk)));
+    doc.table(header, numeric, rows);
+    if (const std::string diff = risk_by_workload(*a.family_pick, p.workloads); !diff.empty()) doc.paragraph(diff);
   }
   // Sparse or linear: answered explicitly.
   {
@@ -453,10 +565,11 @@ Memo render_memo(const ModelConfig& m, const GpuSpec& gpu, const PlanResult& p, 
     const Estimate* es = a.best_sparse ? &a.best_sparse->per_workload[a.longest] : nullptr;
     const Estimate* el = a.best_linear ? &a.best_linear->per_workload[a.longest] : nullptr;
     if (a.sparse_vs_linear == "sparse")
-      t += fmt::format("**Here: sparse.** The best sparse design, {}, {} at **{}** with {} of KV and keeps token 0 {}; the best linear/state design, "
-                       "{}, {} (risk {:.2f} vs {:.2f}).",
+      t += fmt::format("**Here: sparse.** The best sparse design, {}, {} at **{}** with {} of KV, and {} early recall ({:.0f} of {} layers attend every "
+                       "token directly); the best linear/state design, {}, {} (risk {:.2f} vs {:.2f}).",
                        a.best_sparse->label, a.best_sparse->feasible ? "meets every constraint" : "does not meet every constraint", longest.name,
-                       gb(es->memory.kv_bytes), es->quality.first_token_visible ? "directly visible" : "out of direct reach", a.best_linear ? a.best_linear->label : "none",
+                       gb(es->memory.kv_bytes), es->quality.early_recall ? "keeps" : "loses", es->quality.full_access_layers, m.layers,
+                       a.best_linear ? a.best_linear->label : "none",
                        a.best_linear ? (a.best_linear->feasible ? "meets them too but scores worse" : "fails: " + a.best_linear->infeasible_reason) : "",
                        a.best_sparse->risk.total(), a.best_linear ? a.best_linear->risk.total() : 0.0);
     else if (a.sparse_vs_linear == "linear")
@@ -473,6 +586,9 @@ Memo render_memo(const ModelConfig& m, const GpuSpec& gpu, const PlanResult& p, 
                                                                                       ? "KV sharing and precision alone meet the constraints, without cutting any pair or compressing history."
                                                                                       : "it meets the constraints without cutting any pair or compressing history.");
     doc.paragraph(t);
+    if (a.best_sparse && a.best_sparse != &rec && a.best_sparse != a.family_pick)
+      if (const std::string diff = risk_by_workload(*a.best_sparse, p.workloads); !diff.empty())
+        doc.paragraph(fmt::format("For the best sparse design, {}: {}", a.best_sparse->label, diff));
   }
   // MQA vs GQA with the recommended pattern and dtype.
   {
@@ -499,47 +615,98 @@ Memo render_memo(const ModelConfig& m, const GpuSpec& gpu, const PlanResult& p, 
     }
     doc.paragraph(t);
   }
+  if (!a.colocations.empty()) {
+    std::vector<std::string> items;
+    for (const Colocation& c : a.colocations) {
+      const Workload& dw = p.workloads[c.decoding];
+      const Workload& pw = p.workloads[c.prefilling];
+      std::string t = fmt::format("**{}** decoding next to **{}** prefills: one whole {}-token prompt takes {}, so a decode step of {} that waits for it "
+                                  "takes {} + {} — far over its {:g} ms ITL target. ",
+                                  dw.name, pw.name, pw.ctx, secs(c.prefill_s), dw.name, ms(c.itl_s), secs(c.prefill_s), dw.slo_ms);
+      if (c.chunk > 0)
+        t += fmt::format("Chunked prefill (`--chunk-size {}`, the largest power of two that keeps the target) interleaves one chunk of {} per step: "
+                         "{}'s ITL ≈ {} + {} = {}, within target; {}'s TTFT becomes about {} ({} chunks, each after one decode step; {} alone). ",
+                         c.chunk, secs(c.chunk_s), dw.name, ms(c.itl_s), ms(c.chunk_s), ms(c.itl_s + c.chunk_s), pw.name,
+                         secs(c.ttft_chunked_s), c.chunks, secs(c.prefill_s));
+      else
+        t += "No chunk down to 128 tokens keeps the target: chunked prefill alone does not suffice. ";
+      t += fmt::format("Or disaggregate: prefill {} on separate GPUs and send each sequence's KV ({}) to the decode GPUs — the decode GPUs then "
+                       "never stall, for the prefill GPUs' cost and the transfer.",
+                       pw.name, human_bytes(c.kv_transfer_bytes));
+      items.push_back(t);
+    }
+    doc.paragraph(fmt::format("**Serving the workloads together.** Each workload above is sized as if it had the GPU alone; on shared GPUs, {}:",
+                              a.subject == &rec ? "the recommendation" : a.subject->label));
+    doc.bullets(items);
+  }
   doc.paragraph(
       "**The risk score is a stated policy, not a measurement.** Each term is a weight chosen from published evidence, printed so a reviewer can "
       "disagree with one and see what changes (docs/cost-model.md §8): `kv_sharing` (fewer than one KV head per 8 query heads; GQA paper), "
-      "`reach` and `access` (context no layer attends directly; Gemma-2 alternates local and global layers 1:1 with a 4096-token window, "
-      "Gemma-3 uses 5 local per global layer with a 1024-token window and reports little perplexity change), `early_tokens` and `sinks` "
-      "(StreamingLLM, Xiao et al. 2023: windowed attention collapses once the first tokens leave the window, and keeping 4 sink tokens "
-      "restores it), `state` (fixed-size states recall worse), `quantization` (KIVI, KVQuant: small, measurable loss at 4 bits) and "
-      "`retraining` (changing the sharing or the pattern of a trained model needs uptraining).");
+      "`reach` (context no path through the layers reaches, 0.4 at most), `access` (0.1 × the share of (layer, prompt token) pairs no "
+      "softmax layer attends directly: windowing 24 of 32 layers to 4096 tokens costs 0.04 at an 8k prompt and 0.07 at 128k; small because "
+      "Gemma-2 alternates local and global layers 1:1 with a 4096-token window and Gemma-3 uses 5 local per global layer with a 1024-token "
+      "window with minimal perplexity change), "
+      "`early_tokens` (0.3 unless every band of 8 consecutive layers holds a layer that attends every earlier token directly — sinks do not "
+      "count), `sinks` (StreamingLLM, Xiao et al. 2023: windowed attention collapses once the first tokens leave the window, and keeping 4 "
+      "sink tokens restores the softmax, not retrieval), `state` (fixed-size states recall worse), `quantization` (KIVI, KVQuant: small, "
+      "measurable loss at 4 bits) and `retraining` (changing the sharing or the pattern of a trained model needs uptraining). Every term "
+      "depends on the design and the workload only, so a design scores the same on the same workload in every memo; `--require "
+      "early-recall` removes designs that break the early-recall rule, it does not reweigh the others.");
 
   // 5. Mitigations.
   doc.heading(1, "5. Keeping long-range quality");
   {
-    const Quality& rq = rec.per_workload[a.longest].quality;
+    const Candidate& sub = *a.subject;
+    const Quality& rq = sub.per_workload[a.longest].quality;
+    const std::string who = &sub == &rec ? "The recommendation" : fmt::format("The {} answer, {},", a.family, sub.label);
     std::string intro;
-    if (has_kind(rec.design, PatternKind::sinks))
-      intro = "The recommendation already keeps 4 attention sinks in its window layers: the cheap StreamingLLM mitigation is adopted, not just listed. ";
-    intro += fmt::format("At **{}** it attends every token directly in {:.0f} of {} layers (token 0 {}). ", longest.name, rq.full_access_layers, m.layers,
-                         rq.softmax_layers == 0 ? "summarized in a state" : rq.first_token_visible ? "visible" : "not visible");
-    intro += a.mitigations.empty() ? "No further mitigation applies." : "Further mitigations, each estimated on every workload (Δ vs the recommendation):";
+    if (has_kind(sub.design, PatternKind::sinks))
+      intro = fmt::format("{} already keeps 4 attention sinks in its {:.0f} window layers ({:.1f} KiB of KV per sequence): the StreamingLLM mitigation "
+                          "is adopted — it keeps the softmax stable once the first tokens leave the window, and it does not make an early detail "
+                          "retrievable. ",
+                          who, a.window_layers, a.sink_bytes / 1024);
+    intro += fmt::format("At **{}** it attends every token directly in {:.0f} of {} layers; early recall (a layer attending every earlier token in every "
+                         "band of 8) is {}.",
+                         longest.name, rq.full_access_layers, m.layers,
+                         rq.early_recall ? "met" : fmt::format("not met ({:.0f} consecutive layers attend no early token directly)", rq.longest_gap_layers));
+    if (a.window > 0) {
+      std::string reach;
+      for (const Workload& w : p.workloads)
+        reach += fmt::format("{}{} ({:.0f}% of its {}-token prompt)", reach.empty() ? "" : ", ", w.name,
+                             100 * std::min(1.0, static_cast<double>(a.window) / static_cast<double>(w.ctx)), w.ctx);
+      intro += fmt::format(" Its {}-token window reaches {}; the receptive field through the stack, L·w = {} × {} = {} tokens, {} the {}-token prompt of "
+                           "**{}** — a relay across layers, not a direct read.",
+                           a.window, reach, m.layers, a.window, count(a.receptive_field),
+                           a.receptive_field >= static_cast<double>(longest.ctx) ? "covers" : "does not cover", longest.ctx, longest.name);
+    }
+    intro += a.mitigations.empty() ? " No further mitigation applies."
+                                   : fmt::format(" Further mitigations, each estimated on every workload (Δ vs {}):", &sub == &rec ? "the recommendation" : sub.label);
     doc.paragraph(intro);
     if (!a.mitigations.empty()) {
       std::vector<std::string> header = {"mitigation", "design"};
       for (const Workload& w : p.workloads) header.push_back(fmt::format("memory {} (Δ)", w.name)), header.push_back(fmt::format("mean ITL {} (Δ)", w.name));
-      for (const char* h : {"direct-access layers", "meets every constraint", "side effects"}) header.push_back(h);
+      for (const char* h : {"direct-access layers", "early recall", "meets every constraint"}) header.push_back(h);
       std::vector<bool> numeric(header.size(), true);
       numeric[0] = numeric[1] = numeric[header.size() - 2] = numeric[header.size() - 1] = false;
       std::vector<std::vector<std::string>> rows;
+      std::vector<std::string> sides;
       for (const Mitigation& v : a.mitigations) {
         std::vector<std::string> row = {v.name, design_label(v.design)};
         for (size_t k = 0; k < p.workloads.size(); ++k) {
           const Estimate& e = v.est[k];
-          const Estimate& r = rec.per_workload[k];
+          const Estimate& r = sub.per_workload[k];
           row.push_back(fmt::format("{} ({:+.2f} GiB)", gb(e.memory.total_bytes), (e.memory.total_bytes - r.memory.total_bytes) / kGiB));
           row.push_back(fmt::format("{} ({:+.2f} ms)", ms(e.serving.itl_mean_s), (e.serving.itl_mean_s - r.serving.itl_mean_s) * 1e3));
         }
         row.push_back(fmt::format("{:.0f} of {}", v.est[a.longest].quality.full_access_layers, m.layers));
+        row.push_back(v.early_recall ? "yes" : "no");
         row.push_back(v.meets_all ? "yes" : "**no**");
-        row.push_back(v.side_effects);
         rows.push_back(std::move(row));
+        sides.push_back(fmt::format("**{}**: {}.", v.name, v.side_effects));
       }
       doc.table(header, numeric, rows);
+      doc.paragraph("Side effects, computed:");
+      doc.bullets(sides);
     }
   }
 
@@ -565,6 +732,26 @@ Memo render_memo(const ModelConfig& m, const GpuSpec& gpu, const PlanResult& p, 
     }
     doc.paragraph("**Sensitivity.**");
     doc.bullets(items);
+    {
+      const Candidate& sub = *a.subject;
+      doc.paragraph(fmt::format(
+          "**Capacity depends on the engine.** This memo sizes memory by the {} rule ({}; `--engine` changes it). {} under each engine's rule, "
+          "at each workload's batch — sequences within the budget and mean ITL with the engine's own per-step overhead{}:",
+          engine_name(a.engines.front().kind), budget_rule_text(sub.per_workload.front()), sub.label,
+          has_kind(sub.design, PatternKind::sinks) ? " (vLLM allocates sink + window layers at full length, so this design holds fewer sequences there)" : ""));
+      std::vector<std::string> header = {"engine", "budget per GPU"};
+      for (const Workload& w : p.workloads) header.push_back(fmt::format("sequences {}", w.name)), header.push_back(fmt::format("mean ITL {}", w.name));
+      std::vector<bool> numeric(header.size(), true);
+      numeric[0] = false;
+      std::vector<std::vector<std::string>> rows;
+      for (const EngineCapacity& ec : a.engines) {
+        std::vector<std::string> row = {std::string(engine_name(ec.kind)) + (&ec == &a.engines.front() ? " (this memo)" : ""),
+                                        gb(ec.est.front().memory.budget_bytes)};
+        for (const Estimate& e : ec.est) row.push_back(count(e.memory.max_concurrent_sequences)), row.push_back(ms(e.serving.itl_mean_s));
+        rows.push_back(std::move(row));
+      }
+      doc.table(header, numeric, rows);
+    }
     const EngineMemory& em = bl.memory.engine;
     std::vector<std::string> assumptions = {
         fmt::format("Memory budget: {} = {} per GPU for weights + KV{}.", budget_rule_text(bl), gb(p.budget_bytes),
@@ -617,45 +804,54 @@ Memo render_memo(const ModelConfig& m, const GpuSpec& gpu, const PlanResult& p, 
     const auto names = memo_chart_names(p.workloads, chart_stem);
     for (size_t k = 0; k < p.workloads.size(); ++k) {
       const Workload& w = p.workloads[k];
-      LineChart mem, itl;
+      LineChart mem, itl, ttft;
       mem.title = fmt::format("Memory per GPU vs context — {} (batch {}, +{} generated)", w.name, w.batch, w.gen);
-      mem.y_label = "memory per GPU (weights + KV)", mem.format_y = fmt_gib_axis, mem.y_unit = kGiB;
+      mem.y_label = "memory per GPU, weights + KV (GiB)", mem.format_y = fmt_gib_axis, mem.y_unit = kGiB;
       itl.title = fmt::format("Mean inter-token latency vs context — {} (batch {})", w.name, w.batch);
-      itl.y_label = "mean ITL", itl.format_y = fmt_ms_axis, itl.y_unit = 1e-3;
-      for (LineChart* c : {&mem, &itl}) c->x_label = "context (tokens)", c->format_x = fmt_tokens_axis, c->log_x = false, c->x_unit = 1024;
+      itl.y_label = "mean ITL (ms)", itl.format_y = fmt_ms_axis, itl.y_unit = 1e-3;
+      ttft.title = fmt::format("Time to first token vs context — {} (one request on a free GPU)", w.name);
+      ttft.y_label = "TTFT (s)", ttft.format_y = fmt_s_axis, ttft.y_unit = 1;
+      for (LineChart* c : {&mem, &itl, &ttft}) c->x_label = "context (tokens)", c->format_x = fmt_tokens_axis, c->log_x = false, c->x_unit = 1024;
       mem.h_lines.push_back({base.per_workload[k].memory.budget_bytes, fmt::format("budget {}", gb(base.per_workload[k].memory.budget_bytes))});
       if (w.slo_ms > 0) itl.h_lines.push_back({w.slo_ms / 1e3, fmt::format("ITL target {:g} ms", w.slo_ms)});
-      for (LineChart* c : {&mem, &itl}) c->x_markers.push_back({static_cast<double>(w.ctx), fmt::format("{} ctx {}", w.name, fmt_tokens_axis(static_cast<double>(w.ctx)))});
-      // Curves that coincide are drawn once, their names joined.
-      std::vector<std::pair<Series, Series>> curves;
+      if (w.ttft_slo_ms > 0) ttft.h_lines.push_back({w.ttft_slo_ms / 1e3, fmt::format("TTFT target {:g} ms", w.ttft_slo_ms)});
+      for (LineChart* c : {&mem, &itl, &ttft})
+        c->x_markers.push_back({static_cast<double>(w.ctx), fmt::format("{} ctx {}", w.name, fmt_tokens_axis(static_cast<double>(w.ctx)))});
+      // Every design its own series (colour, dash and marker); one that lies within 1% of an
+      // earlier one says so in the legend instead of vanishing into it.
+      std::vector<Series> ms_, is_, ts_;
       for (const DesignCurve& dc : a.curves[k]) {
-        Series sm{fmt::format("{} ({})", dc.design->label, role_tag(a, dc.design)), {}, {}}, si = sm;
+        Series sm{fmt::format("{} ({})", dc.design->label, role_tag(a, dc.design)), {}, {}}, si = sm, st = sm;
         for (const CurvePoint& pt : dc.points) {
           sm.points.emplace_back(pt.ctx, pt.memory_bytes), sm.feasible.push_back(pt.fits);
           si.points.emplace_back(pt.ctx, pt.itl_s), si.feasible.push_back(pt.fits);
+          st.points.emplace_back(pt.ctx, pt.ttft_s), st.feasible.push_back(pt.fits);
         }
-        // Curves within 1% of one drawn already are the same line to the eye: named together.
         auto close = [](const Series& x, const Series& y) {
           for (size_t i = 0; i < x.points.size(); ++i)
             if (std::fabs(x.points[i].second - y.points[i].second) > 0.01 * std::max(std::fabs(x.points[i].second), 1e-300)) return false;
           return true;
         };
-        bool merged = false;
-        for (auto& [pm, pi] : curves)
-          if (!merged && close(pm, sm) && close(pi, si)) {
-            pm.name += " ≈ " + sm.name, pi.name = pm.name, merged = true;
-          }
-        if (!merged) curves.emplace_back(std::move(sm), std::move(si));
+        for (auto [list, series] : {std::pair{&ms_, &sm}, std::pair{&is_, &si}, std::pair{&ts_, &st}}) {
+          for (const Series& earlier : *list)
+            if (close(earlier, *series)) {
+              series->name += " — within 1% of " + earlier.name.substr(0, earlier.name.find(" ("));
+              break;
+            }
+          list->push_back(*series);
+        }
       }
-      for (auto& [sm, si] : curves) mem.series.push_back(sm), itl.series.push_back(si);
-      mem.note = itl.note = "Each point is an `attncost estimate` at that context with the workload's batch and generated tokens.";
-      memo.charts.push_back({names[2 * k], render_line_chart(mem)});
-      memo.charts.push_back({names[2 * k + 1], render_line_chart(itl)});
-      doc.image(names[2 * k], fmt::format("Memory per GPU vs context, {}", w.name), memo.charts[memo.charts.size() - 2].svg);
-      doc.image(names[2 * k + 1], fmt::format("Mean inter-token latency vs context, {}", w.name), memo.charts.back().svg);
+      mem.series = ms_, itl.series = is_, ttft.series = ts_;
+      mem.note = itl.note = ttft.note = "Each point is an `attncost estimate` at that context with the workload's batch and generated tokens.";
+      memo.charts.push_back({names[3 * k], render_line_chart(mem)});
+      memo.charts.push_back({names[3 * k + 1], render_line_chart(itl)});
+      memo.charts.push_back({names[3 * k + 2], render_line_chart(ttft)});
+      doc.image(names[3 * k], fmt::format("Memory per GPU vs context, {}", w.name), memo.charts[memo.charts.size() - 3].svg);
+      doc.image(names[3 * k + 1], fmt::format("Mean inter-token latency vs context, {}", w.name), memo.charts[memo.charts.size() - 2].svg);
+      doc.image(names[3 * k + 2], fmt::format("Time to first token vs context, {}", w.name), memo.charts.back().svg);
     }
     BarChart fit;
-    fit.title = "Memory per GPU at each workload", fit.x_label = "bytes per GPU", fit.limit = p.budget_bytes;
+    fit.title = "Memory per GPU at each workload", fit.x_label = "memory per GPU (GiB)", fit.limit = p.budget_bytes;
     fit.limit_label = fmt::format("budget {}", gb(p.budget_bytes)), fit.format_x = fmt_gib_axis, fit.tick_unit = kGiB;
     for (size_t k = 0; k < p.workloads.size(); ++k) {
       bool first = true;
@@ -688,7 +884,7 @@ Memo render_memo(const ModelConfig& m, const GpuSpec& gpu, const PlanResult& p, 
   {
     std::string lines;
     std::vector<const Candidate*> listed;
-    for (const Candidate* c : {a.base, a.proposed, a.minimal, a.rec, a.runner})
+    for (const Candidate* c : {a.base, a.proposed, a.minimal, a.rec, a.runner, a.family_pick})
       if (c && std::find(listed.begin(), listed.end(), c) == listed.end()) {
         listed.push_back(c);
         for (const Workload& w : p.workloads) lines += fmt::format("{}   # {}, {}\n", cmd(c->design, w), role_tag(a, c), w.name);
@@ -724,6 +920,79 @@ Memo render_memo(const ModelConfig& m, const GpuSpec& gpu, const PlanResult& p, 
   }
   doc.paragraph("Every formula, its assumptions and its source: `docs/cost-model.md`.");
   return memo;
+}
+
+nlohmann::json memo_analysis_json(const ModelConfig& m, const GpuSpec& gpu, const PlanResult& p) {
+  using nlohmann::json;
+  const MemoAnalysis a = analyze_memo(m, gpu, p);
+  auto risk = [](const Risk& r) {
+    return json{{"total", r.total()}, {"kv_sharing", r.kv_sharing}, {"reach", r.reach}, {"early_tokens", r.early_tokens}, {"access", r.access},
+                {"state", r.state},   {"quantization", r.quantization}, {"retraining", r.retraining}, {"sinks", r.sinks}};
+  };
+  auto retraining = [&](const Candidate* c) -> json {
+    for (const auto& [x, r] : a.retraining)
+      if (x == c) return {{"fraction_of_pretraining", r.fraction}, {"tokens", r.tokens > 0 ? json(r.tokens) : json(nullptr)},
+                          {"gpu_hours", r.gpu_hours > 0 ? json(r.gpu_hours) : json(nullptr)}, {"hardware", m.pretraining_hardware}, {"basis", r.basis}};
+    return nullptr;
+  };
+  auto design = [&](const Candidate* c) -> json {
+    if (!c) return nullptr;
+    json per = json::array();
+    for (size_t k = 0; k < p.workloads.size(); ++k) {
+      const Estimate& e = c->per_workload[k];
+      per.push_back({{"workload", p.workloads[k].name}, {"memory_total_bytes", e.memory.total_bytes}, {"fits", e.memory.fits},
+                     {"itl_mean_s", e.serving.itl_mean_s}, {"ttft_s", e.serving.ttft_s}, {"max_batch", c->max_batch[k].value},
+                     {"max_batch_binding", c->max_batch[k].unbounded ? "none up to 2^40" : c->max_batch[k].binding},
+                     {"early_recall", e.quality.early_recall}, {"risk", risk(c->risk_per_workload[k])}});
+    }
+    return {{"label", c->label}, {"change", c->change}, {"family", family_name(design_family(c->design))}, {"rank", c->rank}, {"score", c->score},
+            {"risk", risk(c->risk)}, {"cost", c->cost}, {"changed_dimensions", changed_dimensions(c->design, a.base->design)},
+            {"retraining", retraining(c)}, {"per_workload", per}};
+  };
+  json out;
+  out["recommended"] = design(a.rec);
+  out["keep_baseline"] = a.nothing_broken;
+  out["minimal_change"] = design(a.minimal);
+  if (!a.family.empty())
+    out["family"] = {{"asked", a.family}, {"pick", design(a.family_pick)},
+                     {"closest", a.family_closest ? json{{"label", a.family_closest->label}, {"why_not", a.family_closest->infeasible_reason}} : json(nullptr)}};
+  json mit = json::array();
+  for (const Mitigation& v : a.mitigations) {
+    json per = json::array();
+    for (size_t k = 0; k < p.workloads.size(); ++k)
+      per.push_back({{"workload", p.workloads[k].name}, {"memory_total_bytes", v.est[k].memory.total_bytes}, {"itl_mean_s", v.est[k].serving.itl_mean_s}});
+    mit.push_back({{"name", v.name}, {"design", design_label(v.design)}, {"side_effects", v.side_effects}, {"meets_every_constraint", v.meets_all},
+                   {"early_recall", v.early_recall}, {"per_workload", per}});
+  }
+  out["mitigations"] = {{"for", a.subject->label}, {"sink_bytes_per_sequence", a.sink_bytes}, {"window", a.window},
+                        {"receptive_field_tokens", a.receptive_field}, {"options", mit}};
+  json flips = json::array();
+  for (const Flip& f : a.flips) flips.push_back({{"condition", f.condition}, {"pick", f.pick->label}});
+  json batches = json::array();
+  for (size_t k = 0; k < p.workloads.size(); ++k)
+    for (const BatchSensitivity& b : a.batches[k])
+      batches.push_back({{"workload", p.workloads[k].name}, {"batch", b.batch},
+                         {"baseline", {{"memory_total_bytes", b.base.memory.total_bytes}, {"fits", b.base.memory.fits}, {"itl_mean_s", b.base.serving.itl_mean_s}}},
+                         {"recommended", {{"memory_total_bytes", b.rec.memory.total_bytes}, {"fits", b.rec.memory.fits}, {"itl_mean_s", b.rec.serving.itl_mean_s}}}});
+  json engines = json::array();
+  for (const EngineCapacity& ec : a.engines) {
+    json per = json::array();
+    for (size_t k = 0; k < p.workloads.size(); ++k)
+      per.push_back({{"workload", p.workloads[k].name}, {"budget_bytes", ec.est[k].memory.budget_bytes},
+                     {"max_sequences", ec.est[k].memory.max_concurrent_sequences}, {"itl_mean_s", ec.est[k].serving.itl_mean_s}});
+    engines.push_back({{"engine", engine_name(ec.kind)}, {"this_plan", &ec == &a.engines.front()}, {"per_workload", per}});
+  }
+  out["sensitivity"] = {{"runner_up", a.runner ? json(a.runner->label) : json(nullptr)}, {"runner_gap", a.runner_gap}, {"runner_flip", a.runner_flip},
+                        {"flips", flips}, {"batches", batches}, {"engines", engines}};
+  json colo = json::array();
+  for (const Colocation& c : a.colocations)
+    colo.push_back({{"decoding", p.workloads[c.decoding].name}, {"prefilling", p.workloads[c.prefilling].name}, {"prefill_s", c.prefill_s},
+                    {"itl_s", c.itl_s}, {"chunk_size", c.chunk > 0 ? json(c.chunk) : json(nullptr)}, {"chunk_s", c.chunk_s},
+                    {"ttft_chunked_s", c.ttft_chunked_s}, {"kv_transfer_bytes", c.kv_transfer_bytes}});
+  out["colocation"] = colo;
+  out["early_recall_rule"] = fmt::format("every band of {} consecutive layers holds a layer that attends every earlier token directly; sinks do not count",
+                                         kEarlyRecallBand);
+  return out;
 }
 
 }  // namespace attncost

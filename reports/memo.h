@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include "estimators/plan.h"
 #include "reports/doc.h"
 
@@ -25,6 +27,11 @@ struct Memo {
 // `chart_stem` names the charts (`<stem>-memory-<workload>.svg`, ...); `command` is the plan
 // command the user ran (quoted in the memo and reused for the probe-calibrated re-run).
 Memo render_memo(const ModelConfig& m, const GpuSpec& gpu, const PlanResult& p, const std::string& chart_stem, const std::string& command);
+
+// The memo's analysis as JSON (`plan --format json` key `analysis`): the recommended design, the
+// minimal change, the asked family's answer, mitigations with their side effects, sensitivity
+// (runner-up, flips, batches, engines), co-location and retraining.
+nlohmann::json memo_analysis_json(const ModelConfig& m, const GpuSpec& gpu, const PlanResult& p);
 
 // The chart file names a memo of these workloads writes (checked for writability before work).
 std::vector<std::string> memo_chart_names(const std::vector<Workload>& workloads, const std::string& chart_stem);

@@ -57,6 +57,10 @@ std::string ffn_text(const ModelConfig& m);
 std::string budget_rule_text(const Estimate& e);
 std::string engine_capacity_text(const EstimateInputs& in, const Estimate& e);
 std::string serving_text(const EstimateInputs& in, const Estimate& e);
+// A plan's seqs cell, "76 (ITL)": the largest batch meeting memory and every target, and the one that binds.
+std::string seqs_cell(const Limit& l);
+// `--kernel naive` where one layer's score matrix and the weights exceed the budget: why it cannot run.
+std::string naive_cannot_run_text(const Estimate& e);
 
 std::string human_bytes(double bytes);
 std::string human_time(double seconds);

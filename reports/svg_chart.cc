@@ -129,9 +129,19 @@ std::string render_line_chart(const LineChart& c) {
   for (size_t i = 0; i < c.series.size(); ++i) {
     const Series& s = c.series[i];
     const char* color = kColors[i % 8];
-    // Every other series dashed, so lines that coincide stay distinguishable; infeasible
-    // stretches dotted and thin.
-    const char* dash = i % 2 == 1 ? " stroke-dasharray=\"8 5\"" : "";
+    // Each series its own dash pattern and marker shape, so lines that coincide stay
+    // distinguishable; infeasible stretches dotted and thin.
+    static const char* const kDashes[] = {"", " stroke-dasharray=\"8 5\"", " stroke-dasharray=\"14 4 3 4\"", " stroke-dasharray=\"4 3\""};
+    const char* dash = kDashes[i % 4];
+    auto marker = [&](double x, double y, bool filled) {
+      const std::string fill = filled ? fmt::format("fill=\"{}\"", color) : fmt::format("fill=\"white\" stroke=\"{}\"", color);
+      switch (i % 4) {
+        case 1: return fmt::format("<rect x=\"{:.1f}\" y=\"{:.1f}\" width=\"5\" height=\"5\" {}/>\n", x - 2.5, y - 2.5, fill);
+        case 2: return fmt::format("<polygon points=\"{:.1f},{:.1f} {:.1f},{:.1f} {:.1f},{:.1f} {:.1f},{:.1f}\" {}/>\n", x, y - 3.5, x + 3.5, y, x, y + 3.5, x - 3.5, y, fill);
+        case 3: return fmt::format("<polygon points=\"{:.1f},{:.1f} {:.1f},{:.1f} {:.1f},{:.1f}\" {}/>\n", x, y - 3.5, x + 3.5, y + 3, x - 3.5, y + 3, fill);
+        default: return fmt::format("<circle cx=\"{:.1f}\" cy=\"{:.1f}\" r=\"{}\" {}/>\n", x, y, filled ? "2.5" : "3", fill);
+      }
+    };
     auto ok = [&](size_t k) { return s.feasible.empty() || s.feasible[k]; };
     std::string solid, dotted;
     for (size_t k = 0; k < s.points.size(); ++k) {
@@ -144,8 +154,7 @@ std::string render_line_chart(const LineChart& c) {
         const std::string seg = fmt::format("M{:.1f},{:.1f} L{:.1f},{:.1f} ", px(x0), py(y0), px(x), py(y));
         (ok(k) && ok(k - 1) ? solid : dotted) += seg;
       }
-      out += ok(k) ? fmt::format("<circle cx=\"{:.1f}\" cy=\"{:.1f}\" r=\"2.5\" fill=\"{}\"/>\n", px(x), py(y), color)
-                   : fmt::format("<circle cx=\"{:.1f}\" cy=\"{:.1f}\" r=\"3\" fill=\"white\" stroke=\"{}\"/>\n", px(x), py(y), color);
+      out += marker(px(x), py(y), ok(k));
       any_infeasible = any_infeasible || !ok(k);
     }
     if (!solid.empty()) out += fmt::format("<path d=\"{}\" fill=\"none\" stroke=\"{}\" stroke-width=\"2\"{}/>\n", solid, color, dash);

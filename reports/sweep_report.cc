@@ -1,7 +1,9 @@
 #include "reports/sweep_report.h"
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
+#include "reports/explain_report.h"
 #include "reports/svg_chart.h"
 
 namespace attncost {
@@ -23,14 +25,21 @@ std::string sweep_header(SweepFormat f) {
   return "";
 }
 
-void append_sweep_row(std::string& out, SweepFormat f, const EstimateInputs& in, const Estimate& e) {
+void append_sweep_row(std::string& out, SweepFormat f, const EstimateInputs& in, const Estimate& e, const std::vector<ExplainSection>* explained) {
   switch (f) {
     case SweepFormat::csv: append_estimate_csv_row(out, in, e); break;
-    case SweepFormat::jsonl: append_estimate_jsonl(out, in, e); break;
+    case SweepFormat::jsonl:
+      append_estimate_jsonl(out, in, e);
+      if (explained) {  // the row's object gains an `explain` key: reopen it before its "}\n"
+        out.resize(out.size() - 2);
+        out += ",\"explain\":" + explain_json(*explained).dump() + "}\n";
+      }
+      break;
     case SweepFormat::text:
       out += fmt::format("{:<28} {:<40} {:<24} {:>9} {:>6} {:>12} {:>12} {:>12}\n", in.model.name, design_label(in.design), in.gpu.origin,
                          in.workload.ctx, in.workload.batch, human_bytes(e.kv.bytes_per_sequence), human_time(e.prefill.time_s),
                          human_time(e.decode.time_s));
+      if (explained) out += explain_text(*explained) + "\n";
       break;
   }
 }

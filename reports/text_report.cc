@@ -112,6 +112,7 @@ std::string estimate_text(const EstimateInputs& in, const Estimate& e) {
   out += fmt::format("\nmemory per GPU at {} tokens: weights {} + KV {} = {} of a {} budget ({}) → {}; at most {} concurrent sequences\n",
                      w.ctx + w.gen, human_bytes(mem.weights_bytes), human_bytes(mem.kv_bytes), human_bytes(mem.total_bytes),
                      human_bytes(mem.budget_bytes), budget_rule_text(e), mem.fits ? "fits" : "DOES NOT FIT", mem.max_concurrent_sequences);
+  if (!mem.naive_prefill_runs) out += "          " + naive_cannot_run_text(e) + "\n";
   out += fmt::format("engine    {}\n", engine_capacity_text(in, e));
   out += fmt::format("serving   {}\n", serving_text(in, e));
   const Quality& q = e.quality;
@@ -142,12 +143,20 @@ std::string estimate_md(const EstimateInputs& in, const Estimate& e) {
                      human_count(e.decode.tokens_per_s), w.ctx + w.gen, human_bytes(e.memory.weights_bytes), human_bytes(e.memory.kv_bytes),
                      human_bytes(e.memory.total_bytes), human_bytes(e.memory.budget_bytes), budget_rule_text(e), e.memory.fits ? "fits" : "does not fit",
                      e.memory.max_concurrent_sequences);
+  if (!e.memory.naive_prefill_runs) out += "\n" + naive_cannot_run_text(e) + "\n";
   out += fmt::format("\n**Engine**: {}.\n\n**Serving**: {}.\n", engine_capacity_text(in, e), serving_text(in, e));
   const Quality& q = e.quality;
   out += fmt::format("\nQuality proxies: direct reach {} tokens, receptive field {}, attended fraction {:.4f}, KV heads per query head {:.4f}, "
                      "token 0 visible: {}.\n",
                      q.direct_reach_tokens, q.receptive_field_tokens, q.attended_fraction, q.kv_head_ratio, q.first_token_visible ? "yes" : "no");
   return out;
+}
+
+// "76 (ITL)": the largest batch meeting every constraint and the one that stops it.
+std::string seqs_cell(const Limit& l) {
+  if (l.unbounded) return "any";
+  const char* why = l.binding == "memory" ? "mem" : l.binding == "slo_ms" ? "ITL" : l.binding == "ttft_slo_ms" ? "TTFT" : "?";
+  return fmt::format("{} ({})", l.value, why);
 }
 
 std::string plan_text(const ModelConfig& m, const GpuSpec& gpu, const PlanResult& p) {
@@ -162,8 +171,9 @@ std::string plan_text(const ModelConfig& m, const GpuSpec& gpu, const PlanResult
     if (o.any()) out += "  " + engine_overhead_text(o) + "\n";
   }
   out += fmt::format("\n{:>4}  {:<11} {:<46}", "rank", "role", "design");
-  for (const Workload& w : p.workloads) out += fmt::format(" {:>11} {:>10} {:>6}", "mem " + w.name.substr(0, 7), "decode", "seqs");
-  // seqs: concurrent sequences of the workload's shape that fit the budget.
+  // mean ITL: over the generated tokens, what the ITL target is checked against; seqs: the largest
+  // batch of the workload's shape meeting memory and every target, and which one binds.
+  for (const Workload& w : p.workloads) out += fmt::format(" {:>11} {:>10} {:>11}", "mem " + w.name.substr(0, 7), "mean ITL", "seqs");
   out += fmt::format(" {:>6} {:>7}  {}\n", "risk", "score", "notes");
   std::vector<const Candidate*> rows;
   for (const Candidate& c : p.candidates)
@@ -177,7 +187,7 @@ std::string plan_text(const ModelConfig& m, const GpuSpec& gpu, const PlanResult
     out += fmt::format("{:>4}  {:<11} {:<46}", c->rank > 0 ? fmt::format("{}", c->rank) : "-", role_name(c->role), c->label);
     for (size_t k = 0; k < c->per_workload.size(); ++k) {
       const Estimate& e = c->per_workload[k];
-      out += fmt::format(" {:>11} {:>10} {:>6}", human_bytes(e.memory.total_bytes), human_time(e.decode.time_s), c->max_sequences[k]);
+      out += fmt::format(" {:>11} {:>10} {:>11}", human_bytes(e.memory.total_bytes), human_time(e.serving.itl_mean_s), seqs_cell(c->max_batch[k]));
     }
     out += fmt::format(" {:>6.3f} {:>7.3f}  {}\n", c->risk.total(), c->score, c->feasible ? c->change : "infeasible: " + c->infeasible_reason);
   }
@@ -191,6 +201,10 @@ std::string plan_text(const ModelConfig& m, const GpuSpec& gpu, const PlanResult
     out += fmt::format("\nrecommendation: {} — {}\n", rec.label, rec.change);
     if (p.runner_up >= 0) out += fmt::format("runner-up:      {}\n", p.candidates[static_cast<size_t>(p.runner_up)].label);
   }
+  if (p.has_family)
+    out += p.family_pick >= 0 ? fmt::format("best {} design: {} (rank {}) — {}\n", family_name(p.family), p.candidates[static_cast<size_t>(p.family_pick)].label,
+                                            p.candidates[static_cast<size_t>(p.family_pick)].rank, p.candidates[static_cast<size_t>(p.family_pick)].change)
+                              : fmt::format("best {} design: none meets every constraint\n", family_name(p.family));
   const Candidate& shown = p.baseline_meets_all && p.runner_up >= 0 ? p.candidates[static_cast<size_t>(p.runner_up)] : rec;
   for (size_t k = 0; k < p.workloads.size(); ++k) {
     const Estimate& b = base.per_workload[k];
@@ -200,6 +214,8 @@ std::string plan_text(const ModelConfig& m, const GpuSpec& gpu, const PlanResult
                        human_time(r.serving.itl_mean_s), human_time(b.serving.ttft_s), human_time(r.serving.ttft_s), base.max_sequences[k],
                        shown.max_sequences[k]);
   }
+  out += "mean ITL: mean inter-token latency over the generated tokens (what the ITL target is checked against); seqs: the largest batch meeting memory "
+         "and every target, with the one that binds (mem, ITL or TTFT).\n";
   out += "score = structural risk + 0.25·log2(cost vs baseline); lower is better. `--format md -o memo.md` writes the full memo.\n";
   return out;
 }
@@ -208,7 +224,8 @@ std::string limits_text(const ModelConfig& m, const std::vector<PlanLimit>& limi
   std::string out;
   for (const PlanLimit& l : limits) {
     const std::string what = l.kind == LimitKind::ctx ? fmt::format("ctx at batch {}", l.at_batch) : fmt::format("concurrent sequences at ctx {}", l.at_ctx);
-    const std::string design = fmt::format("{} [{}{}]", l.design, role_name(l.role), l.recommended && l.role == Role::alternative ? ", recommended" : "");
+    const std::string design = fmt::format("{} [{}{}{}]", l.design, role_name(l.role), l.recommended && l.role == Role::alternative ? ", recommended" : "",
+                                           l.runner_up ? ", runner-up" : "");
     if (l.limit.unbounded)
       out += fmt::format("max {} for {} ({}): unbounded up to 2^40 (memory stops growing){}\n", what, design, l.workload,
                          l.kind == LimitKind::ctx && m.max_position > 0 ? fmt::format("; the model was trained for {} positions", m.max_position) : "");

@@ -14,7 +14,7 @@ subprocess.run([binary, "plan", "--workload", "chat:ctx=8192,batch=32,slo_ms=30"
 subprocess.run([binary, "sweep", "--ctx", "1k,8k,64k", "--gqa", "32,8", "--chart", os.path.join(out, "sweep.svg"),
                 "-o", os.path.join(out, "sweep.csv")], check=True)
 charts = [f for f in os.listdir(out) if f.endswith(".svg")]
-assert len(charts) == 6, charts  # memo: memory and ITL per workload + the fit bars; sweep: one
+assert len(charts) == 8, charts  # memo: memory, ITL and TTFT per workload + the fit bars; sweep: one
 for name in charts:
     root = ET.parse(os.path.join(out, name)).getroot()
     assert root.tag == "{http://www.w3.org/2000/svg}svg", (name, root.tag)

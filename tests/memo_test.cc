@@ -38,7 +38,7 @@ struct Situation {
 
 // The README's two situations.
 const Situation kSituations[] = {
-    {"policy_copilot", "--workload policy-qa:ctx=65536,batch=4,gen=1024 --require early-recall"},
+    {"policy_copilot", "--workload policy-qa:ctx=65536,batch=4,gen=1024 --require early-recall --family sparse"},
     {"multi_tenant", "--workload chat:ctx=8192,batch=32,gen=512,slo_ms=30 --workload doc:ctx=131072,batch=1,gen=1024"},
 };
 
@@ -160,7 +160,16 @@ TEST_CASE("every figure in the memo's appendix is what `attncost estimate` print
       REQUIRE(row_text.find(buf) != std::string::npos);
       std::snprintf(buf, sizeof buf, "%.2f ms", est["serving"]["itl_mean_s"].get<double>() * 1e3);
       REQUIRE(row_text.find(buf) != std::string::npos);
-      std::snprintf(buf, sizeof buf, "| %.0f |", est["memory"]["max_concurrent_sequences"].get<double>());
+      // The max-batch cell: memory and every target; where memory binds, estimate's own count.
+      uint64_t max_batch = 0;
+      std::string binding;
+      for (const auto& c : plan["candidates"])
+        if (c["label"] == label)
+          for (const auto& pw : c["per_workload"])
+            if (pw["workload"] == workload) max_batch = pw["max_batch"], binding = pw["max_batch_binding"];
+      if (binding == "memory") REQUIRE(static_cast<double>(max_batch) == est["memory"]["max_concurrent_sequences"].get<double>());
+      std::snprintf(buf, sizeof buf, "| %llu (%s) |", static_cast<unsigned long long>(max_batch),
+                    binding == "memory" ? "mem" : binding == "slo_ms" ? "ITL" : "TTFT");
       REQUIRE(row_text.find(buf) != std::string::npos);
       ++checked;
     }

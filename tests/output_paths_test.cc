@@ -203,7 +203,7 @@ TEST_CASE("outputs are committed together: a failed write leaves every file as i
   REQUIRE(::rmdir((dir + "/memo-fit.svg").c_str()) == 0);
   REQUIRE(run_cli("plan --ctx 8k --format md -o " + memo).code == 0);
   REQUIRE(slurp(memo).find("old memo") == std::string::npos);
-  REQUIRE(entries(dir).size() == 5);  // chart.svg, memo.md, memo-memory-*.svg, memo-itl-*.svg, memo-fit.svg
+  REQUIRE(entries(dir).size() == 6);  // chart.svg, memo.md, memo-memory-*.svg, memo-itl-*.svg, memo-ttft-*.svg, memo-fit.svg
 }
 
 TEST_CASE("the longest legal output name works (temporary names fit NAME_MAX); a replaced file keeps its mode", "[output]") {
