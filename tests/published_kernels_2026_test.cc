@@ -239,7 +239,7 @@ TEST_CASE("a short decode kernel costs its architecture's floor: launch plus the
   for (const char* name : {"h100-sxm", "b200", "a100-80gb"}) {
     INFO(name);
     const GpuSpec gpu = load_gpu(name);
-    const OpCost& op = attention_op(estimate(m, make_design(m), w, gpu), true);
+    const OpCost op = attention_op(estimate(m, make_design(m), w, gpu), true);  // a copy: the estimate is a temporary
     const KernelModel* k = kernel_model(gpu.arch, KernelFamily::automatic);
     CHECK(op.launch_s == Approx(op.kernels * gpu.launch_latency_s + k->decode_fixed_s));
     CHECK(op.time_s < op.launch_s + 1e-6);
