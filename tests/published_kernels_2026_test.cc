@@ -19,10 +19,13 @@
 #include "estimators/estimate.h"
 #include "estimators/roofline.h"
 #include "model/presets.h"
+#include "tests/published_kernel_ops.h"
 #include "tests/published_rows.h"
 
 using namespace attncost;
 using published::Row;
+using published::attention_op;
+using published::busy;
 
 namespace {
 
@@ -54,16 +57,6 @@ ModelConfig one_layer(const Row& r) {
   return m;
 }
 
-const OpCost& attention_op(const Estimate& e, bool decode) {
-  const PhaseCost& p = decode ? e.decode : e.prefill;
-  for (int i = 0; i < p.ops.count; ++i)
-    if (p.ops.ops[static_cast<size_t>(i)].kind == OpKind::attention) return p.ops.ops[static_cast<size_t>(i)];
-  throw std::runtime_error("no attention op");
-}
-
-// Kernel benchmarks time kernels back to back (CUPTI or CUDA graphs): the launch a serving step
-// pays per kernel is not in them; the fixed time (the kernel's own floor) is.
-double busy(const OpCost& op, const GpuSpec& gpu) { return op.time_s - op.kernels * gpu.launch_latency_s; }
 
 KernelFamily family_of(const Row& r) { return r.at("kernel") == "fa2" ? KernelFamily::fa2 : KernelFamily::cudnn; }
 

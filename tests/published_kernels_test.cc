@@ -18,6 +18,7 @@
 #include "estimators/estimate.h"
 #include "estimators/roofline.h"
 #include "model/presets.h"
+#include "tests/published_kernel_ops.h"
 #include "tests/published_rows.h"
 
 using namespace attncost;
@@ -26,6 +27,8 @@ namespace {
 
 using published::Row;
 using published::rows_of;
+using published::attention_op;
+using published::busy;
 
 double num(const Row& r, const char* key) { return std::stod(r.at(key)); }
 
@@ -56,16 +59,6 @@ ModelConfig one_layer(double heads, double kv_heads, double head_dim) {
   return m;
 }
 
-const OpCost& attention_op(const Estimate& e, bool decode) {
-  const PhaseCost& p = decode ? e.decode : e.prefill;
-  for (int i = 0; i < p.ops.count; ++i)
-    if (p.ops.ops[static_cast<size_t>(i)].kind == OpKind::attention) return p.ops.ops[static_cast<size_t>(i)];
-  throw std::runtime_error("no attention op");
-}
-
-// Kernel benchmarks time kernels launched back to back (CUDA events around many launches): the
-// launch latency a serving step pays per kernel is not in their numbers, the fixed time is.
-double busy(const OpCost& op, const GpuSpec& gpu) { return op.time_s - op.kernels * gpu.launch_latency_s; }
 
 // predicted / measured for one row, or NaN when the row is not predicted.
 double predict(const Row& r) {
