@@ -267,10 +267,8 @@ class Replica {
   uint64_t missed_ttft_ = 0, missed_tpot_ = 0;  // requests over each abort target
   double t_step_start_ = 0;
   double frontend_free_ = 0;  // when the API server is done with the last request it took
-  double ready_time(double sent) const {
-    const double serial = std::min(c_.request_serial_s, c_.request_overhead_s);
-    return std::max(sent, frontend_free_) + serial + (c_.request_overhead_s - serial);
-  }
+  // It waits for the API server, spends the serial part there, then the rest of the overhead.
+  double ready_time(double sent) const { return std::max(sent, frontend_free_) + c_.request_overhead_s; }
 };
 
 void Replica::schedule_vllm() {

@@ -16,9 +16,11 @@ issue's target (P50 TTFT 25%, P50 TPOT 20%, P99 TTFT 40%, output throughput 15%)
 whose target is not met yet (33.3% all, 30.5% held out) and is held at 35% so it cannot get worse
 unnoticed.
 """
+import atexit
 import csv
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -80,7 +82,9 @@ def sharegpt_lengths(row):
     si = sum(p for p, _ in sample) / len(sample)
     so = sum(o for _, o in sample) / len(sample)
     fi, fo = float(row["mean_input_tokens"]) / si, float(row["mean_output_tokens"]) / so
-    os.makedirs(SCALED, exist_ok=True)
+    if not os.path.isdir(SCALED):
+        os.makedirs(SCALED)
+        atexit.register(shutil.rmtree, SCALED, True)
     path = os.path.join(SCALED, row["id"] + ".csv")
     with open(path, "w") as f:
         f.write("prompt_tokens,output_tokens\n")
