@@ -3,6 +3,8 @@
 #include <cctype>
 #include <string>
 #include <map>
+#include <mutex>
+#include <set>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -93,12 +95,48 @@ std::vector<std::string> engine_versions(EngineKind k) {
   return it == registry().end() ? std::vector<std::string>{} : it->second.versions;
 }
 
+namespace {
+
+// Rule texts live here for the program's life (a std::set never moves its nodes).
+std::string_view intern(const std::string& text) {
+  static std::mutex mutex;
+  static std::set<std::string> texts;
+  const std::lock_guard<std::mutex> lock(mutex);
+  return *texts.insert(text).first;
+}
+
+EngineOverhead resolve(const EngineConfig& e);
+
+}  // namespace
+
+// Every estimate asks once; a sweep or a plan asks with the same engine thousands of times, so
+// the last answer is kept per thread (the function is pure: same inputs, same rule).
 EngineOverhead engine_overhead(const EngineConfig& e) {
+  struct Last {
+    bool valid = false;
+    EngineKind kind{};
+    std::string version;
+    double step = 0, request = 0, seq = 0, serial = 0;
+    EngineOverhead result;
+  };
+  thread_local Last last;
+  if (last.valid && last.kind == e.kind && last.version == e.version && last.step == e.step_overhead_s && last.request == e.request_overhead_s &&
+      last.seq == e.seq_overhead_s && last.serial == e.request_serial_s)
+    return last.result;
+  const EngineOverhead o = resolve(e);
+  last = Last{true, e.kind, e.version, e.step_overhead_s, e.request_overhead_s, e.seq_overhead_s, e.request_serial_s, o};
+  return o;
+}
+
+namespace {
+
+EngineOverhead resolve(const EngineConfig& e) {
   EngineOverhead o;
+  std::string rule;
   const auto it = registry().find(e.kind);
   if (it == registry().end()) {
     if (!e.version.empty()) throw InputError(fmt::format("--engine-version '{}': the {} engine has no releases (give --engine vllm, sglang or trtllm)", e.version, engine_name(e.kind)));
-    o.rule = "none (plain engine)";
+    rule = "none (plain engine)";
   } else {
     const EngineRules& er = it->second;
     const std::string v = e.version.empty() ? er.current : major_minor(e.version);
@@ -110,7 +148,7 @@ EngineOverhead engine_overhead(const EngineConfig& e) {
     }
     o.per_step_s = r->second.per_step_s, o.per_request_s = r->second.per_request_s, o.per_seq_step_s = r->second.per_seq_step_s;
     o.per_request_serial_s = r->second.per_request_serial_s;
-    o.rule = fmt::format("{} {}", r->second.name, v);
+    rule = fmt::format("{} {}", r->second.name, v);
   }
   const bool given_step = e.step_overhead_s >= 0, given_request = e.request_overhead_s >= 0, given_seq = e.seq_overhead_s >= 0;
   if (given_step) o.per_step_s = e.step_overhead_s;
@@ -125,15 +163,18 @@ EngineOverhead engine_overhead(const EngineConfig& e) {
     o.per_request_serial_s = std::min(o.per_request_serial_s, o.per_request_s);
   }
   if (given_step && given_request && given_seq) {
-    o.rule = "given";
+    rule = "given";
   } else {
-    if (given_step) o.rule += ", per step given";
-    if (given_seq) o.rule += ", per sequence given";
-    if (given_request) o.rule += ", per request given";
+    if (given_step) rule += ", per step given";
+    if (given_seq) rule += ", per sequence given";
+    if (given_request) rule += ", per request given";
   }
-  if (e.request_serial_s >= 0 && o.rule != "given") o.rule += ", its serial part given";
+  if (e.request_serial_s >= 0 && rule != "given") rule += ", its serial part given";
+  o.rule = intern(rule);
   return o;
 }
+
+}  // namespace
 
 std::string engine_release(const EngineConfig& e) {
   const auto it = registry().find(e.kind);

@@ -5,6 +5,7 @@
 // engine has none. Pure: serving_metrics() and the simulator's configuration call it.
 #pragma once
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "model/engine.h"
@@ -18,7 +19,10 @@ struct EngineOverhead {
   // Of per_request_s, the part the API server spends on one request at a time (parsing,
   // tokenization): requests sent together queue for it. Only the simulator sees queues.
   double per_request_serial_s = 0;
-  std::string rule;          // e.g. "vLLM V1 0.21" (the release's rule), "none (plain engine)", "given"
+  // e.g. "vLLM V1 0.21" (the release's rule), "none (plain engine)", "given". A view of text
+  // interned for the program's life: an estimate copies this struct, and a std::string of this
+  // length would be a heap allocation per copy.
+  std::string_view rule;
   // One step's overhead when it carries `seqs` sequences.
   double step_s(double seqs) const { return per_step_s + per_seq_step_s * seqs; }
   bool any() const { return per_step_s > 0 || per_request_s > 0 || per_seq_step_s > 0; }

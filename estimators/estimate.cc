@@ -283,7 +283,7 @@ Estimate Estimator::operator()(const Workload& w, Explainer* ex) const {
                mem.max_concurrent_sequences, "sequences");
   }
 
-  e.quality = quality_proxies(m, d, w, e);
+  e.quality = quality_proxies(m, d, w, e, whole);
   e.serving = serving_metrics(sc, w, e, ex);
   return e;
 }

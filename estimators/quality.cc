@@ -1,17 +1,57 @@
 #include "estimators/quality.h"
 
 #include <algorithm>
+#include <array>
 
 #include "estimators/pattern_counts.h"
 
 namespace attncost {
 
-Quality quality_proxies(const ModelConfig& m, const Design& d, const Workload& w, const Estimate& e) {
+namespace {
+
+// The longest run of consecutive layers (of `layers`, through the stack's cycle) none of which
+// attends every one of n tokens directly. Once a cycle holds such a layer, the run at each cycle's
+// end is that cycle's tail, the same every cycle: walking the first two cycles and the last one
+// sees every run length there is, so the cost is three cycles, not the whole depth.
+double longest_gap_layers(const AttnStack& a, int64_t layers, uint64_t n) {
+  if (a.entry_count <= 0 || layers <= 0) return 0;
+  const auto full = [&](int k) { return decode_pairs(a.entries[static_cast<size_t>(k)].pattern, n) == n; };
+  constexpr int kCached = 64;  // entries whose answer is kept (a stack of more recomputes it)
+  std::array<bool, kCached> cached{};
+  bool any_full = false;
+  uint64_t cycle = 0;
+  for (int k = 0; k < a.entry_count; ++k) {
+    const bool f = full(k);
+    if (k < kCached) cached[static_cast<size_t>(k)] = f;
+    any_full = any_full || f;
+    cycle += a.entries[static_cast<size_t>(k)].repeat;
+  }
+  if (!any_full) return static_cast<double>(layers);
+  double run = 0, longest = 0;
+  int64_t layer = 0;
+  auto walk_cycle = [&] {
+    for (int k = 0; k < a.entry_count && layer < layers; ++k) {
+      const uint64_t reps = std::min<uint64_t>(a.entries[static_cast<size_t>(k)].repeat, static_cast<uint64_t>(layers - layer));
+      layer += static_cast<int64_t>(reps);
+      run = (k < kCached ? cached[static_cast<size_t>(k)] : full(k)) ? 0 : run + static_cast<double>(reps);
+      longest = std::max(longest, run);
+    }
+  };
+  walk_cycle();
+  walk_cycle();
+  const uint64_t cycles = (static_cast<uint64_t>(layers) + cycle - 1) / cycle;
+  if (cycles > 3) layer = static_cast<int64_t>((cycles - 1) * cycle);  // `run` there equals its value now
+  while (layer < layers) walk_cycle();
+  return longest;
+}
+
+}  // namespace
+
+Quality quality_proxies(const ModelConfig& m, const Design& d, const Workload& w, const Estimate& e, const Shape& whole) {
   Quality q;
   const uint64_t n = w.ctx;
   const double dense_pairs = to_double(prefill_pairs(Pattern{}, n));
   double attended = 0, reach_sum = 0, state_bytes = 0, replaced_kv = 0;
-  const Shape whole = shape_of(m, d, 1);
   for (int u = 0; u < e.use_count; ++u) {
     const auto& use = e.uses[static_cast<size_t>(u)];
     const double layers = static_cast<double>(use.layers);
@@ -33,21 +73,9 @@ Quality quality_proxies(const ModelConfig& m, const Design& d, const Workload& w
       replaced_kv += layers * static_cast<double>(n) * mha_kv_bytes_per_token_layer(whole, d);
     }
   }
-  // Layer by layer through the stack's cycle: the longest run without direct access to every token.
+  // The longest run of layers without direct access to every token.
   {
-    const AttnStack& a = d.attn;
-    double run = 0;
-    int64_t layer = 0;
-    while (layer < m.layers && a.entry_count > 0) {
-      for (int k = 0; k < a.entry_count && layer < m.layers; ++k) {
-        const StackEntry& entry = a.entries[static_cast<size_t>(k)];
-        const bool full = decode_pairs(entry.pattern, n) == n;
-        const uint64_t reps = std::min<uint64_t>(entry.repeat, static_cast<uint64_t>(m.layers - layer));
-        layer += static_cast<int64_t>(reps);
-        run = full ? 0 : run + static_cast<double>(reps);
-        q.longest_gap_layers = std::max(q.longest_gap_layers, run);
-      }
-    }
+    q.longest_gap_layers = longest_gap_layers(d.attn, m.layers, n);
     const double band = static_cast<double>(std::min<int64_t>(kEarlyRecallBand, m.layers));
     q.early_recall = q.full_access_layers > 0 && q.longest_gap_layers < band;
   }

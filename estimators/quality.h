@@ -5,6 +5,7 @@
 
 namespace attncost {
 
-Quality quality_proxies(const ModelConfig& m, const Design& d, const Workload& w, const Estimate& e);
+// `whole`: the design's shape on one GPU of TP 1 (shape_of(m, d, 1)), which the caller has.
+Quality quality_proxies(const ModelConfig& m, const Design& d, const Workload& w, const Estimate& e, const Shape& whole);
 
 }  // namespace attncost

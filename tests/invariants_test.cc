@@ -178,3 +178,25 @@ TEST_CASE("KV elements vs MHA average over the layers: a layer caching no K/V co
   REQUIRE(run("llama-2-7b", attn("dense"), 4096).quality.kv_elements_ratio == 1);
   REQUIRE(run("llama-2-7b", attn("ssm*3/dense"), 4096).quality.kv_elements_ratio == Approx(0.25));
 }
+
+TEST_CASE("the longest run of layers without full access equals a layer-by-layer walk of the whole depth", "[invariants][quality]") {
+  // quality_proxies walks three cycles of the stack, not every layer; the brute force here lays the
+  // cycle over every layer. Windows shorter than the context are the layers without full access.
+  const uint64_t n = 8192;
+  for (const char* spec : {"dense", "window:4096", "window:4096*3/dense", "window:512*5/dense*2/window:1024", "ssm*7/dense", "dense/window:4096*6",
+                           "window:4096*31/dense", "window:4096*2/dense*3/window:4096*2", "dense*3/window:4096*4/sinks:4+window:1024*2"}) {
+    CAPTURE(spec);
+    const Estimate e = run("llama-2-7b", attn(spec), n);
+    const AttnStack stack = parse_attn(spec);
+    double run_len = 0, longest = 0;
+    for (int64_t layer = 0; layer < 32;) {
+      for (int k = 0; k < stack.entry_count && layer < 32; ++k) {
+        for (uint64_t r = 0; r < stack.entries[static_cast<size_t>(k)].repeat && layer < 32; ++r, ++layer) {
+          run_len = decode_pairs(stack.entries[static_cast<size_t>(k)].pattern, n) == n ? 0 : run_len + 1;
+          longest = std::max(longest, run_len);
+        }
+      }
+    }
+    REQUIRE(e.quality.longest_gap_layers == longest);
+  }
+}
