@@ -228,8 +228,8 @@ DesignChoice resolve_choice(const Flags& f, const ModelConfig& m, bool* given) {
   if (!f.spec.empty()) c.spec = parse_spec(f.spec);
   const Design d = make_design(m, c);  // validate now so the error names the flag before any work
   if (c.kv_group && !dtype_has_group_scale(d.kv_dtype))
-    throw InputError(fmt::format("--kv-group {}: applies to a KV dtype stored with group scales (int8, int4); {} KV has none", f.kv_group,
-                                 dtype_name(d.kv_dtype)));
+    throw InputError(fmt::format("--kv-group {}: applies to a KV dtype stored with group scales (int8, int4); {} KV has none{}", f.kv_group,
+                                 dtype_name(d.kv_dtype), d.kv_dtype == Dtype::fp4 ? " to set (NVFP4's group is 16)" : ""));
   if (given) *given = any;
   return c;
 }

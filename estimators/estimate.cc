@@ -27,6 +27,9 @@ void explain_kv_bytes(Explainer* ex, const Shape& s, const Design& d, const std:
     ex->line(quantity, "H_kv·(d_k·b + ⌈d_k/g⌉·2 + d_v·b + ⌈d_v/g⌉·2)",
              fmt::format("{0} × ({1} × {3} + ceil({1} / {4}) × 2 + {2} × {3} + ceil({2} / {4}) × 2)", N(s.kv_heads), N(s.d_k), N(s.d_v), N(b), N(g)),
              value, "B");
+  } else if (d.kv_dtype == Dtype::fp4) {
+    ex->line(quantity, "H_kv·(d_k·0.5 + ⌈d_k/16⌉ + d_v·0.5 + ⌈d_v/16⌉) (NVFP4: an fp8 scale per 16)",
+             fmt::format("{0} × ({1} × 0.5 + ceil({1} / 16) + {2} × 0.5 + ceil({2} / 16))", N(s.kv_heads), N(s.d_k), N(s.d_v)), value, "B");
   } else {
     ex->line(quantity, "H_kv·(d_k + d_v)·bytes(kv)", fmt::format("{} × ({} + {}) × {}", N(s.kv_heads), N(s.d_k), N(s.d_v), N(b)), value, "B");
   }

@@ -276,11 +276,14 @@ double flash_l2_reuse(double tokens, double kv_bytes_per_token_head, uint64_t ti
 
 int dequant_bits(const ModelConfig& m, const Design& d, const GpuSpec& gpu) {
   const bool fp8_units = gpu.peak_flops[static_cast<size_t>(Dtype::fp8)] > 0;
+  const bool fp4_units = gpu.peak_flops[static_cast<size_t>(Dtype::fp4)] > 0;
   if (!d.weights_as_checkpoint || !m.weights.quantized()) {
     switch (d.weight_dtype) {
       case Dtype::int8: return 8;
       case Dtype::int4: return 4;
       case Dtype::fp8: return fp8_units ? 0 : 8;
+      // W4A4 runs on fp4 tensor cores; fp4 weights beside wider activations are dequantized (W4A16).
+      case Dtype::fp4: return fp4_units && d.act_dtype == Dtype::fp4 ? 0 : 4;
       default: return 0;
     }
   }

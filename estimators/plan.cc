@@ -95,6 +95,7 @@ Risk design_risk(const ModelConfig& m, const Design& d, const Design& baseline, 
     case Dtype::fp8: r.quantization = 0.02; break;
     case Dtype::int8: r.quantization = 0.03; break;
     case Dtype::int4: r.quantization = 0.1; break;  // KIVI/KVQuant: usable with groups, measurable loss
+    case Dtype::fp4: r.quantization = 0.1; break;   // 4 bits as int4: no published loss of NVFP4 KV collected here
     default: break;
   }
   // A trained model changes KV sharing or pattern only by uptraining (GQA paper: ~5% of the

@@ -36,7 +36,11 @@ namespace {
 // The fractions of the compute and memory peaks a kernel of this family reaches for `op`.
 void kernel_fractions(const OpCost& op, const GpuSpec& gpu, const KernelModel& k, double& compute, double& memory, double& fixed_s) {
   fixed_s = 0;
-  const double gemm_compute = op.matmul_dtype == Dtype::fp8 ? k.gemm_compute_fp8 : k.gemm_compute_16bit;
+  // fp4 GEMMs take the fp8 fraction of their own (doubled) peak: no fp4 GEMM measurement is in
+  // the fitted tables yet (docs/cost-model.md §3). Without fp4 units they run as 16-bit GEMMs.
+  const bool fp4_native = op.matmul_dtype == Dtype::fp4 && gpu.peak_flops[static_cast<size_t>(Dtype::fp4)] > 0;
+  const bool low_precision = op.matmul_dtype == Dtype::fp8 || fp4_native;
+  const double gemm_compute = low_precision ? k.gemm_compute_fp8 : k.gemm_compute_16bit;
   switch (op.kind) {
     case OpKind::attn_proj:
     case OpKind::ssm_proj:
@@ -44,7 +48,7 @@ void kernel_fractions(const OpCost& op, const GpuSpec& gpu, const KernelModel& k
     case OpKind::moe:
     case OpKind::lm_head:
       compute = gemm_compute * wave_efficiency(op.work_units, static_cast<double>(gpu.sms));
-      memory = k.gemm_bandwidth_for(op.weight_dequant_bits, op.matmul_dtype == Dtype::fp8);
+      memory = k.gemm_bandwidth_for(op.weight_dequant_bits, low_precision);
       return;
     case OpKind::attention:
       if (k.naive) {  // eager attention: cuBLAS GEMMs and a softmax through memory

@@ -66,7 +66,10 @@ struct Build {
 
 OpCost& add_op(Build& b, OpKind kind, int u, double layers, double kernels) {
   OpCost& op = b.out.add(kind);
-  op.pattern = u, op.layers = layers, op.kernels = kernels, op.matmul_dtype = b.d.act_dtype;
+  // No serving engine runs attention in fp4 (its softmax inputs need the range): fp4 activations
+  // attend in fp8, as TensorRT-LLM's NVFP4 recipes do with an fp8 KV cache.
+  const bool fp4_attention = kind == OpKind::attention && b.d.act_dtype == Dtype::fp4;
+  op.pattern = u, op.layers = layers, op.kernels = kernels, op.matmul_dtype = fp4_attention ? Dtype::fp8 : b.d.act_dtype;
   return op;
 }
 

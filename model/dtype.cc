@@ -13,6 +13,7 @@ double storage_bytes(double elements_per_vector, double vectors, Dtype d, int64_
   if (dtype_has_group_scale(d) && group > 0) {
     bytes += std::ceil(elements_per_vector / static_cast<double>(group)) * vectors * kScaleBytes;
   }
+  if (d == Dtype::fp4) bytes += std::ceil(elements_per_vector / static_cast<double>(kFp4ScaleGroup)) * vectors * kFp4ScaleBytes;
   return bytes;
 }
 
@@ -24,6 +25,7 @@ std::string_view dtype_name(Dtype d) {
     case Dtype::fp8: return "fp8";
     case Dtype::int8: return "int8";
     case Dtype::int4: return "int4";
+    case Dtype::fp4: return "fp4";
   }
   return "fp16";
 }
@@ -37,7 +39,8 @@ Dtype parse_dtype(std::string_view text, std::string_view what) {
   if (t == "fp8" || t == "float8" || t == "e4m3" || t == "fp8_e4m3") return Dtype::fp8;
   if (t == "int8") return Dtype::int8;
   if (t == "int4") return Dtype::int4;
-  throw InputError(fmt::format("{}: unknown dtype '{}' (expected fp32, fp16, bf16, fp8, int8 or int4)",
+  if (t == "fp4" || t == "nvfp4") return Dtype::fp4;
+  throw InputError(fmt::format("{}: unknown dtype '{}' (expected fp32, fp16, bf16, fp8, int8, int4 or fp4)",
                                what, text));
 }
 

@@ -150,3 +150,30 @@ TEST_CASE("the L40 is the L40S's chip at half the tensor rate", "[gpus]") {
   REQUIRE(l40.sms == l40s.sms);
   REQUIRE(peak_of(l40, Dtype::bf16) / peak_of(l40s, Dtype::bf16) == Approx(0.5).epsilon(0.001));
 }
+
+TEST_CASE("Blackwell presets carry their dense FP4 peaks, and the RTX 5090 its collected figures", "[gpus]") {
+  const auto rows = gpus_2026_rows();
+  constexpr double P = 1e15, T = 1e12, GiB = 1073741824.0;
+  REQUIRE(peak_of(load_gpu("b300"), Dtype::fp4) == Approx(csv_value(rows, "b300", "fp4_dense") * P).epsilon(1e-12));
+  REQUIRE(peak_of(load_gpu("gb300"), Dtype::fp4) == Approx(csv_value(rows, "gb300", "fp4_dense") * P).epsilon(1e-12));
+  REQUIRE(peak_of(load_gpu("gb200"), Dtype::fp4) == Approx(csv_value(rows, "gb200 (per GPU, 1200 W)", "fp4_dense") * T).epsilon(1e-12));
+  REQUIRE(peak_of(load_gpu("b200"), Dtype::fp4) == Approx(csv_value(rows, "b200 (HGX, 1000 W)", "fp4_dense") * T).epsilon(1e-12));
+  // Hopper and older have no fp4 units: a W4A4 GEMM there runs at the 16-bit rate.
+  for (const char* name : {"h100-sxm", "h200", "a100-80gb", "rtx-4090"}) {
+    INFO(name);
+    REQUIRE(peak_of(load_gpu(name), Dtype::fp4) == 0);
+    REQUIRE(load_gpu(name).matmul_flops(Dtype::fp4) == peak_of(load_gpu(name), Dtype::fp16));
+  }
+
+  const GpuSpec g = load_gpu("rtx-5090");
+  REQUIRE(static_cast<double>(g.sms) == csv_value(rows, "rtx-5090", "sm_count"));
+  REQUIRE(g.hbm_bytes / GiB == csv_value(rows, "rtx-5090", "memory_capacity"));
+  REQUIRE(g.hbm_bandwidth_Bps == csv_value(rows, "rtx-5090", "memory_bandwidth") * 1e9);
+  REQUIRE(g.l2_bytes / 1048576.0 == csv_value(rows, "rtx-5090", "l2_cache"));
+  REQUIRE(g.vector_flops == Approx(csv_value(rows, "rtx-5090", "fp32") * T).epsilon(0.01));
+  // Sparse FP16 (FP16 accumulate) halves to dense and halves again with FP32 accumulate; FP4 is
+  // the sparse figure halved.
+  REQUIRE(peak_of(g, Dtype::bf16) == Approx(csv_value(rows, "rtx-5090", "fp16_tensor_sparse") * T / 4).epsilon(0.001));
+  REQUIRE(peak_of(g, Dtype::fp8) == Approx(2 * peak_of(g, Dtype::bf16)));
+  REQUIRE(peak_of(g, Dtype::fp4) == Approx(csv_value(rows, "rtx-5090", "fp4_tensor_sparse") * T / 2).epsilon(0.001));
+}

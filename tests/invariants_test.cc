@@ -200,3 +200,39 @@ TEST_CASE("the longest run of layers without full access equals a layer-by-layer
     REQUIRE(e.quality.longest_gap_layers == longest);
   }
 }
+
+TEST_CASE("fp4 (NVFP4) stores 4.5 bits per value and runs W4A4 GEMMs on fp4 units where a GPU has them", "[invariants][dtype]") {
+  // One e4m3 scale per 16 values, whatever the group option says.
+  REQUIRE(storage_bytes(128, 1, Dtype::fp4, 128) == 64 + 8);
+  REQUIRE(storage_bytes(100, 2, Dtype::fp4, 0) == 2 * (50 + 7));
+  REQUIRE(parse_dtype("NVFP4", "--weight-dtype") == Dtype::fp4);
+
+  auto with = [](Dtype weights, Dtype acts) {
+    DesignChoice c;
+    c.weight_dtype = weights, c.act_dtype = acts;
+    return c;
+  };
+  auto mlp = [](const Estimate& e) {
+    for (const OpCost& op : e.prefill.ops.used())
+      if (op.kind == OpKind::mlp) return op;
+    FAIL("no mlp operator");
+    return OpCost{};
+  };
+  // Blackwell: the compute-bound prefill MLP runs twice as fast in fp4 as in fp8 (double the peak,
+  // the same fraction of it), and fp4 weights are 0.5625 of fp8's bytes.
+  const Estimate fp8 = run("llama-3.1-8b", with(Dtype::fp8, Dtype::fp8), 8192, 1, "b200");
+  const Estimate fp4 = run("llama-3.1-8b", with(Dtype::fp4, Dtype::fp4), 8192, 1, "b200");
+  REQUIRE(mlp(fp8).bound == Bound::compute);
+  REQUIRE(mlp(fp4).compute_s == Approx(mlp(fp8).compute_s / 2));
+  REQUIRE(mlp(fp4).weight_bytes == Approx(mlp(fp8).weight_bytes * 4.5 / 8));
+  // Attention stays in fp8: no engine runs softmax attention in fp4.
+  for (const OpCost& op : fp4.prefill.ops.used())
+    if (op.kind == OpKind::attention) REQUIRE(op.matmul_dtype == Dtype::fp8);
+  // fp4 weights beside bf16 activations are dequantized (W4A16); on Hopper W4A4 has no fp4 units
+  // and runs at the 16-bit rate.
+  REQUIRE(mlp(run("llama-3.1-8b", with(Dtype::fp4, Dtype::bf16), 8192, 1, "b200")).weight_dequant_bits == 4);
+  REQUIRE(mlp(fp4).weight_dequant_bits == 0);
+  const Estimate hopper = run("llama-3.1-8b", with(Dtype::fp4, Dtype::fp4), 8192, 1, "h100-sxm");
+  REQUIRE(mlp(hopper).weight_dequant_bits == 4);
+  REQUIRE(mlp(hopper).compute_s == Approx(mlp(run("llama-3.1-8b", with(Dtype::bf16, Dtype::bf16), 8192, 1, "h100-sxm")).compute_s));
+}
