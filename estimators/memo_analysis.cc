@@ -73,17 +73,10 @@ int changed_dimensions(const Design& d, const Design& b) {
   return (sharing ? 1 : 0) + (d.attn.text != b.attn.text ? 1 : 0) + (d.kv_dtype != b.kv_dtype ? 1 : 0);
 }
 
-MemoAnalysis analyze_memo(const ModelConfig& m, const GpuSpec& gpu, const PlanResult& p) {
-  MemoAnalysis a;
-  a.base = &p.candidates.front();
-  a.rec = &p.candidates[static_cast<size_t>(p.recommended)];
-  a.runner = p.runner_up >= 0 ? &p.candidates[static_cast<size_t>(p.runner_up)] : nullptr;
-  for (const Candidate& c : p.candidates)
-    if (c.role == Role::proposed) a.proposed = &c;
-  a.nothing_broken = p.baseline_meets_all;
-  for (size_t i = 1; i < p.workloads.size(); ++i)
-    if (p.workloads[i].ctx + p.workloads[i].gen > p.workloads[a.longest].ctx + p.workloads[a.longest].gen) a.longest = i;
+namespace {
 
+// The baseline's situation on each workload: fit, SLOs, the batch that fits, its limits.
+void add_situations(MemoAnalysis& a, const ModelConfig& m, const GpuSpec& gpu, const PlanResult& p) {
   // The situation of the baseline, workload by workload.
   for (size_t k = 0; k < p.workloads.size(); ++k) {
     const Workload& w = p.workloads[k];
@@ -107,7 +100,10 @@ MemoAnalysis analyze_memo(const ModelConfig& m, const GpuSpec& gpu, const PlanRe
     s.beyond_trained_context = m.beyond_trained_length(w.ctx + w.gen);
     a.situations.push_back(std::move(s));
   }
+}
 
+// The minimal change and the design of the family the question asked for.
+void pick_minimal_and_family(MemoAnalysis& a, const PlanResult& p) {
   // The minimal change: fewest changed dimensions, then no retraining, then lower risk and cost.
   if (!a.nothing_broken) {
     auto key = [&](const Candidate& c) {
@@ -124,7 +120,10 @@ MemoAnalysis analyze_memo(const ModelConfig& m, const GpuSpec& gpu, const PlanRe
     else a.family_closest = best_where(p, [&](const Candidate& c) { return design_family(c.design) == p.family; });
   }
   a.subject = a.family_pick ? a.family_pick : a.rec;
+}
 
+// The comparison table's rows: named designs, then one per other family.
+void add_family_rows(MemoAnalysis& a, const PlanResult& p) {
   // The designs the memo names get rows of their own; every other family (KV sharing ×
   // pattern) one row, its best KV dtype.
   std::vector<std::pair<const Candidate*, std::string>> tagged;
@@ -176,14 +175,19 @@ MemoAnalysis analyze_memo(const ModelConfig& m, const GpuSpec& gpu, const PlanRe
     a.families.push_back(f);
   }
   // Named designs first in the order the memo names them, then the other families by rank.
+}
 
+// The best sparse and the best linear design, and which this workload mix favours.
+void pick_sparse_and_linear(MemoAnalysis& a, const PlanResult& p) {
   // Sparse or linear: the best of each, and which one this workload mix favours.
   a.best_sparse = best_where(p, [](const Candidate& c) { return is_sparse(c.design); });
   a.best_linear = best_where(p, [](const Candidate& c) { return is_recurrent(c.design); });
   const bool sf = a.best_sparse && a.best_sparse->feasible, lf = a.best_linear && a.best_linear->feasible;
   a.sparse_vs_linear = sf && lf ? (a.best_sparse->score <= a.best_linear->score ? "sparse" : "linear") : sf ? "sparse" : lf ? "linear" : "neither";
+}
 
-
+// Mitigations of the subject's long-range quality, each estimated with its side effects.
+void add_mitigations(MemoAnalysis& a, const ModelConfig& m, const GpuSpec& gpu, const PlanResult& p) {
   // Mitigations for long-range quality of the subject, each estimated on every workload, with its
   // side effects computed: bytes, decode time, reach against the prompts.
   const Candidate& sub = *a.subject;
@@ -290,7 +294,10 @@ MemoAnalysis analyze_memo(const ModelConfig& m, const GpuSpec& gpu, const PlanRe
       return fmt::format("more KV bytes per token ({}); removes the quantization error from long-context attention", delta(v.design, v.est));
     });
   }
+}
 
+// How close the choice is and what would flip it; retraining of the named designs.
+void add_flips(MemoAnalysis& a, const ModelConfig& m, const PlanResult& p) {
   // How close the choice is, and what would flip it.
   if (a.runner) {
     a.runner_gap = a.runner->score - a.rec->score;
@@ -309,8 +316,8 @@ MemoAnalysis analyze_memo(const ModelConfig& m, const GpuSpec& gpu, const PlanRe
       a.runner_flip = fmt::format("the runner-up would rank first if the `{}` risk term weighed less than {:.0f}% of its stated value", best_term,
                                   100 * best_scale);
     else if (a.runner->cost < a.rec->cost)
-      a.runner_flip = fmt::format("the runner-up would rank first if cost weighed {:.2f} instead of 0.25 per halving",
-                                  0.25 + a.runner_gap / std::max(1e-9, std::log2(a.rec->cost / a.runner->cost)));
+      a.runner_flip = fmt::format("the runner-up would rank first if cost weighed {:.2f} instead of {} per halving",
+                                  kCostWeight + a.runner_gap / std::max(1e-9, std::log2(a.rec->cost / a.runner->cost)), kCostWeight);
   }
   if (p.require_early_recall) {
     // Re-scored as if early recall were not required: the access term relaxes and windows
@@ -324,22 +331,25 @@ MemoAnalysis analyze_memo(const ModelConfig& m, const GpuSpec& gpu, const PlanRe
     }
     if (pick && pick != a.rec) a.flips.push_back({"Without --require early-recall", pick});
   }
-  for (double weight : {0.125, 0.5}) {
+  for (double weight : {kCostWeight / 2, kCostWeight * 2}) {
     const Candidate* pick = nullptr;
     double best = 0;
     for (const Candidate& c : p.candidates) {
       if (!c.feasible) continue;
-      const double s = c.risk.total() + weight * std::log2(c.cost);
+      const double s = plan_score(c.risk, c.cost, weight);
       if (!pick || s < best) pick = &c, best = s;
     }
     if (pick && pick != a.rec && !a.nothing_broken)
-      a.flips.push_back({fmt::format("With cost weighted {} instead of 0.25 per halving", weight), pick});
+      a.flips.push_back({fmt::format("With cost weighted {} instead of {} per halving", weight, kCostWeight), pick});
   }
 
   for (const Candidate* c : {a.minimal, a.family_pick, a.rec})
     if (c && c != a.base && std::find_if(a.retraining.begin(), a.retraining.end(), [&](const auto& x) { return x.first == c; }) == a.retraining.end())
       a.retraining.emplace_back(c, retraining_cost(m, c->design, a.base->design));
+}
 
+// Co-location of the workloads on the subject's GPUs: the chunk that keeps each ITL SLO.
+void add_colocations(MemoAnalysis& a, const ModelConfig& m, const GpuSpec& gpu, const PlanResult& p) {
   // Co-location: the subject serving every workload on the same GPUs. A whole prefill of one
   // workload between two decode steps of another adds its full time to that ITL; a chunk adds one
   // chunk's time (mean over the prompt, from estimate's chunked TTFT).
@@ -375,7 +385,10 @@ MemoAnalysis analyze_memo(const ModelConfig& m, const GpuSpec& gpu, const PlanRe
       a.colocations.push_back(c);
     }
   }
+}
 
+// The subject's capacity under every engine's memory rule.
+void add_engine_capacity(MemoAnalysis& a, const ModelConfig& m, const GpuSpec& gpu, const PlanResult& p) {
   // Capacity under each engine's rule: the plan's own first, then the others with their defaults.
   {
     const EngineKind own = a.subject->design.engine.kind;
@@ -399,7 +412,10 @@ MemoAnalysis analyze_memo(const ModelConfig& m, const GpuSpec& gpu, const PlanRe
       a.engines.push_back(std::move(ec));
     }
   }
+}
 
+// Batch sensitivity and the plain datasheet roofline.
+void add_sensitivity(MemoAnalysis& a, const ModelConfig& m, const GpuSpec& gpu, const PlanResult& p) {
   // Sensitivity: batch 1 and twice the batch; the plain datasheet roofline.
   for (const Workload& w : p.workloads) {
     std::vector<BatchSensitivity> v;
@@ -414,7 +430,10 @@ MemoAnalysis analyze_memo(const ModelConfig& m, const GpuSpec& gpu, const PlanRe
     peak.kernels = KernelFamily::peak;
     a.rec_at_peak.push_back(estimate(m, make_design(m, peak), w, gpu));
   }
+}
 
+// The naive (eager) prefill of the longest workload, where it can run at all.
+void add_naive_prefill(MemoAnalysis& a, const ModelConfig& m, const GpuSpec& gpu, const PlanResult& p) {
   // The naive prefill, where it can run at all.
   const Workload& longest = p.workloads[a.longest];
   const Estimate& bl = a.base->per_workload[a.longest];
@@ -424,7 +443,10 @@ MemoAnalysis analyze_memo(const ModelConfig& m, const GpuSpec& gpu, const PlanRe
     naive.kernel = Kernel::naive;
     a.naive_prefill = estimate(m, naive, longest, gpu);
   }
+}
 
+// The charts' curves.
+void add_curves(MemoAnalysis& a, const ModelConfig& m, const GpuSpec& gpu, const PlanResult& p) {
   // Curves: 16 contexts up to 1.5× each workload's, at its batch and generated tokens.
   for (const Candidate* c : {a.base, a.minimal, a.rec, a.family_pick, a.runner, a.best_linear})
     if (c && std::find(a.charted.begin(), a.charted.end(), c) == a.charted.end()) a.charted.push_back(c);
@@ -444,6 +466,32 @@ MemoAnalysis analyze_memo(const ModelConfig& m, const GpuSpec& gpu, const PlanRe
     }
     a.curves.push_back(std::move(per));
   }
+}
+
+}  // namespace
+
+MemoAnalysis analyze_memo(const ModelConfig& m, const GpuSpec& gpu, const PlanResult& p) {
+  MemoAnalysis a;
+  a.base = &p.candidates.front();
+  a.rec = &p.candidates[static_cast<size_t>(p.recommended)];
+  a.runner = p.runner_up >= 0 ? &p.candidates[static_cast<size_t>(p.runner_up)] : nullptr;
+  for (const Candidate& c : p.candidates)
+    if (c.role == Role::proposed) a.proposed = &c;
+  a.nothing_broken = p.baseline_meets_all;
+  for (size_t i = 1; i < p.workloads.size(); ++i)
+    if (p.workloads[i].ctx + p.workloads[i].gen > p.workloads[a.longest].ctx + p.workloads[a.longest].gen) a.longest = i;
+
+  add_situations(a, m, gpu, p);
+  pick_minimal_and_family(a, p);
+  add_family_rows(a, p);
+  pick_sparse_and_linear(a, p);
+  add_mitigations(a, m, gpu, p);
+  add_flips(a, m, p);
+  add_colocations(a, m, gpu, p);
+  add_engine_capacity(a, m, gpu, p);
+  add_sensitivity(a, m, gpu, p);
+  add_naive_prefill(a, m, gpu, p);
+  add_curves(a, m, gpu, p);
   return a;
 }
 

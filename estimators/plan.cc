@@ -13,10 +13,6 @@
 namespace attncost {
 namespace {
 
-// Weight of cost against risk: halving the cost (geometric mean of decode time, prefill time
-// and memory per GPU vs the baseline) is worth 0.25 of risk.
-constexpr double kCostWeight = 0.25;
-
 double gib(double bytes) { return bytes / 1073741824.0; }
 
 }  // namespace
@@ -213,7 +209,7 @@ PlanResult plan(const PlanInputs& in) {
       if (k == 0 || risk.total() > c.risk.total()) c.risk = risk;
     }
     c.cost = std::exp(log_cost / static_cast<double>(in.workloads.size()));
-    c.score = c.risk.total() + kCostWeight * std::log2(c.cost);
+    c.score = plan_score(c.risk, c.cost);
   }
   std::vector<int> order;
   for (int i = 0; i < static_cast<int>(r.candidates.size()); ++i)

@@ -4,6 +4,7 @@
 // structural quality risk, and ranked; one design is recommended for all workloads together.
 // Pure: reports render the result.
 #pragma once
+#include <cmath>
 #include <string>
 #include <vector>
 
@@ -50,6 +51,13 @@ struct Risk {
   double sinks = 0;        // window layers added to a model trained without them, evicting its first tokens
   double total() const { return kv_sharing + reach + early_tokens + access + state + quantization + retraining + sinks; }
 };
+// Weight of cost against risk: halving the cost (geometric mean of decode time, prefill time
+// and memory per GPU vs the baseline) is worth 0.25 of risk.
+inline constexpr double kCostWeight = 0.25;
+// A candidate's score: risk + weight·log2(cost vs the baseline); lower is better. The memo's
+// "what would flip it" re-scores with other weights through this one formula.
+inline double plan_score(const Risk& r, double cost, double cost_weight = kCostWeight) { return r.total() + cost_weight * std::log2(cost); }
+
 // `baseline` is the model's own design: changing its KV sharing or its pattern needs training.
 // A function of the design, the baseline and the workload only (docs/cost-model.md §8).
 Risk design_risk(const ModelConfig& m, const Design& d, const Design& baseline, const Workload& w, const Estimate& e);
