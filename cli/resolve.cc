@@ -121,12 +121,12 @@ EngineConfig resolve_engine(const Flags& f) {
   if (!f.usd_per_gpu_hour.empty())
     e.usd_per_gpu_hour = parse_number(f.usd_per_gpu_hour, "--usd-per-gpu-hour", 0, 1e6, true, "a positive price in USD");
   e.version = f.engine_version;
-  if (!f.step_overhead_us.empty()) e.step_overhead_s = parse_number(f.step_overhead_us, "--step-overhead-us", 0, 1e7, false, "microseconds (≥ 0)") * 1e-6;
-  if (!f.seq_overhead_us.empty()) e.seq_overhead_s = parse_number(f.seq_overhead_us, "--seq-overhead-us", 0, 1e7, false, "microseconds (≥ 0)") * 1e-6;
+  if (!f.step_overhead_us.empty()) e.step_overhead_s = parse_number(f.step_overhead_us, "--step-overhead-us", 0, 1e7, false, "microseconds (≥ 0)") / 1e6;  // divided (1e-6 is inexact): the double nearest the value
+  if (!f.seq_overhead_us.empty()) e.seq_overhead_s = parse_number(f.seq_overhead_us, "--seq-overhead-us", 0, 1e7, false, "microseconds (≥ 0)") / 1e6;  // divided (1e-6 is inexact): the double nearest the value
   if (!f.request_serial_ms.empty())
-    e.request_serial_s = parse_number(f.request_serial_ms, "--request-serial-ms", 0, 1e7, false, "milliseconds (≥ 0)") * 1e-3;
+    e.request_serial_s = parse_number(f.request_serial_ms, "--request-serial-ms", 0, 1e7, false, "milliseconds (≥ 0)") / 1e3;
   if (!f.request_overhead_ms.empty())
-    e.request_overhead_s = parse_number(f.request_overhead_ms, "--request-overhead-ms", 0, 1e7, false, "milliseconds (≥ 0)") * 1e-3;
+    e.request_overhead_s = parse_number(f.request_overhead_ms, "--request-overhead-ms", 0, 1e7, false, "milliseconds (≥ 0)") / 1e3;
   (void)engine_overhead(e);  // an unknown --engine-version is a usage error here, listing the known releases
   return e;
 }

@@ -171,6 +171,11 @@ std::string design_flags(const ModelConfig& m, const Design& d) {
   if (e.max_num_seqs > 0) s += fmt::format(" --max-num-seqs {}", e.max_num_seqs);
   if (e.chunk_size > 0) s += fmt::format(" --chunk-size {}", e.chunk_size);
   if (e.usd_per_gpu_hour > 0) s += fmt::format(" --usd-per-gpu-hour {:g}", e.usd_per_gpu_hour);
+  if (!e.version.empty()) s += fmt::format(" --engine-version {}", e.version);
+  if (e.step_overhead_s >= 0) s += fmt::format(" --step-overhead-us {}", e.step_overhead_s * 1e6);
+  if (e.seq_overhead_s >= 0) s += fmt::format(" --seq-overhead-us {}", e.seq_overhead_s * 1e6);
+  if (e.request_overhead_s >= 0) s += fmt::format(" --request-overhead-ms {}", e.request_overhead_s * 1e3);
+  if (e.request_serial_s >= 0) s += fmt::format(" --request-serial-ms {}", e.request_serial_s * 1e3);
   if (d.spec.on()) s += fmt::format(" --spec {}", spec_text(d.spec));
   return s;
 }
