@@ -6,6 +6,11 @@
 #include <vector>
 
 #include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "estimators/arrivals.h"
+#include "model/design.h"
+#include "model/engine.h"
 
 namespace attncost::cli {
 
@@ -19,17 +24,18 @@ struct Flags {
   bool mha = false, mqa = false;
   std::string gqa, mla, attn, kv_dtype, weight_dtype, act_dtype, kv_group, page_size, tp, pp, cp, ep, dp, kernel, kernels;
   // Workload.
-  std::string ctx = "4096", batch = "1", gen = "0", phase = "both", slo_ms, ttft_slo_ms, shared_prefix, prefix_hit_rate, lengths;
+  // Defaults shown as text, taken from the structs that hold them (one place for each number).
+  std::string ctx = std::to_string(Workload{}.ctx), batch = std::to_string(Workload{}.batch), gen = std::to_string(Workload{}.gen), phase = "both", slo_ms, ttft_slo_ms, shared_prefix, prefix_hit_rate, lengths;
   // Serving: engine memory rule, chunked prefill, speculative decoding, price.
   std::string engine = "plain", gpu_memory_utilization, max_num_batched_tokens, max_num_seqs, chunk_size, usd_per_gpu_hour, spec;
   std::string engine_version, step_overhead_us, request_overhead_ms, seq_overhead_us, request_serial_ms;  // the engine's per-step/request overhead (its release's rule, or given)
   // Plan and compare.
   std::vector<std::string> workloads;   // NAME:ctx=..,batch=..,gen=..,slo_ms=..
   std::vector<std::string> designs;     // LABEL:gqa=8,attn=...,kv_dtype=fp8 (compare)
-  std::string budget_gb, reserve = "0.05", require, max, candidates = "full", family;
+  std::string budget_gb, reserve = fmt::format("{:g}", EngineConfig{}.reserve_fraction), require, max, candidates = "full", family;
   std::string rate, fleet_gpus, sizing = "load";         // plan --rate: requests/s to serve; GPU types (NAME[=USD_PER_HOUR],...)
   // Serving under load (simulate; plan --rate takes the SLO flags too).
-  std::string trace, max_concurrency, burstiness = "1", requests = "1000", prompt_len = "1024", output_len = "256", seed = "0";
+  std::string trace, max_concurrency, burstiness = fmt::format("{:g}", ArrivalSpec{}.burstiness), requests = "1000", prompt_len = "1024", output_len = "256", seed = std::to_string(ArrivalSpec{}.seed);
   std::string slo_ttft_ms, slo_tpot_ms, slo_percentile = "99";
   // Estimate.
   bool explain = false;
