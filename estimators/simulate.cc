@@ -599,7 +599,8 @@ SimConfig sim_config_for(const Design& d, SchedulerKind k) {
   const EngineOverhead o = engine_overhead(d.engine);
   c.step_overhead_s = o.per_step_s, c.request_overhead_s = o.per_request_s, c.seq_overhead_s = o.per_seq_step_s;
   c.request_serial_s = o.per_request_serial_s;
-  c.overlap_schedule = o.overlap_schedule;
+  // A static batch runs to completion whatever loop forms it: no lookahead there.
+  c.overlap_schedule = o.overlap_schedule && k != SchedulerKind::static_batch;
   return c;
 }
 
