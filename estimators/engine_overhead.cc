@@ -21,6 +21,7 @@ using nlohmann::json;
 struct Rule {
   std::string name;
   double per_step_s = 0, per_request_s = 0, per_seq_step_s = 0, per_request_serial_s = 0;
+  bool overlap_schedule = false;
 };
 
 struct EngineRules {
@@ -49,6 +50,10 @@ const std::map<EngineKind, EngineRules>& registry() {
         Rule rule{rj.at("rule").get<std::string>(), seconds(rj, "per_step_s", what), seconds(rj, "per_request_s", what),
                   rj.contains("per_seq_step_s") ? seconds(rj, "per_seq_step_s", what) : 0.0,
                   rj.contains("per_request_serial_s") ? seconds(rj, "per_request_serial_s", what) : 0.0};
+        if (rj.contains("overlap_schedule")) {
+          if (!rj.at("overlap_schedule").is_boolean()) throw InputError(what + ": 'overlap_schedule' must be true or false");
+          rule.overlap_schedule = rj.at("overlap_schedule").get<bool>();
+        }
         if (rule.per_request_serial_s > rule.per_request_s) throw InputError(what + ": per_request_serial_s is part of per_request_s and cannot exceed it");
         if (rj.at("source").get<std::string>().empty()) throw InputError(what + ": a rule without a source");
         for (const json& v : rj.at("versions")) {
@@ -148,6 +153,7 @@ EngineOverhead resolve(const EngineConfig& e) {
     }
     o.per_step_s = r->second.per_step_s, o.per_request_s = r->second.per_request_s, o.per_seq_step_s = r->second.per_seq_step_s;
     o.per_request_serial_s = r->second.per_request_serial_s;
+    o.overlap_schedule = r->second.overlap_schedule;
     rule = fmt::format("{} {}", r->second.name, v);
   }
   const bool given_step = e.step_overhead_s >= 0, given_request = e.request_overhead_s >= 0, given_seq = e.seq_overhead_s >= 0;

@@ -19,6 +19,10 @@ struct EngineOverhead {
   // Of per_request_s, the part the API server spends on one request at a time (parsing,
   // tokenization): requests sent together queue for it. Only the simulator sees queues.
   double per_request_serial_s = 0;
+  // The engine's scheduler runs one batch ahead of the GPU (SGLang's overlap scheduler,
+  // TensorRT-LLM's PyTorch-backend overlap scheduler): batch k+1 is formed when batch k starts,
+  // so a request that arrives while batch k runs can join batch k+2 at the earliest.
+  bool overlap_schedule = false;
   // e.g. "vLLM V1 0.21" (the release's rule), "none (plain engine)", "given". A view of text
   // interned for the program's life: an estimate copies this struct, and a std::string of this
   // length would be a heap allocation per copy.

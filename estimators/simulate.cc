@@ -234,7 +234,8 @@ class Replica {
   // ---- a step ----
   double step_time();
   void finish_step(double t);
-  void send_arrivals(double t);
+  // Hands the scheduler every request that reached it by `cutoff`; `now` is the loop's time.
+  void send_arrivals(double cutoff, double now);
   void account(double t0, double t1);
 
   const ModelConfig& m_;
@@ -477,7 +478,7 @@ void Replica::finish_step(double t) {
   for (const auto& [prev, count] : gaps_) result_.itl.push_back({t - prev, count});
 }
 
-void Replica::send_arrivals(double t) {
+void Replica::send_arrivals(double cutoff, double now) {
   // Open loop: every request arrived by t is in the queue. Closed loop: at most max_concurrency
   // in flight; a request waits for a client slot and is sent when one frees.
   // A request reaches the scheduler request_overhead_s after it was sent (API server,
@@ -489,7 +490,7 @@ void Replica::send_arrivals(double t) {
       if (in_flight_ >= c_.max_concurrency || free_slots_.empty()) break;
       sent = std::max(sent, free_slots_.front());
     }
-    if (ready_time(sent) > t) break;
+    if (ready_time(sent) > cutoff) break;
     frontend_free_ = std::max(sent, frontend_free_) + std::min(c_.request_serial_s, c_.request_overhead_s);
     if (c_.max_concurrency > 0) free_slots_.pop_front();
     Live& r = live_[next_];
@@ -505,7 +506,7 @@ void Replica::send_arrivals(double t) {
       continue;
     }
     ++in_flight_;
-    in_system_integral_ += t - sent;  // in the system since it was sent, though the engine sees it only now
+    in_system_integral_ += now - sent;  // in the system since it was sent, though the engine sees it only now
     waiting_.push_back(&r);
   }
 }
@@ -530,8 +531,13 @@ SimResult Replica::run() {
   // The shared prefix's pages are held once, from the first request on.
   if (shared_bytes_ > 0 && !requests_.empty()) used_ += shared_bytes_;
   double t = 0;
+  bool busy = false;  // the last step ended at t (the GPU did not go idle since)
   while (true) {
-    send_arrivals(t);
+    // An overlap scheduler formed this step's batch while the previous step ran, at its start:
+    // requests that reached the scheduler after that wait one more step. After an idle gap the
+    // scheduler's loop spins on its queue and forms the batch at once.
+    send_arrivals(c_.overlap_schedule && busy ? t_step_start_ : t, t);
+    busy = false;
     work_.clear();
     switch (c_.scheduler) {
       case SchedulerKind::vllm: schedule_vllm(); break;
@@ -552,6 +558,7 @@ SimResult Replica::run() {
       continue;
     }
     t_step_start_ = t;
+    busy = true;
     const double dt = step_time();
     account(t, t + dt);
     t += dt;
@@ -592,6 +599,8 @@ SimConfig sim_config_for(const Design& d, SchedulerKind k) {
   const EngineOverhead o = engine_overhead(d.engine);
   c.step_overhead_s = o.per_step_s, c.request_overhead_s = o.per_request_s, c.seq_overhead_s = o.per_seq_step_s;
   c.request_serial_s = o.per_request_serial_s;
+  // A static batch runs to completion whatever loop forms it: no lookahead there.
+  c.overlap_schedule = o.overlap_schedule && k != SchedulerKind::static_batch;
   return c;
 }
 

@@ -13,7 +13,7 @@ simulator is fitted to this table; the split is kept for when something is).
 --check exits 1 when a median |error| over the rows (all, and the held-out third) misses the
 issue's target (P50 TTFT 25%, P50 TPOT 20%, P99 TTFT 40%, output throughput 15%).
 --guard (ctest) exits 1 when one misses the bound reached today: the targets, except P50 TTFT,
-whose target is not met yet (33.3% all, 30.5% held out) and is held at 35% so it cannot get worse
+whose target is not met yet (30.3% all, 30.5% held out) and is held at 31% so it cannot get worse
 unnoticed.
 """
 import atexit
@@ -47,10 +47,12 @@ MODELS = {
     "Qwen/Qwen2-7B-Instruct": ["--model", "qwen2.5-7b"],
 }
 GPUS = {"A100-40GB": "a100-40gb", "A100-80GB": "a100-80gb", "H100-SXM": "h100-sxm", "H200": "h200"}
-# The KV memory of the dennislee22 runs, from their start-up logs (tests/data/engine_logs/startup_logs.csv).
-UTILIZATION = {"kv5p01g": "0.25", "kv24p83g": "0.5"}
+# The KV memory of the dennislee22 runs, from their start-up logs (tests/data/engine_logs/startup_logs.csv),
+# and the memory fraction the datacrunch 405B server was launched with (`--mem-frac 0.87`,
+# sglang/experiments/llama_405b_sglang.sh, quoted in the rows' notes).
+UTILIZATION = {"kv5p01g": "0.25", "kv24p83g": "0.5", "dc_l31_405b_": "0.87"}
 TARGETS = {"median_ttft_ms": 0.25, "median_tpot_ms": 0.20, "p99_ttft_ms": 0.40, "output_throughput": 0.15}
-GUARD = dict(TARGETS, median_ttft_ms=0.35)
+GUARD = dict(TARGETS, median_ttft_ms=0.31)
 
 
 def lengths(row, which):

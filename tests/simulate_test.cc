@@ -68,6 +68,9 @@ TEST_CASE("an idle server: P50 TTFT is the unloaded TTFT, TPOT the unloaded mean
     const EngineOverhead overhead = engine_overhead(d.engine);
     REQUIRE(overhead.per_step_s > 0);
     c.step_overhead_s = overhead.per_step_s, c.seq_overhead_s = overhead.per_seq_step_s;
+    // SGLang's and TensorRT-LLM's overlap schedulers: an idle server forms the batch at once.
+    c.overlap_schedule = overhead.overlap_schedule;
+    REQUIRE(overhead.overlap_schedule == (kind != EngineKind::vllm));
     const auto reqs = fixed(9, 0.001, 1000, 64);  // 1000 s apart: each finds the server idle
     const SimSummary s = summarize(simulate(m, d, gpu, c, reqs), {}, 1);
     Workload w;
@@ -108,11 +111,40 @@ TEST_CASE("Little's law holds on the simulated trace", "[simulate]") {
   SimConfig c;
   ArrivalSpec a;
   a.requests = 3000, a.rate = 20, a.prompt = {200, 2000}, a.output = {20, 400}, a.seed = 3;
-  const SimResult r = simulate(m, d, gpu, c, generate_requests(a));
+  // Also with an overlap scheduler, whose requests wait in the system before the engine takes them.
+  const bool overlap = GENERATE(false, true);
+  c.scheduler = overlap ? SchedulerKind::sglang : SchedulerKind::vllm;
+  c.overlap_schedule = overlap;
+  const SimResult r = simulate(m, overlap ? engine_design(m, EngineKind::sglang) : d, gpu, c, generate_requests(a));
   const SimSummary s = summarize(r, {}, 1);
   // L (time-average requests in the system, from the simulator's own accounting) = λ·W.
   REQUIRE(s.in_system_mean == Approx(s.requests_per_s * s.e2e_s.mean).epsilon(1e-6));
   REQUIRE(s.in_system_mean > 1);
+}
+
+TEST_CASE("an overlap scheduler: a request arriving during a step waits for the batch already formed", "[simulate]") {
+  // SGLang's event_loop_overlap / TensorRT-LLM's overlap scheduler form batch k+1 when batch k
+  // starts: a request that arrives while k runs can join k+2 at the earliest, one step later than
+  // with a scheduler that forms each batch when the last one ends.
+  const ModelConfig m = load_model("llama-3.1-8b");
+  const GpuSpec gpu = load_gpu("h100-sxm");
+  const Design d = engine_design(m, EngineKind::sglang);
+  SimConfig c;
+  c.scheduler = SchedulerKind::sglang;
+  // One request decoding 4000 tokens from t = 0; a second one arrives at 1.0037 s, mid-step.
+  std::vector<SimRequest> reqs = fixed(2, 0, 64, 4000);
+  reqs[1].arrival_s = 1.0037, reqs[1].output = 4;
+  const SimResult alone = simulate(m, d, gpu, c, std::span<const SimRequest>(reqs.data(), 1));
+  const double step = (alone.requests[0].e2e() - alone.requests[0].ttft()) / 3999;  // one decode step of one sequence
+  const SimResult plain = simulate(m, d, gpu, c, reqs);
+  c.overlap_schedule = true;
+  const SimResult overlap = simulate(m, d, gpu, c, reqs);
+  REQUIRE(plain.requests[1].scheduled_s > 1.0037);
+  REQUIRE(plain.requests[1].scheduled_s - 1.0037 < step);  // the next step boundary
+  REQUIRE(overlap.requests[1].scheduled_s - plain.requests[1].scheduled_s == Approx(step).epsilon(0.02));  // one step more
+  REQUIRE(overlap.requests[1].ttft() - plain.requests[1].ttft() == Approx(step).epsilon(0.02));
+  // The first request's own decode is not delayed by the lookahead: only admission is.
+  REQUIRE(overlap.requests[0].ttft() == plain.requests[0].ttft());
 }
 
 TEST_CASE("a one-at-a-time server with fixed service times matches the M/D/1 mean wait", "[simulate]") {
