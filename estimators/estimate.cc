@@ -144,23 +144,12 @@ Estimator::Estimator(const ModelConfig& m, const Design& d, const GpuSpec& gpu)
 
 Estimate estimate(const ModelConfig& m, const Design& d, const Workload& w, const GpuSpec& gpu, Explainer* ex) { return Estimator(m, d, gpu)(w, ex); }
 
-Estimate Estimator::operator()(const Workload& w, Explainer* ex) const {
+void Estimator::fill_memory(const Workload& w, Estimate& e, Explainer* ex) const {
   const ModelConfig& m = m_;
   const Design& d = d_;
   const GpuSpec& gpu = gpu_;
-  const StepContext& sc = sc_;
   const Shape& whole = whole_;
   const Shape& gpu_shape = gpu_shape_;
-  Estimate e;
-  e.kernels = sc.kernels;
-  e.use_count = sc.use_count;
-  std::copy_n(sc.uses.begin(), sc.use_count, e.uses.begin());
-  e.kv_heads_per_gpu = gpu_shape.kv_heads;
-  e.kv_replication = gpu_shape.kv_replication;
-  e.params = params_;
-
-  cost_phase(sc, w, false, e.prefill, ex);
-  cost_phase(sc, w, true, e.decode, ex);
   Memory& mem = e.memory;
   mem.weights_bytes = weights_bytes_;
   mem.engine = engine_;
@@ -285,7 +274,25 @@ Estimate Estimator::operator()(const Workload& w, Explainer* ex) const {
                fmt::format("max(0, floor(({} - {} - {}) / {}))", N(mem.budget_bytes), N(mem.weights_bytes), N(shared_gpu), N(alloc_gpu)),
                mem.max_concurrent_sequences, "sequences");
   }
+}
 
+Estimate Estimator::operator()(const Workload& w, Explainer* ex) const {
+  const ModelConfig& m = m_;
+  const Design& d = d_;
+  const StepContext& sc = sc_;
+  const Shape& whole = whole_;
+  const Shape& gpu_shape = gpu_shape_;
+  Estimate e;
+  e.kernels = sc.kernels;
+  e.use_count = sc.use_count;
+  std::copy_n(sc.uses.begin(), sc.use_count, e.uses.begin());
+  e.kv_heads_per_gpu = gpu_shape.kv_heads;
+  e.kv_replication = gpu_shape.kv_replication;
+  e.params = params_;
+
+  cost_phase(sc, w, false, e.prefill, ex);
+  cost_phase(sc, w, true, e.decode, ex);
+  fill_memory(w, e, ex);
   e.quality = quality_proxies(m, d, w, e, whole);
   e.serving = serving_metrics(sc, w, e, ex);
   return e;

@@ -102,6 +102,10 @@ class Estimator {
   const StepContext& context() const { return sc_; }
 
  private:
+  // The KV cache of `w` and the memory it takes per GPU: per-pattern bytes, pages, prefix sharing,
+  // the engine's budget and what fits (e.kv, e.memory).
+  void fill_memory(const Workload& w, Estimate& e, Explainer* ex) const;
+
   const ModelConfig& m_;
   const Design& d_;
   const GpuSpec& gpu_;
