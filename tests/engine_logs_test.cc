@@ -227,3 +227,66 @@ TEST_CASE("vLLM ≥ 0.11's memory rule against its 2026 start-up logs: activatio
   REQUIRE(pools >= 4);
   WARN(table);
 }
+
+TEST_CASE("SGLang's and TensorRT-LLM's KV pools against their start-up logs", "[engine]") {
+  // tests/data/engine_logs/startup_logs_sglang_trtllm.csv, each row quoted with its source in
+  // startup_logs_sglang_trtllm.md. Pools of 10 GiB and more must land within ±5% of the logged
+  // token count; smaller pools ("small") and deployments the rule does not model ("outside") are
+  // reported with their error, not asserted.
+  const std::string dir = std::string(ATTNCOST_SOURCE_DIR) + "/tests/data/engine_logs/";
+  const auto logs = read_csv(dir + "startup_logs_sglang_trtllm.csv");
+  std::string table = "row | set | predicted tokens | logged | error | pool GiB ours / logged\n";
+  std::map<std::string, int> asserted;
+  for (const auto& [id, log] : logs) {
+    INFO(id);
+    const std::string model_name = log.at("model_config");
+    const ModelConfig m = load_model(model_name.find('/') != std::string::npos ? std::string(ATTNCOST_SOURCE_DIR) + "/" + model_name : model_name);
+    GpuSpec gpu = load_gpu(log.at("gpu_preset"));
+    if (has(log, "gpu_total_gib")) gpu.visible_bytes = number(log, "gpu_total_gib") * kGiB;  // printed by the engine (or nvidia-smi)
+    const bool sglang = log.at("engine") == "sglang";
+    const double fraction = number(log, "memory_fraction");
+
+    // The engine's own arithmetic on its own printed numbers (the rule's semantics, before any
+    // model of weights or workspaces): SGLang's profile_max_num_token, rest = free after loading −
+    // free before loading × (1 − mem_fraction_static); TensorRT-LLM's KV = fraction × the free
+    // memory it printed.
+    if (sglang && has(log, "post_load_avail_gib") && (has(log, "pre_load_avail_gib") || has(log, "weights_gib"))) {
+      const double post = number(log, "post_load_avail_gib");
+      const double pre = has(log, "pre_load_avail_gib") ? number(log, "pre_load_avail_gib") : post + number(log, "weights_gib");
+      CHECK(std::fabs((post - pre * (1 - fraction)) / number(log, "kv_cache_gib") - 1) <= 0.01);
+    }
+    if (!sglang) CHECK(std::fabs(fraction * number(log, "trt_available_gib") / number(log, "kv_cache_gib") - 1) <= 0.01);
+
+    DesignChoice c;
+    EngineConfig e;
+    e.kind = sglang ? EngineKind::sglang : EngineKind::trtllm;
+    e.memory_fraction = fraction;
+    if (has(log, "max_num_tokens")) e.max_num_batched_tokens = static_cast<uint64_t>(number(log, "max_num_tokens"));
+    if (has(log, "max_batch_size")) e.max_num_seqs = static_cast<uint64_t>(number(log, "max_batch_size"));
+    c.engine = e;
+    c.tp = static_cast<int64_t>(number(log, "tp"));
+    if (has(log, "page_size")) c.page_size = static_cast<int64_t>(number(log, "page_size"));
+    if (log.at("weight_dtype").rfind("fp8", 0) == 0) c.weight_dtype = Dtype::fp8;
+    if (log.at("kv_cache_dtype").rfind("fp8", 0) == 0) c.kv_dtype = Dtype::fp8;
+    Workload w;
+    w.ctx = has(log, "context_len") ? static_cast<uint64_t>(number(log, "context_len")) : 4096;
+    const Estimate est = estimate(m, make_design(m, c), w, gpu);
+
+    const double logged = number(log, "kv_cache_tokens"), predicted = est.memory.kv_cache_tokens;
+    const double error = predicted / logged - 1;
+    const double pool_log = number(log, "kv_cache_gib");
+    table += fmt::format("{} | {} | {:.0f} | {:.0f} | {:+.1f}% | {:.2f} / {:.2f}\n", id, log.at("set"), predicted, logged, 100 * error,
+                         est.memory.engine.kv_budget_bytes / kGiB, pool_log);
+    // The engine's bytes per token are ours: the logged pool over the logged tokens.
+    CHECK(std::fabs(pool_log * kGiB / logged / est.memory.kv_bytes_per_token_gpu - 1) <= 0.01);
+    // The output flags a pool under 10 GiB (the workspace terms dominate it) — and only such a pool.
+    CHECK((est.memory.engine.kv_budget_bytes < 10 * kGiB) == (log.at("set") == "small"));
+    if (log.at("set") != "check") continue;
+    REQUIRE(pool_log >= 10);
+    CHECK(std::fabs(error) <= 0.05);
+    ++asserted[log.at("engine")];
+  }
+  CHECK(asserted["sglang"] >= 3);
+  CHECK(asserted["tensorrt-llm"] >= 2);
+  WARN(table);
+}
