@@ -236,7 +236,7 @@ TEST_CASE("SGLang's and TensorRT-LLM's KV pools against their start-up logs", "[
   // rule does not model and which their log prints.
   const std::string dir = std::string(ATTNCOST_SOURCE_DIR) + "/tests/data/engine_logs/";
   const auto logs = read_csv(dir + "startup_logs_sglang_trtllm.csv");
-  std::string table = "row | set | predicted tokens | logged | error | pool GiB ours / logged\n";
+  std::string table = "row | set | predicted tokens | logged | error | pool GiB ours / logged | pool error\n";
   std::map<std::string, int> asserted;
   for (const auto& [id, log] : logs) {
     INFO(id);
@@ -276,10 +276,15 @@ TEST_CASE("SGLang's and TensorRT-LLM's KV pools against their start-up logs", "[
     const double logged = number(log, "kv_cache_tokens"), predicted = est.memory.kv_cache_tokens;
     const double error = predicted / logged - 1;
     const double pool_log = number(log, "kv_cache_gib");
-    table += fmt::format("{} | {} | {:.0f} | {:.0f} | {:+.1f}% | {:.2f} / {:.2f}\n", id, log.at("set"), predicted, logged, 100 * error,
-                         est.memory.engine.kv_budget_bytes / kGiB, pool_log);
-    // The engine's bytes per token are ours: the logged pool over the logged tokens.
-    CHECK(std::fabs(pool_log * kGiB / logged / est.memory.kv_bytes_per_token_gpu - 1) <= 0.01);
+    table += fmt::format("{} | {} | {:.0f} | {:.0f} | {:+.1f}% | {:.2f} / {:.2f} | {:+.1f}%\n", id, log.at("set"), predicted, logged, 100 * error,
+                         est.memory.engine.kv_budget_bytes / kGiB, pool_log, 100 * (est.memory.engine.kv_budget_bytes / kGiB / pool_log - 1));
+    // The engine's bytes per token are ours: the logged pool over the logged tokens. Except in the
+    // trtllm-bench log, whose 4607 blocks × 64 tokens in 62.99 GiB make 229,376 B per token, 7/8 of
+    // the 262,144 B an FP8 token of Llama-2-7B's 32 layers takes (its GiB = 0.99 × "available"
+    // holds; the block count does not): its pool is compared, not its tokens.
+    const double bytes_per_token_ratio = pool_log * kGiB / logged / est.memory.kv_bytes_per_token_gpu;
+    if (id == "trtllmbench-llama2-7b-fp8-tp1") CHECK(std::fabs(bytes_per_token_ratio - 0.875) <= 0.001);
+    else CHECK(std::fabs(bytes_per_token_ratio - 1) <= 0.01);
     // The output flags a pool under 10 GiB (the workspace terms dominate it) — and only such a pool.
     CHECK((est.memory.engine.kv_budget_bytes < 10 * kGiB) == (log.at("set") == "small"));
     if (log.at("set") == "buffers") {
