@@ -139,9 +139,9 @@ EngineMemory engine_memory(const ModelConfig& m, const Design& d, const GpuSpec&
       // is reserved only in proportion to the fraction.
       em.total_bytes = gpu.total_visible_bytes();
       const double tp_init = d.tp <= 1 ? 0 : peer_linked(gpu) ? kSglangTpInitLinkedBytes : kSglangTpInitPcieBytes;
-      const double before_load = kCudaContextBytes + tp_init;
-      em.non_torch_bytes = before_load + kWorkspaceBytes;
-      em.budget_bytes = em.memory_fraction * (em.total_bytes - before_load) - kWorkspaceBytes;
+      em.before_load_bytes = kCudaContextBytes + tp_init;
+      em.non_torch_bytes = em.before_load_bytes + kWorkspaceBytes;
+      em.budget_bytes = em.memory_fraction * (em.total_bytes - em.before_load_bytes) - kWorkspaceBytes;
       break;
     }
     case EngineKind::trtllm: {
