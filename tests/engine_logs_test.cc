@@ -308,3 +308,28 @@ TEST_CASE("SGLang's and TensorRT-LLM's KV pools against their start-up logs", "[
   CHECK(asserted["tensorrt-llm"] >= 2);
   WARN(table);
 }
+
+TEST_CASE("SGLang's budget rule, written out by hand: the fraction of what is free before loading", "[engine]") {
+  // profile_max_num_token: rest = free after loading − free before loading × (1 − fraction), with
+  // free before = total − 0.5 GiB of CUDA context − the TP set-up (2.0 GiB over NVLink, 0.13 GiB
+  // over PCIe), free after = free before − weights − 0.15 GiB of the loader's workspaces.
+  const ModelConfig m = load_model("llama-3.1-8b");
+  const auto budget = [&](const char* gpu_name, int64_t tp) {
+    DesignChoice c;
+    EngineConfig e;
+    e.kind = EngineKind::sglang, e.memory_fraction = 0.85;
+    c.engine = e;
+    c.tp = tp;
+    const GpuSpec gpu = load_gpu(gpu_name);
+    return std::pair{estimate(m, make_design(m, c), Workload{}, gpu).memory, gpu.total_visible_bytes()};
+  };
+  const auto [one, h100] = budget("h100-sxm", 1);
+  CHECK(one.budget_bytes == Approx(0.85 * (h100 - 0.5 * kGiB) - 0.15 * kGiB).epsilon(1e-12));
+  CHECK(one.engine.kv_budget_bytes == Approx(one.budget_bytes - one.weights_bytes).epsilon(1e-12));
+  const auto [nvlink, h100_again] = budget("h100-sxm", 4);
+  CHECK(nvlink.engine.before_load_bytes == Approx(2.5 * kGiB));
+  CHECK(nvlink.budget_bytes == Approx(0.85 * (h100_again - 2.5 * kGiB) - 0.15 * kGiB).epsilon(1e-12));
+  const auto [pcie, l4] = budget("l4", 4);
+  CHECK(pcie.engine.before_load_bytes == Approx(0.63 * kGiB));
+  CHECK(pcie.budget_bytes == Approx(0.85 * (l4 - 0.63 * kGiB) - 0.15 * kGiB).epsilon(1e-12));
+}
