@@ -25,9 +25,9 @@ constexpr double kTensorParallelBuffersBytes = 0.25 * kGiB;
 constexpr double kCudaContextBytes = 0.5 * kGiB;
 // What SGLang's torch.distributed set-up holds per GPU before it loads weights ("Init torch
 // distributed ends. mem usage"): 2.01 GiB at TP 8 on H200-class GPUs (sglang PR #11716's log:
-// 137.29 GiB free before loading, the GPU not named; NCCL and custom all-reduce buffers) and 0.13 GiB at TP 4 on PCIe-only L4s, where SGLang turns
-// custom all-reduce off ("not supported on more than two PCIe-only GPUs"; the QwQ-32B log of
-// tests/data/engine_logs/startup_logs_sglang_trtllm.md).
+// 137.29 GiB free before loading, the GPU not named; NCCL and custom all-reduce buffers) and
+// 0.13 GiB at TP 4 on PCIe-only L4s, where SGLang turns custom all-reduce off ("not supported on
+// more than two PCIe-only GPUs"; the QwQ-32B log of tests/data/engine_logs/startup_logs_sglang_trtllm.md).
 constexpr double kSglangTpInitLinkedBytes = 2.0 * kGiB;
 constexpr double kSglangTpInitPcieBytes = 0.13 * kGiB;
 // GPUs joined by NVLink or Infinity Fabric (a scale-up link well above PCIe's 32 GB/s each way).
