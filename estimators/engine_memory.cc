@@ -19,9 +19,19 @@ constexpr double kGiB = 1073741824.0;
 // other logs check it.
 constexpr double kWorkspaceBytes = 0.15 * kGiB;
 constexpr double kTensorParallelBuffersBytes = 0.25 * kGiB;
-// SGLang measures free memory after loading, so the CUDA context (≈0.5 GiB on a data-centre GPU
-// with the runtime's kernels loaded) comes out of its static fraction too.
+// The CUDA context (with the runtime's kernels loaded) a process holds before it loads anything:
+// SGLang's logs show 0.40-0.62 GiB between the visible total and "Load weight begin. avail mem" on
+// one 80 GB GPU (tests/data/engine_logs/startup_logs_sglang_trtllm.md).
 constexpr double kCudaContextBytes = 0.5 * kGiB;
+// What SGLang's torch.distributed set-up holds per GPU before it loads weights ("Init torch
+// distributed ends. mem usage"): 2.01 GiB at TP 8 on H200-class GPUs (sglang PR #11716's log:
+// 137.29 GiB free before loading, the GPU not named; NCCL and custom all-reduce buffers) and
+// 0.13 GiB at TP 4 on PCIe-only L4s, where SGLang turns custom all-reduce off ("not supported on
+// more than two PCIe-only GPUs"; the QwQ-32B log of tests/data/engine_logs/startup_logs_sglang_trtllm.md).
+constexpr double kSglangTpInitLinkedBytes = 2.0 * kGiB;
+constexpr double kSglangTpInitPcieBytes = 0.13 * kGiB;
+// GPUs joined by NVLink or Infinity Fabric (a scale-up link well above PCIe's 32 GB/s each way).
+bool peer_linked(const GpuSpec& gpu) { return gpu.scale_up.one_way_Bps >= 100e9; }
 // vLLM ≥ 0.11 (gpu_worker.determine_available_memory as its DEBUG line prints it): non-torch
 // memory 0.13-0.14 GiB on one GPU and 0.54-0.55 GiB per GPU at TP 2 (llm-d-benchmark's nine
 // vLLM 0.11.0 H100 runs, tests/data/engine_logs/startup_logs_2026.md §1), and a profiled peak
@@ -119,12 +129,21 @@ EngineMemory engine_memory(const ModelConfig& m, const Design& d, const GpuSpec&
       }
       em.budget_bytes = em.total_bytes * em.memory_fraction - em.activation_peak_bytes - em.non_torch_bytes;
       break;
-    case EngineKind::sglang:
-      // model_runner.profile_max_num_token: free memory after loading − total × (1 − fraction).
+    case EngineKind::sglang: {
+      // model_runner.profile_max_num_token: rest = (free after loading) − (free before loading) ×
+      // (1 − mem_fraction_static), where "before" is measured after the CUDA context and the
+      // torch.distributed groups exist. With free-before = total − context − TP set-up and
+      // free-after = free-before − weights − the loader's workspaces (0.13-0.15 GiB beyond the bf16
+      // weights in SGLang's Llama-3.1-8B logs, kWorkspaceBytes), the pool is
+      // fraction × (total − context − TP set-up) − weights − workspaces: what is held before loading
+      // is reserved only in proportion to the fraction.
       em.total_bytes = gpu.total_visible_bytes();
-      em.non_torch_bytes = kCudaContextBytes + kWorkspaceBytes + tp_buffers;
-      em.budget_bytes = em.total_bytes * em.memory_fraction - em.non_torch_bytes;
+      const double tp_init = d.tp <= 1 ? 0 : peer_linked(gpu) ? kSglangTpInitLinkedBytes : kSglangTpInitPcieBytes;
+      em.before_load_bytes = kCudaContextBytes + tp_init;
+      em.non_torch_bytes = em.before_load_bytes + kWorkspaceBytes;
+      em.budget_bytes = em.memory_fraction * (em.total_bytes - em.before_load_bytes) - kWorkspaceBytes;
       break;
+    }
     case EngineKind::trtllm: {
       // KV cache = free_gpu_memory_fraction × the memory free after the engine's weights and
       // runtime buffers (activations of max_num_tokens) are allocated.

@@ -20,6 +20,7 @@ struct EngineMemory {
   double kv_budget_bytes = 0;          // of which the KV cache: budget − weights (≥ 0)
   double activation_peak_bytes = 0;    // the profiling run's peak (vLLM, TensorRT-LLM)
   double non_torch_bytes = 0;          // CUDA context (SGLang), cuBLAS/NCCL workspaces
+  double before_load_bytes = 0;        // SGLang: of non_torch, what exists before it measures free memory (held back × fraction only)
   uint64_t max_num_batched_tokens = 0;
   uint64_t max_num_seqs = 0;
   uint64_t page_size = 0;              // tokens per KV block

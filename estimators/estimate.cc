@@ -50,8 +50,9 @@ void explain_budget(Explainer* ex, const EngineMemory& em, double weights) {
                fmt::format("{} × {} - {} - {}", N(em.total_bytes), N(tf), N(em.activation_peak_bytes), N(em.non_torch_bytes)), em.budget_bytes, "B");
       break;
     case EngineKind::sglang:
-      ex->line("SGLang memory budget per GPU (weights + KV)", "total × mem_fraction_static − CUDA context and workspaces",
-               fmt::format("{} × {} - {}", N(em.total_bytes), N(tf), N(em.non_torch_bytes)), em.budget_bytes, "B");
+      ex->line("SGLang memory budget per GPU (weights + KV)", "mem_fraction_static × (total − CUDA context and TP set-up) − workspaces",
+               fmt::format("{} × ({} - {}) - {}", N(tf), N(em.total_bytes), N(em.before_load_bytes), N(em.non_torch_bytes - em.before_load_bytes)),
+               em.budget_bytes, "B");
       break;
     case EngineKind::trtllm:
       ex->line("TensorRT-LLM memory budget per GPU (weights + KV)", "weights + free_gpu_memory_fraction × (total − weights − activations − non-torch)",

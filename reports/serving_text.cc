@@ -12,7 +12,9 @@ std::string budget_rule_text(const Estimate& e) {
     case EngineKind::plain:
       return em.memory_fraction < 1 ? fmt::format("HBM less a {:.0f}% reserve", (1 - em.memory_fraction) * 100) : "the --budget-gb given";
     case EngineKind::vllm: return fmt::format("vLLM: {:.2f} × {} − activations − workspaces", em.memory_fraction, human_bytes(em.total_bytes));
-    case EngineKind::sglang: return fmt::format("SGLang: {:.2f} × {} − CUDA context and workspaces", em.memory_fraction, human_bytes(em.total_bytes));
+    case EngineKind::sglang:
+      return fmt::format("SGLang: {:.2f} × ({} − {} held before loading) − workspaces", em.memory_fraction, human_bytes(em.total_bytes),
+                         human_bytes(em.before_load_bytes));
     case EngineKind::trtllm: return fmt::format("TensorRT-LLM: weights + {:.2f} × free memory", em.memory_fraction);
   }
   return "";
