@@ -1,5 +1,7 @@
 #include "reports/fleet_report.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -57,8 +59,10 @@ std::string percentile_name(const FleetResult& r) { return fmt::format("P{:g}", 
 // "P99 TTFT 1.2 s, P99 TPOT 41 ms (P50 0.3 s / 35 ms)" at the offered rate.
 std::string load_text(const FleetResult& r, const FleetOption& o) {
   const LoadPoint& p = o.load.at_rate;
-  return fmt::format("{} TTFT {}, {} TPOT {} (P50 {} / {})", percentile_name(r), human_time(p.ttft_at_percentile_s), percentile_name(r),
-                     human_time(p.tpot_at_percentile_s), human_time(p.ttft_s.p50), human_time(p.tpot_s.p50));
+  const Bands& b = o.bands;
+  const Band& tb = r.slo.percentile >= 99 ? b.ttft_p99 : b.ttft;
+  return fmt::format("{} TTFT {}, {} TPOT {} (P50 {} / {})", percentile_name(r), banded_time(p.ttft_at_percentile_s, tb), percentile_name(r),
+                     banded_time(p.tpot_at_percentile_s, b.itl), human_time(p.ttft_s.p50, b.ttft), human_time(p.tpot_s.p50, b.itl));
 }
 
 std::string targets_text(const FleetResult& r) {
@@ -91,7 +95,9 @@ std::string fleet_text(const ModelConfig& m, const std::vector<FleetResult>& fle
         continue;
       }
       out += fmt::format("  {} {}\n", i == 0 ? "best" : "then", deployment_text(r, o));
-      out += fmt::format("       TTFT {}, mean ITL {}, serves {:.3g} req/s, {}", human_time(o.ttft_s), human_time(o.itl_s), o.capacity_rps, cost_text(r, o));
+      out += fmt::format("       TTFT {}, mean ITL {}, serves {} req/s{}, {}", banded_time(o.ttft_s, o.bands.ttft), banded_time(o.itl_s, o.bands.itl),
+                         round_significant(o.capacity_rps, std::min(3, band_digits(o.bands.throughput))),
+                         o.bands.throughput.rel > 0 ? " (" + band_text(o.bands.throughput) + ")" : "", cost_text(r, o));
       if (o.disaggregated) out += fmt::format(", KV transfer {} in {}", human_bytes(o.kv_transfer_bytes), human_time(o.kv_transfer_s));
       out += o.why_not.empty() ? fmt::format(" — {}\n", o.reason) : fmt::format(" — {}\n", o.why_not);
       if (o.load.simulated) out += fmt::format("       under load: {}\n", load_text(r, o));
@@ -153,8 +159,13 @@ nlohmann::json fleet_json(const ModelConfig& m, const std::vector<FleetResult>& 
                        {"gpus", o.gpus},
                        {"feasible", o.feasible},
                        {"ttft_s", o.ttft_s},
+                       {"ttft_range_s", band_range(o.ttft_s, o.bands.ttft)},
                        {"itl_mean_s", o.itl_s},
+                       {"itl_mean_range_s", band_range(o.itl_s, o.bands.itl)},
                        {"capacity_rps", o.capacity_rps},
+                       {"capacity_rps_range", band_range(o.capacity_rps, o.bands.throughput)},
+                       {"band", {{"ttft", band_json(o.bands.ttft)}, {"ttft_p99", band_json(o.bands.ttft_p99)}, {"itl", band_json(o.bands.itl)},
+                                 {"throughput", band_json(o.bands.throughput)}}},
                        {"kv_transfer_bytes", json_number(o.kv_transfer_bytes)},
                        {"kv_transfer_s", o.kv_transfer_s},
                        {"reason", o.reason},
@@ -164,6 +175,11 @@ nlohmann::json fleet_json(const ModelConfig& m, const std::vector<FleetResult>& 
         x["under_load"] = {{"percentile", o.load.percentile},       {"requests_per_replica", o.load.requests},
                            {"max_num_seqs", o.load.max_num_seqs},   {"max_num_batched_tokens", o.load.max_num_batched_tokens},
                            {"capacity_replicas", o.load.capacity_replicas}, {"at_rate", load_point_json(o.load.at_rate)}};
+      if (o.load.simulated) {  // at the percentile: P99 TTFT has its own band; other percentiles take the P50 one
+        const Band& tb = o.load.percentile >= 99 ? o.bands.ttft_p99 : o.bands.ttft;
+        x["under_load"]["at_rate"]["ttft_at_percentile_range_s"] = band_range(o.load.at_rate.ttft_at_percentile_s, tb);
+        x["under_load"]["at_rate"]["tpot_at_percentile_range_s"] = band_range(o.load.at_rate.tpot_at_percentile_s, o.bands.itl);
+      }
       opts.push_back(std::move(x));
     }
     j["options"] = std::move(opts);
