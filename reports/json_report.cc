@@ -258,6 +258,11 @@ json limits_json(const std::vector<PlanLimit>& limits) {
               {"kind", limit_kind_name(l.kind)}, {"unbounded", l.limit.unbounded}, {"binding", l.binding}};
     const char* key = l.kind == LimitKind::ctx ? "max_ctx" : l.kind == LimitKind::batch ? "max_batch" : "max_sequences";
     j[key] = l.limit.value;
+    // The answer at the ends of the latency bands: [times as slow as the band allows, as fast] (null: unbounded).
+    if (l.has_range) {
+      auto end = [](const Limit& x) { return x.unbounded ? json(nullptr) : json(x.value); };
+      j[std::string(key) + "_range"] = json::array({end(l.low), end(l.high)});
+    }
     if (l.kind == LimitKind::ctx) j["at_batch"] = l.at_batch;
     else j["at_ctx"] = l.at_ctx;
     out.push_back(std::move(j));

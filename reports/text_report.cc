@@ -235,7 +235,11 @@ std::string limits_text(const ModelConfig& m, const std::vector<PlanLimit>& limi
       out += fmt::format("max {} for {} ({}): unbounded up to 2^40 (memory stops growing){}\n", what, design, l.workload,
                          l.kind == LimitKind::ctx && m.max_position > 0 ? fmt::format("; the model was trained for {} positions", m.max_position) : "");
     else if (l.limit.value == 0) out += fmt::format("max {} for {} ({}): none fits the budget\n", what, design, l.workload);
-    else out += fmt::format("max {} for {} ({}): {} (bound by {}){}\n", what, design, l.workload, l.limit.value, l.binding,
+    else out += fmt::format("max {} for {} ({}): {} (bound by {}){}{}\n", what, design, l.workload, l.limit.value, l.binding,
+                            l.has_range && (l.low.value != l.limit.value || l.high.value != l.limit.value || l.high.unbounded)
+                                ? fmt::format(" [{}–{} with the times at the ends of their bands]", l.low.value,
+                                              l.high.unbounded ? std::string("unbounded") : std::to_string(l.high.value))
+                                : "",
                             l.kind == LimitKind::ctx && m.beyond_trained_length(l.limit.value)
                                 ? fmt::format("; beyond the {} positions the model was trained for", m.max_position)
                                 : "");
