@@ -112,11 +112,13 @@ std::string fleet_text(const ModelConfig& m, const std::vector<FleetResult>& fle
       const FleetOption& d = r.options[static_cast<size_t>(r.best_disaggregated)];
       if (r.under_load)
         out += fmt::format("  aggregated vs disaggregated at their best: {} vs {}; {} TTFT {} vs {}; {} TPOT {} vs {}\n", cost_text(r, a), cost_text(r, d),
-                           percentile_name(r), human_time(a.load.at_rate.ttft_at_percentile_s), human_time(d.load.at_rate.ttft_at_percentile_s),
-                           percentile_name(r), human_time(a.load.at_rate.tpot_at_percentile_s), human_time(d.load.at_rate.tpot_at_percentile_s));
+                           percentile_name(r), human_time(a.load.at_rate.ttft_at_percentile_s, a.bands.ttft_p99),
+                           human_time(d.load.at_rate.ttft_at_percentile_s, d.bands.ttft_p99), percentile_name(r),
+                           human_time(a.load.at_rate.tpot_at_percentile_s, a.bands.itl), human_time(d.load.at_rate.tpot_at_percentile_s, d.bands.itl));
       else
         out += fmt::format("  aggregated vs disaggregated at their best: {} vs {}; TTFT {} vs {}; mean ITL {} vs {}\n", cost_text(r, a), cost_text(r, d),
-                           human_time(a.ttft_s), human_time(d.ttft_s), human_time(a.itl_s), human_time(d.itl_s));
+                           human_time(a.ttft_s, a.bands.ttft), human_time(d.ttft_s, d.bands.ttft), human_time(a.itl_s, a.bands.itl),
+                           human_time(d.itl_s, d.bands.itl));
     }
     if (r.under_load)
       out += fmt::format("  sized under load: {}; {} of {} configurations simulated, {} requests per replica, Poisson arrivals (docs/cost-model.md §17.4)\n",
@@ -226,7 +228,8 @@ void fleet_doc(Doc& doc, const ModelConfig& m, const std::vector<FleetResult>& f
       rows.push_back({r.gpu_names[o.gpu], split_text(o.design), o.disaggregated ? fmt::format("disagg {}:{}", o.prefill_replicas, o.replicas)
                                                                                  : fmt::format("agg ×{}", o.replicas),
                       fmt::format("{}", o.batch), fmt::format("{}", o.gpus), r.priced ? fmt::format("{:.2f}", o.usd_per_hour) : "—",
-                      human_time(o.ttft_s), human_time(o.itl_s), fmt::format("{:.3g}", o.capacity_rps), o.why_not.empty() ? o.reason : o.why_not});
+                      banded_time(o.ttft_s, o.bands.ttft), banded_time(o.itl_s, o.bands.itl),
+                      round_significant(o.capacity_rps, std::min(3, band_digits(o.bands.throughput))), o.why_not.empty() ? o.reason : o.why_not});
     }
     doc.table({"GPU", "split", "mode", "batch", "GPUs", "USD/h", "TTFT", "mean ITL", "req/s", "note"},
               {false, false, false, true, true, true, true, true, true, false}, std::move(rows));
@@ -235,9 +238,12 @@ void fleet_doc(Doc& doc, const ModelConfig& m, const std::vector<FleetResult>& f
     doc.paragraph(fmt::format("Sized under load ({}): at {:g} req/s the best fleet gives {}; {}. Its load curve:", targets_text(r), r.rate, load_text(r, best),
                               knee_text(r, best)));
     std::vector<std::vector<std::string>> curve;
+    const Bands& b = best.bands;  // each time to its band's digits (the table's caption gives the bands)
+    const Band& tb = r.slo.percentile >= 99 ? b.ttft_p99 : b.ttft;
     for (const LoadPoint& p : best.load.curve)
-      curve.push_back({fmt::format("{:.3g}", p.offered_rps), fmt::format("{:.3g}", p.served_rps), human_time(p.ttft_s.p50), human_time(p.ttft_at_percentile_s),
-                       human_time(p.tpot_s.p50), human_time(p.tpot_at_percentile_s), p.stable ? "yes" : "no (queue grows)"});
+      curve.push_back({fmt::format("{:.3g}", p.offered_rps), fmt::format("{:.3g}", p.served_rps), human_time(p.ttft_s.p50, b.ttft),
+                       human_time(p.ttft_at_percentile_s, tb), human_time(p.tpot_s.p50, b.itl), human_time(p.tpot_at_percentile_s, b.itl),
+                       p.stable ? "yes" : "no (queue grows)"});
     const std::string pn = percentile_name(r);
     doc.table({"offered req/s", "served req/s", "P50 TTFT", pn + " TTFT", "P50 TPOT", pn + " TPOT", "keeps up"}, {true, true, true, true, true, true, false},
               std::move(curve));
