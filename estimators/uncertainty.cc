@@ -114,7 +114,9 @@ Band Band::widest(const Band& a, const Band& b) {
   return a.rel >= b.rel ? a : b;
 }
 
-Bands uncertainty_bands(const GpuSpec& gpu, const KernelModel* kernels, EngineKind engine) {
+namespace {
+
+Bands compute_bands(const GpuSpec& gpu, const KernelModel* kernels, EngineKind engine) {
   Bands b;
   b.prefill = kernel_band(gpu, kernels, false);
   b.decode = kernel_band(gpu, kernels, true);
@@ -129,6 +131,23 @@ Bands uncertainty_bands(const GpuSpec& gpu, const KernelModel* kernels, EngineKi
   b.itl = with_serving(b.decode, gpu, "serving_tpot_p50");
   b.throughput = with_serving(Band::widest(b.prefill, b.decode), gpu, "serving_throughput");
   return b;
+}
+
+}  // namespace
+
+Bands uncertainty_bands(const GpuSpec& gpu, const KernelModel* kernels, EngineKind engine) {
+  // `estimate` builds one Estimator per call (a plan, a sweep: thousands): the last answer is
+  // kept per thread, so the table is searched once per GPU architecture, kernels and engine.
+  thread_local const KernelModel* last_kernels = nullptr;
+  thread_local EngineKind last_engine = EngineKind::plain;
+  thread_local std::string last_arch;
+  thread_local Bands last;
+  thread_local bool have = false;
+  if (!have || kernels != last_kernels || engine != last_engine || gpu.arch != last_arch) {
+    last = compute_bands(gpu, kernels, engine);
+    last_kernels = kernels, last_engine = engine, last_arch = gpu.arch, have = true;
+  }
+  return last;
 }
 
 }  // namespace attncost
