@@ -97,6 +97,8 @@ int run_simulate(const Flags& flags) {
   r.seed = c.seed, r.max_concurrency = c.max_concurrency;
   r.burstiness = parse_number(f.burstiness, "--burstiness", 0, 1e3, true, "a positive gamma shape");
   r.slo = resolve_slo(f, &r.has_slo);
+  // Each figure's held-out error band: the GPU, kernels and engine's, once for the answer (never per step).
+  r.bands = uncertainty_bands(gpu, kernels_for(d, gpu), d.engine.kind);
   r.command = f.command_line;
 
   // The requests: a trace's, or generated at each rate.

@@ -137,6 +137,7 @@ Estimator::Estimator(const ModelConfig& m, const Design& d, const GpuSpec& gpu)
   const Params params_gpu = params_with(m, d, sc_.uses, sc_.use_count, d.tp, d.ep);
   params_gpu_ = params_gpu.total();
   weights_bytes_ = weight_bytes_of(params_gpu, m, d);
+  bands_ = uncertainty_bands(gpu, sc_.kernels, d.engine.kind);  // once per design, not per workload
   loaded_ = loaded_weights(m, d);  // encoders, MTP modules, shared blocks: estimators/loaded_weights.h
   params_ += loaded_.shared_block_params;
   weights_bytes_ += loaded_.bytes_per_gpu;
@@ -285,6 +286,7 @@ Estimate Estimator::operator()(const Workload& w, Explainer* ex) const {
   const Shape& gpu_shape = gpu_shape_;
   Estimate e;
   e.kernels = sc.kernels;
+  e.bands = bands_;
   e.use_count = sc.use_count;
   std::copy_n(sc.uses.begin(), sc.use_count, e.uses.begin());
   e.kv_heads_per_gpu = gpu_shape.kv_heads;

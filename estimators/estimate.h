@@ -8,6 +8,7 @@
 #include "estimators/loaded_weights.h"
 #include "estimators/serving.h"
 #include "estimators/step_cost.h"
+#include "estimators/uncertainty.h"
 #include "model/design.h"
 #include "model/gpu_spec.h"
 #include "model/model_config.h"
@@ -77,6 +78,7 @@ struct Estimate {
   Memory memory;
   Quality quality;
   Serving serving;
+  Bands bands;                      // each figure's held-out error band (uncertainty.h): GPU, kernels and engine only
 };
 
 // Whole sequences of `mem`'s shape that fit `budget_bytes` beside the weights and the shared
@@ -114,6 +116,7 @@ class Estimator {
   double params_ = 0, params_gpu_ = 0, weights_bytes_ = 0;
   LoadedWeights loaded_;
   EngineMemory engine_;
+  Bands bands_;
 };
 
 }  // namespace attncost

@@ -34,6 +34,7 @@ FleetOption size_fleet_option(const ModelConfig& m, const GpuSpec& gpu, const De
   Workload w = w0;
   w.batch = batch;
   const Estimate e = estimate(m, d, w, gpu);
+  o.bands = e.bands;
   const double g = static_cast<double>(replica_gpus(d));
   const double steps = w.gen > 1 ? static_cast<double>(w.gen - 1) : 1;
   if (!e.memory.fits) {

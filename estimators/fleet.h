@@ -68,6 +68,7 @@ struct FleetOption {
   std::string reason;                        // why it cannot serve, or what it is limited by
   std::string why_not;                       // set by plan_fleet: why it loses to the first option
   UnderLoad load;                            // when sized under load
+  Bands bands;                               // the held-out error bands of its figures (uncertainty.h)
 };
 
 struct FleetResult {

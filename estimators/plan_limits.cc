@@ -33,7 +33,8 @@ std::vector<PlanLimit> plan_limits(const ModelConfig& m, const GpuSpec& gpu, con
     subjects.push_back(&p.candidates[static_cast<size_t>(p.runner_up)]);
   std::vector<PlanLimit> out;
   for (const Candidate* c : subjects)
-    for (const Workload& w : p.workloads) {
+    for (size_t k = 0; k < p.workloads.size(); ++k) {
+      const Workload& w = p.workloads[k];
       PlanLimit l;
       l.design = c->label;
       l.role = c->role;
@@ -45,6 +46,16 @@ std::vector<PlanLimit> plan_limits(const ModelConfig& m, const GpuSpec& gpu, con
       l.at_ctx = w.ctx;
       l.limit = kind == LimitKind::ctx ? max_context(m, c->design, w, gpu) : max_batch(m, c->design, w, gpu);
       l.binding = l.limit.unbounded ? "none up to 2^40" : l.limit.binding;
+      // The answer at the ends of the times' bands (once per answer; the design's bands do not depend on the workload).
+      if ((w.slo_ms > 0 || w.ttft_slo_ms > 0) && !c->per_workload.empty()) {
+        const Bands& b = c->per_workload[std::min(k, c->per_workload.size() - 1)].bands;
+        auto at = [&](double sign) {
+          Workload v = w;
+          v.slo_ms *= 1 + sign * b.itl.rel, v.ttft_slo_ms *= 1 + sign * b.ttft.rel;
+          return kind == LimitKind::ctx ? max_context(m, c->design, v, gpu) : max_batch(m, c->design, v, gpu);
+        };
+        l.has_range = true, l.low = at(-1), l.high = at(+1);
+      }
       out.push_back(std::move(l));
     }
   return out;

@@ -26,6 +26,11 @@ struct PlanLimit {
   uint64_t at_ctx = 0;
   Limit limit;
   std::string binding;     // the constraint that stops it ("memory")
+  // With latency targets: the answer if the times were at the ends of their held-out bands
+  // (uncertainty.h) — targets tightened to slo·(1 − b) (times as slow as the band allows) and
+  // loosened to slo·(1 + b). Memory has no band: a memory-bound answer keeps its value.
+  bool has_range = false;
+  Limit low, high;
 };
 
 std::vector<PlanLimit> plan_limits(const ModelConfig& m, const GpuSpec& gpu, const PlanResult& p, LimitKind kind);

@@ -20,6 +20,7 @@ const std::vector<EmbeddedFile>& gpus();
 const std::vector<EmbeddedFile>& kernels();
 const std::vector<EmbeddedFile>& classes();  // transformers class defaults (model/class_defaults.h)
 const std::vector<EmbeddedFile>& engines();  // per-engine overhead rules by release (estimators/engine_overhead.h)
+const std::vector<EmbeddedFile>& bands();    // held-out error bands by architecture and kernel kind (estimators/uncertainty.h)
 }  // namespace presets_data
 
 std::vector<std::string> model_preset_names();

@@ -10,19 +10,21 @@ namespace {
 struct Metric {
   const char* name;
   double (*get)(const Estimate&);
-  std::string (*show)(double);
+  std::string (*show)(double, const Estimate&);
 };
 
-std::string show_bytes(double v) { return human_bytes(v); }
-std::string show_time(double v) { return human_time(v); }
-std::string show_count(double v) { return human_count(v); }
+std::string show_bytes(double v, const Estimate&) { return human_bytes(v); }
+// Times to the digits their held-out band supports (estimators/uncertainty.h).
+std::string show_prefill_time(double v, const Estimate& e) { return human_time(v, e.bands.prefill); }
+std::string show_decode_time(double v, const Estimate& e) { return human_time(v, e.bands.decode); }
+std::string show_count(double v, const Estimate&) { return human_count(v); }
 
 const Metric kMetrics[] = {
     {"KV cache", [](const Estimate& e) { return e.kv.bytes_total; }, show_bytes},
     {"prefill pairs", [](const Estimate& e) { return e.prefill.attention_pairs; }, show_count},
     {"prefill FLOPs", [](const Estimate& e) { return e.prefill.flops; }, show_count},
-    {"prefill time", [](const Estimate& e) { return e.prefill.time_s; }, show_time},
-    {"decode step", [](const Estimate& e) { return e.decode.time_s; }, show_time},
+    {"prefill time", [](const Estimate& e) { return e.prefill.time_s; }, show_prefill_time},
+    {"decode step", [](const Estimate& e) { return e.decode.time_s; }, show_decode_time},
     {"decode tok/s", [](const Estimate& e) { return e.decode.tokens_per_s; }, show_count},
     {"memory/GPU", [](const Estimate& e) { return e.memory.total_bytes; }, show_bytes},
 };
@@ -44,9 +46,11 @@ std::string comparison_text(const ModelConfig& m, const GpuSpec& gpu, const Comp
   for (const ComparisonRow& r : c.rows) {
     out += fmt::format("{:<60}", row_name(r));
     for (const Metric& k : kMetrics)
-      out += fmt::format(" {:>20}", fmt::format("{} ({})", k.show(k.get(r.est)), ratio(k.get(r.est), k.get(ref))));
+      out += fmt::format(" {:>20}", fmt::format("{} ({})", k.show(k.get(r.est), r.est), ratio(k.get(r.est), k.get(ref))));
     out += "\n";
   }
+  out += fmt::format("\nkernel-time bands: prefill {} [{}], decode step {} [{}] (the 80th percentile of held-out |error|; docs/cost-model.md §18)\n",
+                     band_text(ref.bands.prefill), ref.bands.prefill.basis, band_text(ref.bands.decode), ref.bands.decode.basis);
   return out;
 }
 
@@ -59,7 +63,7 @@ std::string comparison_md(const ModelConfig& m, const GpuSpec& gpu, const Compar
   const Estimate& ref = c.rows.front().est;
   for (const ComparisonRow& r : c.rows) {
     out += fmt::format("| {} | {} (ctx {}, batch {}) |", r.design_label, r.workload.name, r.workload.ctx, r.workload.batch);
-    for (const Metric& k : kMetrics) out += fmt::format(" {} ({}) |", k.show(k.get(r.est)), ratio(k.get(r.est), k.get(ref)));
+    for (const Metric& k : kMetrics) out += fmt::format(" {} ({}) |", k.show(k.get(r.est), r.est), ratio(k.get(r.est), k.get(ref)));
     out += "\n";
   }
   return out;

@@ -1,5 +1,7 @@
 #include "reports/fleet_report.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -57,8 +59,10 @@ std::string percentile_name(const FleetResult& r) { return fmt::format("P{:g}", 
 // "P99 TTFT 1.2 s, P99 TPOT 41 ms (P50 0.3 s / 35 ms)" at the offered rate.
 std::string load_text(const FleetResult& r, const FleetOption& o) {
   const LoadPoint& p = o.load.at_rate;
-  return fmt::format("{} TTFT {}, {} TPOT {} (P50 {} / {})", percentile_name(r), human_time(p.ttft_at_percentile_s), percentile_name(r),
-                     human_time(p.tpot_at_percentile_s), human_time(p.ttft_s.p50), human_time(p.tpot_s.p50));
+  const Bands& b = o.bands;
+  const Band& tb = r.slo.percentile >= 99 ? b.ttft_p99 : b.ttft;
+  return fmt::format("{} TTFT {}, {} TPOT {} (P50 {} / {})", percentile_name(r), banded_time(p.ttft_at_percentile_s, tb), percentile_name(r),
+                     banded_time(p.tpot_at_percentile_s, b.itl), human_time(p.ttft_s.p50, b.ttft), human_time(p.tpot_s.p50, b.itl));
 }
 
 std::string targets_text(const FleetResult& r) {
@@ -91,7 +95,9 @@ std::string fleet_text(const ModelConfig& m, const std::vector<FleetResult>& fle
         continue;
       }
       out += fmt::format("  {} {}\n", i == 0 ? "best" : "then", deployment_text(r, o));
-      out += fmt::format("       TTFT {}, mean ITL {}, serves {:.3g} req/s, {}", human_time(o.ttft_s), human_time(o.itl_s), o.capacity_rps, cost_text(r, o));
+      out += fmt::format("       TTFT {}, mean ITL {}, serves {} req/s{}, {}", banded_time(o.ttft_s, o.bands.ttft), banded_time(o.itl_s, o.bands.itl),
+                         round_significant(o.capacity_rps, std::min(3, band_digits(o.bands.throughput))),
+                         o.bands.throughput.rel > 0 ? " (" + band_text(o.bands.throughput) + ")" : "", cost_text(r, o));
       if (o.disaggregated) out += fmt::format(", KV transfer {} in {}", human_bytes(o.kv_transfer_bytes), human_time(o.kv_transfer_s));
       out += o.why_not.empty() ? fmt::format(" — {}\n", o.reason) : fmt::format(" — {}\n", o.why_not);
       if (o.load.simulated) out += fmt::format("       under load: {}\n", load_text(r, o));
@@ -106,11 +112,13 @@ std::string fleet_text(const ModelConfig& m, const std::vector<FleetResult>& fle
       const FleetOption& d = r.options[static_cast<size_t>(r.best_disaggregated)];
       if (r.under_load)
         out += fmt::format("  aggregated vs disaggregated at their best: {} vs {}; {} TTFT {} vs {}; {} TPOT {} vs {}\n", cost_text(r, a), cost_text(r, d),
-                           percentile_name(r), human_time(a.load.at_rate.ttft_at_percentile_s), human_time(d.load.at_rate.ttft_at_percentile_s),
-                           percentile_name(r), human_time(a.load.at_rate.tpot_at_percentile_s), human_time(d.load.at_rate.tpot_at_percentile_s));
+                           percentile_name(r), human_time(a.load.at_rate.ttft_at_percentile_s, a.bands.ttft_p99),
+                           human_time(d.load.at_rate.ttft_at_percentile_s, d.bands.ttft_p99), percentile_name(r),
+                           human_time(a.load.at_rate.tpot_at_percentile_s, a.bands.itl), human_time(d.load.at_rate.tpot_at_percentile_s, d.bands.itl));
       else
         out += fmt::format("  aggregated vs disaggregated at their best: {} vs {}; TTFT {} vs {}; mean ITL {} vs {}\n", cost_text(r, a), cost_text(r, d),
-                           human_time(a.ttft_s), human_time(d.ttft_s), human_time(a.itl_s), human_time(d.itl_s));
+                           human_time(a.ttft_s, a.bands.ttft), human_time(d.ttft_s, d.bands.ttft), human_time(a.itl_s, a.bands.itl),
+                           human_time(d.itl_s, d.bands.itl));
     }
     if (r.under_load)
       out += fmt::format("  sized under load: {}; {} of {} configurations simulated, {} requests per replica, Poisson arrivals (docs/cost-model.md §17.4)\n",
@@ -153,8 +161,13 @@ nlohmann::json fleet_json(const ModelConfig& m, const std::vector<FleetResult>& 
                        {"gpus", o.gpus},
                        {"feasible", o.feasible},
                        {"ttft_s", o.ttft_s},
+                       {"ttft_range_s", band_range(o.ttft_s, o.bands.ttft)},
                        {"itl_mean_s", o.itl_s},
+                       {"itl_mean_range_s", band_range(o.itl_s, o.bands.itl)},
                        {"capacity_rps", o.capacity_rps},
+                       {"capacity_rps_range", band_range(o.capacity_rps, o.bands.throughput)},
+                       {"band", {{"ttft", band_json(o.bands.ttft)}, {"ttft_p99", band_json(o.bands.ttft_p99)}, {"itl", band_json(o.bands.itl)},
+                                 {"throughput", band_json(o.bands.throughput)}}},
                        {"kv_transfer_bytes", json_number(o.kv_transfer_bytes)},
                        {"kv_transfer_s", o.kv_transfer_s},
                        {"reason", o.reason},
@@ -164,6 +177,11 @@ nlohmann::json fleet_json(const ModelConfig& m, const std::vector<FleetResult>& 
         x["under_load"] = {{"percentile", o.load.percentile},       {"requests_per_replica", o.load.requests},
                            {"max_num_seqs", o.load.max_num_seqs},   {"max_num_batched_tokens", o.load.max_num_batched_tokens},
                            {"capacity_replicas", o.load.capacity_replicas}, {"at_rate", load_point_json(o.load.at_rate)}};
+      if (o.load.simulated) {  // at the percentile: P99 TTFT has its own band; other percentiles take the P50 one
+        const Band& tb = o.load.percentile >= 99 ? o.bands.ttft_p99 : o.bands.ttft;
+        x["under_load"]["at_rate"]["ttft_at_percentile_range_s"] = band_range(o.load.at_rate.ttft_at_percentile_s, tb);
+        x["under_load"]["at_rate"]["tpot_at_percentile_range_s"] = band_range(o.load.at_rate.tpot_at_percentile_s, o.bands.itl);
+      }
       opts.push_back(std::move(x));
     }
     j["options"] = std::move(opts);
@@ -210,7 +228,8 @@ void fleet_doc(Doc& doc, const ModelConfig& m, const std::vector<FleetResult>& f
       rows.push_back({r.gpu_names[o.gpu], split_text(o.design), o.disaggregated ? fmt::format("disagg {}:{}", o.prefill_replicas, o.replicas)
                                                                                  : fmt::format("agg ×{}", o.replicas),
                       fmt::format("{}", o.batch), fmt::format("{}", o.gpus), r.priced ? fmt::format("{:.2f}", o.usd_per_hour) : "—",
-                      human_time(o.ttft_s), human_time(o.itl_s), fmt::format("{:.3g}", o.capacity_rps), o.why_not.empty() ? o.reason : o.why_not});
+                      banded_time(o.ttft_s, o.bands.ttft), banded_time(o.itl_s, o.bands.itl),
+                      round_significant(o.capacity_rps, std::min(3, band_digits(o.bands.throughput))), o.why_not.empty() ? o.reason : o.why_not});
     }
     doc.table({"GPU", "split", "mode", "batch", "GPUs", "USD/h", "TTFT", "mean ITL", "req/s", "note"},
               {false, false, false, true, true, true, true, true, true, false}, std::move(rows));
@@ -219,9 +238,12 @@ void fleet_doc(Doc& doc, const ModelConfig& m, const std::vector<FleetResult>& f
     doc.paragraph(fmt::format("Sized under load ({}): at {:g} req/s the best fleet gives {}; {}. Its load curve:", targets_text(r), r.rate, load_text(r, best),
                               knee_text(r, best)));
     std::vector<std::vector<std::string>> curve;
+    const Bands& b = best.bands;  // each time to its band's digits (the table's caption gives the bands)
+    const Band& tb = r.slo.percentile >= 99 ? b.ttft_p99 : b.ttft;
     for (const LoadPoint& p : best.load.curve)
-      curve.push_back({fmt::format("{:.3g}", p.offered_rps), fmt::format("{:.3g}", p.served_rps), human_time(p.ttft_s.p50), human_time(p.ttft_at_percentile_s),
-                       human_time(p.tpot_s.p50), human_time(p.tpot_at_percentile_s), p.stable ? "yes" : "no (queue grows)"});
+      curve.push_back({fmt::format("{:.3g}", p.offered_rps), fmt::format("{:.3g}", p.served_rps), human_time(p.ttft_s.p50, b.ttft),
+                       human_time(p.ttft_at_percentile_s, tb), human_time(p.tpot_s.p50, b.itl), human_time(p.tpot_at_percentile_s, b.itl),
+                       p.stable ? "yes" : "no (queue grows)"});
     const std::string pn = percentile_name(r);
     doc.table({"offered req/s", "served req/s", "P50 TTFT", pn + " TTFT", "P50 TPOT", pn + " TPOT", "keeps up"}, {true, true, true, true, true, true, false},
               std::move(curve));

@@ -14,7 +14,7 @@ namespace {
 
 using nlohmann::json;
 
-json phase_json(const PhaseCost& p, bool decode) {
+json phase_json(const PhaseCost& p, bool decode, const Band& band) {
   json j = {
       {"attention_pairs", json_number(p.attention_pairs)},
       {"attention_flops", json_number(p.attention_flops)},
@@ -31,6 +31,10 @@ json phase_json(const PhaseCost& p, bool decode) {
   };
   if (decode) j["tokens_per_s"] = p.tokens_per_s;
   else j["prompt_tokens_per_s"] = p.tokens_per_s;
+  // The held-out error band of this phase's kernels (estimators/uncertainty.h): where the measured time lies.
+  j["time_range_s"] = band_range(p.time_s, band);
+  j[decode ? "tokens_per_s_range" : "prompt_tokens_per_s_range"] = band_range(p.tokens_per_s, band);
+  j["band"] = band_json(band);
   json ops = json::array();
   for (int i = 0; i < p.ops.count; ++i) {
     const OpCost& op = p.ops.ops[static_cast<size_t>(i)];
@@ -165,11 +169,28 @@ json estimate_json(const EstimateInputs& in, const Estimate& e) {
                   {"usd_per_million_output_tokens", sv.usd_per_million_output_tokens > 0 ? json(sv.usd_per_million_output_tokens) : json(nullptr)},
                   {"fits", e.memory.fits},  // throughput and price hold only when the batch fits
                   {"gpus", d.tp}};
+  // Beside each time and rate, the range its held-out error band puts the measured value in.
+  const Bands& b = e.bands;
+  const Band e2e = Band::widest(b.ttft, b.itl);
+  serving["ttft_range_s"] = band_range(sv.ttft_s, b.ttft);
+  serving["itl_mean_range_s"] = band_range(sv.itl_mean_s, b.itl);
+  serving["itl_first_range_s"] = band_range(sv.itl_first_s, b.itl);
+  serving["itl_last_range_s"] = band_range(sv.itl_last_s, b.itl);
+  serving["e2e_latency_range_s"] = band_range(sv.e2e_latency_s, e2e);
+  serving["batch_prefill_range_s"] = band_range(sv.batch_prefill_s, b.ttft);
+  serving["cycle_range_s"] = band_range(sv.cycle_s, e2e);
+  serving["output_tokens_per_s_per_gpu_range"] = band_range(sv.output_tokens_per_s_per_gpu, b.throughput);
+  serving["requests_per_s_range"] = band_range(sv.requests_per_s, b.throughput);
+  // The price per token is the price over the throughput: its range is the throughput's, inverted.
+  serving["usd_per_million_output_tokens_range"] = sv.usd_per_million_output_tokens > 0 ? json::array({sv.usd_per_million_output_tokens / b.throughput.hi(1),
+                                                                                                       sv.usd_per_million_output_tokens / b.throughput.lo(1)})
+                                                                                        : json(nullptr);
+  serving["band"] = {{"ttft", band_json(b.ttft)}, {"itl", band_json(b.itl)}, {"e2e", band_json(e2e)}, {"throughput", band_json(b.throughput)}};
   if (d.engine.chunk_size > 0) serving["chunk_size"] = d.engine.chunk_size;
   if (sv.overhead.any() || d.engine.kind != EngineKind::plain)
     serving["engine_overhead"] = {{"rule", sv.overhead.rule}, {"per_step_s", sv.overhead.per_step_s}, {"per_request_s", sv.overhead.per_request_s}, {"per_seq_step_s", sv.overhead.per_seq_step_s}};
   if (w.shared_prefix > 0)
-    serving["shared_prefix"] = {{"tokens", w.shared_prefix}, {"ttft_uncached_s", sv.ttft_uncached_s},
+    serving["shared_prefix"] = {{"tokens", w.shared_prefix}, {"ttft_uncached_s", sv.ttft_uncached_s}, {"ttft_uncached_range_s", band_range(sv.ttft_uncached_s, b.ttft)},
                                 {"kv_bytes_stored_once", json_number(e.memory.shared_kv_bytes)},
                                 {"kv_bytes_saved", json_number(e.memory.shared_kv_bytes * (static_cast<double>(w.batch) - 1))}};
   if (d.spec.on())
@@ -200,8 +221,8 @@ json estimate_json(const EstimateInputs& in, const Estimate& e) {
                     {"bytes_total", json_number(e.kv.bytes_total)},
                     {"state_bytes_per_sequence", json_number(e.kv.state_bytes_per_sequence)},
                     {"cached_tokens_max", json_number(e.kv.cached_tokens_max)}}},
-      {"prefill", phase_json(e.prefill, false)},
-      {"decode", phase_json(e.decode, true)},
+      {"prefill", phase_json(e.prefill, false, e.bands.prefill)},
+      {"decode", phase_json(e.decode, true, e.bands.decode)},
       {"memory", {{"weights_bytes", json_number(e.memory.weights_bytes)}, {"kv_bytes", json_number(e.memory.kv_bytes)},
                   {"total_bytes", json_number(e.memory.total_bytes)}, {"capacity_bytes", json_number(e.memory.capacity_bytes)},
                   {"fits", e.memory.fits}, {"max_concurrent_sequences", json_number(e.memory.max_concurrent_sequences)},
@@ -237,6 +258,11 @@ json limits_json(const std::vector<PlanLimit>& limits) {
               {"kind", limit_kind_name(l.kind)}, {"unbounded", l.limit.unbounded}, {"binding", l.binding}};
     const char* key = l.kind == LimitKind::ctx ? "max_ctx" : l.kind == LimitKind::batch ? "max_batch" : "max_sequences";
     j[key] = l.limit.value;
+    // The answer at the ends of the latency bands: [times as slow as the band allows, as fast] (null: unbounded).
+    if (l.has_range) {
+      auto end = [](const Limit& x) { return x.unbounded ? json(nullptr) : json(x.value); };
+      j[std::string(key) + "_range"] = json::array({end(l.low), end(l.high)});
+    }
     if (l.kind == LimitKind::ctx) j["at_batch"] = l.at_batch;
     else j["at_ctx"] = l.at_ctx;
     out.push_back(std::move(j));
@@ -264,11 +290,15 @@ json plan_json(const ModelConfig& m, const GpuSpec& gpu, const PlanResult& p) {
     for (size_t k = 0; k < p.workloads.size(); ++k) {
       const Estimate& e = c.per_workload[k];
       per.push_back({{"workload", p.workloads[k].name}, {"memory_total_bytes", json_number(e.memory.total_bytes)},
-                     {"kv_bytes", json_number(e.memory.kv_bytes)}, {"decode_time_s", e.decode.time_s},
-                     {"prefill_time_s", e.prefill.time_s}, {"max_sequences_within_budget", json_number(c.max_sequences[k])},
+                     {"kv_bytes", json_number(e.memory.kv_bytes)}, {"decode_time_s", e.decode.time_s}, {"decode_time_range_s", band_range(e.decode.time_s, e.bands.decode)},
+                     {"prefill_time_s", e.prefill.time_s}, {"prefill_time_range_s", band_range(e.prefill.time_s, e.bands.prefill)},
+                     {"max_sequences_within_budget", json_number(c.max_sequences[k])},
                      {"max_batch", c.max_batch[k].value}, {"max_batch_binding", c.max_batch[k].unbounded ? "none up to 2^40" : c.max_batch[k].binding},
-                     {"ttft_s", e.serving.ttft_s}, {"itl_mean_s", e.serving.itl_mean_s},
-                     {"output_tokens_per_s_per_gpu", e.serving.output_tokens_per_s_per_gpu}});
+                     {"ttft_s", e.serving.ttft_s}, {"ttft_range_s", band_range(e.serving.ttft_s, e.bands.ttft)},
+                     {"itl_mean_s", e.serving.itl_mean_s}, {"itl_mean_range_s", band_range(e.serving.itl_mean_s, e.bands.itl)},
+                     {"output_tokens_per_s_per_gpu", e.serving.output_tokens_per_s_per_gpu},
+                     {"output_tokens_per_s_per_gpu_range", band_range(e.serving.output_tokens_per_s_per_gpu, e.bands.throughput)},
+                     {"band", {{"ttft", band_json(e.bands.ttft)}, {"itl", band_json(e.bands.itl)}, {"throughput", band_json(e.bands.throughput)}}}});
     }
     j["per_workload"] = std::move(per);
     return j;

@@ -21,9 +21,15 @@ namespace {
 
 constexpr double kGiB = 1073741824.0;
 std::string gb(double b) { return fmt::format("{:.2f} GiB", b / kGiB); }
-std::string ms(double s) { return fmt::format("{:.2f} ms", s * 1e3); }
-// Times to three significant digits ("2.73 s", "159 ms"): a prediction is not good to the microsecond.
+// The bands of the memo's figures (one GPU, kernel family and engine for every design it
+// names; estimators/uncertainty.h), set by render_memo: times print to the digits they support.
+thread_local Bands memo_bands;
+// Decode-side times (ITL, decode steps) to the digits the ITL band supports; without a band, to 0.01 ms.
+std::string ms(double s) { return memo_bands.itl.rel > 0 ? human_time(s, memo_bands.itl) : fmt::format("{:.2f} ms", s * 1e3); }
+// Prefill-side times to the digits the TTFT band supports; without one, three significant digits
+// ("2.73 s", "159 ms"): a prediction is not good to the microsecond.
 std::string secs(double t) {
+  if (memo_bands.ttft.rel > 0) return human_time(t, memo_bands.ttft);
   if (t >= 1) return fmt::format("{:.3g} s", t);
   if (t >= 1e-3) return fmt::format("{:.3g} ms", t * 1e3);
   return fmt::format("{:.3g} µs", t * 1e6);
@@ -197,6 +203,7 @@ Memo render_memo(const ModelConfig& m, const GpuSpec& gpu, const PlanResult& p, 
   const Candidate& rec = *a.rec;
   const Workload& longest = p.workloads[a.longest];
   const Estimate& bl = base.per_workload[a.longest];
+  memo_bands = bl.bands;
   // Paths as the shell reads them back: a space or ';' in a path must not break or inject.
   const std::string gpu_name = gpu.origin.empty() ? "h100-sxm" : gpu.origin;
   const std::string gpu_flag = shell_quoted(gpu_name);
@@ -220,6 +227,7 @@ Memo render_memo(const ModelConfig& m, const GpuSpec& gpu, const PlanResult& p, 
                 "**ITL** (inter-token latency) = the time between two generated tokens of one sequence, here its mean over the generation at the "
                 "workload's batch; **TPOT** (time per output token after the first) = that mean ITL. Every figure is at the workload's batch unless "
                 "a batch is named._");
+  doc.paragraph("_Bands: " + bands_text(bl.bands) + "; times are printed to the digits their band supports._");
   // The answer first.
   if (a.nothing_broken) {
     doc.paragraph(fmt::format("**Recommendation: keep {}.** The model as it is meets every constraint of every workload; nothing needs to change.",
@@ -701,7 +709,8 @@ Memo render_memo(const ModelConfig& m, const GpuSpec& gpu, const PlanResult& p, 
           const Estimate& e = v.est[k];
           const Estimate& r = sub.per_workload[k];
           row.push_back(fmt::format("{} ({:+.2f} GiB)", gb(e.memory.total_bytes), (e.memory.total_bytes - r.memory.total_bytes) / kGiB));
-          row.push_back(fmt::format("{} ({:+.2f} ms)", ms(e.serving.itl_mean_s), (e.serving.itl_mean_s - r.serving.itl_mean_s) * 1e3));
+          const double itl_change = e.serving.itl_mean_s - r.serving.itl_mean_s;
+          row.push_back(fmt::format("{} ({}{})", ms(e.serving.itl_mean_s), itl_change < 0 ? "−" : "+", ms(std::fabs(itl_change))));
         }
         row.push_back(fmt::format("{:.0f} of {}", v.est[a.longest].quality.full_access_layers, m.layers));
         row.push_back(v.early_recall ? "yes" : "no");

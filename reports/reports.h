@@ -66,6 +66,22 @@ std::string human_bytes(double bytes);
 std::string human_time(double seconds);
 std::string human_count(double value);
 
+// Figures with their held-out error band (band_format.cc): significant digits the band supports
+// (3 at ≤ 3%, 2 at ≤ 30%, 1 above; a figure without a band keeps the fixed digits), the band as
+// text ("±12%", or "no measurement on this GPU; ±70% assumed"), a time to those digits ("7.1 ms")
+// and with its band ("7.1 ms (±12%)"), a rate's digits ("3.1 K") and the JSON range [lo, hi]
+// and band object.
+int band_digits(const Band& b);
+std::string round_significant(double v, int digits);
+std::string band_text(const Band& b);
+std::string human_time(double seconds, const Band& b);
+std::string banded_time(double seconds, const Band& b);
+// "TTFT ±7% [kernels], ITL ±14% [kernels], throughput ±14% [kernels]: the 80th percentile …".
+std::string bands_text(const Bands& b);
+std::string human_rate(double value, const Band& b);
+nlohmann::json band_range(double x, const Band& b);
+nlohmann::json band_json(const Band& b);
+
 // An integral value below 2^53 as a JSON integer (exact), anything else as a double.
 nlohmann::json json_number(double v);
 

@@ -1,5 +1,7 @@
 // The one-line summaries of memory rule, engine capacity and serving metrics that the text and
 // Markdown reports and the memo share.
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "reports/reports.h"
@@ -46,25 +48,31 @@ std::string naive_cannot_run_text(const Estimate& e) {
 std::string serving_text(const EstimateInputs& in, const Estimate& e) {
   const Serving& s = e.serving;
   const Workload& w = in.workload;
+  // Each time to the digits its held-out band supports, the band beside it (estimators/uncertainty.h).
+  const Bands& b = e.bands;
+  const Band e2e = Band::widest(b.ttft, b.itl);
   // A naive prefill that cannot run has no first token: its would-be time is not printed as one.
   std::string out = !e.memory.naive_prefill_runs
                         ? std::string("TTFT none (the naive prefill cannot run; see memory)")
-                        : fmt::format("TTFT {}{}", human_time(s.ttft_s), s.prefill_chunks > 1 ? fmt::format(" ({} chunks of {})", s.prefill_chunks, in.design.engine.chunk_size) : "");
-  if (w.shared_prefix > 0) out += fmt::format(" ({} without the prefix cache)", human_time(s.ttft_uncached_s));
+                        : fmt::format("TTFT {}{}", banded_time(s.ttft_s, b.ttft), s.prefill_chunks > 1 ? fmt::format(" ({} chunks of {})", s.prefill_chunks, in.design.engine.chunk_size) : "");
+  if (w.shared_prefix > 0) out += fmt::format(" ({} without the prefix cache)", human_time(s.ttft_uncached_s, b.ttft));
   if (w.gen >= 2)
-    out += fmt::format(", mean ITL {} over {} steps (first {}, last {})", human_time(s.itl_mean_s), s.decode_steps, human_time(s.itl_first_s),
-                       human_time(s.itl_last_s));
+    out += fmt::format(", mean ITL {} over {} steps (first {}, last {})", banded_time(s.itl_mean_s, b.itl), s.decode_steps, human_time(s.itl_first_s, b.itl),
+                       human_time(s.itl_last_s, b.itl));
   else
-    out += fmt::format(", ITL {} (one decode step; give --gen for the mean over a generation)", human_time(s.itl_mean_s));
+    out += fmt::format(", ITL {} (one decode step; give --gen for the mean over a generation)", banded_time(s.itl_mean_s, b.itl));
   if (!s.itl_exact) out += " [ITL sampled]";
   if (in.design.spec.on()) out += fmt::format(", {:.2f} tokens per speculative step", s.tokens_per_step);
-  if (e.memory.naive_prefill_runs) out += fmt::format(", end to end {}", human_time(s.e2e_latency_s));
+  if (e.memory.naive_prefill_runs) out += fmt::format(", end to end {}", banded_time(s.e2e_latency_s, e2e));
   // Throughput and price hold only for a batch that runs: a batch that does not fit gets neither.
   if (!e.memory.fits)
     out += fmt::format(", no throughput or price: the batch of {} does not fit (at most {:.0f} concurrent sequences)", w.batch, e.memory.max_concurrent_sequences);
   else if (w.gen > 0)
-    out += fmt::format(", {} output tokens/s per GPU, {:.3g} requests/s", human_count(s.output_tokens_per_s_per_gpu), s.requests_per_s);
-  if (e.memory.fits && s.usd_per_million_output_tokens > 0) out += fmt::format(", ${:.3f} per million output tokens", s.usd_per_million_output_tokens);
+    out += fmt::format(", {} output tokens/s per GPU, {} requests/s{}", human_rate(s.output_tokens_per_s_per_gpu, b.throughput),
+                       round_significant(s.requests_per_s, std::min(3, band_digits(b.throughput))),
+                       b.throughput.rel > 0 ? " (" + band_text(b.throughput) + ")" : "");
+  if (e.memory.fits && s.usd_per_million_output_tokens > 0)
+    out += fmt::format(", ${} per million output tokens", round_significant(s.usd_per_million_output_tokens, std::min(3, band_digits(b.throughput))));
   if (w.slo_ms > 0) out += fmt::format("; ITL target {} ms {}", w.slo_ms, s.itl_mean_s * 1e3 <= w.slo_ms ? "met" : "MISSED");
   if (w.ttft_slo_ms > 0) out += fmt::format("; TTFT target {} ms {}", w.ttft_slo_ms, s.ttft_s * 1e3 <= w.ttft_slo_ms ? "met" : "MISSED");
   if (s.overhead.any() || in.design.engine.kind != EngineKind::plain) out += "; " + engine_overhead_text(s.overhead);

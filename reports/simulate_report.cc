@@ -16,9 +16,17 @@ std::string rate_text(double rate) { return rate > 0 ? fmt::format("{:g} req/s",
 std::string run_label(const SimulateReport& r, double rate) { return r.trace.empty() ? rate_text(rate) : std::string("the trace's arrival times"); }
 
 nlohmann::json dist_json(const Dist& d) { return {{"mean", d.mean}, {"p50", d.p50}, {"p90", d.p90}, {"p99", d.p99}}; }
+// Where each statistic's measured value lies (the P99 of TTFT has a band of its own).
+nlohmann::json dist_range_json(const Dist& d, const Band& b, const Band& p99) {
+  return {{"mean", band_range(d.mean, b)}, {"p50", band_range(d.p50, b)}, {"p90", band_range(d.p90, b)}, {"p99", band_range(d.p99, p99)}};
+}
 
-std::string dist_text(const char* name, const Dist& d) {
-  return fmt::format("  {:<6} mean {:>11}  P50 {:>11}  P90 {:>11}  P99 {:>11}\n", name, human_time(d.mean), human_time(d.p50), human_time(d.p90), human_time(d.p99));
+// Each statistic to the digits its band supports, the band at the end of the line.
+std::string dist_text(const char* name, const Dist& d, const Band& b, const Band& p99) {
+  std::string band = b.rel > 0 ? "  " + band_text(b) : "";
+  if (b.rel > 0 && p99.rel != b.rel) band += fmt::format(" (P99 {})", band_text(p99));
+  return fmt::format("  {:<6} mean {:>9}  P50 {:>9}  P90 {:>9}  P99 {:>9}{}\n", name, human_time(d.mean, b), human_time(d.p50, b), human_time(d.p90, b),
+                     human_time(d.p99, p99), band);
 }
 
 nlohmann::json run_json(const SimulateReport& r, const SimulateRun& run) {
@@ -46,6 +54,17 @@ nlohmann::json run_json(const SimulateReport& r, const SimulateRun& run) {
       {"mean_prompt_tokens", s.mean_prompt},
       {"mean_output_tokens", s.mean_output},
   };
+  // The held-out error bands as ranges beside the figures (the band objects are the document's `band`).
+  const Bands& b = r.bands;
+  const Band e2e = Band::widest(b.ttft, b.itl);
+  j["throughput_range"] = {{"requests_per_s", band_range(s.requests_per_s, b.throughput)},
+                           {"output_tokens_per_s", band_range(s.output_tokens_per_s, b.throughput)},
+                           {"output_tokens_per_s_per_gpu", band_range(s.output_tokens_per_s_per_gpu, b.throughput)},
+                           {"total_tokens_per_s", band_range(s.total_tokens_per_s, b.throughput)}};
+  j["ttft_range_s"] = dist_range_json(s.ttft_s, b.ttft, b.ttft_p99);
+  j["tpot_range_s"] = dist_range_json(s.tpot_s, b.itl, b.itl);
+  j["itl_range_s"] = dist_range_json(s.itl_s, b.itl, b.itl);
+  j["e2e_range_s"] = dist_range_json(s.e2e_s, e2e, e2e);
   if (r.has_slo)
     j["goodput"] = {{"requests_per_s", s.goodput_rps}, {"fraction", s.slo_attained}, {"ttft_s_at_percentile", s.ttft_at_percentile_s},
                     {"tpot_s_at_percentile", s.tpot_at_percentile_s}};
@@ -67,11 +86,16 @@ std::string simulate_text(const SimulateReport& r) {
   for (size_t i = 0; i < r.runs.size(); ++i) {
     const SimulateRun& run = r.runs[i];
     const SimSummary& s = run.summary;
-    out += fmt::format("\nat {}: {} requests in {} — {:.3g} req/s, {} output tokens/s ({} per GPU)", run_label(r, run.rate), s.completed,
-                       human_time(s.duration_s), s.requests_per_s, human_count(s.output_tokens_per_s), human_count(s.output_tokens_per_s_per_gpu));
+    const Band& tb = r.bands.throughput;
+    out += fmt::format("\nat {}: {} requests in {} — {} req/s, {} output tokens/s ({} per GPU){}", run_label(r, run.rate), s.completed,
+                       human_time(s.duration_s, tb), round_significant(s.requests_per_s, std::min(3, band_digits(tb))), human_rate(s.output_tokens_per_s, tb),
+                       human_rate(s.output_tokens_per_s_per_gpu, tb), tb.rel > 0 ? " (" + band_text(tb) + ")" : "");
     if (static_cast<int>(i) == r.knee && r.runs.size() > 1) out += "  ← knee";
     out += "\n";
-    out += dist_text("TTFT", s.ttft_s) + dist_text("TPOT", s.tpot_s) + dist_text("ITL", s.itl_s) + dist_text("E2E", s.e2e_s) + dist_text("queue", s.queue_s);
+    const Bands& b = r.bands;
+    const Band e2e = Band::widest(b.ttft, b.itl);
+    out += dist_text("TTFT", s.ttft_s, b.ttft, b.ttft_p99) + dist_text("TPOT", s.tpot_s, b.itl, b.itl) + dist_text("ITL", s.itl_s, b.itl, b.itl) +
+           dist_text("E2E", s.e2e_s, e2e, e2e) + dist_text("queue", s.queue_s, b.ttft, b.ttft_p99);
     out += fmt::format("  KV pool {:.0f}% used on average, {:.0f}% at most; {} preemption{}", 100 * s.kv_util_mean, 100 * s.kv_util_max, s.preemptions,
                        s.preemptions == 1 ? "" : "s");
     if (s.prefix_hits > 0) out += fmt::format("; {} prefix-cache hits", s.prefix_hits);
@@ -80,7 +104,7 @@ std::string simulate_text(const SimulateReport& r) {
     if (r.has_slo)
       out += fmt::format("  goodput {:.3g} req/s ({:.1f}% of requests meet TTFT ≤ {} and TPOT ≤ {}); P{:g} TTFT {}, P{:g} TPOT {}\n", s.goodput_rps,
                          100 * s.slo_attained, r.slo.ttft_s > 0 ? human_time(r.slo.ttft_s) : "any", r.slo.tpot_s > 0 ? human_time(r.slo.tpot_s) : "any",
-                         r.slo.percentile, human_time(s.ttft_at_percentile_s), r.slo.percentile, human_time(s.tpot_at_percentile_s));
+                         r.slo.percentile, human_time(s.ttft_at_percentile_s, r.bands.ttft_p99), r.slo.percentile, human_time(s.tpot_at_percentile_s, r.bands.itl));
   }
   if (r.runs.size() > 1) {
     out += "\n";
@@ -93,6 +117,7 @@ std::string simulate_text(const SimulateReport& r) {
       out += r.slo_rate >= 0 ? fmt::format("highest rate meeting the P{:g} SLOs: {}\n", r.slo.percentile, rate_text(r.runs[static_cast<size_t>(r.slo_rate)].rate))
                              : fmt::format("no rate meets the P{:g} SLOs\n", r.slo.percentile);
   }
+  out += "bands: " + bands_text(r.bands) + "\n";
   out += "TTFT: time to first token; TPOT: time per output token after the first, (E2E − TTFT)/(output − 1); ITL: every gap between two outputs\n";
   return out;
 }
@@ -126,6 +151,9 @@ nlohmann::json simulate_json(const SimulateReport& r) {
     j["knee"] = r.knee >= 0 ? runs[static_cast<size_t>(r.knee)]["rate"] : nlohmann::json(nullptr);
     if (r.has_slo) j["max_rate_meeting_slo"] = r.slo_rate >= 0 ? runs[static_cast<size_t>(r.slo_rate)]["rate"] : nlohmann::json(nullptr);
   }
+  const Bands& b = r.bands;
+  j["band"] = {{"ttft", band_json(b.ttft)}, {"ttft_p99", band_json(b.ttft_p99)}, {"tpot", band_json(b.itl)}, {"e2e", band_json(Band::widest(b.ttft, b.itl))},
+               {"throughput", band_json(b.throughput)}};
   if (!r.command.empty()) j["command"] = r.command;
   return j;
 }

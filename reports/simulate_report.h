@@ -10,6 +10,7 @@
 
 #include "estimators/sim_metrics.h"
 #include "estimators/simulate.h"
+#include "estimators/uncertainty.h"
 
 namespace attncost {
 
@@ -31,6 +32,7 @@ struct SimulateReport {
   std::vector<SimulateRun> runs;
   int knee = -1, slo_rate = -1;  // indices into runs
   std::string command;           // the command line, for the JSON record
+  Bands bands;                   // the held-out error bands of the replica's figures (estimators/uncertainty.h)
 };
 
 std::string simulate_text(const SimulateReport& r);

@@ -37,8 +37,8 @@ void append_sweep_row(std::string& out, SweepFormat f, const EstimateInputs& in,
       break;
     case SweepFormat::text:
       out += fmt::format("{:<28} {:<40} {:<24} {:>9} {:>6} {:>12} {:>12} {:>12}\n", in.model.name, design_label(in.design), in.gpu.origin,
-                         in.workload.ctx, in.workload.batch, human_bytes(e.kv.bytes_per_sequence), human_time(e.prefill.time_s),
-                         human_time(e.decode.time_s));
+                         in.workload.ctx, in.workload.batch, human_bytes(e.kv.bytes_per_sequence), human_time(e.prefill.time_s, e.bands.prefill),
+                         human_time(e.decode.time_s, e.bands.decode));  // to the digits their held-out bands support
       if (explained) out += explain_text(*explained) + "\n";
       break;
   }

@@ -1,5 +1,6 @@
 // Terminal renderings: aligned tables a person reads; scripts use JSON or CSV.
 #include <algorithm>
+#include <tuple>
 
 #include <fmt/format.h>
 
@@ -56,15 +57,15 @@ void link_lines(std::string& out, const PhaseCost& p) {
                        human_time(p.stage_send_s));
 }
 
-void phase_lines(std::string& out, const char* title, const PhaseCost& p, bool decode) {
+void phase_lines(std::string& out, const char* title, const PhaseCost& p, bool decode, const Band& band) {
   out += fmt::format("{}\n", title);
   out += fmt::format("  attention pairs   {:>14}   attention matmul FLOPs {:>12}  other {}\n", human_count(p.attention_pairs),
                      human_count(p.attention_flops), human_count(p.attention_other_flops));
   out += fmt::format("  total matmul FLOPs{:>14}   HBM traffic {:>12} (weights {}, KV read {}, KV write {}, activations {})\n",
                      human_count(p.flops), human_bytes(p.hbm_bytes), human_bytes(p.weight_bytes), human_bytes(p.kv_read_bytes),
                      human_bytes(p.kv_write_bytes), human_bytes(p.act_bytes));
-  out += fmt::format("  time              {:>14}   {}-bound; {} {}\n", human_time(p.time_s), bound_name(p.bound),
-                     decode ? "tokens/s" : "prompt tokens/s", human_count(p.tokens_per_s));
+  out += fmt::format("  time              {:>14}   {}-bound; {} {}{}\n", human_time(p.time_s, band), bound_name(p.bound),
+                     decode ? "tokens/s" : "prompt tokens/s", human_rate(p.tokens_per_s, band), band.rel > 0 ? "; " + band_text(band) : "");
   out += "    op            layers        time   bound     per layer: FLOPs / bytes\n";
   for (int i = 0; i < p.ops.count; ++i) {
     const OpCost& op = p.ops.ops[static_cast<size_t>(i)];
@@ -105,9 +106,9 @@ std::string estimate_text(const EstimateInputs& in, const Estimate& e) {
   out += fmt::format("kernels   {}\n\n", kernels_text(e, g));
   out += fmt::format("KV cache  {} per token, {} per sequence, {} for the batch\n\n", human_bytes(e.kv.bytes_per_token),
                      human_bytes(e.kv.bytes_per_sequence), human_bytes(e.kv.bytes_total));
-  if (w.phase != Phase::decode) phase_lines(out, "prefill (whole batch)", e.prefill, false);
+  if (w.phase != Phase::decode) phase_lines(out, "prefill (whole batch)", e.prefill, false, e.bands.prefill);
   if (w.phase == Phase::both) out += "\n";
-  if (w.phase != Phase::prefill) phase_lines(out, "decode (one step at ctx)", e.decode, true);
+  if (w.phase != Phase::prefill) phase_lines(out, "decode (one step at ctx)", e.decode, true, e.bands.decode);
   const Memory& mem = e.memory;
   out += fmt::format("\nmemory per GPU at {} tokens: weights {} + KV {} = {} of a {} budget ({}) → {}; at most {} concurrent sequences\n",
                      w.ctx + w.gen, human_bytes(mem.weights_bytes), human_bytes(mem.kv_bytes), human_bytes(mem.total_bytes),
@@ -115,6 +116,7 @@ std::string estimate_text(const EstimateInputs& in, const Estimate& e) {
   if (!mem.naive_prefill_runs) out += "          " + naive_cannot_run_text(e) + "\n";
   out += fmt::format("engine    {}\n", engine_capacity_text(in, e));
   out += fmt::format("serving   {}\n", serving_text(in, e));
+  out += fmt::format("bands     {}\n", bands_text(e.bands));
   const Quality& q = e.quality;
   out += fmt::format("quality   direct reach {} tokens, receptive field {}, attended fraction {:.4f}, KV heads per query head {:.4f}, "
                      "token 0 visible: {}\n",
@@ -136,9 +138,10 @@ std::string estimate_md(const EstimateInputs& in, const Estimate& e) {
   out += fmt::format("**KV cache**: {} per token, {} per sequence, {} for the batch.\n\n", human_bytes(e.kv.bytes_per_token),
                      human_bytes(e.kv.bytes_per_sequence), human_bytes(e.kv.bytes_total));
   out += "| phase | attention pairs | attention FLOPs | matmul FLOPs | HBM bytes | time | bound |\n|---|---:|---:|---:|---:|---:|---|\n";
-  for (const auto& [name, p] : {std::pair<const char*, const PhaseCost*>{"prefill (whole batch)", &e.prefill}, {"decode step", &e.decode}})
+  for (const auto& [name, p, band] : {std::tuple<const char*, const PhaseCost*, const Band*>{"prefill (whole batch)", &e.prefill, &e.bands.prefill},
+                                     {"decode step", &e.decode, &e.bands.decode}})
     out += fmt::format("| {} | {} | {} | {} | {} | {} | {} |\n", name, human_count(p->attention_pairs), human_count(p->attention_flops),
-                       human_count(p->flops), human_bytes(p->hbm_bytes), human_time(p->time_s), bound_name(p->bound));
+                       human_count(p->flops), human_bytes(p->hbm_bytes), banded_time(p->time_s, *band), bound_name(p->bound));
   out += fmt::format("\nDecode: {} tokens/s. Memory per GPU at {} tokens: weights {} + KV {} = {} of a {} budget ({}; {}); at most {} concurrent sequences.\n",
                      human_count(e.decode.tokens_per_s), w.ctx + w.gen, human_bytes(e.memory.weights_bytes), human_bytes(e.memory.kv_bytes),
                      human_bytes(e.memory.total_bytes), human_bytes(e.memory.budget_bytes), budget_rule_text(e), e.memory.fits ? "fits" : "does not fit",
@@ -187,7 +190,7 @@ std::string plan_text(const ModelConfig& m, const GpuSpec& gpu, const PlanResult
     out += fmt::format("{:>4}  {:<11} {:<46}", c->rank > 0 ? fmt::format("{}", c->rank) : "-", role_name(c->role), c->label);
     for (size_t k = 0; k < c->per_workload.size(); ++k) {
       const Estimate& e = c->per_workload[k];
-      out += fmt::format(" {:>11} {:>10} {:>11}", human_bytes(e.memory.total_bytes), human_time(e.serving.itl_mean_s), seqs_cell(c->max_batch[k]));
+      out += fmt::format(" {:>11} {:>10} {:>11}", human_bytes(e.memory.total_bytes), human_time(e.serving.itl_mean_s, e.bands.itl), seqs_cell(c->max_batch[k]));
     }
     out += fmt::format(" {:>6.3f} {:>7.3f}  {}\n", c->risk.total(), c->score, c->feasible ? c->change : "infeasible: " + c->infeasible_reason);
   }
@@ -210,12 +213,14 @@ std::string plan_text(const ModelConfig& m, const GpuSpec& gpu, const PlanResult
     const Estimate& b = base.per_workload[k];
     const Estimate& r = shown.per_workload[k];
     out += fmt::format("  {}: memory {} → {}, mean ITL {} → {}, TTFT {} → {}, concurrent sequences within the budget {} → {}\n", p.workloads[k].name,
-                       human_bytes(b.memory.total_bytes), human_bytes(r.memory.total_bytes), human_time(b.serving.itl_mean_s),
-                       human_time(r.serving.itl_mean_s), human_time(b.serving.ttft_s), human_time(r.serving.ttft_s), base.max_sequences[k],
+                       human_bytes(b.memory.total_bytes), human_bytes(r.memory.total_bytes), human_time(b.serving.itl_mean_s, b.bands.itl),
+                       banded_time(r.serving.itl_mean_s, r.bands.itl), human_time(b.serving.ttft_s, b.bands.ttft), banded_time(r.serving.ttft_s, r.bands.ttft),
+                       base.max_sequences[k],
                        shown.max_sequences[k]);
   }
   out += "mean ITL: mean inter-token latency over the generated tokens (what the ITL target is checked against); seqs: the largest batch meeting memory "
          "and every target, with the one that binds (mem, ITL or TTFT).\n";
+  out += "bands: " + bands_text(base.per_workload.front().bands) + "\n";
   out += "score = structural risk + 0.25·log2(cost vs baseline); lower is better. `--format md -o memo.md` writes the full memo.\n";
   return out;
 }
@@ -230,7 +235,11 @@ std::string limits_text(const ModelConfig& m, const std::vector<PlanLimit>& limi
       out += fmt::format("max {} for {} ({}): unbounded up to 2^40 (memory stops growing){}\n", what, design, l.workload,
                          l.kind == LimitKind::ctx && m.max_position > 0 ? fmt::format("; the model was trained for {} positions", m.max_position) : "");
     else if (l.limit.value == 0) out += fmt::format("max {} for {} ({}): none fits the budget\n", what, design, l.workload);
-    else out += fmt::format("max {} for {} ({}): {} (bound by {}){}\n", what, design, l.workload, l.limit.value, l.binding,
+    else out += fmt::format("max {} for {} ({}): {} (bound by {}){}{}\n", what, design, l.workload, l.limit.value, l.binding,
+                            l.has_range && (l.low.value != l.limit.value || l.high.value != l.limit.value || l.high.unbounded)
+                                ? fmt::format(" [{}–{} with the times at the ends of their bands]", l.low.value,
+                                              l.high.unbounded ? std::string("unbounded") : std::to_string(l.high.value))
+                                : "",
                             l.kind == LimitKind::ctx && m.beyond_trained_length(l.limit.value)
                                 ? fmt::format("; beyond the {} positions the model was trained for", m.max_position)
                                 : "");

@@ -166,9 +166,12 @@ TEST_CASE("estimate --format md renders the same numbers as the JSON", "[cli]") 
                       attncost::human_bytes(j["kv_cache"]["bytes_per_sequence"].get<double>()) + " per sequence") != std::string::npos);
   for (const char* phase : {"prefill", "decode"}) {
     const auto& p = j[phase];
+    // The time to the digits its band supports, the band beside it (estimators/uncertainty.h).
+    const std::string basis = p["band"]["basis"];
+    const attncost::Band band{p["band"]["relative"].get<double>(), p["band"]["measured"].get<bool>(), basis};
     const std::string row = attncost::human_count(p["attention_pairs"].get<double>()) + " | " +
                             attncost::human_count(p["attention_flops"].get<double>()) + " | " + attncost::human_count(p["flops"].get<double>()) +
-                            " | " + attncost::human_bytes(p["hbm_bytes"].get<double>()) + " | " + attncost::human_time(p["time_s"].get<double>()) +
+                            " | " + attncost::human_bytes(p["hbm_bytes"].get<double>()) + " | " + attncost::banded_time(p["time_s"].get<double>(), band) +
                             " | " + p["bound"].get<std::string>() + " |";
     INFO(phase << " row " << row);
     REQUIRE(md.out.find(row) != std::string::npos);

@@ -13,6 +13,7 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include "reports/reports.h"
 #include "tests/cli_runner.h"
 
 namespace {
@@ -158,8 +159,11 @@ TEST_CASE("every figure in the memo's appendix is what `attncost estimate` print
       char buf[64];
       std::snprintf(buf, sizeof buf, "%.2f GiB", est["memory"]["total_bytes"].get<double>() / 1073741824.0);
       REQUIRE(row_text.find(buf) != std::string::npos);
-      std::snprintf(buf, sizeof buf, "%.2f ms", est["serving"]["itl_mean_s"].get<double>() * 1e3);
-      REQUIRE(row_text.find(buf) != std::string::npos);
+      // The mean ITL to the digits its held-out band supports (estimators/uncertainty.h).
+      const auto& ib = est["serving"]["band"]["itl"];
+      const std::string basis = ib["basis"];
+      const attncost::Band itl_band{ib["relative"].get<double>(), ib["measured"].get<bool>(), basis};
+      REQUIRE(row_text.find(attncost::human_time(est["serving"]["itl_mean_s"].get<double>(), itl_band)) != std::string::npos);
       // The max-batch cell: memory and every target; where memory binds, estimate's own count.
       uint64_t max_batch = 0;
       std::string binding;
