@@ -202,10 +202,17 @@ TEST_CASE("2026 end-to-end measurements: held-out median ≤ 10%, worst ≤ 25%,
   report += "\nHeld-out known misses:\n" + misses;
   for (const auto& [target, bound] : kTargetBounds) report += fmt::format("Held-out {} bound: {:.0f}% ({})\n", target, 100 * bound.first, bound.second);
   if (std::getenv("ATTNCOST_PRINT_ROWS")) std::printf("%s\n", rows_text.c_str());
-  WARN(report);
-  std::ofstream(std::string(ATTNCOST_TEST_TMP) + "/published_e2e_2026_report.md") << report << "\n" << rows_text;
 
   auto bound = [&](const std::string& target, double issue) { return kTargetBounds.count(target) ? kTargetBounds.at(target).first : issue; };
+  // Over all held-out rows, misses included, the lean target holds; median and worst do not
+  // (24.9%, 304%: the rows named in kKnownMisses).
+  const Stats& held_all = held["all"];
+  report += fmt::format("All {} held-out rows: median {:.1f}% (target 10%: {}), worst {:.1f}% (target 25%: {}), {:.0f}% on one side (target 60%: {})\n",
+                        held_all.errors.size(), 100 * held_all.median_abs(), held_all.median_abs() <= 0.10 ? "met" : "missed", 100 * held_all.worst(),
+                        held_all.worst() <= 0.25 ? "met" : "missed", 100 * held_all.lean(), held_all.lean() <= 0.60 ? "met" : "missed");
+  WARN(report);
+  std::ofstream(std::string(ATTNCOST_TEST_TMP) + "/published_e2e_2026_report.md") << report << "\n" << rows_text;
+  CHECK(held_all.lean() <= 0.60);
   CHECK(held_clean.errors.size() >= 12);
   CHECK(held_clean.median_abs() <= bound("median", 0.10));
   CHECK(held_clean.worst() <= bound("worst", 0.25));
