@@ -113,7 +113,8 @@ def run_random(n, seed, only, equivalent_path, tests, timeout):
         counts[verdict] += 1
         if verdict == "SURVIVED": survivors.append(i)
         where = f"{s['file']}:{s['line']}"
-        print(f"[{i:02}] {verdict:10} {where:32} {old} -> {new:6} {by}\n       {s['from'][:150]}", flush=True)
+        print(f"[{i:02}] {verdict:10} {where:32} {old} -> {new:6} {by}\n       - {s['from'][:150]}\n       + {s['to'][:150]}",
+              flush=True)
     ran = sum(counts.values())
     dead = counts["killed"] + counts["BUILD-FAIL"]
     print(f"\nkilled {dead}/{ran} = {100.0 * dead / max(ran, 1):.1f}% ({counts['BUILD-FAIL']} of them by the compiler),"
