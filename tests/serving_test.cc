@@ -12,6 +12,7 @@
 #include "estimators/reverse.h"
 #include "estimators/pattern_counts.h"
 #include "estimators/roofline.h"
+#include "estimators/step_cost.h"
 #include "model/presets.h"
 
 using namespace attncost;
@@ -100,6 +101,41 @@ TEST_CASE("mean ITL is the exact mean of every decode step of the generation", "
     const Workload wp = workload(3000, 8, 200);
     REQUIRE(estimate(llama, dp, wp, h100).serving.itl_mean_s == Approx(brute_itl(llama, dp, wp, h100)).epsilon(1e-9));
   }
+}
+
+TEST_CASE("a varying pattern's decode sum equals its steps one by one, at every query count and bound", "[serving]") {
+  // Strided, axial and block layers change their key count at every position, so their decode
+  // sums go through the affine terms and the box that proves one term dominates a run
+  // (decode_sums.cc). The brute force is the same function over one-step runs (a run of one step
+  // is that step's operators, no closed form). Several query tokens per step (speculative
+  // verification), the naive kernel (its score bytes grow with the positions scored) and the
+  // H20 (little compute per byte: the attention turns compute-bound within the run at q ≥ 8)
+  // reach every term of the box.
+  const ModelConfig m = load_model("llama-3.1-8b");
+  struct Setup {
+    const char* gpu;
+    Kernel kernel;
+  };
+  const Setup setups[] = {{"h100-sxm", Kernel::flash}, {"h100-sxm", Kernel::naive}, {"h20", Kernel::flash}};
+  const uint64_t lo = 700, hi = 1500;
+  for (const Setup& su : setups)
+    for (const char* attn : {"strided:64+window:256", "axial", "block:64:local=2:global=1:random=0"})
+      for (uint64_t q : {1, 3, 8, 16})
+        for (uint64_t batch : {1, 24}) {
+          INFO(su.gpu << " " << attn << (su.kernel == Kernel::naive ? " naive" : " flash") << " q " << q << " batch " << batch);
+          const GpuSpec gpu = load_gpu(su.gpu);
+          DesignChoice c;
+          c.attn = attn, c.kernel = su.kernel;
+          const Design d = make_design(m, c);
+          const StepContext sc(m, d, gpu);
+          double brute = 0;
+          for (uint64_t t = lo; t <= hi; ++t) brute += sum_decode_steps(sc, batch, q, t, t).sum;
+          const StepSum s = sum_decode_steps(sc, batch, q, lo, hi);
+          REQUIRE(s.exact);
+          REQUIRE(s.sum == Approx(brute).epsilon(1e-9));
+          REQUIRE(s.first == sum_decode_steps(sc, batch, q, lo, lo).sum);
+          REQUIRE(s.last == sum_decode_steps(sc, batch, q, hi, hi).sum);
+        }
 }
 
 TEST_CASE("the end-to-end latency and throughput follow from TTFT and ITL", "[serving]") {
