@@ -21,7 +21,7 @@
 #     totals. Exits 1 when a mutant survives that is not listed as equivalent.
 #
 # Builds in the loop use ATTNCOST_MUTATE_JOBS jobs (default 1: a shared machine); a test run over
-# ten times the unmutated one (at least 60 s) counts as killed. ATTNCOST_MUTATE_DIR: the scratch
+# 20 times the unmutated one (at least 300 s) counts as killed. ATTNCOST_MUTATE_DIR: the scratch
 # worktree (default /tmp/attncost-mutate; under ccache's base_dir the first build hits the cache).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
