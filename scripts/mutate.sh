@@ -20,7 +20,9 @@
 #     scripts/mutations_equivalent.txt: a mutant no test can tell apart), or SURVIVED; then the
 #     totals. Exits 1 when a mutant survives that is not listed as equivalent.
 #
-# Builds in the loop use ATTNCOST_MUTATE_JOBS jobs (default 1: a shared machine); a test run over
+# A run whose only failures are wall-clock gates (a refusal "before any work", a parse in linear
+# time: checks that fail on a loaded machine whatever the code) is run again without --abort and
+# judged on its other checks. Builds in the loop use ATTNCOST_MUTATE_JOBS jobs (default 1: a shared machine); a test run over
 # 20 times the unmutated one (at least 300 s) counts as killed. ATTNCOST_MUTATE_DIR: the scratch
 # worktree (default /tmp/attncost-mutate; under ccache's base_dir the first build hits the cache).
 set -euo pipefail

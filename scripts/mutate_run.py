@@ -43,19 +43,42 @@ def judge(tests, timeout):
         return "BUILD-FAIL", "(killed by the compiler)"
     try:
         run = subprocess.run(tests, capture_output=True, text=True, timeout=timeout, preexec_fn=limit_memory)
+        files, timing_only = failures(run)
+        if timing_only:
+            # A wall-clock gate (a CLI refusal "before any work", a linear-time parse) failed: on a
+            # loaded machine that says nothing about the mutant. Run every test without --abort
+            # and judge on the other checks.
+            run = subprocess.run([t for t in tests if t != "--abort"], capture_output=True, text=True, timeout=timeout,
+                                 preexec_fn=limit_memory)
+            files, timing_only = failures(run)
+            if timing_only:
+                return "SURVIVED", "(only a wall-clock gate failed)"
     except subprocess.TimeoutExpired:
         return "killed", f"by the time limit ({timeout:.0f} s: the mutant loops or crawls)"
-    # Compact reporter lines: "tests/x_test.cc:123: failed: ..."; name the test files that failed.
-    files = []
-    for l in run.stdout.splitlines():
-        if ": failed:" in l:
-            f = l.split(":")[0].rsplit("/", 1)[-1]
-            if f not in files: files.append(f)
     if run.returncode == 0:
         return "SURVIVED", ""
     if files:
         return "killed", "by " + ", ".join(files[:4])
     return "killed", f"(exit {run.returncode}: a crash or an exception outside a check)"
+
+
+# A failed check that times the code under test (std::chrono around a call, "took < N").
+TIMING = re.compile(r"steady_clock|\btook <")
+
+
+def failures(run):
+    """The test files with a failed check other than a wall-clock gate (compact reporter lines
+    "tests/x_test.cc:123: failed: EXPR for: ..."), and whether every failure was such a gate."""
+    files, timing = [], 0
+    for l in run.stdout.splitlines():
+        if ": failed:" not in l:
+            continue
+        if TIMING.search(l):
+            timing += 1
+            continue
+        f = l.split(":")[0].rsplit("/", 1)[-1]
+        if f not in files: files.append(f)
+    return files, run.returncode != 0 and timing > 0 and not files
 
 
 def mutate_file(path, new_text, fn):

@@ -210,3 +210,24 @@ TEST_CASE("a closed loop keeps at most max_concurrency requests in flight", "[si
   }
   REQUIRE(summarize(r, {}, 1).in_system_mean <= 4 + 1e-9);
 }
+
+TEST_CASE("percentiles are numpy's linear interpolation; weighted ITL gaps count as repeated samples", "[simulate]") {
+  // numpy.percentile([1, 2, 4, 8, 16], q): rank (n − 1)·q/100 between the two closest values.
+  // q = 30: rank 1.2 → 2 + 0.2·(4 − 2) = 2.4; q = 90: rank 3.6 → 8 + 0.6·8 = 12.8; q = 0 and 100: the ends.
+  const std::pair<double, double> cases[] = {{30, 2.4}, {90, 12.8}, {50, 4}, {0, 1}, {100, 16}};
+  for (const auto& [p, want] : cases) {
+    std::vector<double> v = {16, 4, 1, 8, 2};  // sorted in place
+    INFO("p" << p);
+    REQUIRE(percentile(v, p) == Approx(want).epsilon(1e-12));
+  }
+  // ITL gaps of 10 ms ×3 and 30 ms ×1 are the list [10, 10, 10, 30] ms: mean 15 ms, P50 rank 1.5
+  // → 10 ms, P90 rank 2.7 → 10 + 0.7·20 = 24 ms, P99 rank 2.97 → 29.4 ms.
+  SimResult r;
+  r.itl = {{0.030, 1}, {0.010, 3}};
+  r.duration_s = 1;
+  const SimSummary s = summarize(r, {}, 1);
+  REQUIRE(s.itl_s.mean == Approx(0.015).epsilon(1e-12));
+  REQUIRE(s.itl_s.p50 == Approx(0.010).epsilon(1e-12));
+  REQUIRE(s.itl_s.p90 == Approx(0.024).epsilon(1e-12));
+  REQUIRE(s.itl_s.p99 == Approx(0.0294).epsilon(1e-12));
+}
