@@ -9,12 +9,12 @@
 #     in estimators/ or model/), only those whose "why" matches the Python regular expression.
 #     Prints the kill rate; exits 1 when a mutant survives.
 #
-#   scripts/mutate.sh --random N --seed S [--only A-B] [--list]
+#   scripts/mutate.sh --random N --seed S [--only A-B,C,...] [--list]
 #     A seeded random sample (scripts/mutate_sites.py): N sites drawn uniformly over every binary
 #     arithmetic operator (+ - * / += -= *= /=) and every integer or floating literal of model/ and
 #     estimators/ (*.cc, *.h; not in comments, strings or preprocessor lines). Each mutant flips the
 #     operator (+ <-> -, * <-> /) or adds one to the literal. The same seed on the same tree gives the
-#     same sites, numbered in file order; --only A-B runs sample entries A..B (a batch), --list prints
+#     same sites, numbered in file order; --only A-B,C runs those sample entries (a batch), --list prints
 #     the sample without building. Per site: killed (by the test files named), BUILD-FAIL (killed by
 #     the compiler), equivalent (survived, and listed with its reason in
 #     scripts/mutations_equivalent.txt: a mutant no test can tell apart), or SURVIVED; then the

@@ -3,7 +3,7 @@
 mutant at a time, rebuild, run the tests, restore the file, report. See mutate.sh for the modes.
 
   mutate_run.py list MUTATIONS_TXT REGEX -- TEST_COMMAND...
-  mutate_run.py random N SEED ONLY EQUIVALENT_TXT -- TEST_COMMAND...   (ONLY: "" or "A-B", sample indices)
+  mutate_run.py random N SEED ONLY EQUIVALENT_TXT -- TEST_COMMAND...   (ONLY: "" or "A-B,C,...", sample entries)
 """
 import os, re, resource, subprocess, sys, time
 from pathlib import Path
@@ -115,15 +115,17 @@ def run_list(path, pattern, tests, timeout):
 def run_random(n, seed, only, equivalent_path, tests, timeout):
     sites, total = mutate_sites.sample(Path("."), n, seed)
     equivalent = {(b["file"], b["from"], b["to"]): b["why"] for b in blocks_of(equivalent_path)}
-    lo, hi = 0, len(sites) - 1
-    if only:
-        lo, _, hi = only.partition("-"); lo, hi = int(lo), int(hi or lo)
-    print(f"random sample: {len(sites)} of {total} sites, seed {seed}"
-          + (f", sites {lo}-{hi}" if only else ""), flush=True)
+    chosen = set(range(len(sites)))
+    if only:  # "A-B,C,D-E": sample entries
+        chosen = set()
+        for part in only.split(","):
+            lo, _, hi = part.partition("-")
+            chosen.update(range(int(lo), int(hi or lo) + 1))
+    print(f"random sample: {len(sites)} of {total} sites, seed {seed}" + (f", entries {only}" if only else ""), flush=True)
     counts = {"killed": 0, "BUILD-FAIL": 0, "equivalent": 0, "SURVIVED": 0}
     survivors = []
     for i, s in enumerate(sites):
-        if not lo <= i <= hi:
+        if i not in chosen:
             continue
         off, old, new = s["offset"], s["old"], s["new"]
         verdict, by = mutate_file(s["file"], lambda src: src[:off] + new + src[off + len(old):],
