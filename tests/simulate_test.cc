@@ -231,3 +231,22 @@ TEST_CASE("percentiles are numpy's linear interpolation; weighted ITL gaps count
   REQUIRE(s.itl_s.p90 == Approx(0.024).epsilon(1e-12));
   REQUIRE(s.itl_s.p99 == Approx(0.0294).epsilon(1e-12));
 }
+
+TEST_CASE("vLLM: a token budget equal to the running decodes decodes every running request in every step", "[simulate]") {
+  // schedule(): each running request takes its decode token while the step's budget lasts, down
+  // to the last token. Two requests of a 1-token prompt and 4 outputs under a budget of 2 tokens:
+  // one step prefills both (each samples its first token), three decode both — 4 steps, and the
+  // two finish together. Stopping one token early would starve the second until the first ends.
+  const ModelConfig m = load_model("llama-3.1-8b");
+  const GpuSpec gpu = load_gpu("h100-sxm");
+  const Design d = engine_design(m, EngineKind::vllm);
+  SimConfig c;
+  c.scheduler = SchedulerKind::vllm;
+  c.max_num_seqs = 2, c.max_num_batched_tokens = 2;
+  const std::vector<SimRequest> reqs = {{0, 1, 4, 0}, {0, 1, 4, 0}};
+  const SimResult r = simulate(m, d, gpu, c, reqs);
+  REQUIRE(r.steps == 4);
+  REQUIRE(r.requests.size() == 2);
+  REQUIRE(r.requests[0].finish_s == r.requests[1].finish_s);
+  REQUIRE(r.requests[0].first_token_s == r.requests[1].first_token_s);
+}
