@@ -218,6 +218,13 @@ TEST_CASE("a shared prefix is stored once and prefilled once", "[serving]") {
   REQUIRE(shared.memory.max_concurrent_sequences > plain.memory.max_concurrent_sequences);
   REQUIRE(shared.serving.ttft_s < plain.serving.ttft_s);
   REQUIRE(shared.serving.ttft_uncached_s == Approx(plain.serving.ttft_s).epsilon(1e-12));
+  // The batch's prefill: every prompt after the cached prefix, and the prefix itself once, from
+  // its first token (the plain engine adds no overhead). For one sequence the first part is the
+  // TTFT's pass; the prefix's is a 2000-token prompt's prefill.
+  Workload one = w;
+  one.batch = 1;
+  const Serving& s1 = estimate(m, d, one, gpu).serving;
+  REQUIRE(s1.batch_prefill_s == Approx(s1.ttft_s + estimate(m, d, workload(2000, 1, 0), gpu).prefill.time_s).epsilon(1e-12));
   // A window that has moved past the prefix keeps none of it: nothing to share.
   REQUIRE(shared_cached_tokens(Pattern{PatternKind::window, 512}, 4352, 2000) == 0);
   REQUIRE(shared_cached_tokens(Pattern{PatternKind::window, 3000}, 4352, 2000) == 648);
