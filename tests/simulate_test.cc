@@ -7,6 +7,7 @@
 
 #include <cmath>
 
+#include "estimators/engine_memory.h"
 #include "estimators/engine_overhead.h"
 #include "estimators/estimate.h"
 #include "estimators/sim_metrics.h"
@@ -249,4 +250,20 @@ TEST_CASE("vLLM: a token budget equal to the running decodes decodes every runni
   REQUIRE(r.requests.size() == 2);
   REQUIRE(r.requests[0].finish_s == r.requests[1].finish_s);
   REQUIRE(r.requests[0].first_token_s == r.requests[1].first_token_s);
+}
+
+TEST_CASE("a simulation left at max_num_seqs 0 runs at the engine's default, with every request in one batch", "[simulate]") {
+  // SimConfig's 0 is "the engine's default" (vLLM: 1024 running requests on an H100, 256 on smaller
+  // GPUs; TensorRT-LLM: max_batch_size 2048): 8 requests sent together all start in the first step.
+  const ModelConfig m = load_model("llama-3.1-8b");
+  const GpuSpec gpu = load_gpu("h100-sxm");
+  for (EngineKind kind : {EngineKind::vllm, EngineKind::trtllm}) {
+    const Design d = engine_design(m, kind);
+    SimConfig c;
+    c.scheduler = kind == EngineKind::vllm ? SchedulerKind::vllm : SchedulerKind::trtllm;
+    const SimResult r = simulate(m, d, gpu, c, std::vector<SimRequest>(8, SimRequest{0, 100, 4, 0}));
+    REQUIRE(r.max_num_seqs == default_max_num_seqs(d.engine, gpu));
+    REQUIRE(r.max_num_seqs >= 1024);
+    for (const SimRequestResult& q : r.requests) REQUIRE(q.scheduled_s == r.requests[0].scheduled_s);
+  }
 }
