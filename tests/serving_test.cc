@@ -228,6 +228,13 @@ TEST_CASE("a shared prefix is stored once and prefilled once", "[serving]") {
   // A window that has moved past the prefix keeps none of it: nothing to share.
   REQUIRE(shared_cached_tokens(Pattern{PatternKind::window, 512}, 4352, 2000) == 0);
   REQUIRE(shared_cached_tokens(Pattern{PatternKind::window, 3000}, 4352, 2000) == 648);
+  // A chunked layer keeps the prefix tokens of the current chunk: at 1000 tokens in chunks of 512,
+  // positions 512 … 999 (488 of them); a 1-token sequence keeps its one token.
+  Pattern chunk;
+  chunk.kind = PatternKind::chunk, chunk.chunk = 512;
+  REQUIRE(shared_cached_tokens(chunk, 1000, 2000) == 488);
+  REQUIRE(shared_cached_tokens(chunk, 1, 2000) == 1);
+  REQUIRE(shared_cached_tokens(chunk, 0, 2000) == 0);
 }
 
 TEST_CASE("speculative decoding: expected tokens per step and the verify step", "[serving]") {
