@@ -110,7 +110,9 @@ TEST_CASE("a varying pattern's decode sum equals its steps one by one, at every 
   // is that step's operators, no closed form). Several query tokens per step (speculative
   // verification), the naive kernel (its score bytes grow with the positions scored) and the
   // H20 (little compute per byte: the attention turns compute-bound within the run at q ≥ 8)
-  // reach every term of the box.
+  // reach every term of the box. Not the naive kernel on the H20: there (q ≥ 3, where it turns
+  // compute-bound within the run) the sum differs from the steps by up to 0.2% — an open defect,
+  // not pinned here.
   const ModelConfig m = load_model("llama-3.1-8b");
   struct Setup {
     const char* gpu;
