@@ -110,3 +110,20 @@ TEST_CASE("the best fleet's launch command names the engine's flags and the mode
   REQUIRE(two[0].role == "prefill worker");
   REQUIRE_THAT(two[1].command, Catch::Contains("NixlConnector"));
 }
+
+TEST_CASE("under load: served requests/s is what the replicas completed per second, also over a run shorter than a second", "[fleet][load]") {
+  // Llama-3.2-1B, 32-token prompts and 2 output tokens at 2000 requests/s: each replica's run of
+  // ≥ 600 requests lasts well under a second. A fleet that keeps up serves the rate it is offered.
+  const ModelConfig m = load_model("llama-3.2-1b");
+  Workload w;
+  w.name = "tiny", w.ctx = 32, w.gen = 2, w.slo_ms = 1000;
+  FleetInputs in{m, {load_gpu("h100-sxm")}, {}, w, 2000, {}, true, {}, 7};
+  in.load_slo.ttft_s = 2, in.load_slo.tpot_s = 1, in.load_slo.percentile = 99;
+  const FleetResult r = plan_fleet(in);
+  const FleetOption& best = r.options.front();
+  REQUIRE(best.feasible);
+  REQUIRE(best.load.at_rate.stable);
+  INFO("replicas " << best.replicas << " served " << best.load.at_rate.served_rps);
+  REQUIRE(best.load.at_rate.served_rps == Approx(in.rate).epsilon(0.1));
+  REQUIRE(best.capacity_rps >= best.load.at_rate.served_rps);
+}

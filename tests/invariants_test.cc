@@ -1,6 +1,7 @@
 // Invariants every estimate must satisfy, whatever the formulas' details.
 #include <catch2/catch.hpp>
 
+#include "model/dtype.h"
 #include "tests/test_helpers.h"
 
 using namespace attncost;
@@ -140,6 +141,14 @@ TEST_CASE("the attended fraction is the pairs scored over what dense layers woul
   REQUIRE(run("llama-2-7b", attn("dense"), 8192).quality.attended_fraction == Approx(1.0));
   // All window layers: 25,167,872 / 33,558,528 = 0.75.
   REQUIRE(run("llama-2-7b", attn("window:4096"), 8192).quality.attended_fraction == Approx(25167872.0 / 33558528));
+}
+
+TEST_CASE("a group of one element carries one fp16 scale per element; no group, none", "[invariant]") {
+  // storage_bytes: the packed elements plus ⌈elements / group⌉ 2-byte scales per vector.
+  REQUIRE(storage_bytes(128, 3, Dtype::int8, 1) == 3 * (128.0 + 128 * 2));
+  REQUIRE(storage_bytes(128, 3, Dtype::int4, 1) == 3 * (64.0 + 128 * 2));
+  REQUIRE(storage_bytes(128, 3, Dtype::int8, 0) == 3 * 128.0);
+  REQUIRE(storage_bytes(128, 3, Dtype::fp16, 32) == 3 * 256.0);  // a 16-bit cache has no scales
 }
 
 TEST_CASE("int8 and int4 KV carry one fp16 scale per head-dim group by default", "[invariant]") {

@@ -378,3 +378,27 @@ TEST_CASE("the roofline: max of compute, memory and network time, plus launches"
   REQUIRE(ar.network_s == Approx(1280.0 / 1e9).epsilon(1e-12));
   REQUIRE(ar.bound == Bound::network);
 }
+
+TEST_CASE("Mamba-2 and Gated DeltaNet layers: projections and scan by hand", "[layer_costs]") {
+  // Mamba-2 (Dao & Gu 2024): 4 heads of 16 channels (d_in 64), one group of B/C with N = 8, conv 4;
+  // 10 tokens × 2 sequences.
+  ModelConfig m = tiny();
+  m.mamba2_heads = 4, m.mamba2_head_dim = 16, m.mamba2_groups = 1, m.mamba2_state = 8;
+  const Ops pre = ops_of(m, with_attn("mamba2"), 10, 2, false);
+  const OpCost& proj = pre.get(OpKind::ssm_proj);
+  // in_proj 32 → (z 64, x 64, B 8, C 8, dt 4) = 32 · 148 = 4736, out_proj 64 → 32 = 2048: 6784.
+  REQUIRE(proj.matmul_flops == 2.0 * 20 * 6784);
+  // Activations: h in and out (2·32), z and x (2·64), B and C (2·8), dt (4), y (64) per token.
+  REQUIRE(proj.act_bytes == 20.0 * (2 * 32 + 2 * 64 + 2 * 8 + 4 + 64) * 2);
+  const OpCost& scan = pre.get(OpKind::ssm_scan);
+  // 5·d_in·N state update and readout, 2·conv·(d_in + 2·G·N) conv, 6·d_in norm and skip per token.
+  REQUIRE(scan.other_flops == 20.0 * (5 * 64 * 8 + 2 * 4 * (64 + 2 * 8) + 6 * 64));
+  // x, B, C in and out of the conv (2·80), y and z (2·64).
+  REQUIRE(scan.act_bytes == 20.0 * (2 * (64 + 2 * 8) + 2 * 64) * 2);
+  // Gated DeltaNet (Yang et al. 2024): 2 key heads and 4 value heads of width 8: q, k 2·16, v 32
+  // (64 channels); in_proj_qkvz 32 → 64 + 32, in_proj_ba 32 → 2·4, out_proj 32 → 32.
+  ModelConfig g = tiny();
+  g.deltanet_key_heads = 2, g.deltanet_value_heads = 4, g.deltanet_key_dim = 8, g.deltanet_value_dim = 8;
+  const OpCost& dproj = ops_of(g, with_attn("deltanet"), 10, 2, false).get(OpKind::ssm_proj);
+  REQUIRE(dproj.matmul_flops == 2.0 * 20 * (32 * (64 + 32) + 32 * 2 * 4 + 32 * 32));
+}

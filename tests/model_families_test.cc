@@ -310,3 +310,12 @@ TEST_CASE("MiniMax-Text-01: 70 lightning layers and 10 softmax ones, 456B as pub
   REQUIRE(e.params == Approx(456e9).epsilon(0.001));
   REQUIRE(params + 10 * 2 * 6144.0 * (8192 - 1024) == Approx(456.97e9).epsilon(0.0001));
 }
+
+TEST_CASE("a MoE config that names no top-k routes each token to 2 experts (MixtralConfig's default)", "[families]") {
+  // transformers' MixtralConfig: num_experts_per_tok = 2 unless given.
+  json t = {{"model_type", "mixtral"}, {"num_hidden_layers", 2}, {"hidden_size", 256}, {"num_attention_heads", 4},
+            {"num_key_value_heads", 2}, {"vocab_size", 1000}, {"intermediate_size", 512}, {"num_local_experts", 8}, {"torch_dtype", "bfloat16"}};
+  REQUIRE(model_from_json(t, "mixtral").experts_active == 2);
+  t["num_experts_per_tok"] = 3;
+  REQUIRE(model_from_json(t, "mixtral").experts_active == 3);
+}

@@ -4,6 +4,7 @@
 // number written out here from the presets' fields, not read back from the code. Then expert
 // parallelism and the fleet search.
 #include <catch2/catch.hpp>
+#include <fmt/format.h>
 
 #include "estimators/collectives.h"
 #include "estimators/fleet.h"
@@ -245,6 +246,14 @@ TEST_CASE("the fleet says so when no configuration meets the targets, and refuse
   const FleetResult r = plan_fleet({m, {load_gpu("h100-sxm")}, {}, w, 1, {}, false, {}, 0});
   REQUIRE_FALSE(r.options.front().feasible);
   REQUIRE_THAT(r.options.front().reason, Catch::Contains("mean ITL"));
+  // The reason quotes the mean ITL that broke the target, in milliseconds to 3 digits (over
+  // several models and GPUs: a scale off by 0.1% changes some of them).
+  for (const char* model : {"llama-3.1-8b", "llama-3.2-1b", "qwen3-8b"})
+    for (const char* gpu : {"h100-sxm", "a100-80gb", "l40s", "h200"}) {
+      const FleetOption o = plan_fleet({load_model(model), {load_gpu(gpu)}, {}, w, 1, {}, false, {}, 0}).options.front();
+      INFO(model << " on " << gpu << ": " << o.reason);
+      REQUIRE(o.reason.rfind(fmt::format("mean ITL {:.3g} ms over the 0.01 ms target", o.itl_s * 1000), 0) == 0);
+    }
   REQUIRE_THROWS_AS(plan_fleet({m, {load_gpu("h100-sxm")}, {}, w, 0, {}, false, {}, 0}), InputError);
   w.gen = 0;
   REQUIRE_THROWS_AS(plan_fleet({m, {load_gpu("h100-sxm")}, {}, w, 1, {}, false, {}, 0}), InputError);

@@ -151,3 +151,38 @@ TEST_CASE("KV precision risk terms are the documented policy (docs/cost-model.md
     REQUIRE(design_risk(f.m, d, base, w, estimate(f.m, d, w, f.gpu)).quantization == term);
   }
 }
+
+TEST_CASE("KV sharing and early-token risk terms are the documented policy (docs/cost-model.md §8)", "[plan]") {
+  Fixture f;
+  const Workload w = workload("w", 16384, 1);
+  auto risk = [&](const ModelConfig& m, const DesignChoice& c) {
+    const Design d = make_design(m, c);
+    return design_risk(m, d, make_design(m), w, estimate(m, d, w, f.gpu));
+  };
+  // KV sharing: 0.3·log2(H/(8G))/log2(H/8) when G < H/8. Llama-2-7B, H = 32: MQA 0.3, GQA-2
+  // 0.3·1/2, GQA-4 (one KV head per 8 query heads) and above 0.
+  const std::pair<int64_t, double> groups[] = {{1, 0.3}, {2, 0.15}, {4, 0.0}, {8, 0.0}, {32, 0.0}};
+  for (const auto& [g, term] : groups) {
+    DesignChoice c;
+    c.sharing = KvSharing::gqa, c.kv_heads = g;
+    INFO("GQA-" << g);
+    REQUIRE(risk(f.m, c).kv_sharing == Approx(term).margin(1e-15));
+  }
+  // The rule starts past 8 query heads: 9 heads with one KV head is MQA's full 0.3, 8 heads with
+  // one KV head is the ratio GQA keeps close to MHA (0).
+  DesignChoice mqa;
+  mqa.sharing = KvSharing::mqa;
+  ModelConfig nine = f.m, eight = f.m;
+  nine.heads = nine.kv_heads = 9, eight.heads = eight.kv_heads = 8;
+  REQUIRE(risk(nine, mqa).kv_sharing == Approx(0.3).margin(1e-15));
+  REQUIRE(risk(eight, mqa).kv_sharing == 0);
+  // Early tokens: 0.3 unless every band of 8 consecutive layers holds one attending every earlier
+  // token (§7). A dense layer after 7 windowed ones keeps it (longest gap 7); after 8 it does not.
+  DesignChoice gap7, gap8;
+  gap7.attn = "window:4096*7/dense", gap8.attn = "window:4096*8/dense";
+  const Quality q7 = estimate(f.m, make_design(f.m, gap7), w, f.gpu).quality, q8 = estimate(f.m, make_design(f.m, gap8), w, f.gpu).quality;
+  REQUIRE((q7.longest_gap_layers == 7 && q7.early_recall));
+  REQUIRE((q8.longest_gap_layers == 8 && !q8.early_recall));
+  REQUIRE(risk(f.m, gap7).early_tokens == 0);
+  REQUIRE(risk(f.m, gap8).early_tokens == 0.3);
+}

@@ -316,3 +316,17 @@ TEST_CASE("every config of the second set reads", "[configs]") {
     REQUIRE(e.memory.weights_bytes > 0);
   }
 }
+
+TEST_CASE("Qwen3-VL-8B: the ViT, its merger and the three deep-stack mergers by hand", "[configs]") {
+  // transformers' Qwen3VLVisionModel for the checkpoint's vision_config: a biased Conv3d patch
+  // embedding (3 × 2 × 16 × 16 → 1152), 2304 learned positions, 27 blocks (biased qkv and proj,
+  // biased fc1/fc2 of 4304, two LayerNorms: a SigLIP layer), the merger (LayerNorm over 1152, then
+  // 4·1152 → 4608 → 4096 with biases) and one merger per deepstack_visual_indexes entry (8, 16,
+  // 24) with its LayerNorm over the merged 4608.
+  const Loaded l = load("qwen3-vl-8b-instruct-trimmed.json");
+  REQUIRE(l.model.warnings.empty());
+  const double merger_mlp = 4608.0 * 4608 + 4608 + 4608.0 * 4096 + 4096;
+  const double projector = 2 * 1152 + merger_mlp + 3 * (2 * 4608 + merger_mlp);
+  const double vision = (3.0 * 2 * 16 * 16 * 1152 + 1152) + 2304.0 * 1152 + 27 * siglip_layer(1152, 4304);
+  REQUIRE(at(l, 8192).loaded.encoder_params == vision + projector);
+}

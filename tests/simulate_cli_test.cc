@@ -25,6 +25,16 @@ TEST_CASE("traces: CSV, JSON lines and the Azure format read the same requests",
     REQUIRE((*t)[1].prompt == 200);
     REQUIRE((*t)[1].output == 20);
   }
+  // Timestamps are calendar dates: across a month end, a leap day and a year end the arrivals are
+  // the real seconds apart (2024 is a leap year: Feb 28 → Mar 1 is 2 days; Dec 31 → Jan 1 one).
+  const auto dates = parse_trace("TIMESTAMP,ContextTokens,GeneratedTokens\n2023-12-31 23:59:59.0,1,1\n2024-01-01 00:00:01.0,1,1\n"
+                                 "2024-02-28 12:00:00,1,1\n2024-03-01T12:00:00Z,1,1\n2100-03-01 00:00:00,1,1\n", "azure");
+  REQUIRE(dates.size() == 5);
+  REQUIRE(dates[1].arrival_s == 2);
+  REQUIRE(dates[3].arrival_s - dates[2].arrival_s == 2 * 86400);
+  REQUIRE(dates[2].arrival_s == 2 + (31 + 27) * 86400.0 + 12 * 3600 - 1);
+  // 2024-01-01 → 2100-03-01: 76 years with 19 leap days (2024 … 2096; 2100 is not one), then Jan and Feb 2100.
+  REQUIRE(dates[4].arrival_s == 1 + (76 * 365 + 19 + 31 + 28) * 86400.0);
   // Lines out of order are taken in arrival order, times from the first.
   const auto shuffled = parse_trace("arrival_s,prompt_tokens,output_tokens\n11,100,10\n10,300,10\n", "t");
   REQUIRE(shuffled[0].prompt == 300);

@@ -7,6 +7,7 @@
 
 #include <cmath>
 
+#include "estimators/engine_memory.h"
 #include "estimators/engine_overhead.h"
 #include "estimators/estimate.h"
 #include "estimators/sim_metrics.h"
@@ -241,4 +242,60 @@ TEST_CASE("a closed loop keeps at most max_concurrency requests in flight", "[si
     REQUIRE(others <= 3);
   }
   REQUIRE(summarize(r, {}, 1).in_system_mean <= 4 + 1e-9);
+}
+
+TEST_CASE("percentiles are numpy's linear interpolation; weighted ITL gaps count as repeated samples", "[simulate]") {
+  // numpy.percentile([1, 2, 4, 8, 16], q): rank (n − 1)·q/100 between the two closest values.
+  // q = 30: rank 1.2 → 2 + 0.2·(4 − 2) = 2.4; q = 90: rank 3.6 → 8 + 0.6·8 = 12.8; q = 0 and 100: the ends.
+  const std::pair<double, double> cases[] = {{30, 2.4}, {90, 12.8}, {50, 4}, {0, 1}, {100, 16}};
+  for (const auto& [p, want] : cases) {
+    std::vector<double> v = {16, 4, 1, 8, 2};  // sorted in place
+    INFO("p" << p);
+    REQUIRE(percentile(v, p) == Approx(want).epsilon(1e-12));
+  }
+  // ITL gaps of 10 ms ×3 and 30 ms ×1 are the list [10, 10, 10, 30] ms: mean 15 ms, P50 rank 1.5
+  // → 10 ms, P90 rank 2.7 → 10 + 0.7·20 = 24 ms, P99 rank 2.97 → 29.4 ms.
+  SimResult r;
+  r.itl = {{0.030, 1}, {0.010, 3}};
+  r.duration_s = 1;
+  const SimSummary s = summarize(r, {}, 1);
+  REQUIRE(s.itl_s.mean == Approx(0.015).epsilon(1e-12));
+  REQUIRE(s.itl_s.p50 == Approx(0.010).epsilon(1e-12));
+  REQUIRE(s.itl_s.p90 == Approx(0.024).epsilon(1e-12));
+  REQUIRE(s.itl_s.p99 == Approx(0.0294).epsilon(1e-12));
+}
+
+TEST_CASE("vLLM: a token budget equal to the running decodes decodes every running request in every step", "[simulate]") {
+  // schedule(): each running request takes its decode token while the step's budget lasts, down
+  // to the last token. Two requests of a 1-token prompt and 4 outputs under a budget of 2 tokens:
+  // one step prefills both (each samples its first token), three decode both — 4 steps, and the
+  // two finish together. Stopping one token early would starve the second until the first ends.
+  const ModelConfig m = load_model("llama-3.1-8b");
+  const GpuSpec gpu = load_gpu("h100-sxm");
+  const Design d = engine_design(m, EngineKind::vllm);
+  SimConfig c;
+  c.scheduler = SchedulerKind::vllm;
+  c.max_num_seqs = 2, c.max_num_batched_tokens = 2;
+  const std::vector<SimRequest> reqs = {{0, 1, 4, 0}, {0, 1, 4, 0}};
+  const SimResult r = simulate(m, d, gpu, c, reqs);
+  REQUIRE(r.steps == 4);
+  REQUIRE(r.requests.size() == 2);
+  REQUIRE(r.requests[0].finish_s == r.requests[1].finish_s);
+  REQUIRE(r.requests[0].first_token_s == r.requests[1].first_token_s);
+}
+
+TEST_CASE("a simulation left at max_num_seqs 0 runs at the engine's default, with every request in one batch", "[simulate]") {
+  // SimConfig's 0 is "the engine's default" (vLLM: 1024 running requests on an H100, 256 on smaller
+  // GPUs; TensorRT-LLM: max_batch_size 2048): 8 requests sent together all start in the first step.
+  const ModelConfig m = load_model("llama-3.1-8b");
+  const GpuSpec gpu = load_gpu("h100-sxm");
+  for (EngineKind kind : {EngineKind::vllm, EngineKind::trtllm}) {
+    const Design d = engine_design(m, kind);
+    SimConfig c;
+    c.scheduler = kind == EngineKind::vllm ? SchedulerKind::vllm : SchedulerKind::trtllm;
+    const SimResult r = simulate(m, d, gpu, c, std::vector<SimRequest>(8, SimRequest{0, 100, 4, 0}));
+    REQUIRE(r.max_num_seqs == default_max_num_seqs(d.engine, gpu));
+    REQUIRE(r.max_num_seqs >= 1024);
+    for (const SimRequestResult& q : r.requests) REQUIRE(q.scheduled_s == r.requests[0].scheduled_s);
+  }
 }
