@@ -78,3 +78,12 @@ TEST_CASE("malformed specs name the offending character", "[attn]") {
   REQUIRE(error_of("").find("expected a pattern") != std::string::npos);
   REQUIRE(error_of("dense ").find("character 6 (' ')") != std::string::npos);
 }
+
+TEST_CASE("a block pattern without options takes BigBird's ITC configuration: 3 local, 2 global, 3 random blocks", "[attn]") {
+  // Zaheer et al. 2020 (BigBird), §D: 3 sliding blocks, 2 global and 3 random per query block.
+  const AttnStack bare = parse_attn("block:64"), full = parse_attn("block:64:local=3:global=2:random=3");
+  REQUIRE(bare.entries[0].pattern.local == 3);
+  REQUIRE(bare.entries[0].pattern.global == 2);
+  REQUIRE(bare.entries[0].pattern.random == 3);
+  REQUIRE(pattern_text(bare.entries[0].pattern) == pattern_text(full.entries[0].pattern));
+}

@@ -270,3 +270,22 @@ TEST_CASE("the fleet at 2^39 tokens: counts stay defined and the answer says it 
   REQUIRE_FALSE(r.options.front().feasible);
   for (const FleetOption& o : r.options) REQUIRE(o.gpus >= 0);
 }
+
+TEST_CASE("expert parallelism: an MoE layer reads its local experts' and its shared expert's weights, by hand", "[parallel]") {
+  // DeepSeek-V3 (hidden 7168, expert width 2048, 256 routed experts top-8, 1 shared, gated) at
+  // TP 8 = EP 8 in bf16: each GPU holds 32 whole experts; a 4096-token prefill touches all 32
+  // (1 − (1 − 8/256)^4096 is 1 to double precision); the shared expert splits over TP, the router
+  // is replicated.
+  DesignChoice c;
+  c.tp = 8, c.ep = 8, c.weight_dtype = Dtype::bf16;
+  const Estimate e = testing::run("deepseek-v3", c, 4096);
+  const double expert = 3.0 * 7168 * 2048, router = 7168.0 * 256;
+  bool found = false;
+  for (const OpCost& op : e.prefill.ops.used()) {
+    if (op.kind != OpKind::moe) continue;
+    found = true;
+    REQUIRE(op.weight_params == Approx(32 * expert + expert / 8 + router).epsilon(1e-12));
+    REQUIRE(op.weight_bytes == Approx(2 * op.weight_params).epsilon(1e-12));  // bf16: two bytes each, no scales
+  }
+  REQUIRE(found);
+}
