@@ -1,16 +1,18 @@
 #include "estimators/engine_overhead.h"
 
 #include <cctype>
-#include <string>
 #include <map>
 #include <mutex>
 #include <set>
+#include <string>
+#include <tuple>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "model/error.h"
 #include "model/json_input.h"
+#include "model/last_answer.h"
 #include "model/presets.h"
 
 namespace attncost {
@@ -117,20 +119,8 @@ EngineOverhead resolve(const EngineConfig& e);
 // Every estimate asks once; a sweep or a plan asks with the same engine thousands of times, so
 // the last answer is kept per thread (the function is pure: same inputs, same rule).
 EngineOverhead engine_overhead(const EngineConfig& e) {
-  struct Last {
-    bool valid = false;
-    EngineKind kind{};
-    std::string version;
-    double step = 0, request = 0, seq = 0, serial = 0;
-    EngineOverhead result;
-  };
-  thread_local Last last;
-  if (last.valid && last.kind == e.kind && last.version == e.version && last.step == e.step_overhead_s && last.request == e.request_overhead_s &&
-      last.seq == e.seq_overhead_s && last.serial == e.request_serial_s)
-    return last.result;
-  const EngineOverhead o = resolve(e);
-  last = Last{true, e.kind, e.version, e.step_overhead_s, e.request_overhead_s, e.seq_overhead_s, e.request_serial_s, o};
-  return o;
+  thread_local LastAnswer<std::tuple<EngineKind, std::string, double, double, double, double>, EngineOverhead> last;
+  return last.get({e.kind, e.version, e.step_overhead_s, e.request_overhead_s, e.seq_overhead_s, e.request_serial_s}, [&] { return resolve(e); });
 }
 
 namespace {

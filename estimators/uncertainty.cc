@@ -2,12 +2,14 @@
 
 #include <algorithm>
 #include <cmath>
+#include <tuple>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "model/error.h"
 #include "model/json_input.h"
+#include "model/last_answer.h"
 #include "model/presets.h"
 
 namespace attncost {
@@ -138,16 +140,8 @@ Bands compute_bands(const GpuSpec& gpu, const KernelModel* kernels, EngineKind e
 Bands uncertainty_bands(const GpuSpec& gpu, const KernelModel* kernels, EngineKind engine) {
   // `estimate` builds one Estimator per call (a plan, a sweep: thousands): the last answer is
   // kept per thread, so the table is searched once per GPU architecture, kernels and engine.
-  thread_local const KernelModel* last_kernels = nullptr;
-  thread_local EngineKind last_engine = EngineKind::plain;
-  thread_local std::string last_arch;
-  thread_local Bands last;
-  thread_local bool have = false;
-  if (!have || kernels != last_kernels || engine != last_engine || gpu.arch != last_arch) {
-    last = compute_bands(gpu, kernels, engine);
-    last_kernels = kernels, last_engine = engine, last_arch = gpu.arch, have = true;
-  }
-  return last;
+  thread_local LastAnswer<std::tuple<const KernelModel*, EngineKind, std::string>, Bands> last;
+  return last.get({kernels, engine, gpu.arch}, [&] { return compute_bands(gpu, kernels, engine); });
 }
 
 }  // namespace attncost

@@ -10,6 +10,7 @@
 
 #include "model/error.h"
 #include "model/json_input.h"
+#include "model/last_answer.h"
 #include "model/presets.h"
 
 namespace attncost {
@@ -157,13 +158,9 @@ double wave_efficiency(double units, double sms) {
   return units / (waves * sms);
 }
 
-const KernelModel* kernel_model(std::string_view arch, KernelFamily family) {
-  if (family == KernelFamily::peak) return nullptr;
-  // The last answer on this thread: estimates of one design ask the same question over and over.
-  thread_local std::string last_arch;
-  thread_local KernelFamily last_family = KernelFamily::peak;
-  thread_local const KernelModel* last = nullptr;
-  if (last && family == last_family && arch == last_arch) return last;
+namespace {
+
+const KernelModel* find_kernel_model(std::string_view arch, KernelFamily family) {
   const Registry& r = registry();
   const auto a = r.models.find(std::string(arch));
   if (a == r.models.end()) return nullptr;  // a profile without an architecture: the plain roofline
@@ -174,8 +171,15 @@ const KernelModel* kernel_model(std::string_view arch, KernelFamily family) {
     for (const auto& [k, v] : a->second) have += (have.empty() ? "" : ", ") + k;
     throw InputError(fmt::format("--kernels {}: not available on {} GPUs (available: {}, peak)", name, arch, have));
   }
-  last_arch.assign(arch), last_family = family, last = &m->second;
-  return last;
+  return &m->second;
+}
+
+}  // namespace
+
+const KernelModel* kernel_model(std::string_view arch, KernelFamily family) {
+  if (family == KernelFamily::peak) return nullptr;
+  thread_local LastAnswer<std::pair<std::string, KernelFamily>, const KernelModel*> last;
+  return last.get({std::string(arch), family}, [&] { return find_kernel_model(arch, family); });
 }
 
 std::vector<std::string> kernel_arch_names() {
