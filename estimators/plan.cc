@@ -51,9 +51,8 @@ std::string_view family_name(DesignFamily f) {
 }
 
 DesignFamily parse_family(const std::string& text) {
-  if (text == "sparse") return DesignFamily::sparse;
-  if (text == "linear") return DesignFamily::linear;
-  if (text == "hybrid") return DesignFamily::hybrid;
+  for (DesignFamily f : {DesignFamily::sparse, DesignFamily::linear, DesignFamily::hybrid})
+    if (text == family_name(f)) return f;
   throw InputError(fmt::format("--family '{}': expected sparse, linear or hybrid", text));
 }
 

@@ -54,9 +54,7 @@ std::string human_rate(double v, const Band& b) {
 }
 
 std::string bands_text(const Bands& b) {
-  auto one = [](const char* name, const Band& x) {
-    return x.measured ? fmt::format("{} ±{:.0f}% [{}]", name, std::max(1.0, std::round(100 * x.rel)), x.basis) : fmt::format("{} {}", name, band_text(x));
-  };
+  auto one = [](const char* name, const Band& x) { return fmt::format("{} {}{}", name, band_text(x), x.measured ? fmt::format(" [{}]", x.basis) : ""); };
   return fmt::format("{}, {}, {}: the {:.0f}th percentile of held-out |predicted/measured − 1| (docs/cost-model.md §18)", one("TTFT", b.ttft), one("ITL", b.itl),
                      one("throughput", b.throughput), 100 * band_quantile());
 }
