@@ -190,6 +190,19 @@ TEST_CASE("calibration recovers per-class efficiencies and predicts held-out cas
   REQUIRE(again.off() == 0);
 }
 
+TEST_CASE("calibration centres a class whose cases spread: each lands within the square root of the spread", "[probe]") {
+  // Two decode cases of one class, one at its roofline and one 4x slower: a symmetric fit puts
+  // them at 0.5 and 2 (a relative least-squares fit leaves the slow one near 3.4).
+  const Report r = replay({{gpu_case(probe::Kernel::decode, 16384, 8), 1.0}, {gpu_case(probe::Kernel::decode, 65536, 8), 4.0}});
+  const Calibration cal = calibrate(r);
+  Report again = r;
+  repredict(again, cal.profile);
+  double lo = 1e9, hi = 0;
+  for (const CaseResult& c : again.cases) lo = std::min(lo, c.ratio), hi = std::max(hi, c.ratio);
+  REQUIRE(hi * lo == Approx(1.0).epsilon(0.02));  // the geometric centre
+  REQUIRE(hi < 2.1);
+}
+
 TEST_CASE("a calibrated profile round-trips through JSON and bad profiles are rejected", "[probe]") {
   GpuSpec g = load_gpu("h100-sxm");
   g.calibrated = true;
