@@ -43,29 +43,31 @@ int class_index(const std::string& name) {
 // The linear fit below minimizes squared relative error, which forgives over-prediction more
 // than under-prediction (a ratio of 4 costs 0.56, a ratio of 1/4 costs 9), so a class whose cases
 // spread by a factor S ends up with its slowest case off by nearly S, not √S. A few Gauss-Newton
-// steps on log(predicted/measured) make the fit symmetric: each class lands on the geometric
-// centre of its cases. Row i of A holds busy_i/t_i in its class column (and 1/t_i for the launch
-// term), so predicted_i/measured_i = A.row(i)·x.
+// steps on log(predicted/measured) over the class coefficients make the fit symmetric: each class
+// lands on the geometric centre of its cases. The launch term stays at the linear fit's value (a
+// small fixed time the log fit would trade freely against noise). Row i of A holds busy_i/t_i in
+// its class column (and 1/t_i in the launch column), so predicted_i/measured_i = A.row(i)·x.
 void refine_in_log_space(const Eigen::MatrixXd& A, bool with_launch, Eigen::VectorXd& x) {
-  const Eigen::Index n = A.rows(), cols = A.cols();
-  const Eigen::Index classes = with_launch ? cols - 1 : cols;
-  if (with_launch && x(cols - 1) < 0) return;  // the caller refits without the launch term
-  for (Eigen::Index k = 0; k < classes; ++k) x(k) = std::max(x(k), 1e-6);
+  const Eigen::Index n = A.rows();
+  const Eigen::Index classes = with_launch ? A.cols() - 1 : A.cols();
+  if (with_launch && x(classes) < 0) return;  // the caller refits without the launch term
+  const Eigen::MatrixXd C = A.leftCols(classes);
+  const Eigen::VectorXd fixed = with_launch ? Eigen::VectorXd(A.col(classes) * x(classes)) : Eigen::VectorXd::Zero(n);
+  Eigen::VectorXd a = x.head(classes).cwiseMax(1e-6);
   for (int step = 0; step < 50; ++step) {
-    const Eigen::VectorXd q = A * x;  // predicted/measured per case
+    const Eigen::VectorXd q = C * a + fixed;  // predicted/measured per case
     if ((q.array() <= 0).any()) return;
-    Eigen::VectorXd r = q.array().log();
-    Eigen::MatrixXd J = A;
-    for (Eigen::Index i = 0; i < n; ++i) J.row(i) /= q(i);  // d log q_i / d x
-    const Eigen::VectorXd dx = J.colPivHouseholderQr().solve(-r);
-    // Damped: never let a coefficient fall to or below zero in one step.
-    double t = 1;
+    const Eigen::VectorXd r = q.array().log();
+    Eigen::MatrixXd J = C;
+    for (Eigen::Index i = 0; i < n; ++i) J.row(i) /= q(i);  // d log q_i / d a
+    const Eigen::VectorXd da = J.colPivHouseholderQr().solve(-r);
+    double t = 1;  // damped: no coefficient falls to or below zero in one step
     for (Eigen::Index k = 0; k < classes; ++k)
-      if (x(k) + t * dx(k) <= 0) t = std::min(t, 0.5 * x(k) / -dx(k));
-    x += t * dx;
-    if (with_launch) x(cols - 1) = std::max(x(cols - 1), 0.0);  // no negative launch overhead
-    if (dx.cwiseAbs().maxCoeff() * t < 1e-12 * std::max(1.0, x.cwiseAbs().maxCoeff())) return;
+      if (a(k) + t * da(k) <= 0) t = std::min(t, 0.5 * a(k) / -da(k));
+    a += t * da;
+    if (t * da.cwiseAbs().maxCoeff() < 1e-12 * std::max(1.0, a.cwiseAbs().maxCoeff())) break;
   }
+  x.head(classes) = a;
 }
 
 // Least squares for t ≈ L + a_k·busy (a_k = 1/efficiency ≥ 1), weighted by 1/t so the fit
