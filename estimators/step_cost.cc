@@ -51,7 +51,7 @@ void explain_roofline(Explainer* ex, const OpCost& op, const GpuSpec& gpu) {
 }
 
 void fill_context(StepContext& sc, const ModelConfig& m, const Design& d, const GpuSpec& gpu) {
-  sc.kernels = kernels_for(d, gpu);
+  sc.kernels = kernels_for(d, gpu, &m);
   sc.base = shape_of(m, d, d.tp);
   sc.dequant_bits = dequant_bits(m, d, gpu);
   sc.tile_rows = flash_tile_rows(d);
@@ -82,9 +82,19 @@ void fill_context(StepContext& sc, const ModelConfig& m, const Design& d, const 
 
 }  // namespace
 
-const KernelModel* kernels_for(const Design& d, const GpuSpec& gpu) {
+const KernelModel* kernels_for(const Design& d, const GpuSpec& gpu, const ModelConfig* model) {
   if (gpu.calibrated) return nullptr;
-  return kernel_model(gpu.arch, d.kernel == Kernel::naive ? KernelFamily::naive : d.kernels);
+  const KernelFamily family = d.kernel == Kernel::naive ? KernelFamily::naive : d.kernels;
+  // The engine picks the fp8 GEMM library only where GEMMs run in fp8 (fp8 activations: the GEMMs'
+  // dtype); block-scaled when the checkpoint's fp8 weights carry block scales and are used in fp8
+  // (as stored, or --weight-dtype fp8: the checkpoint's own format).
+  if (d.engine.kind == EngineKind::plain || d.act_dtype != Dtype::fp8) return kernel_model(gpu.arch, family);
+  const bool fp8_weights = d.weights_as_checkpoint || d.weight_dtype == Dtype::fp8;
+  const bool block_scaled = model && fp8_weights && model->weights.method.rfind("fp8", 0) == 0 &&
+                            model->weights.method.find("block") != std::string::npos;
+  const GemmLibrary lib = gemm_library_for(d.engine.kind, block_scaled);
+  const std::string rule = fmt::format("{} rule for {} fp8", engine_name(d.engine.kind), block_scaled ? "block-scaled" : "per-tensor");
+  return kernel_model(gpu.arch, family, lib, rule);
 }
 
 StepContext::StepContext(const ModelConfig& m, const Design& d, const GpuSpec& g) : model(&m), design(&d), gpu(&g) {
