@@ -132,9 +132,7 @@ void cost_step(const StepContext& sc, const StepLoad& load, const StepPass& pass
 // The kernel model an estimate of `d` on `gpu` uses: nullptr for `--kernels peak`, a calibrated
 // profile (its own efficiencies apply) or a GPU without an architecture. Throws InputError when the
 // family does not run on the GPU (FA3 on an A100): the CLI calls it to check its inputs.
-// With the model: the engine's fp8 GEMM library rule applies (gemm_library_for: block-scaled fp8
-// checkpoints vs per-tensor fp8), and the kernel model's provenance names the rule.
-const KernelModel* kernels_for(const Design& d, const GpuSpec& gpu, const ModelConfig* model = nullptr);
+const KernelModel* kernels_for(const Design& d, const GpuSpec& gpu);
 
 // The operators alone, without the roofline (tests pin FLOPs and bytes on them).
 void build_step_ops(const StepContext& sc, const StepLoad& load, OpList& out, Explainer* ex = nullptr);

@@ -1,5 +1,7 @@
 #include "model/kernel_model.h"
 
+#include "model/gemm_library.h"
+
 #include <cmath>
 #include <map>
 #include <memory>
@@ -229,7 +231,6 @@ const KernelModel* kernel_model(std::string_view arch, KernelFamily family, Gemm
     slot = std::make_unique<KernelModel>(*base);
     slot->gemm_compute_fp8 = lib->second.compute_fp8;
     slot->gemm_bandwidth_fp8 = lib->second.bandwidth_fp8;
-    slot->gemm_library = lib->first;
     slot->provenance += fmt::format("; fp8 GEMMs: {} ({}; {} of the fp8 peak, {} of bandwidth)", lib->first, rule,
                                     lib->second.compute_fp8, lib->second.bandwidth_fp8);
   }

@@ -11,8 +11,6 @@
 #include <string_view>
 #include <vector>
 
-#include "model/engine.h"
-
 namespace attncost {
 
 // --kernels: the attention implementation whose measured efficiency the times assume.
@@ -43,7 +41,6 @@ struct KernelModel {
   double gemm_compute_16bit = 1, gemm_compute_fp8 = 1, gemm_bandwidth = 1, dequant_int8 = 1, dequant_int4 = 1;
   double gemm_bandwidth_fp8 = 1;  // fp8 GEMMs' weight reads (another library than the 16-bit ones: DeepGEMM/CUTLASS vs cuBLAS)
   double other_compute = 1, other_bandwidth = 1;
-  std::string gemm_library;  // the fp8 GEMM library whose fractions apply ("" = the preset's default)
 
   // Fraction of the matmul peak a flash prefill reaches: peak(head dim) × (causal fraction) ×
   // x / (x + half), x the keys per query: a fixed cost per query tile (its prologue and
@@ -63,18 +60,5 @@ const KernelModel* kernel_model(std::string_view arch, KernelFamily family);
 double wave_efficiency(double units, double sms);
 
 std::vector<std::string> kernel_arch_names();
-
-// The library an engine's fp8 GEMMs run through (docs/cost-model.md §12, "GEMM library by engine"):
-// its fp8 compute and weight-read fractions replace the architecture's default (DeepGEMM-class)
-// ones where the kernel preset has a `gemm_libraries` entry for it. automatic = the default.
-enum class GemmLibrary : uint8_t { automatic, deepgemm, cutlass, cublaslt };
-std::string_view gemm_library_name(GemmLibrary l);
-// The engine's rule: vLLM block-scaled fp8 → CUTLASS, per-tensor → cuBLASLt; SGLang block-scaled →
-// DeepGEMM, per-tensor → cuBLASLt; TensorRT-LLM block-scaled → DeepGEMM (its fp8_blockscale_gemm
-// kernels), per-tensor → cuBLASLt; plain → automatic (the preset's default, unchanged).
-GemmLibrary gemm_library_for(EngineKind engine, bool block_scaled_fp8);
-// `family`'s model with `library`'s fp8 GEMM fractions (and the rule named in its provenance);
-// the family's own model where the architecture has no data for the library.
-const KernelModel* kernel_model(std::string_view arch, KernelFamily family, GemmLibrary library, std::string_view rule);
 
 }  // namespace attncost
