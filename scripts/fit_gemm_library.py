@@ -9,7 +9,10 @@ Model (the roofline policy of estimators/roofline.cc, the only shape dependence)
     bytes = groups*N*K*w + M_total*K*a + M_total*N*2   (weights, activations, bf16 output)
 c (compute fraction) and b (weight-read fraction) per group, by grid search minimising the mean
 |log(predicted/measured)| over the training rows. Held out: every row whose index (in file order,
-per group) % 3 == 2. Prints the table and writes --json for the kernel presets.
+per group, after the scope cut) % 3 == 2. Kernels under GEMM_MIN_US microseconds (default 10) are
+out of scope: their benchmark times hold the launch, which attncost counts apart. Prints the table
+(docs/cost-model.md §12 quotes it; the wired fractions are in model/presets/kernels/hopper.json,
+`gemm_libraries`) and writes --json with every group's fractions.
 """
 import argparse, csv, json, math, os, statistics, sys
 from collections import defaultdict
