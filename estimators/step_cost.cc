@@ -12,6 +12,7 @@
 #include "estimators/parallel.h"
 #include "estimators/pattern_counts.h"
 #include "estimators/roofline.h"
+#include "model/gemm_library.h"
 #include "model/short_names.h"
 
 namespace attncost {
@@ -50,8 +51,21 @@ void explain_roofline(Explainer* ex, const OpCost& op, const GpuSpec& gpu) {
              op.time_s, "s");
 }
 
+// kernels_for with the engine's fp8 GEMM library rule (model/gemm_library.h): only where GEMMs run in
+// fp8 (fp8 activations: the GEMMs' dtype); block-scaled when the checkpoint's fp8 weights carry
+// block scales and are used in fp8 (as stored, or --weight-dtype fp8: the checkpoint's own format).
+// The kernel model's provenance then names the rule.
+const KernelModel* kernels_with_gemm_rule(const Design& d, const GpuSpec& gpu, const ModelConfig& m) {
+  const KernelModel* base = kernels_for(d, gpu);
+  if (!base || d.act_dtype != Dtype::fp8 || d.engine.kind == EngineKind::plain) return base;
+  const bool fp8_weights = d.weights_as_checkpoint || d.weight_dtype == Dtype::fp8;
+  const bool block_scaled = fp8_weights && m.weights.method.rfind("fp8", 0) == 0 && m.weights.method.find("block") != std::string::npos;
+  const std::string rule = fmt::format("{} rule for {} fp8", engine_name(d.engine.kind), block_scaled ? "block-scaled" : "per-tensor");
+  return kernel_model(gpu.arch, d.kernel == Kernel::naive ? KernelFamily::naive : d.kernels, gemm_library_for(d.engine.kind, block_scaled), rule);
+}
+
 void fill_context(StepContext& sc, const ModelConfig& m, const Design& d, const GpuSpec& gpu) {
-  sc.kernels = kernels_for(d, gpu);
+  sc.kernels = kernels_with_gemm_rule(d, gpu, m);
   sc.base = shape_of(m, d, d.tp);
   sc.dequant_bits = dequant_bits(m, d, gpu);
   sc.tile_rows = flash_tile_rows(d);

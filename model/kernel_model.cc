@@ -1,5 +1,7 @@
 #include "model/kernel_model.h"
 
+#include "model/gemm_library.h"
+
 #include <cmath>
 #include <map>
 #include <memory>
@@ -42,6 +44,11 @@ PrefillCurve curve_from(const json& j, const std::string& what) {
 struct Registry {
   std::map<std::string, std::map<std::string, KernelModel>> models;  // arch → family → model
   std::map<std::string, std::string> defaults;                       // arch → default family
+  struct Gemm {
+    double compute_fp8 = 1, bandwidth_fp8 = 1;
+    std::string source;
+  };
+  std::map<std::string, std::map<std::string, Gemm>> gemm_libraries;  // arch → library → fp8 fractions
 };
 
 const Registry& registry() {
@@ -95,6 +102,10 @@ const Registry& registry() {
       naive.provenance = fmt::format("naive (eager) attention on {}: cuBLAS GEMM rates{}", base.arch, base.measured ? "" : " (assumed)");
       arch["naive"] = naive;
       out.defaults[base.arch] = j.at("default_family").get<std::string>();
+      if (j.contains("gemm_libraries"))
+        for (const auto& [lib, p] : j["gemm_libraries"].items())
+          out.gemm_libraries[base.arch][lib] = {number(p, "compute_fraction_fp8", what), number(p, "bandwidth_fraction_fp8", what),
+                                                p.at("source").get<std::string>()};
     }
     return out;
   }();
@@ -180,6 +191,50 @@ const KernelModel* kernel_model(std::string_view arch, KernelFamily family) {
   if (family == KernelFamily::peak) return nullptr;
   thread_local LastAnswer<std::pair<std::string, KernelFamily>, const KernelModel*> last;
   return last.get({std::string(arch), family}, [&] { return find_kernel_model(arch, family); });
+}
+
+std::string_view gemm_library_name(GemmLibrary l) {
+  switch (l) {
+    case GemmLibrary::automatic: return "auto";
+    case GemmLibrary::deepgemm: return "deepgemm";
+    case GemmLibrary::cutlass: return "cutlass";
+    case GemmLibrary::cublaslt: return "cublaslt";
+  }
+  return "auto";
+}
+
+GemmLibrary gemm_library_for(EngineKind engine, bool block_scaled_fp8) {
+  switch (engine) {
+    case EngineKind::plain: return GemmLibrary::automatic;
+    case EngineKind::vllm: return block_scaled_fp8 ? GemmLibrary::cutlass : GemmLibrary::cublaslt;
+    case EngineKind::sglang:
+    case EngineKind::trtllm: return block_scaled_fp8 ? GemmLibrary::deepgemm : GemmLibrary::cublaslt;
+  }
+  return GemmLibrary::automatic;
+}
+
+const KernelModel* kernel_model(std::string_view arch, KernelFamily family, GemmLibrary library, std::string_view rule) {
+  const KernelModel* base = kernel_model(arch, family);
+  if (!base || library == GemmLibrary::automatic) return base;
+  const Registry& r = registry();
+  const auto a = r.gemm_libraries.find(std::string(arch));
+  if (a == r.gemm_libraries.end()) return base;
+  const auto lib = a->second.find(std::string(gemm_library_name(library)));
+  if (lib == a->second.end()) return base;
+  // One variant per (arch, family, library, rule), built on first use and kept: callers hold the pointer.
+  static std::mutex mu;
+  static std::map<std::string, std::unique_ptr<KernelModel>> variants;
+  const std::string key = fmt::format("{}/{}/{}/{}", arch, base->requested, lib->first, rule);
+  std::lock_guard<std::mutex> lock(mu);
+  auto& slot = variants[key];
+  if (!slot) {
+    slot = std::make_unique<KernelModel>(*base);
+    slot->gemm_compute_fp8 = lib->second.compute_fp8;
+    slot->gemm_bandwidth_fp8 = lib->second.bandwidth_fp8;
+    slot->provenance += fmt::format("; fp8 GEMMs: {} ({}; {} of the fp8 peak, {} of bandwidth)", lib->first, rule,
+                                    lib->second.compute_fp8, lib->second.bandwidth_fp8);
+  }
+  return slot.get();
 }
 
 std::vector<std::string> kernel_arch_names() {
