@@ -80,18 +80,21 @@ struct Params {
   }
 };
 
-Params params_with(const ModelConfig& m, const Design& d, const std::array<AttnStack::Use, kMaxDistinctPatterns>& uses, int use_count, int64_t tp,
-                   int64_t ep = 1) {
+// The per-use mixer parameters and per-FFN-block dense MLP parameters of the layers under `d`
+// with heads split over `tp` (the StepContext holds the same for its GPU: StepContext::mixer_params,
+// mlp_params), summed by weight class with the embeddings and norms.
+Params params_of(const ModelConfig& m, const std::array<AttnStack::Use, kMaxDistinctPatterns>& uses, int use_count,
+                 const std::array<double, kMaxDistinctPatterns>& mixer, const FfnStack::Uses& ffn, const InlineVector<double, 4>& mlp, const Shape& s,
+                 int64_t ep) {
   Params p;
   for (int u = 0; u < use_count; ++u) {
     const auto& use = uses[static_cast<size_t>(u)];
-    const Shape s = layer_shape(m, d, use.pattern, tp);
-    p.by_class[static_cast<size_t>(mixer_class(use.pattern))] += static_cast<double>(use.layers) * mixer_params(use.pattern, m, s);
+    p.by_class[static_cast<size_t>(mixer_class(use.pattern))] += static_cast<double>(use.layers) * mixer[static_cast<size_t>(u)];
   }
-  const Shape s = shape_of(m, d, tp);
-  for (const FfnStack::Use& f : m.ffn_layers.uses(static_cast<uint64_t>(m.layers))) {
+  for (size_t i = 0; i < ffn.size(); ++i) {
+    const FfnStack::Use& f = ffn[i];
     const double layers = static_cast<double>(f.layers);
-    if (f.layer.kind == FfnKind::dense) p.by_class[static_cast<size_t>(WeightClass::mlp)] += layers * dense_mlp_params(m, s, f.layer.width);
+    if (f.layer.kind == FfnKind::dense) p.by_class[static_cast<size_t>(WeightClass::mlp)] += layers * mlp[i];
     if (f.layer.kind == FfnKind::moe) {
       p.by_class[static_cast<size_t>(WeightClass::expert)] += layers * moe_expert_params(m, s, ep);
       p.by_class[static_cast<size_t>(WeightClass::router)] += layers * moe_router_params(m, s);
@@ -102,6 +105,20 @@ Params params_with(const ModelConfig& m, const Design& d, const std::array<AttnS
   if (!m.tied_embeddings) p.by_class[static_cast<size_t>(WeightClass::lm_head)] = matrix;
   p.norms = 2.0 * static_cast<double>(m.hidden) * static_cast<double>(m.layers) + static_cast<double>(m.hidden);
   return p;
+}
+
+// The same with every shape computed here, the heads split over `tp` GPUs (1: the whole model).
+Params params_with(const ModelConfig& m, const Design& d, const std::array<AttnStack::Use, kMaxDistinctPatterns>& uses, int use_count, int64_t tp) {
+  std::array<double, kMaxDistinctPatterns> mixer{};
+  for (int u = 0; u < use_count; ++u) {
+    const auto& use = uses[static_cast<size_t>(u)];
+    mixer[static_cast<size_t>(u)] = mixer_params(use.pattern, m, layer_shape(m, d, use.pattern, tp));
+  }
+  const Shape s = shape_of(m, d, tp);
+  const FfnStack::Uses ffn = m.ffn_layers.uses(static_cast<uint64_t>(m.layers));
+  InlineVector<double, 4> mlp;
+  for (const FfnStack::Use& f : ffn) mlp.push_back(f.layer.kind == FfnKind::dense ? dense_mlp_params(m, s, f.layer.width) : 0);
+  return params_of(m, uses, use_count, mixer, ffn, mlp, s, 1);
 }
 
 double weight_bytes_of(const Params& p, const ModelConfig& m, const Design& d) {
@@ -131,10 +148,11 @@ double sequences_within(const Memory& mem, double budget_bytes) {
 }
 
 Estimator::Estimator(const ModelConfig& m, const Design& d, const GpuSpec& gpu)
-    : m_(m), d_(d), gpu_(gpu), sc_(m, d, gpu), whole_(shape_of(m, d, 1)), gpu_shape_(shape_of(m, d, d.tp)) {
-  // Parameters (whole model) and weights held by one GPU.
+    : m_(m), d_(d), gpu_(gpu), sc_(m, d, gpu), whole_(shape_of(m, d, 1)), gpu_shape_(sc_.base) {
+  // Parameters (whole model) and weights held by one GPU (its shapes and parameters are the step
+  // context's).
   params_ = params_with(m, d, sc_.uses, sc_.use_count, 1).total();
-  const Params params_gpu = params_with(m, d, sc_.uses, sc_.use_count, d.tp, d.ep);
+  const Params params_gpu = params_of(m, sc_.uses, sc_.use_count, sc_.mixer_params, sc_.ffn, sc_.mlp_params, sc_.base, d.ep);
   params_gpu_ = params_gpu.total();
   weights_bytes_ = weight_bytes_of(params_gpu, m, d);
   bands_ = uncertainty_bands(gpu, sc_.kernels, d.engine.kind);  // once per design, not per workload
