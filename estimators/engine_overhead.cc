@@ -24,6 +24,8 @@ struct Rule {
   std::string name;
   double per_step_s = 0, per_request_s = 0, per_seq_step_s = 0, per_request_serial_s = 0;
   bool overlap_schedule = false;
+  uint64_t cuda_graph_max_bs = 0;
+  double eager_layer_s = 0;
 };
 
 struct EngineRules {
@@ -55,6 +57,12 @@ const std::map<EngineKind, EngineRules>& registry() {
         if (rj.contains("overlap_schedule")) {
           if (!rj.at("overlap_schedule").is_boolean()) throw InputError(what + ": 'overlap_schedule' must be true or false");
           rule.overlap_schedule = rj.at("overlap_schedule").get<bool>();
+        }
+        if (rj.contains("cuda_graph_max_bs")) {
+          const json& g = rj.at("cuda_graph_max_bs");
+          if (!g.is_number_integer() || g.get<int64_t>() < 1) throw InputError(what + ": 'cuda_graph_max_bs' must be a positive integer");
+          rule.cuda_graph_max_bs = g.get<uint64_t>();
+          rule.eager_layer_s = seconds(rj, "eager_layer_s", what);
         }
         if (rule.per_request_serial_s > rule.per_request_s) throw InputError(what + ": per_request_serial_s is part of per_request_s and cannot exceed it");
         if (rj.at("source").get<std::string>().empty()) throw InputError(what + ": a rule without a source");
@@ -144,6 +152,7 @@ EngineOverhead resolve(const EngineConfig& e) {
     o.per_step_s = r->second.per_step_s, o.per_request_s = r->second.per_request_s, o.per_seq_step_s = r->second.per_seq_step_s;
     o.per_request_serial_s = r->second.per_request_serial_s;
     o.overlap_schedule = r->second.overlap_schedule;
+    o.cuda_graph_max_bs = r->second.cuda_graph_max_bs, o.eager_layer_s = r->second.eager_layer_s;
     rule = fmt::format("{} {}", r->second.name, v);
   }
   const bool given_step = e.step_overhead_s >= 0, given_request = e.request_overhead_s >= 0, given_seq = e.seq_overhead_s >= 0;

@@ -4,6 +4,7 @@
 // data with their sources (model/presets/engines/*.json, docs/cost-model.md §13); the plain
 // engine has none. Pure: serving_metrics() and the simulator's configuration call it.
 #pragma once
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -23,6 +24,11 @@ struct EngineOverhead {
   // TensorRT-LLM's PyTorch-backend overlap scheduler): batch k+1 is formed when batch k starts,
   // so a request that arrives while batch k runs can join batch k+2 at the earliest.
   bool overlap_schedule = false;
+  // Decode steps of more sequences than the largest batch the engine captured as a CUDA graph
+  // run eagerly, each decoder layer's kernels launched one by one from Python: eager_layer_s
+  // more per layer on the step (SGLang's cuda_graph_max_bs; 0 = no limit modelled).
+  uint64_t cuda_graph_max_bs = 0;
+  double eager_layer_s = 0;
   // e.g. "vLLM V1 0.21" (the release's rule), "none (plain engine)", "given". A view of text
   // interned for the program's life: an estimate copies this struct, and a std::string of this
   // length would be a heap allocation per copy.

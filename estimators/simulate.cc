@@ -432,6 +432,11 @@ double Replica::step_time() {
       t += pc_.time_s;
     }
   }
+  // A decode step larger than the largest captured CUDA graph runs eagerly: its layers' kernels
+  // are launched one by one (SGLang model_runner: cuda_graph_runner.can_run() is false above
+  // cuda_graph_max_bs), which costs eager_layer_s more per layer of the stage.
+  if (c_.cuda_graph_max_bs > 0 && !load_.has_prefill() && seqs > static_cast<double>(c_.cuda_graph_max_bs))
+    t += c_.eager_layer_s * static_cast<double>(m_.layers) / static_cast<double>(std::max<int64_t>(1, d_.pp));
   return t + c_.step_overhead_s + c_.seq_overhead_s * seqs;
 }
 
@@ -601,6 +606,7 @@ SimConfig sim_config_for(const Design& d, SchedulerKind k) {
   c.request_serial_s = o.per_request_serial_s;
   // A static batch runs to completion whatever loop forms it: no lookahead there.
   c.overlap_schedule = o.overlap_schedule && k != SchedulerKind::static_batch;
+  c.cuda_graph_max_bs = o.cuda_graph_max_bs, c.eager_layer_s = o.eager_layer_s;
   return c;
 }
 

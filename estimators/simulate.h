@@ -40,6 +40,8 @@ struct SimConfig {
   double request_overhead_s = 0;        // once per request: it reaches the scheduler this long after it is sent (API server, tokenization)
   double request_serial_s = 0;          // the part of it the API server spends on one request at a time (requests sent together queue for it)
   bool overlap_schedule = false;        // the scheduler forms batch k+1 when batch k starts: a request arriving while k runs joins k+2 at the earliest
+  uint64_t cuda_graph_max_bs = 0;       // decode steps of more sequences run eagerly (0: no limit)
+  double eager_layer_s = 0;             // and cost this much more per decoder layer (on one pipeline stage)
   bool record_itl = true;               // keep the inter-token gaps (their distribution)
   // Stop early once more than `abort_after` requests have a TTFT above abort_ttft_s, or more
   // than that many a TPOT above abort_tpot_s (0: that test off): a sizing search only asks whether a percentile holds,

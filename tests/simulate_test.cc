@@ -299,3 +299,38 @@ TEST_CASE("a simulation left at max_num_seqs 0 runs at the engine's default, wit
     for (const SimRequestResult& q : r.requests) REQUIRE(q.scheduled_s == r.requests[0].scheduled_s);
   }
 }
+
+TEST_CASE("SGLang: a decode step above the largest captured CUDA graph pays the eager launches per layer", "[simulate]") {
+  // cuda_graph_runner.can_run() is false for a decode batch above cuda_graph_max_bs, and the
+  // model then runs eagerly: eager_layer_s more per decoder layer on that step. 8 requests sent
+  // together, 16-token prompts, 4 outputs: one prefill step, then 3 decode steps of 8.
+  const ModelConfig m = load_model("llama-3.1-8b");
+  const GpuSpec gpu = load_gpu("h100-sxm");
+  const Design d = engine_design(m, EngineKind::sglang);
+  SimConfig c;
+  c.scheduler = SchedulerKind::sglang;
+  c.eager_layer_s = 1e-4;
+  const std::vector<SimRequest> reqs(8, SimRequest{0, 16, 4, 0});
+  c.cuda_graph_max_bs = 8;  // the batch of 8 replays a graph
+  const SimResult graph = simulate(m, d, gpu, c, reqs);
+  c.cuda_graph_max_bs = 7;  // one sequence too many: eager
+  const SimResult eager = simulate(m, d, gpu, c, reqs);
+  c.cuda_graph_max_bs = 0;  // no limit modelled
+  const SimResult none = simulate(m, d, gpu, c, reqs);
+  REQUIRE(graph.steps == 4);
+  REQUIRE(graph.requests[0].finish_s == none.requests[0].finish_s);
+  // The prefill step is not a decode step: the first token is not delayed.
+  REQUIRE(eager.requests[0].first_token_s == graph.requests[0].first_token_s);
+  REQUIRE(eager.requests[0].finish_s - graph.requests[0].finish_s == Approx(3 * 1e-4 * static_cast<double>(m.layers)).epsilon(1e-9));
+  // The rules: SGLang 0.4 captured up to 160 sequences (server_args), 0.5 up to 256 on an H100 at
+  // TP 1; the eager cost from PR #40346 (0.10 ms per layer). vLLM's rule models no limit.
+  EngineConfig e;
+  e.kind = EngineKind::sglang, e.version = "0.4";
+  CHECK(engine_overhead(e).cuda_graph_max_bs == 160);
+  CHECK(engine_overhead(e).eager_layer_s == Approx(1e-4));
+  e.version = "0.5.5";
+  CHECK(engine_overhead(e).cuda_graph_max_bs == 256);
+  CHECK(sim_config_for(engine_design(m, EngineKind::sglang), SchedulerKind::sglang).cuda_graph_max_bs == 256);
+  e.kind = EngineKind::vllm, e.version = "";
+  CHECK(engine_overhead(e).cuda_graph_max_bs == 0);
+}
