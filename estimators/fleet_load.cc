@@ -157,13 +157,9 @@ struct Disaggregated : Runs {
   LoadPoint at(double rate, int64_t np, int64_t nd) {
     const PoolRun& p = pool(prefill, Pool::prefill, rate, np);
     const PoolRun& d = pool(decode, Pool::decode, rate, nd);
-    std::vector<double> ttft;
-    const size_t n = std::min(p.ttft.size(), d.ttft.size());
-    for (size_t i = 0; i < n; ++i) ttft.push_back(p.ttft[i] + o.kv_transfer_s + d.ttft[i]);
-    std::vector<double> queue = p.queue;
-    for (size_t i = 0; i < queue.size() && i < d.queue.size(); ++i) queue[i] += d.queue[i];
+    RequestTimes t = disaggregated_times({p.ttft, p.queue}, {d.ttft, d.queue}, o.kv_transfer_s);
     const double served = std::min(p.served_rps * static_cast<double>(np), d.served_rps * static_cast<double>(nd));
-    return point_of(std::move(ttft), d.tpot, std::move(queue), served, p.stable && d.stable, p.missed || d.missed, rate, slo.percentile);
+    return point_of(std::move(t.ttft), d.tpot, std::move(t.queue), served, p.stable && d.stable, p.missed || d.missed, rate, slo.percentile);
   }
 };
 
@@ -176,6 +172,17 @@ std::string miss_reason(const LoadPoint& p, const SloSpec& slo, int64_t gpus) {
 }
 
 }  // namespace
+
+RequestTimes disaggregated_times(const PoolTimes& p, const PoolTimes& d, double transfer_s) {
+  RequestTimes r;
+  const size_t n = std::min(p.ttft.size(), d.ttft.size());
+  r.ttft.reserve(n);
+  for (size_t i = 0; i < n; ++i) r.ttft.push_back(p.ttft[i] + transfer_s + d.ttft[i]);
+  std::vector<double> queue(p.queue.begin(), p.queue.end());
+  for (size_t i = 0; i < queue.size() && i < d.queue.size(); ++i) queue[i] += d.queue[i];
+  r.queue = std::move(queue);
+  return r;
+}
 
 SloSpec load_targets(const Workload& w, const SloSpec& flags) {
   SloSpec s = flags;

@@ -9,9 +9,24 @@
 // request's TTFT is its prefill time + transfer + its first decode step's wait.
 // Pure; docs/cost-model.md §17.4.
 #pragma once
+#include <span>
+#include <vector>
+
 #include "estimators/fleet.h"
 
 namespace attncost {
+
+// One pool's per-request times, in sending order (views of a simulated run's).
+struct PoolTimes {
+  std::span<const double> ttft, queue;
+};
+struct RequestTimes {
+  std::vector<double> ttft, queue;
+};
+// A disaggregated fleet's request i from its prefill pool's (p) and decode pool's (d) runs at
+// the same request index: TTFT = p's TTFT + the KV transfer + d's wait for its first step;
+// queueing = its wait in p's queue + its wait in d's (each a part of that pool's TTFT).
+RequestTimes disaggregated_times(const PoolTimes& p, const PoolTimes& d, double transfer_s);
 
 // The targets the fleet meets under load: the flags' SLOs, else the workload's (its
 // ttft_slo_ms; its mean-ITL target slo_ms taken as the TPOT target), at `percentile`.

@@ -622,7 +622,11 @@ void build_step_ops(const StepContext& sc, const StepLoad& load, OpList& out, Ex
   add_lm_head(b);
   add_allreduce(b);
   for (OpCost& op : out.used()) {
-    if (op.executed_matmul_flops == 0) op.executed_matmul_flops = op.matmul_flops;
+    // What the kernel runs, where the builder left it unset. Attention sets its own, and a naive
+    // kernel's is 0 when no position is scored: the decode sums read its affine terms off a step
+    // with pairs but nothing scored (decode_sums.cc varying_terms), where the pairs' FLOPs would
+    // count twice.
+    if (op.executed_matmul_flops == 0 && op.kind != OpKind::attention) op.executed_matmul_flops = op.matmul_flops;
     if (op.weight_params > 0) op.weight_dequant_bits = sc.dequant_bits;
   }
 }

@@ -145,8 +145,10 @@ bool from_block_configs(ConfigReader& r, ModelConfig& m, std::vector<Pattern>& p
     if (flag(mlp, "no_op") || flag(mlp, "replace_with_linear")) {
       ffn.push_back({FfnKind::none, 0});
     } else if (mlp.contains("ffn_mult") && mlp["ffn_mult"].is_number() && mlp["ffn_mult"].get<double>() > 0 && mlp["ffn_mult"].get<double>() < 1e3) {
-      // DeciLM's _ffn_mult_to_intermediate_size: 2/3 · mult · hidden, rounded up to a multiple of 256.
-      const double width = 2.0 * mlp["ffn_mult"].get<double>() * static_cast<double>(m.hidden) / 3.0;
+      // DeciLM's _ffn_mult_to_intermediate_size: int(2 · mult · hidden / 3), truncated first, then
+      // rounded up to a multiple of 256 (_find_multiple; vLLM vllm/model_executor/models/nemotron_nas.py,
+      // as in the checkpoints' modeling_decilm.py): 5376.4 → 5376, not 5632.
+      const double width = std::floor(2.0 * mlp["ffn_mult"].get<double>() * static_cast<double>(m.hidden) / 3.0);
       ffn.push_back({FfnKind::dense, static_cast<int64_t>(std::ceil(width / 256) * 256)});
     } else {
       ffn.push_back({FfnKind::dense, 0});

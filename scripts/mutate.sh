@@ -9,13 +9,15 @@
 #     in estimators/ or model/), only those whose "why" matches the Python regular expression.
 #     Prints the kill rate; exits 1 when a mutant survives.
 #
-#   scripts/mutate.sh --random N --seed S [--only A-B,C,...] [--list]
+#   scripts/mutate.sh --random N --seed S [--at REV] [--only A-B,C,...] [--list]
 #     A seeded random sample (scripts/mutate_sites.py): N sites drawn uniformly over every binary
 #     arithmetic operator (+ - * / += -= *= /=) and every integer or floating literal of model/ and
 #     estimators/ (*.cc, *.h; not in comments, strings or preprocessor lines). Each mutant flips the
 #     operator (+ <-> -, * <-> /) or adds one to the literal. The same seed on the same tree gives the
 #     same sites, numbered in file order; --only A-B,C runs those sample entries (a batch), --list prints
-#     the sample without building. Per site: killed (by the test files named), BUILD-FAIL (killed by
+#     the sample without building. --at REV draws the sample from the tree of git revision REV and
+#     finds each site again in HEAD's tree by its source line (scripts/mutate_sites.py), so that a
+#     kill table made at REV stays re-runnable while the tree moves on. Per site: killed (by the test files named), BUILD-FAIL (killed by
 #     the compiler), equivalent (survived, and listed with its reason in
 #     scripts/mutations_equivalent.txt: a mutant no test can tell apart), or SURVIVED; then the
 #     totals. Exits 1 when a mutant survives that is not listed as equivalent.
@@ -28,19 +30,20 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 mode=(list "$root/scripts/mutations.txt" "")
-n="" seed=1 only="" list_only=0
+n="" seed=1 only="" list_only=0 at=""
 while (($#)); do
   case "$1" in
     --random) n="$2"; shift 2 ;;
     --seed) seed="$2"; shift 2 ;;
     --only) only="$2"; shift 2 ;;
+    --at) at="$(git -C "$root" rev-parse --verify "$2^{commit}")"; shift 2 ;;
     --list) list_only=1; shift ;;
     *) mode[2]="$1"; shift ;;
   esac
 done
 if [[ -n "$n" ]]; then
-  if ((list_only)); then exec python3 "$root/scripts/mutate_sites.py" "$root" "$n" "$seed"; fi
-  mode=(random "$n" "$seed" "$only" "$root/scripts/mutations_equivalent.txt")
+  if ((list_only)); then exec python3 "$root/scripts/mutate_sites.py" "$root" "$n" "$seed" "$at"; fi
+  mode=(random "$n" "$seed" "$only" "$root/scripts/mutations_equivalent.txt" "$at")
 fi
 work="${ATTNCOST_MUTATE_DIR:-/tmp/attncost-mutate}"
 rm -rf "$work"

@@ -3,7 +3,8 @@
 mutant at a time, rebuild, run the tests, restore the file, report. See mutate.sh for the modes.
 
   mutate_run.py list MUTATIONS_TXT REGEX -- TEST_COMMAND...
-  mutate_run.py random N SEED ONLY EQUIVALENT_TXT -- TEST_COMMAND...   (ONLY: "" or "A-B,C,...", sample entries)
+  mutate_run.py random N SEED ONLY EQUIVALENT_TXT [AT] -- TEST_COMMAND...
+    (ONLY: "" or "A-B,C,...", sample entries; AT: "" or the revision the sample is drawn at)
 """
 import os, re, resource, subprocess, sys, time
 from pathlib import Path
@@ -112,8 +113,8 @@ def run_list(path, pattern, tests, timeout):
     return 1 if survived else 0
 
 
-def run_random(n, seed, only, equivalent_path, tests, timeout):
-    sites, total = mutate_sites.sample(Path("."), n, seed)
+def run_random(n, seed, only, equivalent_path, at, tests, timeout):
+    sites, total = mutate_sites.sample(Path("."), n, seed, at or None)
     equivalent = {(b["file"], b["from"], b["to"]): b["why"] for b in blocks_of(equivalent_path)}
     chosen = set(range(len(sites)))
     if only:  # "A-B,C,D-E": sample entries
@@ -121,13 +122,20 @@ def run_random(n, seed, only, equivalent_path, tests, timeout):
         for part in only.split(","):
             lo, _, hi = part.partition("-")
             chosen.update(range(int(lo), int(hi or lo) + 1))
-    print(f"random sample: {len(sites)} of {total} sites, seed {seed}" + (f", entries {only}" if only else ""), flush=True)
+    print(f"random sample: {len(sites)} of {total} sites, seed {seed}" + (f", drawn at {at}" if at else "")
+          + (f", entries {only}" if only else ""), flush=True)
     counts = {"killed": 0, "BUILD-FAIL": 0, "equivalent": 0, "SURVIVED": 0}
+    gone = []
     survivors = []
     for i, s in enumerate(sites):
         if i not in chosen:
             continue
         off, old, new = s["offset"], s["old"], s["new"]
+        if off is None:  # its line changed since the revision the sample was drawn at
+            gone.append(i)
+            print(f"[{i:02}] gone       {s['file']}:{s['line']} (the line has changed since {at})\n       - {s['from'][:150]}",
+                  flush=True)
+            continue
         verdict, by = mutate_file(s["file"], lambda src: src[:off] + new + src[off + len(old):],
                                   lambda: judge(tests, timeout))
         key = (s["file"], s["from"], s["to"])
@@ -144,9 +152,9 @@ def run_random(n, seed, only, equivalent_path, tests, timeout):
     dead = counts["killed"] + counts["BUILD-FAIL"]
     print(f"\nkilled {dead}/{ran} = {100.0 * dead / max(ran, 1):.1f}% ({counts['BUILD-FAIL']} of them by the compiler),"
           f" equivalent {counts['equivalent']}, survived {counts['SURVIVED']}"
-          f"; killed or equivalent {dead + counts['equivalent']}/{ran}")
+          f"; killed or equivalent {dead + counts['equivalent']}/{ran}" + (f"; gone {len(gone)}" if gone else ""))
     for i in survivors: print(f"  survived: [{i:02}] {sites[i]['file']}:{sites[i]['line']}  {sites[i]['to']}")
-    return 1 if survivors else 0
+    return 1 if survivors or gone else 0
 
 
 def main():
@@ -161,7 +169,7 @@ def main():
     timeout = max(300.0, 20 * (time.monotonic() - t0))
     if args[0] == "list":
         return run_list(args[1], args[2], tests, timeout)
-    return run_random(int(args[1]), int(args[2]), args[3], args[4], tests, timeout)
+    return run_random(int(args[1]), int(args[2]), args[3], args[4], args[5] if len(args) > 5 else "", tests, timeout)
 
 
 if __name__ == "__main__":

@@ -5,10 +5,16 @@ outside comments, string and character literals and preprocessor lines. A site's
 operator (+ <-> -, * <-> /) or adds one to the literal. A seeded sample is uniform over all sites and
 the same for the same seed and tree.
 
-Usage: scripts/mutate_sites.py ROOT N SEED  -> the sample, numbered, in file order.
+A sample depends on every site of the tree, so any edit to model/ or estimators/ draws another one.
+With AT (a git revision) the sample is drawn from that revision's tree and each site is found again
+in ROOT's tree by its source line (the same trimmed line, the same operator or literal, the same place
+among the line's sites; the nearest such line): a kill table made at AT can be re-run as the tree
+moves on. A site whose line has changed since AT is "gone" (offset None).
+
+Usage: scripts/mutate_sites.py ROOT N SEED [AT]  -> the sample, numbered, in file order.
        scripts/mutate_sites.py ROOT --count  -> the number of sites per file.
 """
-import random, re, sys
+import random, re, subprocess, sys
 from decimal import Decimal
 from pathlib import Path
 
@@ -78,8 +84,8 @@ def plus_one(lit):
     return (text if "." in text else text + ".0") + suffix
 
 
-def sites_of(root, rel):
-    src = (root / rel).read_text(encoding="utf-8")
+def sites_of(root, rel, src=None):
+    src = (root / rel).read_text(encoding="utf-8") if src is None else src
     toks = list(tokens(src))
     out = []
     for k, (kind, text, off) in enumerate(toks):
@@ -110,6 +116,8 @@ def sites_of(root, rel):
         col = off - a
         lines.append({"file": rel, "offset": off, "line": line_no, "old": old, "new": new,
                       "from": line.strip(), "to": (line[:col] + new + line[col + len(old):]).strip()})
+    for i, s in enumerate(lines):  # the place among its line's sites (to find the site again at another revision)
+        s["nth"] = sum(1 for t in lines[:i] if t["line"] == s["line"])
     return lines
 
 
@@ -119,11 +127,36 @@ def all_sites(root):
     return [s for f in files for s in sites_of(root, f)]
 
 
-def sample(root, n, seed):
-    """N sites drawn uniformly without replacement by a seeded generator, in file order."""
-    sites = all_sites(root)
-    chosen = random.Random(seed).sample(range(len(sites)), min(n, len(sites)))
-    return [sites[i] for i in sorted(chosen)], len(sites)
+def sites_at(root, rev):
+    """all_sites of the tree at git revision REV (read with git, the working tree untouched)."""
+    git = lambda *a: subprocess.run(["git", "-C", str(root), *a], check=True, capture_output=True,
+                                    text=True).stdout
+    files = sorted(f for d in DIRS for f in git("ls-tree", "--name-only", rev, d + "/").split()
+                   if f.endswith((".cc", ".h")))
+    return [s for f in files for s in sites_of(root, f, git("show", f"{rev}:{f}"))]
+
+
+def found_again(root, site, cache):
+    """The site of ROOT's tree with the same file, line text, mutation and place in the line, on the
+    nearest line; a copy of SITE with offset None when its line is gone."""
+    if site["file"] not in cache:
+        cache[site["file"]] = sites_of(root, site["file"]) if (root / site["file"]).exists() else []
+    same = [s for s in cache[site["file"]] if (s["from"], s["old"], s["new"], s["nth"]) ==
+            (site["from"], site["old"], site["new"], site["nth"])]
+    if not same:
+        return dict(site, offset=None)
+    return min(same, key=lambda s: abs(s["line"] - site["line"]))
+
+
+def sample(root, n, seed, at=None):
+    """N sites drawn uniformly without replacement by a seeded generator, in file order (drawn at
+    revision AT and found again in ROOT's tree, when AT is given)."""
+    sites = sites_at(root, at) if at else all_sites(root)
+    chosen = [sites[i] for i in sorted(random.Random(seed).sample(range(len(sites)), min(n, len(sites))))]
+    if at:
+        cache = {}
+        chosen = [found_again(root, s, cache) for s in chosen]
+    return chosen, len(sites)
 
 
 def main():
@@ -133,10 +166,12 @@ def main():
         for s in all_sites(root): per[s["file"]] = per.get(s["file"], 0) + 1
         for f, c in sorted(per.items(), key=lambda x: -x[1]): print(f"{c:6} {f}")
         print(f"{sum(per.values()):6} in all"); return
-    chosen, total = sample(root, int(sys.argv[2]), int(sys.argv[3]))
-    print(f"{len(chosen)} of {total} sites, seed {sys.argv[3]}")
+    at = sys.argv[4] if len(sys.argv) > 4 and sys.argv[4] else None
+    chosen, total = sample(root, int(sys.argv[2]), int(sys.argv[3]), at)
+    print(f"{len(chosen)} of {total} sites, seed {sys.argv[3]}" + (f", drawn at {at}" if at else ""))
     for i, s in enumerate(chosen):
-        print(f"[{i:02}] {s['file']}:{s['line']}  {s['old']} -> {s['new']}  | {s['from'][:120]}")
+        gone = "  (GONE: the line has changed)" if s["offset"] is None else ""
+        print(f"[{i:02}] {s['file']}:{s['line']}  {s['old']} -> {s['new']}{gone}  | {s['from'][:120]}")
 
 
 if __name__ == "__main__":

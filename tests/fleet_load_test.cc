@@ -127,3 +127,21 @@ TEST_CASE("under load: served requests/s is what the replicas completed per seco
   REQUIRE(best.load.at_rate.served_rps == Approx(in.rate).epsilon(0.1));
   REQUIRE(best.capacity_rps >= best.load.at_rate.served_rps);
 }
+
+TEST_CASE("under load: a disaggregated request waits in both pools' queues, and its TTFT adds the KV transfer", "[fleet][load]") {
+  // Three requests, by hand. Prefill pool: TTFT 0.5, 0.7, 0.4 s of which 0.1, 0.3, 0 s queued;
+  // decode pool (the same requests): first step after 0.02, 0.05, 0.03 s of which 0, 0.04, 0.01 s
+  // queued; the KV transfer takes 0.01 s.
+  const std::vector<double> p_ttft = {0.5, 0.7, 0.4}, p_queue = {0.1, 0.3, 0}, d_ttft = {0.02, 0.05, 0.03}, d_queue = {0, 0.04, 0.01};
+  const RequestTimes t = disaggregated_times({p_ttft, p_queue}, {d_ttft, d_queue}, 0.01);
+  REQUIRE(t.ttft.size() == 3);
+  REQUIRE(t.queue.size() == 3);
+  const double ttft[] = {0.53, 0.76, 0.44}, queue[] = {0.1, 0.34, 0.01};
+  for (size_t i = 0; i < 3; ++i) {
+    INFO("request " << i);
+    REQUIRE(t.ttft[i] == Approx(ttft[i]).epsilon(1e-12));
+    REQUIRE(t.queue[i] == Approx(queue[i]).epsilon(1e-12));
+    // Queueing is a part of the TTFT, in each pool and so in both.
+    REQUIRE(t.queue[i] <= t.ttft[i]);
+  }
+}

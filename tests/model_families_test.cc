@@ -4,6 +4,7 @@
 // families that have them are in real_configs_test.cc and real_configs_2026_test.cc.
 #include <catch2/catch.hpp>
 
+#include <map>
 #include <set>
 
 #include <nlohmann/json.hpp>
@@ -89,6 +90,24 @@ TEST_CASE("Granite-4.0-H: Mamba-2 layers named 'mamba', experts and a shared MLP
   dense["num_local_experts"] = 0;
   const ModelConfig d = model_from_json(dense, "granite dense");
   REQUIRE((d.experts == 0 && d.ffn == 1024));
+}
+
+TEST_CASE("DeciLM: an ffn_mult's MLP width is int(2·mult·hidden/3) rounded up to a multiple of 256", "[families]") {
+  // vLLM vllm/model_executor/models/nemotron_nas.py (as the checkpoints' modeling_decilm.py):
+  // _ffn_mult_to_intermediate_size(m, h) = _find_multiple(int(2 * m * h / 3), 256). Hidden 8192:
+  //   1.0     → 5461.33 → int 5461 → 5632 (Llama-3.3-Nemotron-Super-49B's own multiplier)
+  //   0.98515 → 5380.23 → int 5380 → 5632 (a few units past 21·256 = 5376: the next multiple)
+  //   0.98446 → 5376.38 → int 5376 → 5376 (already a multiple once truncated)
+  //   5.25    → 28672 exactly → 28672
+  json blocks = json::array();
+  for (double mult : {1.0, 0.98515, 0.98446, 5.25})
+    blocks.push_back({{"attention", {{"n_heads_in_group", 8}}}, {"ffn", {{"ffn_mult", mult}}}});
+  const json d = {{"model_type", "nemotron-nas"}, {"architectures", {"DeciLMForCausalLM"}}, {"hidden_size", 8192}, {"num_attention_heads", 64},
+                  {"num_hidden_layers", 4}, {"vocab_size", 128256}, {"block_configs", blocks}, {"torch_dtype", "bfloat16"}};
+  const ModelConfig m = model_from_json(d, "decilm");
+  std::map<int64_t, uint64_t> layers_of_width;
+  for (const auto& u : m.ffn_layers.uses(4)) layers_of_width[u.layer.width] += u.layers;
+  REQUIRE(layers_of_width == std::map<int64_t, uint64_t>{{5376, 1}, {5632, 2}, {28672, 1}});
 }
 
 TEST_CASE("Falcon-H1: attention and Mamba-2 side by side in every layer", "[families]") {

@@ -1,7 +1,9 @@
 // plan in-process: constraints change the recommendation the way an expert expects, the reverse
 // questions are exact, and infeasible budgets are input errors.
 #include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
 
+#include "estimators/memo_analysis.h"
 #include "estimators/plan.h"
 #include "estimators/reverse.h"
 #include "model/error.h"
@@ -185,4 +187,31 @@ TEST_CASE("KV sharing and early-token risk terms are the documented policy (docs
   REQUIRE((q8.longest_gap_layers == 8 && !q8.early_recall));
   REQUIRE(risk(f.m, gap7).early_tokens == 0);
   REQUIRE(risk(f.m, gap8).early_tokens == 0.3);
+}
+
+TEST_CASE("a memo whose subject shares one KV head (MQA) offers twice the KV heads only where the query heads split evenly", "[plan][memo]") {
+  // Section 5's mitigation "twice the KV heads (GQA-2k)" needs 2k KV heads that divide the query
+  // heads. Falcon-7B: 71 query heads and one KV head (multi_query): 71 is odd, so none. The same
+  // family at 64 query heads (4096 wide): GQA-2, 32 query heads per KV head.
+  const GpuSpec gpu = load_gpu("h100-sxm");
+  const nlohmann::json even = {{"model_type", "falcon"}, {"num_hidden_layers", 32}, {"num_attention_heads", 64}, {"multi_query", true},
+                               {"hidden_size", 4096}, {"vocab_size", 65024}, {"torch_dtype", "bfloat16"}};
+  struct Case {
+    ModelConfig m;
+    const char* offered;  // nullptr: no such mitigation
+  };
+  const Case cases[] = {{load_model("falcon-7b"), nullptr}, {model_from_json(even, "falcon-64"), "twice the KV heads (GQA-2)"}};
+  for (const Case& c : cases) {
+    INFO(c.m.heads << " query heads");
+    const PlanResult p = plan(PlanInputs{c.m, gpu, {workload("chat", 2048, 1, 128)}, {}, false});
+    const MemoAnalysis a = analyze_memo(c.m, gpu, p);
+    REQUIRE(a.subject);
+    REQUIRE(a.subject->design.sharing == KvSharing::mqa);
+    REQUIRE(a.subject->design.kv_heads == 1);
+    std::vector<std::string> offered;
+    for (const Mitigation& v : a.mitigations)
+      if (v.name.rfind("twice the KV heads", 0) == 0) offered.push_back(v.name);
+    if (c.offered) REQUIRE(offered == std::vector<std::string>{c.offered});
+    else REQUIRE(offered.empty());
+  }
 }

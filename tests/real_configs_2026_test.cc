@@ -275,7 +275,11 @@ TEST_CASE("Kimi-K2.5 and Kimi-K3: a vision encoder, and KDA + MLA with fp32 recu
   REQUIRE(k25.model.warnings.empty());
   const Estimate e = at(k25, 32768);
   REQUIRE(e.kv.bytes_per_token == 61.0 * 1152);
-  REQUIRE(e.loaded.encoder_params > 0);  // MoonViT, counted by the generic ViT formula (named approximate)
+  // MoonViT (model_type kimi_k25's vision_config has no model_type of its own) is counted by the
+  // generic ViT formula, named approximate: 27 SigLIP-style layers of 1152 (vt_num_hidden_layers,
+  // vt_hidden_size; MLP vt_intermediate_size 4304), a biased 3·14·14 → 1152 patch embedding, and a
+  // one-matrix projector 1152 → 7168 (text_hidden_size).
+  REQUIRE(e.loaded.encoder_params == 27 * siglip_layer(1152, 4304) + (3.0 * 14 * 14 * 1152 + 1152) + 1152.0 * 7168);
   REQUIRE(e.loaded.lines.at(0).find("approximate") != std::string::npos);
   // Kimi-K3: 24 MLA layers and 69 KDA layers of 96 heads × 128 (linear_attn_config).
   const Loaded k3 = load("kimi-k3.json");
