@@ -59,7 +59,7 @@ const KernelModel* kernels_with_gemm_rule(const Design& d, const GpuSpec& gpu, c
   const KernelModel* base = kernels_for(d, gpu);
   if (!base || d.act_dtype != Dtype::fp8 || d.engine.kind == EngineKind::plain) return base;
   const bool fp8_weights = d.weights_as_checkpoint || d.weight_dtype == Dtype::fp8;
-  const bool block_scaled = fp8_weights && m.weights.method.rfind("fp8", 0) == 0 && m.weights.method.find("block") != std::string::npos;
+  const bool block_scaled = fp8_weights && m.weights.fp8_block_scaled;
   const std::string rule = fmt::format("{} rule for {} fp8", engine_name(d.engine.kind), block_scaled ? "block-scaled" : "per-tensor");
   return kernel_model(gpu.arch, d.kernel == Kernel::naive ? KernelFamily::naive : d.kernels, gemm_library_for(d.engine.kind, block_scaled), rule);
 }

@@ -101,6 +101,7 @@ WeightFormat weight_format_from_json(const json& q, Dtype model_dtype, int64_t l
       const double a = (*block)[0].get<double>(), b = (*block)[1].get<double>();
       bits = 8 + 32 / (a * b);  // one fp32 scale per block (DeepSeek-V3's weight_scale_inv)
       f.method = fmt::format("fp8 e4m3, one fp32 scale per {:g}×{:g} block", a, b);
+      f.fp8_block_scaled = true;
     } else {
       bits = 8;  // per-tensor or per-channel scales: negligible
       f.method = "fp8 e4m3";

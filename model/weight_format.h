@@ -21,6 +21,7 @@ std::string_view weight_class_name(WeightClass c);
 struct WeightFormat {
   std::string method;                          // "fp8 (128×128 blocks)", "mxfp4", ...; empty: not quantized
   std::array<double, kWeightClasses> bits{};  // per class, scales included; 0 = the model's dtype
+  bool fp8_block_scaled = false;               // fp8 with a scale per weight block (DeepSeek-V3's weight_block_size)
   bool quantized() const { return !method.empty(); }
 };
 
