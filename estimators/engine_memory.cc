@@ -44,11 +44,64 @@ constexpr double kNonTorchV011Bytes = 0.13 * kGiB;
 constexpr double kNonTorchV011TensorParallelBytes = 0.55 * kGiB;
 constexpr double kSamplerBytesPerLogitV011 = 32;
 
-double default_fraction(const EngineConfig& e, const Design& d) {
+// SGLang from 0.5.4 on (sgl-project/sglang PR #10975, server_args._handle_gpu_memory_settings):
+// the GPU's memory in MiB (nvidia-smi's total; the preset's HBM capacity stands for it) picks
+// chunked_prefill_size and cuda_graph_max_bs by tier, and mem_fraction_static = round((memory −
+// reserved) / memory, 3) with reserved = 512 MiB of metadata + 1.5 MiB per token of
+// max(chunked_prefill_size, 2048) for prefill activations + 2 MiB per CUDA-graph batch slot +
+// TP·PP/8 GiB, at least 10 GiB on GPUs over 60 GiB, + 2 GiB for a speculative draft head (6 GiB
+// for a draft model). An H100 gets 0.836 (was 0.88 at TP 1), an H200 0.907.
+bool sglang_memory_heuristic(const EngineConfig& e) {
+  if (e.kind != EngineKind::sglang) return false;
+  const std::string release = engine_release(e);
+  if (!release_at_least(release, 0, 5)) return false;
+  if (release != "0.5") return true;
+  // "0.5.P…": the patch decides; "0.5" alone (or the default) is the current 0.5 release.
+  const std::string_view v = e.version;
+  const size_t second = v.find('.', v.find('.') + 1);
+  if (second == std::string_view::npos) return true;
+  int patch = 0;
+  for (size_t i = second + 1; i < v.size() && v[i] >= '0' && v[i] <= '9'; ++i) patch = patch * 10 + (v[i] - '0');
+  return patch >= 4;
+}
+
+double sglang_gpu_mib(const GpuSpec& gpu) { return gpu.hbm_bytes / 1048576.0; }
+
+// SGLang ≥ 0.5.4's tiers by GPU memory (PR #10975): chunked_prefill_size 2048 below 35 GiB,
+// 4096 below 60 GiB, 8192 below 160 GiB, 16384 above; before, 8192 everywhere.
+uint64_t sglang_default_chunk(const EngineConfig& e, const GpuSpec& gpu) {
+  if (!sglang_memory_heuristic(e)) return 8192;
+  const double mem = sglang_gpu_mib(gpu);
+  return mem < 35 * 1024 ? 2048 : mem < 60 * 1024 ? 4096 : mem < 160 * 1024 ? 8192 : 16384;
+}
+
+// cuda_graph_max_bs by the same tiers: 8 below 20 GiB, 24/80 (TP < 4 / ≥ 4) below 35 GiB,
+// 32/160 below 60 GiB, 256/512 below 160 GiB, 512 above.
+uint64_t sglang_default_graph_bs(const GpuSpec& gpu, int64_t tp) {
+  const double mem = sglang_gpu_mib(gpu);
+  if (mem < 20 * 1024) return 8;
+  if (mem < 35 * 1024) return tp < 4 ? 24 : 80;
+  if (mem < 60 * 1024) return tp < 4 ? 32 : 160;
+  if (mem < 160 * 1024) return tp < 4 ? 256 : 512;
+  return 512;
+}
+
+double sglang_heuristic_fraction(const EngineConfig& e, const Design& d, const GpuSpec& gpu) {
+  const double mem = sglang_gpu_mib(gpu);
+  const double chunk = static_cast<double>(e.max_num_batched_tokens > 0 ? e.max_num_batched_tokens : sglang_default_chunk(e, gpu));
+  const double graph_bs = static_cast<double>(sglang_default_graph_bs(gpu, d.tp));
+  double reserved = 512 + std::max(chunk, 2048.0) * 1.5 + graph_bs * 2 + static_cast<double>(d.tp * d.pp) / 8 * 1024;
+  if (mem > 60 * 1024) reserved = std::max(reserved, 10.0 * 1024);
+  if (d.spec.on()) reserved += (d.spec.draft ? 6 : 2) * 1024.0;
+  return std::round((mem - reserved) / mem * 1000) / 1000;
+}
+
+double default_fraction(const EngineConfig& e, const Design& d, const GpuSpec& gpu) {
   switch (e.kind) {
     case EngineKind::vllm: return 0.9;     // --gpu-memory-utilization
     case EngineKind::trtllm: return 0.9;   // KvCacheConfig.free_gpu_memory_fraction
-    case EngineKind::sglang:               // ServerArgs: mem_fraction_static by TP size
+    case EngineKind::sglang:               // ServerArgs: mem_fraction_static by TP size (0.4-0.5.3)
+      if (sglang_memory_heuristic(e)) return sglang_heuristic_fraction(e, d, gpu);
       return d.tp >= 16 ? 0.79 : d.tp >= 8 ? 0.81 : d.tp >= 4 ? 0.85 : d.tp >= 2 ? 0.87 : 0.88;
     case EngineKind::plain: return 1 - e.reserve_fraction;
   }
@@ -65,7 +118,7 @@ uint64_t default_max_num_batched_tokens(const EngineConfig& e, const GpuSpec& gp
   if (e.max_num_batched_tokens > 0) return e.max_num_batched_tokens;
   switch (e.kind) {
     case EngineKind::vllm: return vllm_large_defaults(gpu) ? 8192 : 2048;
-    case EngineKind::sglang: return 8192;   // chunked_prefill_size
+    case EngineKind::sglang: return sglang_default_chunk(e, gpu);   // chunked_prefill_size
     case EngineKind::trtllm: return 8192;   // max_num_tokens
     case EngineKind::plain: return e.chunk_size;
   }
@@ -104,7 +157,7 @@ EngineMemory engine_memory(const ModelConfig& m, const Design& d, const GpuSpec&
   const EngineConfig& e = d.engine;
   EngineMemory em;
   em.kind = e.kind;
-  em.memory_fraction = e.memory_fraction > 0 ? e.memory_fraction : default_fraction(e, d);
+  em.memory_fraction = e.memory_fraction > 0 ? e.memory_fraction : default_fraction(e, d, gpu);
   em.max_num_batched_tokens = default_max_num_batched_tokens(e, gpu);
   em.max_num_seqs = default_max_num_seqs(e, gpu);
   em.page_size = static_cast<uint64_t>(d.page_size);

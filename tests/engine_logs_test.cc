@@ -333,3 +333,37 @@ TEST_CASE("SGLang's budget rule, written out by hand: the fraction of what is fr
   CHECK(pcie.engine.before_load_bytes == Approx(0.63 * kGiB));
   CHECK(pcie.budget_bytes == Approx(0.85 * (l4 - 0.63 * kGiB) - 0.15 * kGiB).epsilon(1e-12));
 }
+
+TEST_CASE("SGLang from 0.5.4 reserves memory by the GPU's size (PR #10975), earlier releases by TP size", "[engine]") {
+  // server_args._handle_gpu_memory_settings: reserved = 512 MiB + 1.5 MiB × max(chunked_prefill_size,
+  // 2048) + 2 MiB × cuda_graph_max_bs + TP·PP/8 GiB, at least 10 GiB over 60 GiB;
+  // fraction = round((M − reserved) / M, 3), M the GPU's memory in MiB.
+  const ModelConfig m = load_model("llama-3.1-8b");
+  const auto memory = [&](const char* gpu_name, int64_t tp, const char* version, uint64_t chunk = 0) {
+    DesignChoice c;
+    EngineConfig e;
+    e.kind = EngineKind::sglang, e.version = version, e.max_num_batched_tokens = chunk;
+    c.engine = e;
+    c.tp = tp;
+    return estimate(m, make_design(m, c), Workload{}, load_gpu(gpu_name)).memory.engine;
+  };
+  const auto fraction = [](double mib, double reserved) { return std::round((mib - reserved) / mib * 1000) / 1000; };
+  const double h100 = load_gpu("h100-sxm").hbm_bytes / 1048576.0;
+  // H100 at TP 1: chunk 8192, 256 graph slots: 512 + 12288 + 512 + 128 = 13440 MiB.
+  CHECK(memory("h100-sxm", 1, "0.5.5.post1").memory_fraction == Approx(fraction(h100, 13440)));
+  CHECK(memory("h100-sxm", 1, "0.5.5.post1").memory_fraction == Approx(0.836));
+  CHECK(memory("h100-sxm", 1, "0.5.5.post1").max_num_batched_tokens == 8192);
+  // TP 4: 512 graph slots and 512 MiB for the group: 512 + 12288 + 1024 + 512.
+  CHECK(memory("h100-sxm", 4, "0.5.4").memory_fraction == Approx(fraction(h100, 14336)));
+  // A user's chunk of 2048 reserves 3 GiB for activations, then the 10 GiB floor rules.
+  CHECK(memory("h100-sxm", 1, "0.5.5", 2048).memory_fraction == Approx(fraction(h100, 10240)));
+  // The current 0.5 release (no patch given) is past 0.5.4; 0.5.3 and 0.4 keep the TP table.
+  CHECK(memory("h100-sxm", 1, "0.5").memory_fraction == Approx(0.836));
+  CHECK(memory("h100-sxm", 1, "0.5.3.post3").memory_fraction == Approx(0.88));
+  CHECK(memory("h100-sxm", 4, "0.4").memory_fraction == Approx(0.85));
+  CHECK(memory("h100-sxm", 1, "0.5.3.post3").max_num_batched_tokens == 8192);
+  // A 40 GB A100 takes the 4096-token chunk and 32 graph slots; no 10 GiB floor below 60 GiB.
+  const double a100 = load_gpu("a100-40gb").hbm_bytes / 1048576.0;
+  CHECK(memory("a100-40gb", 1, "0.5.5").max_num_batched_tokens == 4096);
+  CHECK(memory("a100-40gb", 1, "0.5.5").memory_fraction == Approx(fraction(a100, 512 + 6144 + 64 + 128)));
+}
