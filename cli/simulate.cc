@@ -81,7 +81,7 @@ int run_simulate(const Flags& flags) {
   const Design d = make_design(m, resolve_choice(f, m, nullptr));
   check_design_runs(d, gpu, UINT64_MAX);  // prompt lengths vary per request: --cp is not held to one context here
 
-  SimConfig c = sim_config_for(d, scheduler);
+  SimConfig c = sim_config_for(d, scheduler, gpu);
   if (!f.shared_prefix.empty()) c.shared_prefix = parse_count(f.shared_prefix, "--shared-prefix", true);
   if (!f.prefix_hit_rate.empty()) c.prefix_hit_rate = parse_number(f.prefix_hit_rate, "--prefix-hit-rate", 0, 1, false, "a fraction from 0 to 1");
   if (!f.max_concurrency.empty()) c.max_concurrency = parse_count(f.max_concurrency, "--max-concurrency");

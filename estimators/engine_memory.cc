@@ -125,6 +125,10 @@ uint64_t default_max_num_batched_tokens(const EngineConfig& e, const GpuSpec& gp
   return 0;
 }
 
+uint64_t sglang_cuda_graph_max_bs(const EngineConfig& e, const GpuSpec& gpu, int64_t tp) {
+  return sglang_memory_heuristic(e) ? sglang_default_graph_bs(gpu, tp) : 0;
+}
+
 uint64_t default_max_num_seqs(const EngineConfig& e, const GpuSpec& gpu) {
   if (e.max_num_seqs > 0) return e.max_num_seqs;
   switch (e.kind) {

@@ -30,6 +30,10 @@ struct EngineMemory {
 // design does not set them (vLLM V1's depend on the GPU).
 uint64_t default_max_num_batched_tokens(const EngineConfig& e, const GpuSpec& gpu);
 uint64_t default_max_num_seqs(const EngineConfig& e, const GpuSpec& gpu);
+// The largest decode batch SGLang ≥ 0.5.4 captures as a CUDA graph by default, by the GPU's
+// memory and TP (server_args tiers, PR #10975); 0 for other engines and releases (their engine
+// rule's cuda_graph_max_bs stands).
+uint64_t sglang_cuda_graph_max_bs(const EngineConfig& e, const GpuSpec& gpu, int64_t tp);
 
 // Peak activation bytes of one forward pass over `tokens` tokens on one GPU: the widest layer's
 // live tensors (residual, normed input and output hidden states plus its MLP, MoE or QKV

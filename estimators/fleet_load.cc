@@ -39,7 +39,7 @@ SimResult run_replica(const ModelConfig& m, const GpuSpec& gpu, const FleetOptio
   std::vector<SimRequest> reqs = generate_requests(a);
   if (pool == Pool::decode)
     for (SimRequest& q : reqs) q.prefilled = q.prompt;
-  SimConfig c = sim_config_for(o.design, scheduler_for(o.design.engine.kind));
+  SimConfig c = sim_config_for(o.design, scheduler_for(o.design.engine.kind), gpu);
   if (pool != Pool::prefill) c.max_num_seqs = o.batch;  // launched at the batch that meets the mean-ITL target
   if (pool == Pool::decode) c.request_overhead_s = 0;
   c.shared_prefix = w.shared_prefix;
@@ -198,7 +198,7 @@ void size_under_load(const ModelConfig& m, const GpuSpec& gpu, const Workload& w
   L.percentile = slo.percentile;
   L.requests = requests_for(o.batch);
   L.max_num_seqs = o.batch;
-  L.max_num_batched_tokens = sim_config_for(o.design, scheduler_for(o.design.engine.kind)).max_num_batched_tokens;
+  L.max_num_batched_tokens = sim_config_for(o.design, scheduler_for(o.design.engine.kind), gpu).max_num_batched_tokens;
   L.capacity_replicas = o.replicas + o.prefill_replicas;
   const int64_t g = replica_gpus(o.design);
   try {

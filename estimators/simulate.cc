@@ -595,7 +595,7 @@ SchedulerKind scheduler_for(EngineKind k) {
   return SchedulerKind::vllm;
 }
 
-SimConfig sim_config_for(const Design& d, SchedulerKind k) {
+SimConfig sim_config_for(const Design& d, SchedulerKind k, const GpuSpec& gpu) {
   SimConfig c;
   c.scheduler = k;
   c.max_num_seqs = d.engine.max_num_seqs;
@@ -607,6 +607,10 @@ SimConfig sim_config_for(const Design& d, SchedulerKind k) {
   // A static batch runs to completion whatever loop forms it: no lookahead there.
   c.overlap_schedule = o.overlap_schedule && k != SchedulerKind::static_batch;
   c.cuda_graph_max_bs = o.cuda_graph_max_bs, c.eager_layer_s = o.eager_layer_s;
+  // SGLang ≥ 0.5.4 sizes its CUDA graphs by the GPU's memory and TP (32 sequences on a 40 GB
+  // A100 at TP 1, 512 at TP ≥ 4 on an H100): that replaces the release rule's single value.
+  if (c.cuda_graph_max_bs > 0)
+    if (const uint64_t tiered = sglang_cuda_graph_max_bs(d.engine, gpu, d.tp); tiered > 0) c.cuda_graph_max_bs = tiered;
   return c;
 }
 

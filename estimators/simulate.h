@@ -91,7 +91,7 @@ SchedulerKind scheduler_for(EngineKind k);
 // What a design's engine sets for the simulation: the scheduler, its max_num_seqs and token budget
 // (the static batch takes whole prompts), and the engine's overheads. One place, so `simulate` and
 // `plan --rate` simulate the same engine.
-SimConfig sim_config_for(const Design& d, SchedulerKind k);
+SimConfig sim_config_for(const Design& d, SchedulerKind k, const GpuSpec& gpu);
 
 // Simulates `requests` (arrivals non-decreasing) on one replica of design `d`. Throws InputError
 // when a single request cannot fit the KV pool (prompt + output beyond what the engine holds).

@@ -75,7 +75,7 @@ TEST_CASE("under load: a decode replica that receives the prompt's KV does not p
   const Design d = make_design(m, c);
   const GpuSpec gpu = load_gpu("h100-sxm");
   std::vector<SimRequest> reqs(1, SimRequest{0, 32768, 16, 0});
-  SimConfig cfg = sim_config_for(d, SchedulerKind::vllm);
+  SimConfig cfg = sim_config_for(d, SchedulerKind::vllm, gpu);
   cfg.request_overhead_s = 0;  // the prefill side pays it in a disaggregated fleet
   const double full = simulate(m, d, gpu, cfg, reqs).requests[0].ttft();
   reqs[0].prefilled = 32768;

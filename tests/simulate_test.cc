@@ -330,7 +330,19 @@ TEST_CASE("SGLang: a decode step above the largest captured CUDA graph pays the 
   CHECK(engine_overhead(e).eager_layer_s == Approx(1e-4));
   e.version = "0.5.5";
   CHECK(engine_overhead(e).cuda_graph_max_bs == 256);
-  CHECK(sim_config_for(engine_design(m, EngineKind::sglang), SchedulerKind::sglang).cuda_graph_max_bs == 256);
+  CHECK(sim_config_for(engine_design(m, EngineKind::sglang), SchedulerKind::sglang, gpu).cuda_graph_max_bs == 256);
+  // From 0.5.4 the simulator takes server_args' tiers by GPU memory and TP (PR #10975): 512 at
+  // TP 4 on an H100, 32 on a 40 GB A100 at TP 1; 0.5.3 keeps the release rule's 256 everywhere.
+  DesignChoice tp4;
+  EngineConfig sglang;
+  sglang.kind = EngineKind::sglang;
+  tp4.engine = sglang, tp4.tp = 4;
+  CHECK(sim_config_for(make_design(m, tp4), SchedulerKind::sglang, gpu).cuda_graph_max_bs == 512);
+  const GpuSpec a100 = load_gpu("a100-40gb");
+  CHECK(sim_config_for(engine_design(m, EngineKind::sglang), SchedulerKind::sglang, a100).cuda_graph_max_bs == 32);
+  sglang.version = "0.5.3";
+  tp4.engine = sglang, tp4.tp = 1;
+  CHECK(sim_config_for(make_design(m, tp4), SchedulerKind::sglang, a100).cuda_graph_max_bs == 256);
   e.kind = EngineKind::vllm, e.version = "";
   CHECK(engine_overhead(e).cuda_graph_max_bs == 0);
 }
