@@ -100,6 +100,8 @@ void add_simulate_flags(CLI::App& app, Flags& f) {
   app.add_option("--shared-prefix", f.shared_prefix, "leading prompt tokens every request shares (a system prompt): prefilled once, then served from the prefix cache");
   app.add_option("--lengths", f.lengths, "prompt and output lengths replayed in order at --rate: a CSV/JSON-lines file (prompt_tokens, output_tokens) or a benchmark_serving --save-result JSON (input_lens, output_lens)");
   app.add_option("--prefix-hit-rate", f.prefix_hit_rate, "fraction of each prompt already in the prefix cache (a warm cache, e.g. the 'Prefix cache hit rate' vLLM logs): those whole pages are not prefilled");
+  app.add_option("--endpoint", f.endpoint, "the API the clients call: chat (renders the chat template; the engine rules' per-request time holds it) | completions (text as sent; SGLang's /generate too)")->capture_default_str();
+  app.add_flag("--benchmark-warmup", f.benchmark_warmup, "the client sent the first request once before the run, as benchmark_serving's initial test prompt does: with prefix caching its prompt's whole pages are cached");
   app.add_option("--chart", f.chart, "also write an SVG chart: latency CDFs (one rate) or latency against load and the throughput Pareto curve (several)");
   add_slo_flags(app, f);
 }

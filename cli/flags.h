@@ -37,6 +37,8 @@ struct Flags {
   // Serving under load (simulate; plan --rate takes the SLO flags too).
   std::string trace, max_concurrency, burstiness = fmt::format("{:g}", ArrivalSpec{}.burstiness), requests = "1000", prompt_len = "1024", output_len = "256", seed = std::to_string(ArrivalSpec{}.seed);
   std::string slo_ttft_ms, slo_tpot_ms, slo_percentile = "99";
+  std::string endpoint = "chat";        // the API the clients call (its chat template's time per request)
+  bool benchmark_warmup = false;        // the first request was sent once before the run (its prompt is cached)
   // Estimate.
   bool explain = false;
   // Sweep.

@@ -86,6 +86,9 @@ int run_simulate(const Flags& flags) {
   if (!f.prefix_hit_rate.empty()) c.prefix_hit_rate = parse_number(f.prefix_hit_rate, "--prefix-hit-rate", 0, 1, false, "a fraction from 0 to 1");
   if (!f.max_concurrency.empty()) c.max_concurrency = parse_count(f.max_concurrency, "--max-concurrency");
   c.seed = parse_count(f.seed, "--seed", true);
+  const Endpoint endpoint = parse_endpoint(f.endpoint);
+  use_endpoint(c, d.engine, endpoint);
+  c.warm_first = f.benchmark_warmup;
   const EngineOverhead overhead = engine_overhead(d.engine);
 
   SimulateReport r;
@@ -93,6 +96,8 @@ int run_simulate(const Flags& flags) {
   r.scheduler = std::string(scheduler_name(scheduler));
   // "vLLM V1 0.21 rule, 2 ms/step, 60 ms/request" (the text prints it after "engine overhead: ").
   if (overhead.any()) r.engine_rule = engine_overhead_text(overhead).substr(std::string_view("engine overhead: ").size());
+  if (c.request_overhead_s < overhead.per_request_s)
+    r.engine_rule += fmt::format("; completions endpoint: {:.3g} ms/request (no chat template)", c.request_overhead_s * 1e3);
   r.gpus_per_replica = replica_gpus(d);
   r.seed = c.seed, r.max_concurrency = c.max_concurrency;
   r.burstiness = parse_number(f.burstiness, "--burstiness", 0, 1e3, true, "a positive gamma shape");

@@ -1,4 +1,5 @@
 #include "estimators/engine_overhead.h"
+#include "estimators/endpoint.h"
 
 #include <cctype>
 #include <map>
@@ -26,6 +27,7 @@ struct Rule {
   bool overlap_schedule = false;
   uint64_t cuda_graph_max_bs = 0;
   double eager_layer_s = 0;
+  double chat_template_s = 0;  // of per_request_s, the chat endpoint's template rendering
 };
 
 struct EngineRules {
@@ -64,6 +66,12 @@ const std::map<EngineKind, EngineRules>& registry() {
           rule.cuda_graph_max_bs = g.get<uint64_t>();
           rule.eager_layer_s = seconds(rj, "eager_layer_s", what);
         }
+        if (rj.contains("chat_template_s")) {
+          rule.chat_template_s = seconds(rj, "chat_template_s", what);
+          if (!rj.contains("chat_template_source") || rj.at("chat_template_source").get<std::string>().empty())
+            throw InputError(what + ": chat_template_s without a chat_template_source");
+        }
+        if (rule.chat_template_s > rule.per_request_s) throw InputError(what + ": chat_template_s is part of per_request_s and cannot exceed it");
         if (rule.per_request_serial_s > rule.per_request_s) throw InputError(what + ": per_request_serial_s is part of per_request_s and cannot exceed it");
         if (rj.at("source").get<std::string>().empty()) throw InputError(what + ": a rule without a source");
         for (const json& v : rj.at("versions")) {
@@ -123,6 +131,20 @@ std::string_view intern(const std::string& text) {
 EngineOverhead resolve(const EngineConfig& e);
 
 }  // namespace
+
+Endpoint parse_endpoint(std::string_view text) {
+  if (text == "chat") return Endpoint::chat;
+  if (text == "completions") return Endpoint::completions;
+  throw InputError(fmt::format("--endpoint '{}': expected chat (the OpenAI chat API, which renders the chat template) or completions (text sent as it is; SGLang's /generate too)", text));
+}
+
+double chat_template_s(const EngineConfig& e) {
+  const auto it = registry().find(e.kind);
+  if (it == registry().end()) return 0;
+  const EngineRules& er = it->second;
+  const auto r = er.by_version.find(e.version.empty() ? er.current : major_minor(e.version));
+  return r == er.by_version.end() ? 0 : r->second.chat_template_s;
+}
 
 // Every estimate asks once; a sweep or a plan asks with the same engine thousands of times, so
 // the last answer is kept per thread (the function is pure: same inputs, same rule).

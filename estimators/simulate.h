@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "estimators/arrivals.h"
+#include "estimators/endpoint.h"
 #include "model/design.h"
 #include "model/gpu_spec.h"
 #include "model/model_config.h"
@@ -33,6 +34,7 @@ struct SimConfig {
   uint64_t max_num_batched_tokens = 0;  // tokens one step takes (vLLM, TensorRT-LLM max_num_tokens; SGLang chunked_prefill_size); 0: default
   uint64_t shared_prefix = 0;           // leading tokens every prompt shares: prefilled once, then served from the prefix cache
   double prefix_hit_rate = 0;           // fraction of each prompt already in the prefix cache (a warm cache: whole pages, not prefilled)
+  bool warm_first = false;              // the client sent the first request once before the run (a benchmark's test prompt): its prompt's whole pages are cached
   uint64_t max_concurrency = 0;         // closed loop: requests in flight at most (0: open loop, sent at their arrival)
   uint64_t seed = 0;                    // speculative decoding's acceptance draws
   double step_overhead_s = 0;           // the engine's time per step beyond its kernels (scheduler, sampler)
@@ -92,6 +94,9 @@ SchedulerKind scheduler_for(EngineKind k);
 // (the static batch takes whole prompts), and the engine's overheads. One place, so `simulate` and
 // `plan --rate` simulate the same engine.
 SimConfig sim_config_for(const Design& d, SchedulerKind k, const GpuSpec& gpu);
+// Requests on the completions endpoint skip the chat template that the engine rule's per-request
+// time holds (chat_template_s, estimators/endpoint.h); a per-request time the user gave is kept.
+void use_endpoint(SimConfig& c, const EngineConfig& e, Endpoint endpoint);
 
 // Simulates `requests` (arrivals non-decreasing) on one replica of design `d`. Throws InputError
 // when a single request cannot fit the KV pool (prompt + output beyond what the engine holds).

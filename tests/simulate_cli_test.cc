@@ -2,7 +2,9 @@
 // gives byte-identical output, the JSON carries benchmark_serving's names (SPEC §4 amended), a
 // rate list finds the knee, and every bad input gets exit 2 with one line naming it.
 #include <algorithm>
+#include <sstream>
 #include <string>
+#include <vector>
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
@@ -96,6 +98,54 @@ TEST_CASE("simulate --lengths replays a run's lengths in order; --prefix-hit-rat
   REQUIRE(jh["ttft_s"]["p50"].get<double>() < jw["ttft_s"]["p50"].get<double>());
 }
 
+TEST_CASE("simulate --endpoint completions skips the chat template; --benchmark-warmup caches the first prompt", "[simulate][cli]") {
+  // One request on an idle vLLM 0.11 server: the completions endpoint saves the rule's chat
+  // template time (15 ms, vLLM PR #54628) and says so; a per-request time the user gives is kept.
+  const std::string one = "simulate --model llama-3.1-8b --engine vllm --engine-version 0.11 --rate 1 --requests 1 --prompt-len 1024 --output-len 8 --format json";
+  const CliResult chat = run_cli(one), comp = run_cli(one + " --endpoint completions"), given = run_cli(one + " --endpoint completions --request-overhead-ms 40");
+  INFO(comp.err);
+  REQUIRE(chat.code == 0);
+  REQUIRE(comp.code == 0);
+  REQUIRE(given.code == 0);
+  const auto jchat = nlohmann::json::parse(chat.out), jcomp = nlohmann::json::parse(comp.out), jgiven = nlohmann::json::parse(given.out);
+  REQUIRE(jchat["ttft_s"]["p50"].get<double>() - jcomp["ttft_s"]["p50"].get<double>() == Approx(0.015).epsilon(1e-9));
+  REQUIRE(jgiven["ttft_s"]["p50"].get<double>() == Approx(jchat["ttft_s"]["p50"].get<double>()).epsilon(1e-12));
+  REQUIRE(jcomp["engine"]["overhead_rule"].get<std::string>().find("completions endpoint: 25 ms/request") != std::string::npos);
+  // SGLang's rules hold no chat-template time: the endpoint changes nothing there.
+  const std::string sgl = "simulate --model llama-3.1-8b --engine sglang --rate 1 --requests 1 --prompt-len 1024 --output-len 8 --format json";
+  const auto sgl_chat = nlohmann::json::parse(run_cli(sgl).out), sgl_comp = nlohmann::json::parse(run_cli(sgl + " --endpoint completions").out);
+  REQUIRE(sgl_chat["ttft_s"] == sgl_comp["ttft_s"]);
+  REQUIRE(sgl_chat["engine"] == sgl_comp["engine"]);
+
+  // benchmark_serving's test prompt: the first measured request finds its prompt's whole pages
+  // cached (all but its last token computed again), the others do not.
+  const std::string two = "simulate --model llama-3.1-8b --engine vllm --rate 0.5 --requests 2 --prompt-len 4096 --output-len 8 --seed 1 --format csv";
+  const CliResult cold = run_cli(two), warm = run_cli(two + " --benchmark-warmup");
+  REQUIRE(cold.code == 0);
+  REQUIRE(warm.code == 0);
+  const auto split_csv = [](const std::string& line) {
+    std::vector<std::string> cells;
+    std::istringstream row(line);
+    for (std::string cell; std::getline(row, cell, ',');) cells.push_back(cell);
+    return cells;
+  };
+  const auto ttfts = [&](const std::string& csv) {
+    std::vector<double> out;
+    std::istringstream in(csv);
+    std::string line;
+    std::getline(in, line);
+    const auto header = split_csv(line);
+    const size_t col = static_cast<size_t>(std::find(header.begin(), header.end(), "ttft_s") - header.begin());
+    while (std::getline(in, line)) out.push_back(std::stod(split_csv(line).at(col)));
+    return out;
+  };
+  const std::vector<double> c = ttfts(cold.out), w = ttfts(warm.out);
+  REQUIRE(c.size() == 2);
+  REQUIRE(w.size() == 2);
+  REQUIRE(w[0] < 0.5 * c[0]);
+  REQUIRE(w[1] == Approx(c[1]).epsilon(1e-12));
+}
+
 TEST_CASE("simulate: a workload no request of which fits the KV pool is refused, not printed as zeros", "[simulate][cli]") {
   const CliResult r = run_cli("simulate --model qwen3-32b --gpu h100-sxm --rate inf --requests 4 --prompt-len 32000 --output-len 100");
   REQUIRE(r.code == 2);
@@ -168,6 +218,7 @@ TEST_CASE("simulate and plan --rate: every bad input gets exit 2 and one line na
       {"simulate --rate 4 --prefix-hit-rate 1.5", "--prefix-hit-rate"},
       {"simulate --rate 4 --prefix-hit-rate -0.1", "--prefix-hit-rate"},
       {"simulate --rate 4 --seq-overhead-us -1", "--seq-overhead-us"},
+      {"simulate --rate 4 --endpoint responses", "--endpoint 'responses'"},
       {"plan --gen 128 --slo-ttft-ms 500", "apply with --rate"},
       {"plan --gen 128 --rate 5 --sizing exact", "--sizing 'exact'"},
   };
