@@ -70,7 +70,11 @@ def offset_of(r, offsets):
 # Groups whose rows cannot identify the bandwidth fraction (every row a short context, where the
 # harness offset and the bandwidth trade off: FA3 MLA's fit runs to the grid's ceiling, 1.00) take
 # another implementation's on the same architecture, fit on long contexts.
-BANDWIDTH_FROM = {("hopper", "fa3"): ("hopper", "flashmla")}
+# trtllm-gen on Blackwell: one row compute-bound (128 heads), the other at the floor, so neither
+# fixes b: the architecture's decode bandwidth fraction (vLLM's FlashInfer/trtllm-gen decode ITL
+# slopes on B200) is used ("arch"); likewise FlashInfer's fa2 template (its long rows compute-bound at
+# 128 heads, its short one at the floor).
+BANDWIDTH_FROM = {("hopper", "fa3"): ("hopper", "flashmla"), ("blackwell", "trtllm-gen"): "arch", ("blackwell", "flashinfer-fa2"): "arch"}
 
 
 def fit_group(train, fixed, offsets, bw_only=None):
@@ -78,8 +82,7 @@ def fit_group(train, fixed, offsets, bw_only=None):
     best = None
     for ci in range(5, 121):
         c = ci / 100
-        for bi in [round(bw_only * 100)] if bw_only else range(20, 101):
-            bw = bi / 100
+        for bw in [bw_only] if bw_only else [bi / 100 for bi in range(20, 101)]:
             err = sum(abs(math.log((f + max(tc / c, tm / bw)) / t)) for (tc, tm), t, f in pre) / len(pre)
             if best is None or err < best[0] - 1e-12:
                 best = (err, c, bw)
@@ -100,7 +103,8 @@ def main():
     offsets = {p: {} for p in HARNESS_OFFSET}
     fits = {}
     for k in sorted(groups, key=lambda k: k in BANDWIDTH_FROM):  # the donors first
-        bw_only = fits[BANDWIDTH_FROM[k]][2] if k in BANDWIDTH_FROM else None
+        donor = BANDWIDTH_FROM.get(k)
+        bw_only = preset(k[0], "kernels")["decode"]["bandwidth_fraction"] if donor == "arch" else fits[donor][2] if donor else None
         in_harness = [p for p in HARNESS_OFFSET if any(r["id"].startswith(p) for r in groups[k])]
         best = None
         for off_us in range(0, 61) if in_harness else [0]:
