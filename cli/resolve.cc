@@ -243,6 +243,7 @@ void check_design_runs(const Design& d, const GpuSpec& gpu, uint64_t shortest_ct
   (void)kernels_for(d, gpu);  // a kernel family the GPU cannot run is a usage error
   if (!d.mla_kernel.empty()) {  // a kernel the model cannot use or the GPU has no measurement of: a dropped flag otherwise
     if (d.sharing != KvSharing::mla) throw InputError(fmt::format("--kernels mla={}: the model has no MLA attention", d.mla_kernel));
+    if (d.kernel == Kernel::naive) throw InputError(fmt::format("--kernels mla={}: naive (eager) attention runs no MLA decode kernel", d.mla_kernel));
     if (!gpu.calibrated) check_mla_kernel(gpu.arch, d.mla_kernel);
   }
   const bool collectives = d.tp > 1 || d.pp > 1 || d.cp > 1 || d.ep > 1;

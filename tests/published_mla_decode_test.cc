@@ -150,7 +150,7 @@ TEST_CASE("each engine's default MLA decode kernel, by architecture", "[kernels]
   CHECK(kernel_model("hopper", KernelFamily::automatic, GemmLibrary::automatic, "", "", "") == kernel_model("hopper", KernelFamily::automatic));
 }
 
-TEST_CASE("--kernels parts: FAMILY[+gemm=LIB][+mla=IMPL]", "[kernels][mla][gemm]") {
+TEST_CASE("kernels flag parts: the family, then gemm and mla choices", "[kernels][mla][gemm]") {
   KernelsFlag k = parse_kernels_flag("cudnn");
   CHECK(k.family == KernelFamily::cudnn);
   CHECK_FALSE(k.gemm);
@@ -169,7 +169,7 @@ TEST_CASE("--kernels parts: FAMILY[+gemm=LIB][+mla=IMPL]", "[kernels][mla][gemm]
     CHECK_THROWS_AS(parse_kernels_flag(bad), InputError);
 }
 
-TEST_CASE("the report names the MLA decode kernel and the GEMM library rule, --kernels over the engine", "[kernels][mla][gemm][cli]") {
+TEST_CASE("the report names the MLA decode kernel and the GEMM library rule, the user over the engine", "[kernels][mla][gemm][cli]") {
   const std::string base = "estimate --model deepseek-v3 --gpu h200 --tp 8 --ctx 4096";
   const auto vllm = attncost::testing::run_cli(base + " --engine vllm");
   REQUIRE(vllm.code == 0);
@@ -194,7 +194,7 @@ TEST_CASE("the report names the MLA decode kernel and the GEMM library rule, --k
   CHECK(chosen.out != vllm.out);
 }
 
-TEST_CASE("--kernels bad input exits 2 naming the flag", "[kernels][mla][gemm][cli]") {
+TEST_CASE("kernels flag: bad input exits 2 naming --kernels", "[kernels][mla][gemm][cli]") {
   const std::string base = "estimate --model deepseek-v3 --gpu h200 --tp 8 --ctx 4096 --kernels ";
   for (const char* bad : {"gemm=foo", "fa3+fa2", "mla=", "gemm=cutlass+gemm=deepgemm", "mla=trtllm-gen"}) {
     const auto r = attncost::testing::run_cli(base + bad);
@@ -208,6 +208,9 @@ TEST_CASE("--kernels bad input exits 2 naming the flag", "[kernels][mla][gemm][c
   const auto gqa = attncost::testing::run_cli("estimate --model llama-3.1-8b --gpu h100-sxm --ctx 4096 --kernels mla=fa3");
   CHECK(gqa.code == 2);
   CHECK(gqa.err.find("--kernels mla=fa3: the model has no MLA attention") != std::string::npos);
+  const auto naive = attncost::testing::run_cli("estimate --model deepseek-v3 --gpu h200 --tp 8 --ctx 4096 --kernels naive+mla=fa3");
+  CHECK(naive.code == 2);
+  CHECK(naive.err.find("naive (eager) attention runs no MLA decode kernel") != std::string::npos);
   // The old spellings keep working.
   CHECK(attncost::testing::run_cli("estimate --model llama-3.1-8b --gpu h100-sxm --ctx 4096 --kernels cudnn").code == 0);
 }
