@@ -9,9 +9,10 @@ benchmarks exclude):
     bytes = batch * kv_len * d_qk * kv_bytes + batch * q_len * heads * (d_qk + d_v) * 2
 c (compute fraction) and b (bandwidth fraction) per (arch, implementation) by grid search of the
 mean |log(predicted/measured)| over the training rows; fixed = the architecture's decode fixed
-time (model/presets/kernels/<arch>.json decode.fixed_s) plus, for a host-timed benchmark's rows, one
-offset per source (HARNESS_OFFSET, fit, not wired). Held out: every row whose index within its group (file order,
-after the scope cut) % 3 == 2. Prints the table docs/cost-model.md quotes; the wired fractions are
+time (model/presets/kernels/<arch>.json decode.fixed_s) plus, for a host-timed benchmark's rows, an
+offset per (source, implementation) (HARNESS_OFFSET: fit, not wired). Groups whose rows do not fix
+b take it from BANDWIDTH_FROM. Held out: every row whose index within its group (file order, after
+the scope cut) % 3 == 2. Usage: scripts/fit_mla_decode.py [out.json] (per-row errors on stderr). Prints the table docs/cost-model.md quotes; the wired fractions are
 in model/presets/kernels/<arch>.json `mla_decode`.
 """
 import csv, json, math, os, statistics, sys
@@ -20,7 +21,8 @@ from collections import defaultdict
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PUB = os.path.join(ROOT, "tests", "data", "published")
 KV_BYTES = {"bf16": 2, "fp16": 2, "fp8": 1}
-# Out of scope, by id prefix (ending in "_") or whole id, with the reason (the test reads the same list from the CSV's scope file).
+# Out of scope, by id prefix (ending in "_") or whole id, with the reason (tests/published_mla_decode_test.cc's
+# in_scope() holds the same list).
 OUT_OF_SCOPE = {
     "vllm41778_sm100_mla_trtllm_": "trtllm-gen does not fold an MTP step's query tokens into one KV pass (flashinfer issue #4390): "
                                    "its time grows with q_len x the KV read, which the one-pass MLA decode op does not model",
