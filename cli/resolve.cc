@@ -220,7 +220,12 @@ DesignChoice resolve_choice(const Flags& f, const ModelConfig& m, bool* given) {
     else if (f.kernel == "naive") c.kernel = Kernel::naive;
     else throw InputError(fmt::format("--kernel '{}': expected flash or naive", f.kernel));
   }
-  if (!f.kernels.empty()) c.kernels = parse_kernel_family(f.kernels);  // an implementation choice, not a design proposal
+  if (!f.kernels.empty()) {  // an implementation choice, not a design proposal
+    const KernelsFlag k = parse_kernels_flag(f.kernels);
+    c.kernels = k.family;
+    if (k.gemm && *k.gemm != GemmLibrary::automatic) c.gemm_library = k.gemm;  // gemm=auto: the engine's rule
+    if (k.mla) c.mla_kernel = k.mla;
+  }
   // Two flags that pick the attention kernel must agree: one silently winning is a dropped flag.
   if (c.kernel && c.kernels && *c.kernels != KernelFamily::automatic && (*c.kernels == KernelFamily::naive) != (*c.kernel == Kernel::naive))
     throw InputError(fmt::format("--kernel {} contradicts --kernels {} (naive is eager attention, the others fused); give one", f.kernel, f.kernels));
@@ -236,6 +241,11 @@ DesignChoice resolve_choice(const Flags& f, const ModelConfig& m, bool* given) {
 
 void check_design_runs(const Design& d, const GpuSpec& gpu, uint64_t shortest_ctx) {
   (void)kernels_for(d, gpu);  // a kernel family the GPU cannot run is a usage error
+  if (!d.mla_kernel.empty()) {  // a kernel the model cannot use or the GPU has no measurement of: a dropped flag otherwise
+    if (d.sharing != KvSharing::mla) throw InputError(fmt::format("--kernels mla={}: the model has no MLA attention", d.mla_kernel));
+    if (d.kernel == Kernel::naive) throw InputError(fmt::format("--kernels mla={}: naive (eager) attention runs no MLA decode kernel", d.mla_kernel));
+    if (!gpu.calibrated) check_mla_kernel(gpu.arch, d.mla_kernel);
+  }
   const bool collectives = d.tp > 1 || d.pp > 1 || d.cp > 1 || d.ep > 1;
   if (collectives && gpu.scale_up.one_way_Bps <= 0 && gpu.scale_out.one_way_Bps <= 0)
     throw InputError(fmt::format("--tp {} --pp {} --cp {} --ep {}: the GPU profile '{}' describes no link (scale_up or scale_out one_way_Bps), so every "

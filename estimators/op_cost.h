@@ -57,6 +57,7 @@ struct OpCost {
   double work_units = 0;         // blocks of work spread over the SMs in waves: attention prefill query tiles × heads × batch;
                                  // GEMMs 128×128 output tiles
   bool decode = false;
+  bool mla = false;              // attention over an MLA latent (decode: the MLA decode kernel's fractions apply)
   int weight_dequant_bits = 0;   // weight-only quantized GEMMs (int8, int4): dequantized on the fly; 0 = native
 
   // Filled by the roofline (per instance).

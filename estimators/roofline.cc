@@ -55,6 +55,7 @@ void kernel_fractions(const OpCost& op, const GpuSpec& gpu, const KernelModel& k
         compute = gemm_compute, memory = k.gemm_bandwidth;
       } else if (op.decode) {
         compute = k.decode_compute, memory = k.decode_bandwidth, fixed_s = k.decode_fixed_s;
+        if (op.mla && k.mla_decode_compute > 0) compute = k.mla_decode_compute, memory = k.mla_decode_bandwidth, fixed_s = k.mla_decode_fixed_s;
       } else {
         compute = k.prefill_fraction(op.head_dim, op.keys_per_query, true) * wave_efficiency(op.work_units, static_cast<double>(gpu.sms));
         if (op.matmul_dtype == Dtype::fp8) compute *= k.prefill.fp8_fraction;  // fp8 attention reaches less of its (doubled) peak

@@ -51,17 +51,32 @@ void explain_roofline(Explainer* ex, const OpCost& op, const GpuSpec& gpu) {
              op.time_s, "s");
 }
 
-// kernels_for with the engine's fp8 GEMM library rule (model/gemm_library.h): only where GEMMs run in
-// fp8 (fp8 activations: the GEMMs' dtype); block-scaled when the checkpoint's fp8 weights carry
-// block scales and are used in fp8 (as stored, or --weight-dtype fp8: the checkpoint's own format).
-// The kernel model's provenance then names the rule.
+// kernels_for with the fp8 GEMM library and the MLA decode kernel (model/gemm_library.h), each
+// --kernels' choice where given (gemm=…, mla=…), else the engine's rule. The GEMM library applies only
+// where GEMMs run in fp8 (fp8 activations: the GEMMs' dtype); block-scaled when the checkpoint's fp8
+// weights carry block scales and are used in fp8 (as stored, or --weight-dtype fp8: the checkpoint's
+// own format). The MLA decode kernel only where the design's attention is MLA. The kernel model's
+// provenance then names each rule.
 const KernelModel* kernels_with_gemm_rule(const Design& d, const GpuSpec& gpu, const ModelConfig& m) {
   const KernelModel* base = kernels_for(d, gpu);
-  if (!base || d.act_dtype != Dtype::fp8 || d.engine.kind == EngineKind::plain) return base;
-  const bool fp8_weights = d.weights_as_checkpoint || d.weight_dtype == Dtype::fp8;
-  const bool block_scaled = fp8_weights && m.weights.fp8_block_scaled;
-  const std::string rule = fmt::format("{} rule for {} fp8", engine_name(d.engine.kind), block_scaled ? "block-scaled" : "per-tensor");
-  return kernel_model(gpu.arch, d.kernel == Kernel::naive ? KernelFamily::naive : d.kernels, gemm_library_for(d.engine.kind, block_scaled), rule);
+  if (!base) return base;
+  GemmLibrary library = GemmLibrary::automatic;
+  std::string rule;
+  if (d.act_dtype == Dtype::fp8 && d.gemm_library) {
+    library = *d.gemm_library;
+    rule = fmt::format("--kernels gemm={}", gemm_library_name(library));
+  } else if (d.act_dtype == Dtype::fp8 && d.engine.kind != EngineKind::plain) {
+    const bool fp8_weights = d.weights_as_checkpoint || d.weight_dtype == Dtype::fp8;
+    const bool block_scaled = fp8_weights && m.weights.fp8_block_scaled;
+    library = gemm_library_for(d.engine.kind, block_scaled);
+    rule = fmt::format("{} rule for {} fp8", engine_name(d.engine.kind), block_scaled ? "block-scaled" : "per-tensor");
+  }
+  std::string mla, mla_rule;
+  if (d.sharing == KvSharing::mla && d.kernel != Kernel::naive) {
+    if (!d.mla_kernel.empty()) mla = d.mla_kernel, mla_rule = fmt::format("--kernels mla={}", d.mla_kernel);
+    else if (!(mla = mla_kernel_for(d.engine.kind, gpu.arch)).empty()) mla_rule = fmt::format("{} default on {}", engine_name(d.engine.kind), gpu.arch);
+  }
+  return kernel_model(gpu.arch, d.kernel == Kernel::naive ? KernelFamily::naive : d.kernels, library, rule, mla, mla_rule);
 }
 
 void fill_context(StepContext& sc, const ModelConfig& m, const Design& d, const GpuSpec& gpu) {

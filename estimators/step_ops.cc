@@ -388,6 +388,7 @@ void add_softmax_attention(Build& b, int u, Phase ph) {
   op.efficiency = naive ? EfficiencyClass::attention_naive : decode ? EfficiencyClass::attention_decode : EfficiencyClass::attention_prefill;
   op.decode = decode;
   const Shape& s = b.sc.shapes[static_cast<size_t>(u)];
+  op.mla = s.mla;
   op.head_dim = decode ? s.dec_d_k : s.d_k;
   const std::string name = b.ex ? b.name("attention", u, ph) : std::string();
   const std::string* n = b.ex ? &name : nullptr;

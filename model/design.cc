@@ -76,6 +76,8 @@ Design make_design(const ModelConfig& m, const DesignChoice& c) {
   if (d.kv_group <= 0) throw InputError(fmt::format("--kv-group {}: must be positive", d.kv_group));
   d.kernel = c.kernel.value_or(Kernel::flash);
   d.kernels = c.kernels.value_or(KernelFamily::automatic);
+  d.gemm_library = c.gemm_library;
+  if (c.mla_kernel && *c.mla_kernel != "auto") d.mla_kernel = *c.mla_kernel;
   if (d.kernels == KernelFamily::naive) d.kernel = Kernel::naive;  // eager attention materializes the scores
   d.page_size = c.page_size.value_or(16);
   if (d.page_size < 0 || d.page_size > (int64_t{1} << 40)) throw InputError(fmt::format("--page-size {}: must be in [0, 2^40]", d.page_size));

@@ -8,6 +8,7 @@
 #include "model/attn_spec.h"
 #include "model/dtype.h"
 #include "model/engine.h"
+#include "model/gemm_library.h"
 #include "model/kernel_model.h"
 #include "model/model_config.h"
 
@@ -30,6 +31,8 @@ struct Design {
   int64_t kv_group = 0;        // elements per int8/int4 scale
   Kernel kernel = Kernel::flash;
   KernelFamily kernels = KernelFamily::automatic;  // whose measured efficiency the times assume
+  std::optional<GemmLibrary> gemm_library;  // --kernels gemm=…: the fp8 GEMM library, over the engine's rule
+  std::string mla_kernel;                   // --kernels mla=…: the MLA decode kernel, over the engine's default ("" = the engine's)
   int64_t page_size = 16;      // tokens per KV page; 0 = contiguous preallocation
   int64_t tp = 1;              // tensor-parallel GPUs: heads and MLP columns split
   int64_t pp = 1;              // pipeline stages: layers split, micro-batches in flight
@@ -52,6 +55,8 @@ struct DesignChoice {
   std::optional<int64_t> kv_group, page_size, tp, flash_tile_rows, pp, cp, ep, dp;
   std::optional<Kernel> kernel;
   std::optional<KernelFamily> kernels;
+  std::optional<GemmLibrary> gemm_library;
+  std::optional<std::string> mla_kernel;
   std::optional<EngineConfig> engine;
   std::optional<SpecDecode> spec;
 };

@@ -49,6 +49,12 @@ struct Registry {
     std::string source;
   };
   std::map<std::string, std::map<std::string, Gemm>> gemm_libraries;  // arch → library → fp8 fractions
+  struct Mla {
+    double compute = 1, bandwidth = 1, fixed_s = 0;
+    std::string source;
+  };
+  std::map<std::string, std::map<std::string, Mla>> mla;                   // arch → MLA decode kernel → fractions
+  std::map<std::string, std::map<std::string, std::string>> mla_engines;   // arch → engine → its default MLA decode kernel
 };
 
 const Registry& registry() {
@@ -106,6 +112,17 @@ const Registry& registry() {
         for (const auto& [lib, p] : j["gemm_libraries"].items())
           out.gemm_libraries[base.arch][lib] = {number(p, "compute_fraction_fp8", what), number(p, "bandwidth_fraction_fp8", what),
                                                 p.at("source").get<std::string>()};
+      if (j.contains("mla_decode")) {
+        const json& mla = j["mla_decode"];
+        for (const auto& [impl, p] : mla.at("implementations").items())
+          out.mla[base.arch][impl] = {number(p, "compute_fraction", what), number(p, "bandwidth_fraction", what),
+                                      p.contains("fixed_s") ? number(p, "fixed_s", what) : base.decode_fixed_s, p.at("source").get<std::string>()};
+        for (const auto& [engine, impl] : mla.at("engines").items()) {
+          if (!out.mla[base.arch].count(impl.get<std::string>()))
+            throw InputError(fmt::format("{}: mla_decode.engines.{} names '{}', which has no fractions", what, engine, impl.get<std::string>()));
+          out.mla_engines[base.arch][engine] = impl.get<std::string>();
+        }
+      }
     }
     return out;
   }();
@@ -203,6 +220,44 @@ std::string_view gemm_library_name(GemmLibrary l) {
   return "auto";
 }
 
+GemmLibrary parse_gemm_library(std::string_view text) {
+  for (GemmLibrary l : {GemmLibrary::automatic, GemmLibrary::deepgemm, GemmLibrary::cutlass, GemmLibrary::cublaslt})
+    if (gemm_library_name(l) == text) return l;
+  throw InputError(fmt::format("--kernels gemm={}: expected deepgemm, cutlass, cublaslt or auto", text));
+}
+
+KernelsFlag parse_kernels_flag(std::string_view text) {
+  KernelsFlag out;
+  size_t start = 0;
+  while (true) {
+    const size_t plus = text.find('+', start);
+    const std::string_view part = text.substr(start, plus == std::string_view::npos ? std::string_view::npos : plus - start);
+    const size_t eq = part.find('=');
+    if (eq == std::string_view::npos) {
+      // The family comes first (before any +part), at most once; empty only when a +part follows.
+      if (start != 0 || (part.empty() && plus == std::string_view::npos))
+        throw InputError(fmt::format("--kernels '{}': expected FAMILY[+gemm=LIB][+mla=IMPL] (the family first)", text));
+      if (!part.empty()) out.family = parse_kernel_family(part);
+    } else {
+      const std::string_view key = part.substr(0, eq), value = part.substr(eq + 1);
+      if (value.empty()) throw InputError(fmt::format("--kernels '{}': '{}=' needs a value", text, key));
+      if (key == "gemm") {
+        if (out.gemm) throw InputError(fmt::format("--kernels '{}': gemm= given twice", text));
+        const GemmLibrary l = parse_gemm_library(value);
+        out.gemm = l;
+      } else if (key == "mla") {
+        if (out.mla) throw InputError(fmt::format("--kernels '{}': mla= given twice", text));
+        out.mla = std::string(value);
+      } else {
+        throw InputError(fmt::format("--kernels '{}': unknown part '{}' (expected gemm=LIB or mla=IMPL)", text, key));
+      }
+    }
+    if (plus == std::string_view::npos) break;
+    start = plus + 1;
+  }
+  return out;
+}
+
 GemmLibrary gemm_library_for(EngineKind engine, bool block_scaled_fp8) {
   switch (engine) {
     case EngineKind::plain: return GemmLibrary::automatic;
@@ -213,26 +268,76 @@ GemmLibrary gemm_library_for(EngineKind engine, bool block_scaled_fp8) {
   return GemmLibrary::automatic;
 }
 
-const KernelModel* kernel_model(std::string_view arch, KernelFamily family, GemmLibrary library, std::string_view rule) {
-  const KernelModel* base = kernel_model(arch, family);
-  if (!base || library == GemmLibrary::automatic) return base;
+std::string mla_kernel_for(EngineKind engine, std::string_view arch) {
+  if (engine == EngineKind::plain) return "";
   const Registry& r = registry();
-  const auto a = r.gemm_libraries.find(std::string(arch));
-  if (a == r.gemm_libraries.end()) return base;
-  const auto lib = a->second.find(std::string(gemm_library_name(library)));
-  if (lib == a->second.end()) return base;
-  // One variant per (arch, family, library, rule), built on first use and kept: callers hold the pointer.
+  const auto a = r.mla_engines.find(std::string(arch));
+  if (a == r.mla_engines.end()) return "";
+  const auto e = a->second.find(std::string(engine_name(engine)));
+  return e == a->second.end() ? "" : e->second;
+}
+
+std::vector<std::string> mla_kernel_names(std::string_view arch) {
+  std::vector<std::string> out;
+  const Registry& r = registry();
+  const auto a = r.mla.find(std::string(arch));
+  if (a != r.mla.end())
+    for (const auto& [k, v] : a->second) out.push_back(k);
+  return out;
+}
+
+void check_mla_kernel(std::string_view arch, std::string_view mla) {
+  if (mla.empty() || mla == "auto") return;
+  const std::vector<std::string> have = mla_kernel_names(arch);
+  for (const std::string& h : have)
+    if (h == mla) return;
+  std::string list;
+  for (const std::string& h : have) list += (list.empty() ? "" : ", ") + h;
+  throw InputError(fmt::format("--kernels mla={}: no measured MLA decode kernel of that name on {} GPUs (available: {})", mla, arch,
+                               list.empty() ? "none" : list));
+}
+
+const KernelModel* kernel_model(std::string_view arch, KernelFamily family, GemmLibrary library, std::string_view rule) {
+  return kernel_model(arch, family, library, rule, "", "");
+}
+
+const KernelModel* kernel_model(std::string_view arch, KernelFamily family, GemmLibrary library, std::string_view rule, std::string_view mla,
+                                std::string_view mla_rule) {
+  const KernelModel* base = kernel_model(arch, family);
+  if (!base) return base;
+  const Registry& r = registry();
+  const Registry::Gemm* gemm = nullptr;
+  std::string gemm_name;
+  if (library != GemmLibrary::automatic)
+    if (const auto a = r.gemm_libraries.find(std::string(arch)); a != r.gemm_libraries.end())
+      if (const auto lib = a->second.find(std::string(gemm_library_name(library))); lib != a->second.end()) gemm = &lib->second, gemm_name = lib->first;
+  const Registry::Mla* mla_fractions = nullptr;
+  if (!mla.empty())
+    if (const auto a = r.mla.find(std::string(arch)); a != r.mla.end())
+      if (const auto m = a->second.find(std::string(mla)); m != a->second.end()) mla_fractions = &m->second;
+  if (!gemm && !mla_fractions) return base;
+  // One variant per (arch, family, library, rule, mla, mla rule), built on first use and kept: callers hold the pointer.
   static std::mutex mu;
   static std::map<std::string, std::unique_ptr<KernelModel>> variants;
-  const std::string key = fmt::format("{}/{}/{}/{}", arch, base->requested, lib->first, rule);
+  const std::string key = fmt::format("{}/{}/{}/{}/{}/{}", arch, base->requested, gemm_name, gemm ? rule : "", mla_fractions ? mla : "",
+                                      mla_fractions ? mla_rule : "");
   std::lock_guard<std::mutex> lock(mu);
   auto& slot = variants[key];
   if (!slot) {
     slot = std::make_unique<KernelModel>(*base);
-    slot->gemm_compute_fp8 = lib->second.compute_fp8;
-    slot->gemm_bandwidth_fp8 = lib->second.bandwidth_fp8;
-    slot->provenance += fmt::format("; fp8 GEMMs: {} ({}; {} of the fp8 peak, {} of bandwidth)", lib->first, rule,
-                                    lib->second.compute_fp8, lib->second.bandwidth_fp8);
+    if (gemm) {
+      slot->gemm_compute_fp8 = gemm->compute_fp8;
+      slot->gemm_bandwidth_fp8 = gemm->bandwidth_fp8;
+      slot->provenance += fmt::format("; fp8 GEMMs: {} ({}; {} of the fp8 peak, {} of bandwidth)", gemm_name, rule, gemm->compute_fp8,
+                                      gemm->bandwidth_fp8);
+    }
+    if (mla_fractions) {
+      slot->mla_decode_compute = mla_fractions->compute;
+      slot->mla_decode_bandwidth = mla_fractions->bandwidth;
+      slot->mla_decode_fixed_s = mla_fractions->fixed_s;
+      slot->provenance += fmt::format("; MLA decode: {} ({}; {} of the 16-bit peak, {} of bandwidth, {} µs fixed)", mla, mla_rule, mla_fractions->compute,
+                                      mla_fractions->bandwidth, mla_fractions->fixed_s * 1e6);
+    }
   }
   return slot.get();
 }

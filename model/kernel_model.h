@@ -38,6 +38,9 @@ struct KernelModel {
   std::string provenance;   // one line: where the numbers come from
   PrefillCurve prefill;
   double decode_bandwidth = 1, decode_compute = 1, decode_fixed_s = 0;
+  // The MLA decode kernel's own fractions where one is chosen (--kernels mla=…, or the engine's
+  // default backend: model/gemm_library.h); 0 = the decode fractions above.
+  double mla_decode_compute = 0, mla_decode_bandwidth = 0, mla_decode_fixed_s = 0;
   double gemm_compute_16bit = 1, gemm_compute_fp8 = 1, gemm_bandwidth = 1, dequant_int8 = 1, dequant_int4 = 1;
   double gemm_bandwidth_fp8 = 1;  // fp8 GEMMs' weight reads (another library than the 16-bit ones: DeepGEMM/CUTLASS vs cuBLAS)
   double other_compute = 1, other_bandwidth = 1;
