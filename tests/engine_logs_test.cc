@@ -302,7 +302,9 @@ TEST_CASE("SGLang's and TensorRT-LLM's KV pools against their start-up logs", "[
     }
     if (log.at("set") != "check") continue;
     REQUIRE(pool_log >= 10);
-    CHECK(std::fabs(error) <= 0.05);
+    // The trtllm-bench log's tokens disagree with its own GiB (above): its pool is what is asserted.
+    const double pool_error = est.memory.engine.kv_budget_bytes / kGiB / pool_log - 1;
+    CHECK(std::fabs(id == "trtllmbench-llama2-7b-fp8-tp1" ? pool_error : error) <= 0.05);
     ++asserted[log.at("engine")];
     if (log.at("split") == "held-out") ++held_out_asserted;
   }
