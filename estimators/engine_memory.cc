@@ -162,9 +162,9 @@ EngineMemory engine_memory(const ModelConfig& m, const Design& d, const GpuSpec&
       // C++ runtime of the releases before 1.0 also holds its runtime and decoder buffers.
       em.total_bytes = gpu.total_visible_bytes();
       em.activation_peak_bytes = forward_activation_bytes(m, d, tokens);
-      em.non_torch_bytes = kCudaContextBytes + kWorkspaceBytes + tp_buffers;
       if (!release_at_least(engine_release(e), 1, 0))
-        em.non_torch_bytes += kCppRuntimeBytesPerLogit * static_cast<double>(em.max_num_seqs) * static_cast<double>(m.vocab);
+        em.runtime_buffers_bytes = kCppRuntimeBytesPerLogit * static_cast<double>(em.max_num_seqs) * static_cast<double>(m.vocab);
+      em.non_torch_bytes = kCudaContextBytes + kWorkspaceBytes + tp_buffers + em.runtime_buffers_bytes;
       em.budget_bytes = weights_bytes + em.memory_fraction * std::max(0.0, em.total_bytes - weights_bytes - em.activation_peak_bytes - em.non_torch_bytes);
       break;
     }

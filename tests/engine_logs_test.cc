@@ -296,7 +296,8 @@ TEST_CASE("SGLang's and TensorRT-LLM's KV pools against their start-up logs", "[
       // TensorRT-LLM's C++ runtime sizes its runtime and decoder buffers by the engine's
       // max_batch_size (5.49 GiB at 4096 sequences here): the rule's, beyond the CUDA context
       // and workspaces (0.65 GiB), against what the log prints.
-      const double buffers = est.memory.engine.non_torch_bytes / kGiB - 0.65;
+      const double buffers = est.memory.engine.runtime_buffers_bytes / kGiB;
+      CHECK(est.memory.engine.non_torch_bytes / kGiB == Approx(0.65 + buffers));
       table += fmt::format("  {}: C++ runtime and decoder buffers {:.2f} GiB (logged {:.2f})\n", id, buffers, number(log, "trt_runtime_decoder_gib"));
       CHECK(std::fabs(buffers / number(log, "trt_runtime_decoder_gib") - 1) <= 0.01);
     }
@@ -337,4 +338,29 @@ TEST_CASE("SGLang's budget rule, written out by hand: the fraction of what is fr
   const auto [pcie, l4] = budget("l4", 4);
   CHECK(pcie.engine.before_load_bytes == Approx(0.63 * kGiB));
   CHECK(pcie.budget_bytes == Approx(0.85 * (l4 - 0.63 * kGiB) - 0.15 * kGiB).epsilon(1e-12));
+}
+
+TEST_CASE("TensorRT-LLM's rule by release: the C++ runtime's buffers before 1.0, none in the PyTorch backend", "[engine]") {
+  // Releases before 1.0 serve a trtllm-build engine from the C++ runtime, whose runtime and decoder
+  // buffers (45 B per max_batch_size × vocabulary logit, fitted on the trtllm-bench log) come off
+  // the free memory before free_gpu_memory_fraction is taken; the PyTorch backend (1.x) has none.
+  const ModelConfig m = load_model("llama-2-7b");
+  const GpuSpec gpu = load_gpu("h100-sxm");
+  const auto engine = [&](const char* version) {
+    DesignChoice c;
+    EngineConfig e;
+    e.kind = EngineKind::trtllm, e.version = version, e.max_num_seqs = 4096;
+    c.engine = e;
+    return estimate(m, make_design(m, c), Workload{}, gpu).memory.engine;
+  };
+  const EngineMemory cpp = engine("0.12.0"), torch = engine("1.2"), current = engine("");
+  CHECK(cpp.runtime_buffers_bytes == Approx(45.0 * 4096 * 32000));
+  CHECK(torch.runtime_buffers_bytes == 0);
+  CHECK(current.runtime_buffers_bytes == 0);
+  CHECK(cpp.non_torch_bytes == Approx(torch.non_torch_bytes + cpp.runtime_buffers_bytes));
+  // fraction × (total − weights − activations − workspaces − buffers): 0.9 of the buffers come off the pool.
+  CHECK(torch.kv_budget_bytes - cpp.kv_budget_bytes == Approx(0.9 * cpp.runtime_buffers_bytes));
+  CHECK(engine("0.5").runtime_buffers_bytes > 0);
+  CHECK(engine("0.21").runtime_buffers_bytes > 0);
+  CHECK(engine("1.0").runtime_buffers_bytes == 0);
 }
