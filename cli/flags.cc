@@ -58,7 +58,7 @@ void add_serving_flags(CLI::App& app, Flags& f) {
   app.add_option("--max-num-batched-tokens", f.max_num_batched_tokens, "tokens per engine step and profiling run (vLLM default: 8192 on ≥70 GiB non-A100 GPUs, else 2048)");
   app.add_option("--max-num-seqs", f.max_num_seqs, "sequences per engine step (vLLM default: 1024 on ≥70 GiB non-A100 GPUs, else 256)");
   app.add_option("--engine-version", f.engine_version,
-                 "the engine release whose per-step and per-request overhead applies, e.g. 0.11.0 (vllm), 0.5 (sglang), 1.2 (trtllm); default: the current release");
+                 "the engine release whose rules apply (per-step and per-request overhead; TensorRT-LLM before 1.0: the C++ runtime's memory too), e.g. 0.11.0 (vllm), 0.5 (sglang), 1.2 (trtllm); default: the current release");
   app.add_option("--step-overhead-us", f.step_overhead_us, "the engine's time per step beyond its kernels, microseconds (default: its release's rule)");
   app.add_option("--seq-overhead-us", f.seq_overhead_us, "the engine's time per running sequence per step (scheduling, sampling, output processing), microseconds (default: its release's rule)");
   app.add_option("--request-serial-ms", f.request_serial_ms, "of the per-request time, the API server's time on one request at a time (requests sent together queue for it; simulate), milliseconds (default: its release's rule)");

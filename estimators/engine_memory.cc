@@ -43,6 +43,15 @@ bool peer_linked(const GpuSpec& gpu) { return gpu.scale_up.one_way_Bps >= 100e9;
 constexpr double kNonTorchV011Bytes = 0.13 * kGiB;
 constexpr double kNonTorchV011TensorParallelBytes = 0.55 * kGiB;
 constexpr double kSamplerBytesPerLogitV011 = 32;
+// TensorRT-LLM's C++ runtime (the TensorRT-engine workflow, the default before 1.0) allocates
+// its runtime buffers (I/O tensors, logits) and its decoder (sampling workspaces, output ids)
+// for max_batch_size sequences before it sizes the KV cache (docs "Memory Usage of
+// TensorRT-LLM" §3.1). Fitted on the one log that prints both at a large batch: trtllm-bench's
+// FP8 Llama-2-7B engine at max_batch_size 4096, vocabulary 32,000: 1.14 + 4.35 GiB = 45 bytes
+// per (sequence × vocabulary entry) (tests/data/engine_logs/startup_logs_sglang_trtllm.md). The
+// form (per logit of the batch) is ours; a 0.19 log on an RTX 5090 leaves room for at most
+// about half of it (reported there, not fitted).
+constexpr double kCppRuntimeBytesPerLogit = 45;
 
 // SGLang from 0.5.4 on (sgl-project/sglang PR #10975, server_args._handle_gpu_memory_settings):
 // the GPU's memory in MiB (nvidia-smi's total; the preset's HBM capacity stands for it) picks
@@ -203,10 +212,16 @@ EngineMemory engine_memory(const ModelConfig& m, const Design& d, const GpuSpec&
     }
     case EngineKind::trtllm: {
       // KV cache = free_gpu_memory_fraction × the memory free after the engine's weights and
-      // runtime buffers (activations of max_num_tokens) are allocated.
+      // runtime buffers (activations of max_num_tokens) are allocated. The PyTorch backend (1.0
+      // on; KvCacheCreator.configure_kv_cache_capacity in tensorrt_llm/_torch/pyexecutor/_util.py)
+      // takes fraction × (total − the profiled peak + the estimation run's own KV), the peak being
+      // weights, the dummy batch's activations and what lives outside torch: the same form. The
+      // C++ runtime of the releases before 1.0 also holds its runtime and decoder buffers.
       em.total_bytes = gpu.total_visible_bytes();
       em.activation_peak_bytes = forward_activation_bytes(m, d, tokens);
-      em.non_torch_bytes = kCudaContextBytes + kWorkspaceBytes + tp_buffers;
+      if (!release_at_least(engine_release(e), 1, 0))
+        em.runtime_buffers_bytes = kCppRuntimeBytesPerLogit * static_cast<double>(em.max_num_seqs) * static_cast<double>(m.vocab);
+      em.non_torch_bytes = kCudaContextBytes + kWorkspaceBytes + tp_buffers + em.runtime_buffers_bytes;
       em.budget_bytes = weights_bytes + em.memory_fraction * std::max(0.0, em.total_bytes - weights_bytes - em.activation_peak_bytes - em.non_torch_bytes);
       break;
     }

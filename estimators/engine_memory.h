@@ -21,6 +21,7 @@ struct EngineMemory {
   double activation_peak_bytes = 0;    // the profiling run's peak (vLLM, TensorRT-LLM)
   double non_torch_bytes = 0;          // CUDA context (SGLang), cuBLAS/NCCL workspaces
   double before_load_bytes = 0;        // SGLang: of non_torch, what exists before it measures free memory (held back × fraction only)
+  double runtime_buffers_bytes = 0;    // TensorRT-LLM's C++ runtime (releases before 1.0): of non_torch, its runtime and decoder buffers
   uint64_t max_num_batched_tokens = 0;
   uint64_t max_num_seqs = 0;
   uint64_t page_size = 0;              // tokens per KV block

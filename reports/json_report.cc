@@ -150,6 +150,8 @@ json estimate_json(const EstimateInputs& in, const Estimate& e) {
                  {"kv_cache_tokens", json_number(e.memory.kv_cache_tokens)},
                  {"max_model_len", w.ctx + w.gen},
                  {"max_concurrency", json_number(e.memory.max_concurrency)}};
+  // TensorRT-LLM's C++ runtime (releases before 1.0) only: other outputs keep their fields.
+  if (em.runtime_buffers_bytes > 0) engine["runtime_buffers_bytes"] = json_number(em.runtime_buffers_bytes);
   // A pool under 10 GiB: the workspace terms the rule subtracts dominate (docs/cost-model.md §14).
   if (em.kind != EngineKind::plain) engine["small_pool_workspace_dominates"] = em.kv_budget_bytes < 10 * 1073741824.0;
   const Serving& sv = e.serving;

@@ -26,7 +26,10 @@ std::string engine_capacity_text(const EstimateInputs& in, const Estimate& e) {
   const EngineMemory& em = e.memory.engine;
   std::string out = fmt::format("{}: KV pool {} per GPU", engine_name(em.kind), human_bytes(em.kv_budget_bytes));
   if (em.activation_peak_bytes > 0) out += fmt::format(" (after an activation peak of {} at {} tokens", human_bytes(em.activation_peak_bytes), em.max_num_batched_tokens);
-  if (em.activation_peak_bytes > 0) out += fmt::format(" and {} of workspaces)", human_bytes(em.non_torch_bytes));
+  if (em.activation_peak_bytes > 0 && em.runtime_buffers_bytes > 0)
+    out += fmt::format(" and {} of workspaces, {} of them the C++ runtime's buffers for {} sequences)", human_bytes(em.non_torch_bytes),
+                       human_bytes(em.runtime_buffers_bytes), em.max_num_seqs);
+  else if (em.activation_peak_bytes > 0) out += fmt::format(" and {} of workspaces)", human_bytes(em.non_torch_bytes));
   else if (em.non_torch_bytes > 0) out += fmt::format(" (after {} of CUDA context and workspaces)", human_bytes(em.non_torch_bytes));
   if (e.memory.kv_bytes_per_token_gpu > 0) out += fmt::format(" = {:.0f} tokens", e.memory.kv_cache_tokens);
   // Checked against logs within 3% for pools of 10 GiB or more; below, the activation peak and
