@@ -226,9 +226,7 @@ void cost_step(const StepContext& sc, const StepLoad& load, const StepPass& pass
   const Design& d = *sc.design;
   const GpuSpec& gpu = *sc.gpu;
   build_step_ops(sc, load, out.ops, ex);
-  OpList ops = std::move(out.ops);  // keep the list's storage across the reset
-  out = PhaseCost{};
-  out.ops = std::move(ops);
+  static_cast<PhaseTotals&>(out) = PhaseTotals{};  // the sums only: the list keeps its records
   // Totals: every GPU of a stage (TP × CP), every micro-batch.
   const double gpus = static_cast<double>(d.tp * d.cp) * static_cast<double>(pass.micro);
   std::string sum_text;

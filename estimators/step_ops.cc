@@ -9,8 +9,10 @@
 #include <fmt/format.h>
 
 #include "estimators/collectives.h"
+#include "estimators/context_ops.h"
 #include "estimators/explain.h"
 #include "estimators/linear_chunk.h"
+#include "estimators/roofline.h"
 #include "estimators/shortconv_ops.h"
 #include "estimators/step_cost.h"
 #include "model/short_names.h"
@@ -605,15 +607,49 @@ void add_allreduce(Build& b) {
          N(b.tokens), N(h), N(b.ab));
 }
 
+// What the kernel runs, where the builder left it unset. Attention sets its own, and a naive
+// kernel's is 0 when no position is scored: the decode sums read its affine terms off a step
+// with pairs but nothing scored (decode_sums.cc varying_terms), where the pairs' FLOPs would
+// count twice.
+void finish_op(const StepContext& sc, OpCost& op) {
+  if (op.executed_matmul_flops == 0 && op.kind != OpKind::attention) op.executed_matmul_flops = op.matmul_flops;
+  if (op.weight_params > 0) op.weight_dequant_bits = sc.dequant_bits;
+}
+
+Build build_of(const StepContext& sc, const StepLoad& load, OpList& out, Explainer* ex) {
+  const Design& d = *sc.design;
+  const double cp = D(d.cp);
+  return Build{sc, load, out, ex, *sc.model, d, *sc.gpu, bytes_of(d.act_dtype), cp, load.prefill_tokens / cp + load.decode_tokens,
+               load.has_prefill() && load.has_decode()};
+}
+
+// The decode operator `op` is, built afresh into b.out for b's load.
+void add_context_op(Build& b, const OpCost& op) {
+  if (op.kind == OpKind::attention) add_softmax_attention(b, op.pattern, Phase::decode);
+  else add_indexer(b, op.pattern, Phase::decode);
+}
+
 }  // namespace
+
+void rebuild_context_ops(const StepContext& sc, const StepLoad& load, OpList& ops) {
+  thread_local OpList one;  // scratch: each re-costed operator is built here, then copied over
+  Build b = build_of(sc, load, one, nullptr);
+  for (OpCost& op : ops.used()) {
+    if (op.kind != OpKind::attention && op.kind != OpKind::indexer) continue;
+    one.clear();
+    add_context_op(b, op);
+    OpCost& fresh = one.ops[0];
+    finish_op(sc, fresh);
+    apply_roofline(fresh, *sc.gpu, sc.kernels);
+    op = fresh;
+  }
+}
 
 void build_step_ops(const StepContext& sc, const StepLoad& load, OpList& out, Explainer* ex) {
   out.clear();
   if (!load.has_prefill() && !load.has_decode()) return;  // an empty step costs nothing
-  const Design& d = *sc.design;
-  const double cp = D(d.cp);
-  Build b{sc, load, out, ex, *sc.model, d, *sc.gpu, bytes_of(d.act_dtype), cp, load.prefill_tokens / cp + load.decode_tokens,
-          load.has_prefill() && load.has_decode()};
+  Build b = build_of(sc, load, out, ex);
+  const double cp = b.cp;
   if (ex) note(ex, "tokens through the GEMMs", cp > 1 && load.has_prefill() ? "prefill tokens / CP + decode tokens" : "prefill tokens + decode tokens", b.tokens, "tokens",
                "{} / {} + {}", N(load.prefill_tokens), N(cp), N(load.decode_tokens));
   for (int u = 0; u < sc.use_count; ++u)
@@ -621,14 +657,7 @@ void build_step_ops(const StepContext& sc, const StepLoad& load, OpList& out, Ex
   add_ffn(b);
   add_lm_head(b);
   add_allreduce(b);
-  for (OpCost& op : out.used()) {
-    // What the kernel runs, where the builder left it unset. Attention sets its own, and a naive
-    // kernel's is 0 when no position is scored: the decode sums read its affine terms off a step
-    // with pairs but nothing scored (decode_sums.cc varying_terms), where the pairs' FLOPs would
-    // count twice.
-    if (op.executed_matmul_flops == 0 && op.kind != OpKind::attention) op.executed_matmul_flops = op.matmul_flops;
-    if (op.weight_params > 0) op.weight_dequant_bits = sc.dequant_bits;
-  }
+  for (OpCost& op : out.used()) finish_op(sc, op);
 }
 
 }  // namespace attncost

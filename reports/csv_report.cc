@@ -1,5 +1,7 @@
 // CSV renderings: one header, one row per estimate; stable column names for scripts.
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 #include <iterator>
 
 #include <fmt/compile.h>
@@ -7,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "reports/estimate_fields.h"
+#include "reports/number_text.h"
 #include "reports/reports.h"
 
 namespace attncost {
@@ -37,16 +40,81 @@ std::string field(std::string_view s) {
   return out + "\"";
 }
 
-// Writes a number as the flat row writes every number at `p`, returning the end: integral
-// values (bytes, pairs, FLOPs) through fmt's integer path, the rest as the shortest text that
-// reads back to the same double. Callers print no text for a value that is not finite.
-char* write_number(char* p, double v) {
-  if (v == std::floor(v) && std::fabs(v) < 9.2e18) return fmt::format_to(p, FMT_COMPILE("{}"), static_cast<int64_t>(v));
-  return fmt::format_to(p, FMT_COMPILE("{}"), v);
+}  // namespace
+
+char* write_shortest_double(char* p, double v) {
+  if (std::signbit(v)) *p++ = '-', v = -v;
+  const auto dec = fmt::detail::dragonbox::to_decimal(v);
+  // The significand's digits, right to left, two at a time (fmt's table).
+  char digits[24];
+  char* const end = digits + sizeof digits;
+  char* d = end;
+  uint64_t s = dec.significand;
+  while (s >= 100) {
+    d -= 2;
+    std::memcpy(d, fmt::detail::digits2(static_cast<size_t>(s % 100)), 2);
+    s /= 100;
+  }
+  if (s >= 10) {
+    d -= 2;
+    std::memcpy(d, fmt::detail::digits2(static_cast<size_t>(s)), 2);
+  } else {
+    *--d = static_cast<char>('0' + s);
+  }
+  const int n = static_cast<int>(end - d);
+  const int exp = dec.exponent;     // value = digits × 10^exp
+  const int first = exp + n - 1;    // the first digit's decimal exponent
+  const auto put = [&p](const char* from, int count) {
+    std::memcpy(p, from, static_cast<size_t>(count));
+    p += count;
+  };
+  if (first < -4 || first >= 16) {  // d[.ddd]e±XX, as fmt's write_exponent
+    *p++ = d[0];
+    if (n > 1) *p++ = '.', put(d + 1, n - 1);
+    *p++ = 'e';
+    int e = first;
+    if (e < 0) *p++ = '-', e = -e;
+    else *p++ = '+';
+    if (e >= 100) {
+      const char* top = fmt::detail::digits2(static_cast<size_t>(e / 100));
+      if (e >= 1000) *p++ = top[0];
+      *p++ = top[1];
+      e %= 100;
+    }
+    put(fmt::detail::digits2(static_cast<size_t>(e)), 2);
+    return p;
+  }
+  if (exp >= 0) {  // 1234e5 → 123400000
+    put(d, n);
+    std::memset(p, '0', static_cast<size_t>(exp));
+    return p + exp;
+  }
+  const int whole = n + exp;  // digits before the point
+  if (whole > 0) {  // 1234e-2 → 12.34
+    put(d, whole);
+    *p++ = '.';
+    put(d + whole, n - whole);
+    return p;
+  }
+  *p++ = '0', *p++ = '.';  // 1234e-6 → 0.001234
+  std::memset(p, '0', static_cast<size_t>(-whole));
+  p += -whole;
+  put(d, n);
+  return p;
 }
+
+// Integral values (bytes, pairs, FLOPs) through fmt's integer path, the rest as their shortest
+// round-trip text. Callers print no text for a value that is not finite.
+char* write_row_number(char* p, double v) {
+  if (v == std::floor(v) && std::fabs(v) < 9.2e18) return fmt::format_to(p, FMT_COMPILE("{}"), static_cast<int64_t>(v));
+  return write_shortest_double(p, v);
+}
+
+namespace {
+
 void append_number(std::string& out, double v) {
   char buf[32];
-  out.append(buf, static_cast<size_t>(write_number(buf, v) - buf));
+  out.append(buf, static_cast<size_t>(write_row_number(buf, v) - buf));
 }
 // Writes straight into the output string's spare room (sweeps write millions of rows: a string
 // append per cell would cost more than the numbers).
@@ -56,7 +124,7 @@ class CsvWriter final : public FieldWriter {
   ~CsvWriter() override { out_.resize(pos_); }
   void number(double v) override {
     reserve(40);
-    if (std::isfinite(v)) pos_ = static_cast<size_t>(write_number(out_.data() + pos_, v) - out_.data());
+    if (std::isfinite(v)) pos_ = static_cast<size_t>(write_row_number(out_.data() + pos_, v) - out_.data());
     out_[pos_++] = ',';
   }
   void integer(uint64_t v) override {
@@ -65,12 +133,11 @@ class CsvWriter final : public FieldWriter {
     out_[pos_++] = ',';
   }
   void text(std::string_view s) override {
-    const std::string quoted = needs_csv_quotes(s) ? field(s) : std::string();
-    const std::string_view t = quoted.empty() ? s : std::string_view(quoted);
-    reserve(t.size() + 1);
-    std::copy(t.begin(), t.end(), out_.data() + pos_);
-    pos_ += t.size();
-    out_[pos_++] = ',';
+    if (needs_csv_quotes(s)) {
+      const std::string quoted = field(s);
+      return put(quoted);
+    }
+    put(s);  // names rarely need quotes: no copy in between
   }
   void boolean(bool v) override {
     reserve(2);
@@ -79,6 +146,12 @@ class CsvWriter final : public FieldWriter {
   }
   void none() override {
     reserve(1);
+    out_[pos_++] = ',';
+  }
+  void put(std::string_view t) {
+    reserve(t.size() + 1);
+    std::memcpy(out_.data() + pos_, t.data(), t.size());
+    pos_ += t.size();
     out_[pos_++] = ',';
   }
   // Replaces the last separator with the row's newline.
