@@ -42,71 +42,74 @@ std::string field(std::string_view s) {
 
 }  // namespace
 
-char* write_shortest_double(char* p, double v) {
-  if (std::signbit(v)) *p++ = '-', v = -v;
-  const auto dec = fmt::detail::dragonbox::to_decimal(v);
-  // The significand's digits, right to left, two at a time (fmt's table).
-  char digits[24];
-  char* const end = digits + sizeof digits;
+namespace {
+
+// The decimal digits of v written at p, the last at p + count_digits(v) − 1, two at a time from
+// fmt's table: the text fmt writes for an integer. Returns the end.
+char* write_digits(char* p, uint64_t v) {
+  char* const end = p + fmt::detail::count_digits(v);
   char* d = end;
-  uint64_t s = dec.significand;
-  while (s >= 100) {
+  while (v >= 100) {
     d -= 2;
-    std::memcpy(d, fmt::detail::digits2(static_cast<size_t>(s % 100)), 2);
-    s /= 100;
+    std::memcpy(d, fmt::detail::digits2(static_cast<size_t>(v % 100)), 2);
+    v /= 100;
   }
-  if (s >= 10) {
-    d -= 2;
-    std::memcpy(d, fmt::detail::digits2(static_cast<size_t>(s)), 2);
-  } else {
-    *--d = static_cast<char>('0' + s);
-  }
-  const int n = static_cast<int>(end - d);
-  const int exp = dec.exponent;     // value = digits × 10^exp
-  const int first = exp + n - 1;    // the first digit's decimal exponent
-  const auto put = [&p](const char* from, int count) {
-    std::memcpy(p, from, static_cast<size_t>(count));
-    p += count;
-  };
-  if (first < -4 || first >= 16) {  // d[.ddd]e±XX, as fmt's write_exponent
-    *p++ = d[0];
-    if (n > 1) *p++ = '.', put(d + 1, n - 1);
-    *p++ = 'e';
-    int e = first;
-    if (e < 0) *p++ = '-', e = -e;
-    else *p++ = '+';
-    if (e >= 100) {
-      const char* top = fmt::detail::digits2(static_cast<size_t>(e / 100));
-      if (e >= 1000) *p++ = top[0];
-      *p++ = top[1];
-      e %= 100;
-    }
-    put(fmt::detail::digits2(static_cast<size_t>(e)), 2);
-    return p;
-  }
-  if (exp >= 0) {  // 1234e5 → 123400000
-    put(d, n);
-    std::memset(p, '0', static_cast<size_t>(exp));
-    return p + exp;
-  }
-  const int whole = n + exp;  // digits before the point
-  if (whole > 0) {  // 1234e-2 → 12.34
-    put(d, whole);
-    *p++ = '.';
-    put(d + whole, n - whole);
-    return p;
-  }
-  *p++ = '0', *p++ = '.';  // 1234e-6 → 0.001234
-  std::memset(p, '0', static_cast<size_t>(-whole));
-  p += -whole;
-  put(d, n);
+  if (v >= 10) std::memcpy(d - 2, fmt::detail::digits2(static_cast<size_t>(v)), 2);
+  else d[-1] = static_cast<char>('0' + v);
+  return end;
+}
+
+char* fill_zeros(char* p, int n) {
+  for (int i = 0; i < n; ++i) *p++ = '0';
   return p;
 }
 
-// Integral values (bytes, pairs, FLOPs) through fmt's integer path, the rest as their shortest
-// round-trip text. Callers print no text for a value that is not finite.
+}  // namespace
+
+char* write_shortest_double(char* p, double v) {
+  if (std::signbit(v)) *p++ = '-', v = -v;
+  const auto dec = fmt::detail::dragonbox::to_decimal(v);
+  const int n = fmt::detail::count_digits(dec.significand);
+  const int exp = dec.exponent;   // value = significand × 10^exp
+  const int first = exp + n - 1;  // the first digit's decimal exponent
+  if (first < -4 || first >= 16) {  // d[.ddd]e±XX, as fmt's write_exponent
+    // The digits one place right, then the first moved before the point.
+    char* q = write_digits(p + 1, dec.significand);
+    p[0] = p[1];
+    if (n > 1) p[1] = '.';
+    else q = p + 1;
+    *q++ = 'e';
+    int e = first;
+    if (e < 0) *q++ = '-', e = -e;
+    else *q++ = '+';
+    if (e >= 100) {
+      const char* top = fmt::detail::digits2(static_cast<size_t>(e / 100));
+      if (e >= 1000) *q++ = top[0];
+      *q++ = top[1];
+      e %= 100;
+    }
+    std::memcpy(q, fmt::detail::digits2(static_cast<size_t>(e)), 2);
+    return q + 2;
+  }
+  if (exp >= 0) return fill_zeros(write_digits(p, dec.significand), exp);  // 1234e5 → 123400000
+  const int whole = n + exp;  // digits before the point
+  if (whole > 0) {  // 1234e-2 → 12.34: the digits one place right, the whole part moved back
+    char* const q = write_digits(p + 1, dec.significand);
+    for (int i = 0; i < whole; ++i) p[i] = p[i + 1];
+    p[whole] = '.';
+    return q;
+  }
+  *p++ = '0', *p++ = '.';  // 1234e-6 → 0.001234
+  return write_digits(fill_zeros(p, -whole), dec.significand);
+}
+
+// Integral values (bytes, pairs, FLOPs) as integers, the rest as their shortest round-trip text.
+// Callers print no text for a value that is not finite.
 char* write_row_number(char* p, double v) {
-  if (v == std::floor(v) && std::fabs(v) < 9.2e18) return fmt::format_to(p, FMT_COMPILE("{}"), static_cast<int64_t>(v));
+  if (v == std::floor(v) && std::fabs(v) < 9.2e18) {
+    if (v < 0) *p++ = '-', v = -v;
+    return write_digits(p, static_cast<uint64_t>(v));
+  }
   return write_shortest_double(p, v);
 }
 
