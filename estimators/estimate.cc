@@ -107,18 +107,23 @@ Params params_of(const ModelConfig& m, const std::array<AttnStack::Use, kMaxDist
   return p;
 }
 
-// The same with every shape computed here, the heads split over `tp` GPUs (1: the whole model).
-Params params_with(const ModelConfig& m, const Design& d, const std::array<AttnStack::Use, kMaxDistinctPatterns>& uses, int use_count, int64_t tp) {
+// The same with the per-use shapes computed here, for the design's shape `s` (shape_of(m, d, tp))
+// and its feed-forward blocks `ffn` (the model's ffn_layers.uses).
+Params params_with(const ModelConfig& m, const Design& d, const std::array<AttnStack::Use, kMaxDistinctPatterns>& uses, int use_count, const Shape& s,
+                   const FfnStack::Uses& ffn) {
   std::array<double, kMaxDistinctPatterns> mixer{};
+  const int64_t tp = static_cast<int64_t>(s.tp);
   for (int u = 0; u < use_count; ++u) {
     const auto& use = uses[static_cast<size_t>(u)];
     mixer[static_cast<size_t>(u)] = mixer_params(use.pattern, m, layer_shape(m, d, use.pattern, tp));
   }
-  const Shape s = shape_of(m, d, tp);
-  const FfnStack::Uses ffn = m.ffn_layers.uses(static_cast<uint64_t>(m.layers));
   InlineVector<double, 4> mlp;
   for (const FfnStack::Use& f : ffn) mlp.push_back(f.layer.kind == FfnKind::dense ? dense_mlp_params(m, s, f.layer.width) : 0);
   return params_of(m, uses, use_count, mixer, ffn, mlp, s, 1);
+}
+// The same with every shape computed here, the heads split over `tp` GPUs (1: the whole model).
+Params params_with(const ModelConfig& m, const Design& d, const std::array<AttnStack::Use, kMaxDistinctPatterns>& uses, int use_count, int64_t tp) {
+  return params_with(m, d, uses, use_count, shape_of(m, d, tp), m.ffn_layers.uses(static_cast<uint64_t>(m.layers)));
 }
 
 double weight_bytes_of(const Params& p, const ModelConfig& m, const Design& d) {
@@ -151,7 +156,7 @@ Estimator::Estimator(const ModelConfig& m, const Design& d, const GpuSpec& gpu)
     : m_(m), d_(d), gpu_(gpu), sc_(m, d, gpu), whole_(shape_of(m, d, 1)), gpu_shape_(sc_.base) {
   // Parameters (whole model) and weights held by one GPU (its shapes and parameters are the step
   // context's).
-  params_ = params_with(m, d, sc_.uses, sc_.use_count, 1).total();
+  params_ = params_with(m, d, sc_.uses, sc_.use_count, whole_, sc_.ffn).total();
   const Params params_gpu = params_of(m, sc_.uses, sc_.use_count, sc_.mixer_params, sc_.ffn, sc_.mlp_params, sc_.base, d.ep);
   params_gpu_ = params_gpu.total();
   weights_bytes_ = weight_bytes_of(params_gpu, m, d);

@@ -228,6 +228,7 @@ void cost_step(const StepContext& sc, const StepLoad& load, const StepPass& pass
   build_step_ops(sc, load, out.ops, ex);
   // Totals: every GPU of a stage (TP × CP), every micro-batch.
   const double gpus = static_cast<double>(d.tp * d.cp) * static_cast<double>(pass.micro);
+  static_cast<PhaseTotals&>(out) = PhaseTotals{};  // the sums only: the list keeps its records
   std::string sum_text;
   for (OpCost& op : out.ops.used()) {
     apply_roofline(op, gpu, sc.kernels);
@@ -235,35 +236,31 @@ void cost_step(const StepContext& sc, const StepLoad& load, const StepPass& pass
       explain_roofline(ex, op, gpu);
       sum_text += fmt::format("{}{} × {}", sum_text.empty() ? "" : " + ", N(op.layers), N(op.time_s));
     }
-  }
-  // The sums in a second pass with no call inside, in a local the compiler keeps in registers
-  // (the same additions in the same order as summing into `out`).
-  PhaseTotals t;
-  for (const OpCost& op : out.ops.used()) {
+    // Summed right after its roofline, field by field (a second loop over the records, summing
+    // into registers, ran slower: its paired loads of fields just stored one by one stall).
     const double n = op.layers;
-    t.attention_pairs += n * op.pairs * gpus;
+    out.attention_pairs += n * op.pairs * gpus;
     if (op.kind == OpKind::attention || op.kind == OpKind::linear_attn || op.kind == OpKind::ssm_scan) {
-      t.attention_flops += n * op.matmul_flops * gpus;
-      t.attention_other_flops += n * op.other_flops * gpus;
+      out.attention_flops += n * op.matmul_flops * gpus;
+      out.attention_other_flops += n * op.other_flops * gpus;
     }
-    t.flops += n * op.matmul_flops * gpus;
-    t.other_flops += n * op.other_flops * gpus;
-    t.weight_bytes += n * op.weight_bytes * gpus;
-    t.act_bytes += n * op.act_bytes * gpus;
-    t.kv_read_bytes += n * op.kv_read_bytes * gpus;
-    t.kv_write_bytes += n * op.kv_write_bytes * gpus;
-    t.comm_bytes += n * op.comm_bytes * gpus;
-    t.time_s += n * op.time_s;
-    t.launch_s += n * op.launch_s;
+    out.flops += n * op.matmul_flops * gpus;
+    out.other_flops += n * op.other_flops * gpus;
+    out.weight_bytes += n * op.weight_bytes * gpus;
+    out.act_bytes += n * op.act_bytes * gpus;
+    out.kv_read_bytes += n * op.kv_read_bytes * gpus;
+    out.kv_write_bytes += n * op.kv_write_bytes * gpus;
+    out.comm_bytes += n * op.comm_bytes * gpus;
+    out.time_s += n * op.time_s;
+    out.launch_s += n * op.launch_s;
     const double busy = n * (op.time_s - op.launch_s);
     switch (op.bound) {
-      case Bound::compute: t.compute_s += busy; break;
-      case Bound::network: t.network_s += busy; break;
+      case Bound::compute: out.compute_s += busy; break;
+      case Bound::network: out.network_s += busy; break;
       case Bound::memory:
-      case Bound::latency: t.memory_s += busy; break;
+      case Bound::latency: out.memory_s += busy; break;
     }
   }
-  static_cast<PhaseTotals&>(out) = t;
   out.hbm_bytes = out.weight_bytes + out.act_bytes + out.kv_read_bytes + out.kv_write_bytes;
   if (ex)
     ex->line(d.pp > 1 ? "all layers on one micro-batch" : pass.decode ? "decode step time" : "prefill time", "Σ_ops layers·time(op)", sum_text, out.time_s, "s");

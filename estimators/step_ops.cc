@@ -623,25 +623,30 @@ Build build_of(const StepContext& sc, const StepLoad& load, OpList& out, Explain
                load.has_prefill() && load.has_decode()};
 }
 
-// The decode operator `op` is, built afresh into b.out for b's load.
-void add_context_op(Build& b, const OpCost& op) {
-  if (op.kind == OpKind::attention) add_softmax_attention(b, op.pattern, Phase::decode);
-  else add_indexer(b, op.pattern, Phase::decode);
+// The decode operator of this kind and pattern, built afresh into b.out for b's load.
+void add_context_op(Build& b, OpKind kind, int pattern) {
+  if (kind == OpKind::attention) add_softmax_attention(b, pattern, Phase::decode);
+  else add_indexer(b, pattern, Phase::decode);
 }
 
 }  // namespace
 
 void rebuild_context_ops(const StepContext& sc, const StepLoad& load, OpList& ops) {
-  thread_local OpList one;  // scratch: each re-costed operator is built here, then copied over
-  Build b = build_of(sc, load, one, nullptr);
-  for (OpCost& op : ops.used()) {
-    if (op.kind != OpKind::attention && op.kind != OpKind::indexer) continue;
-    one.clear();
-    add_context_op(b, op);
-    OpCost& fresh = one.ops[0];
+  Build b = build_of(sc, load, ops, nullptr);
+  const int count = ops.count;
+  for (int i = 0; i < count; ++i) {
+    const OpCost& old = ops.ops[static_cast<size_t>(i)];
+    if (old.kind != OpKind::attention && old.kind != OpKind::indexer) continue;
+    // The builder appends one record: with the list cut back to i it writes it over the old one
+    // in place (a copy of a record just written would stall on its fields' pending stores).
+    const OpKind kind = old.kind;
+    const int pattern = old.pattern;
+    ops.count = i;
+    add_context_op(b, kind, pattern);
+    ops.count = count;
+    OpCost& fresh = ops.ops[static_cast<size_t>(i)];
     finish_op(sc, fresh);
     apply_roofline(fresh, *sc.gpu, sc.kernels);
-    op = fresh;
   }
 }
 
