@@ -168,8 +168,12 @@ struct OpList {
   OpCost& add(OpKind kind) {
     const size_t i = static_cast<size_t>(count);
     if (i == ops.capacity()) ops.grow(i + 1, i);
-    static const OpCost blank{};  // copied, not rebuilt: a fresh temporary costs a zeroing and a stalled copy
-    OpCost* op = ::new (ops.slot(i)) OpCost(blank);
+    // Assigned from a blank, not constructed: GCC folds a copy-construction from the constant
+    // blank into `rep stos` + stores, whose start-up costs more than the copy; a fresh temporary
+    // costs a zeroing and a stalled copy. (The inline slots hold implicitly created records.)
+    static const OpCost blank{};
+    OpCost* op = std::launder(static_cast<OpCost*>(ops.slot(i)));
+    *op = blank;
     ++count;
     op->kind = kind;
     return *op;
