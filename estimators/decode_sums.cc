@@ -4,6 +4,7 @@
 #include <cmath>
 #include <vector>
 
+#include "estimators/context_ops.h"
 #include "estimators/parallel.h"
 #include "estimators/pattern_counts.h"
 #include "estimators/roofline.h"
@@ -27,6 +28,9 @@ struct Decoder {
   double per;  // sequences per micro-batch
   uint64_t micro;
   double send;  // one stage boundary's send
+  // A step of this batch and q already costed at some context, or nullptr: its GEMMs, scans and
+  // collectives are every step's, so only the context's operators are re-costed (context_ops.h).
+  const OpList* known = nullptr;
 
   void ops_at(uint64_t c, OpList& out) const {
     StepLoad load(sc.use_count);
@@ -34,6 +38,11 @@ struct Decoder {
     ops_of(load, out);
   }
   void ops_of(const StepLoad& load, OpList& out) const {
+    if (known) {
+      out = *known;
+      rebuild_context_ops(sc, load, out);
+      return;
+    }
     build_step_ops(sc, load, out);
     for (OpCost& op : out.used()) apply_roofline(op, *sc.gpu, sc.kernels);
   }
@@ -234,18 +243,18 @@ double sum_max_affine(std::span<const AffineLine> lines, uint64_t len) {
   return sum;
 }
 
-StepSum sum_decode_steps(const StepContext& sc, uint64_t batch, uint64_t q, uint64_t lo, uint64_t hi) {
+StepSum sum_decode_steps(const StepContext& sc, uint64_t batch, uint64_t q, uint64_t lo, uint64_t hi, const OpList* known) {
   StepSum s;
   const Design& d = *sc.design;
   q = std::max<uint64_t>(1, q);
   const uint64_t micro = micro_batches(d, batch);
   const double per = static_cast<double>((batch + micro - 1) / micro);
-  const Decoder dc{sc, q, per, micro, stage_send_s(*sc.model, d, *sc.gpu, per * static_cast<double>(q))};
+  Decoder dc{sc, q, per, micro, stage_send_s(*sc.model, d, *sc.gpu, per * static_cast<double>(q)), known};
 
   // Runs between the breakpoints of the piecewise-affine patterns; the others vary per step.
   // Scratch reused across calls on this thread: a sum costs no allocation once it has grown.
   thread_local std::vector<uint64_t> starts;
-  thread_local OpList at_a, at_b, scratch;
+  thread_local OpList at_a, at_b, scratch, first;
   starts.assign(1, lo);
   std::array<bool, kMaxDistinctPatterns> varies{};
   for (int u = 0; u < sc.use_count; ++u)
@@ -256,6 +265,10 @@ StepSum sum_decode_steps(const StepContext& sc, uint64_t batch, uint64_t q, uint
   for (size_t k = 0; k < starts.size(); ++k) {
     const uint64_t a = starts[k], b = k + 1 < starts.size() ? starts[k + 1] - 1 : hi;
     dc.ops_at(a, at_a);
+    if (!dc.known && (b > a || k + 1 < starts.size())) {  // more steps to cost: keep this one's operators
+      first = at_a;
+      dc.known = &first;
+    }
     if (a == lo) s.first = Decoder::layers_time(at_a);
     if (b == a) {
       s.sum += Decoder::layers_time(at_a);

@@ -29,7 +29,9 @@ struct StepSum {
 
 // Σ over decode contexts c = lo … hi (lo ≤ hi) of one step's time for `batch` sequences with q
 // query tokens each, through the pipeline (its micro-batches) when the design has stages.
-StepSum sum_decode_steps(const StepContext& sc, uint64_t batch, uint64_t q, uint64_t lo, uint64_t hi);
+// `known`: the operators of such a step (the same batch and q) at any context, roofline applied
+// (estimate's decode step), whose context-independent operators are reused (context_ops.h).
+StepSum sum_decode_steps(const StepContext& sc, uint64_t batch, uint64_t q, uint64_t lo, uint64_t hi, const OpList* known = nullptr);
 
 // Σ_{t=0}^{len} max_k(α_k + β_k·t): the exact sum over integers of the upper envelope of affine
 // functions, split where they cross.

@@ -107,18 +107,23 @@ Params params_of(const ModelConfig& m, const std::array<AttnStack::Use, kMaxDist
   return p;
 }
 
-// The same with every shape computed here, the heads split over `tp` GPUs (1: the whole model).
-Params params_with(const ModelConfig& m, const Design& d, const std::array<AttnStack::Use, kMaxDistinctPatterns>& uses, int use_count, int64_t tp) {
+// The same with the per-use shapes computed here, for the design's shape `s` (shape_of(m, d, tp))
+// and its feed-forward blocks `ffn` (the model's ffn_layers.uses).
+Params params_with(const ModelConfig& m, const Design& d, const std::array<AttnStack::Use, kMaxDistinctPatterns>& uses, int use_count, const Shape& s,
+                   const FfnStack::Uses& ffn) {
   std::array<double, kMaxDistinctPatterns> mixer{};
+  const int64_t tp = static_cast<int64_t>(s.tp);
   for (int u = 0; u < use_count; ++u) {
     const auto& use = uses[static_cast<size_t>(u)];
     mixer[static_cast<size_t>(u)] = mixer_params(use.pattern, m, layer_shape(m, d, use.pattern, tp));
   }
-  const Shape s = shape_of(m, d, tp);
-  const FfnStack::Uses ffn = m.ffn_layers.uses(static_cast<uint64_t>(m.layers));
   InlineVector<double, 4> mlp;
   for (const FfnStack::Use& f : ffn) mlp.push_back(f.layer.kind == FfnKind::dense ? dense_mlp_params(m, s, f.layer.width) : 0);
   return params_of(m, uses, use_count, mixer, ffn, mlp, s, 1);
+}
+// The same with every shape computed here, the heads split over `tp` GPUs (1: the whole model).
+Params params_with(const ModelConfig& m, const Design& d, const std::array<AttnStack::Use, kMaxDistinctPatterns>& uses, int use_count, int64_t tp) {
+  return params_with(m, d, uses, use_count, shape_of(m, d, tp), m.ffn_layers.uses(static_cast<uint64_t>(m.layers)));
 }
 
 double weight_bytes_of(const Params& p, const ModelConfig& m, const Design& d) {
@@ -151,7 +156,7 @@ Estimator::Estimator(const ModelConfig& m, const Design& d, const GpuSpec& gpu)
     : m_(m), d_(d), gpu_(gpu), sc_(m, d, gpu), whole_(shape_of(m, d, 1)), gpu_shape_(sc_.base) {
   // Parameters (whole model) and weights held by one GPU (its shapes and parameters are the step
   // context's).
-  params_ = params_with(m, d, sc_.uses, sc_.use_count, 1).total();
+  params_ = params_with(m, d, sc_.uses, sc_.use_count, whole_, sc_.ffn).total();
   const Params params_gpu = params_of(m, sc_.uses, sc_.use_count, sc_.mixer_params, sc_.ffn, sc_.mlp_params, sc_.base, d.ep);
   params_gpu_ = params_gpu.total();
   weights_bytes_ = weight_bytes_of(params_gpu, m, d);
@@ -160,6 +165,17 @@ Estimator::Estimator(const ModelConfig& m, const Design& d, const GpuSpec& gpu)
   params_ += loaded_.shared_block_params;
   weights_bytes_ += loaded_.bytes_per_gpu;
   engine_ = engine_memory(m, d, gpu, weights_bytes_);
+  for (int u = 0; u < sc_.use_count; ++u) {
+    const size_t i = static_cast<size_t>(u);
+    const Pattern& p = sc_.uses[i].pattern;
+    if (p.is_softmax()) {
+      kvb_whole_[i] = cached_bytes_per_token(p, m, layer_shape(m, d, p, 1), d);
+      kvb_gpu_[i] = cached_bytes_per_token(p, m, layer_shape(m, d, p, d.tp), d);
+    } else if (p.is_recurrent()) {
+      state_whole_[i] = state_bytes_per_layer(p, m, whole_, d);
+      state_gpu_[i] = state_bytes_per_layer(p, m, gpu_shape_, d);
+    }
+  }
 }
 
 Estimate estimate(const ModelConfig& m, const Design& d, const Workload& w, const GpuSpec& gpu, Explainer* ex) { return Estimator(m, d, gpu)(w, ex); }
@@ -168,8 +184,6 @@ void Estimator::fill_memory(const Workload& w, Estimate& e, Explainer* ex) const
   const ModelConfig& m = m_;
   const Design& d = d_;
   const GpuSpec& gpu = gpu_;
-  const Shape& whole = whole_;
-  const Shape& gpu_shape = gpu_shape_;
   Memory& mem = e.memory;
   mem.weights_bytes = weights_bytes_;
   mem.engine = engine_;
@@ -185,10 +199,9 @@ void Estimator::fill_memory(const Workload& w, Estimate& e, Explainer* ex) const
     const auto& use = e.uses[static_cast<size_t>(u)];
     const double layers = static_cast<double>(use.layers);
     if (use.pattern.is_softmax()) {
-      const Shape lw = layer_shape(m, d, use.pattern, 1), lg = layer_shape(m, d, use.pattern, d.tp);
-      const double kvb_whole = cached_bytes_per_token(use.pattern, m, lw, d);
-      const double kvb_gpu = cached_bytes_per_token(use.pattern, m, lg, d);
+      const double kvb_whole = kvb_whole_[static_cast<size_t>(u)], kvb_gpu = kvb_gpu_[static_cast<size_t>(u)];
       if (ex) {
+        const Shape lw = layer_shape(m, d, use.pattern, 1), lg = layer_shape(m, d, use.pattern, d.tp);
         explain_kv_bytes(ex, lw, d, fmt::format("[{}] KV bytes per cached token, one layer", pattern_text(use.pattern)), kv_bytes_per_token_layer(lw, d));
         if (use.pattern.kind == PatternKind::topk)
           ex->line(fmt::format("[{}] indexer key bytes per cached token, one layer", pattern_text(use.pattern)), "d_I·1 (fp8) + 4 (fp32 scale)",
@@ -220,8 +233,7 @@ void Estimator::fill_memory(const Workload& w, Estimate& e, Explainer* ex) const
                  page > 0 ? fmt::format("ceil({} / {}) × {}", N(final_tokens), N(page), N(page)) : N(final_tokens), allocated, "tokens");
       }
     } else if (use.pattern.is_recurrent()) {
-      const double state_whole = state_bytes_per_layer(use.pattern, m, whole, d);
-      const double state_gpu = state_bytes_per_layer(use.pattern, m, gpu_shape, d);
+      const double state_whole = state_whole_[static_cast<size_t>(u)], state_gpu = state_gpu_[static_cast<size_t>(u)];
       e.kv.bytes_per_sequence += layers * state_whole;
       e.kv.state_bytes_per_sequence += layers * state_whole;
       alloc_gpu += layers * state_gpu;

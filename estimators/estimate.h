@@ -113,6 +113,9 @@ class Estimator {
   const GpuSpec& gpu_;
   StepContext sc_;
   Shape whole_, gpu_shape_;
+  // Per use of the step context: the bytes one cached token (softmax) or one sequence's state
+  // (recurrent) costs per layer, for the whole model and on one GPU.
+  std::array<double, kMaxDistinctPatterns> kvb_whole_{}, kvb_gpu_{}, state_whole_{}, state_gpu_{};
   double params_ = 0, params_gpu_ = 0, weights_bytes_ = 0;
   LoadedWeights loaded_;
   EngineMemory engine_;

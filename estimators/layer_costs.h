@@ -2,8 +2,12 @@
 // weights by class, and the operator cost records of a prefill or a decode step. Each quantity
 // is defined here once and reused by every phase, kernel and report.
 #pragma once
+#include <algorithm>
 #include <array>
+#include <cstring>
+#include <new>
 #include <span>
+#include <type_traits>
 #include <vector>
 
 #include "estimators/op_cost.h"
@@ -96,20 +100,83 @@ inline constexpr double kSoftmaxOpsPerPair = 5;
 // format unless --weight-dtype overrides it, else the weight dtype (+ int8/int4 group scales).
 double weight_bytes(double params, WeightClass c, const ModelConfig& m, const Design& d);
 
-// A step's operator records. Grows as needed (a DeciLM-style model has one MLP operator per
-// distinct width, a hybrid several per pattern) and keeps its storage between steps, so a
-// reused list costs no allocation.
+// A step's operator records. The first kInlineOps live inside the list, so an ordinary model's
+// step allocates nothing (an estimate returns two lists: two heap blocks cost more than the
+// arithmetic of a step); a DeciLM-style model with one MLP operator per distinct width, or a
+// hybrid with several per pattern, grows onto the heap. Keeps its storage between steps. Only
+// the first `count` records are set (the inline slots are left unzeroed on purpose).
+class OpStorage {
+ public:
+  static constexpr size_t kInlineOps = 8;
+  OpStorage() {}  // NOLINT: no zeroing of the inline slots
+  OpStorage(const OpStorage&) = delete;
+  OpStorage& operator=(const OpStorage&) = delete;
+  OpCost& operator[](size_t i) { return data()[i]; }
+  const OpCost& operator[](size_t i) const { return data()[i]; }
+  OpCost* data() { return heap_.empty() ? std::launder(reinterpret_cast<OpCost*>(inline_)) : heap_.data(); }
+  const OpCost* data() const { return heap_.empty() ? std::launder(reinterpret_cast<const OpCost*>(inline_)) : heap_.data(); }
+  size_t capacity() const { return heap_.empty() ? kInlineOps : heap_.size(); }
+  // The address of slot i (its record may not exist yet: add() constructs it there).
+  void* slot(size_t i) { return heap_.empty() ? static_cast<void*>(inline_ + i * sizeof(OpCost)) : static_cast<void*>(heap_.data() + i); }
+  // Room for at least n records, the first `keep` kept.
+  void grow(size_t n, size_t keep) {
+    std::vector<OpCost> bigger(std::max(n, 2 * capacity()));
+    if (keep > 0) std::memcpy(static_cast<void*>(bigger.data()), data(), keep * sizeof(OpCost));
+    heap_.swap(bigger);
+  }
+  // The first n records of `o` (n ≤ its count).
+  void copy_from(const OpStorage& o, size_t n) {
+    if (n > capacity()) grow(n, 0);
+    if (n > 0) std::memcpy(slot(0), o.data(), n * sizeof(OpCost));
+  }
+  // Steals `o`'s heap block, or copies its n inline records; `o` is left empty.
+  void take(OpStorage& o, size_t n) {
+    if (!o.heap_.empty()) {
+      heap_ = std::move(o.heap_);
+      o.heap_.clear();
+    } else {
+      copy_from(o, n);
+    }
+  }
+
+ private:
+  static_assert(std::is_trivially_copyable_v<OpCost> && std::is_trivially_destructible_v<OpCost>);
+  alignas(OpCost) unsigned char inline_[kInlineOps * sizeof(OpCost)];
+  std::vector<OpCost> heap_;  // empty: the inline slots are in use
+};
+
 struct OpList {
-  std::vector<OpCost> ops;
+  OpStorage ops;
   int count = 0;
+  OpList() = default;
+  OpList(const OpList& o) : count(o.count) { ops.copy_from(o.ops, static_cast<size_t>(o.count)); }
+  OpList(OpList&& o) noexcept : count(o.count) {
+    ops.take(o.ops, static_cast<size_t>(o.count));
+    o.count = 0;
+  }
+  OpList& operator=(const OpList& o) {
+    if (this != &o) ops.copy_from(o.ops, static_cast<size_t>(o.count)), count = o.count;
+    return *this;
+  }
+  OpList& operator=(OpList&& o) noexcept {
+    if (this != &o) {
+      ops.take(o.ops, static_cast<size_t>(o.count)), count = o.count;
+      o.count = 0;
+    }
+    return *this;
+  }
   OpCost& add(OpKind kind) {
-    const size_t i = static_cast<size_t>(count++);
-    if (ops.capacity() == 0) ops.reserve(16);  // one allocation for any ordinary model
-    static const OpCost blank{};  // copied, not rebuilt: a fresh temporary costs a zeroing and a stalled copy
-    if (i == ops.size()) ops.push_back(blank);
-    else ops[i] = blank;
-    ops[i].kind = kind;
-    return ops[i];
+    const size_t i = static_cast<size_t>(count);
+    if (i == ops.capacity()) ops.grow(i + 1, i);
+    // Assigned from a blank, not constructed: GCC folds a copy-construction from the constant
+    // blank into `rep stos` + stores, whose start-up costs more than the copy; a fresh temporary
+    // costs a zeroing and a stalled copy. (The inline slots hold implicitly created records.)
+    static const OpCost blank{};
+    OpCost* op = std::launder(static_cast<OpCost*>(ops.slot(i)));
+    *op = blank;
+    ++count;
+    op->kind = kind;
+    return *op;
   }
   void clear() { count = 0; }
   std::span<OpCost> used() { return {ops.data(), static_cast<size_t>(count)}; }

@@ -144,7 +144,8 @@ Serving serving_metrics(const StepContext& sc, const Workload& w, const Estimate
   const uint64_t lo = w.ctx + 1, hi = w.gen >= 2 ? w.ctx + w.gen - 1 : lo;
   const double count = static_cast<double>(hi - lo + 1);
   if (!d.spec.on()) {
-    const StepSum st = sum_decode_steps(sc, w.batch, 1, lo, hi);
+    // The estimate's decode step has this batch and one query per sequence: its GEMMs are every step's.
+    const StepSum st = sum_decode_steps(sc, w.batch, 1, lo, hi, &e.decode.ops);
     s.itl_mean_s = st.sum / count, s.itl_first_s = st.first, s.itl_last_s = st.last, s.itl_exact = st.exact;
   } else {
     // One step: K draft steps at contexts c … c+K−1, then the target verifies K + 1 positions;

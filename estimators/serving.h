@@ -41,7 +41,7 @@ struct Serving {
 
 struct StepContext;
 
-// `e` must hold the estimate's prefill (estimate() fills it first); `sc` is the estimate's.
+// `e` must hold the estimate's prefill and decode step (estimate() fills them first; the ITL sum reuses the decode step's operators); `sc` is the estimate's.
 Serving serving_metrics(const StepContext& sc, const Workload& w, const Estimate& e, Explainer* ex = nullptr);
 
 // Weights and per-sequence KV the speculative drafter adds on one GPU (a draft model's, or the

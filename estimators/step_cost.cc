@@ -241,11 +241,9 @@ void cost_step(const StepContext& sc, const StepLoad& load, const StepPass& pass
   const Design& d = *sc.design;
   const GpuSpec& gpu = *sc.gpu;
   build_step_ops(sc, load, out.ops, ex);
-  OpList ops = std::move(out.ops);  // keep the list's storage across the reset
-  out = PhaseCost{};
-  out.ops = std::move(ops);
   // Totals: every GPU of a stage (TP × CP), every micro-batch.
   const double gpus = static_cast<double>(d.tp * d.cp) * static_cast<double>(pass.micro);
+  static_cast<PhaseTotals&>(out) = PhaseTotals{};  // the sums only: the list keeps its records
   std::string sum_text;
   for (OpCost& op : out.ops.used()) {
     apply_roofline(op, gpu, sc.kernels);
@@ -253,6 +251,8 @@ void cost_step(const StepContext& sc, const StepLoad& load, const StepPass& pass
       explain_roofline(ex, op, gpu);
       sum_text += fmt::format("{}{} × {}", sum_text.empty() ? "" : " + ", N(op.layers), N(op.time_s));
     }
+    // Summed right after its roofline, field by field (a second loop over the records, summing
+    // into registers, ran slower: its paired loads of fields just stored one by one stall).
     const double n = op.layers;
     out.attention_pairs += n * op.pairs * gpus;
     if (op.kind == OpKind::attention || op.kind == OpKind::linear_attn || op.kind == OpKind::ssm_scan) {

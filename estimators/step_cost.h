@@ -97,8 +97,8 @@ void add_prefill(const StepContext& sc, StepLoad& load, uint64_t start, uint64_t
 // step at context c; a speculative verify step has q = K + 1), sampling each.
 void add_decode(const StepContext& sc, StepLoad& load, uint64_t c, uint64_t q, double count);
 
-struct PhaseCost {
-  OpList ops;                       // per GPU, per layer instance, roofline applied
+// A step's sums (PhaseCost less its operators: cost_step resets these and keeps the list).
+struct PhaseTotals {
   // Whole step, all layers, all GPUs of the TP group.
   double attention_pairs = 0;
   double attention_flops = 0;       // matmul FLOPs of attention (QKᵀ, PV; linear: state update/readout)
@@ -115,6 +115,9 @@ struct PhaseCost {
   bool stage_send_over_network = false;
   Bound bound = Bound::memory;
   double tokens_per_s = 0;
+};
+struct PhaseCost : PhaseTotals {
+  OpList ops;  // per GPU, per layer instance, roofline applied
 };
 
 // How a step goes through the pipeline: `micro` micro-batches of which `load` is one; a pass

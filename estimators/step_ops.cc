@@ -9,8 +9,10 @@
 #include <fmt/format.h>
 
 #include "estimators/collectives.h"
+#include "estimators/context_ops.h"
 #include "estimators/explain.h"
 #include "estimators/linear_chunk.h"
+#include "estimators/roofline.h"
 #include "estimators/shortconv_ops.h"
 #include "estimators/step_cost.h"
 #include "model/short_names.h"
@@ -606,15 +608,54 @@ void add_allreduce(Build& b) {
          N(b.tokens), N(h), N(b.ab));
 }
 
+// What the kernel runs, where the builder left it unset. Attention sets its own, and a naive
+// kernel's is 0 when no position is scored: the decode sums read its affine terms off a step
+// with pairs but nothing scored (decode_sums.cc varying_terms), where the pairs' FLOPs would
+// count twice.
+void finish_op(const StepContext& sc, OpCost& op) {
+  if (op.executed_matmul_flops == 0 && op.kind != OpKind::attention) op.executed_matmul_flops = op.matmul_flops;
+  if (op.weight_params > 0) op.weight_dequant_bits = sc.dequant_bits;
+}
+
+Build build_of(const StepContext& sc, const StepLoad& load, OpList& out, Explainer* ex) {
+  const Design& d = *sc.design;
+  const double cp = D(d.cp);
+  return Build{sc, load, out, ex, *sc.model, d, *sc.gpu, bytes_of(d.act_dtype), cp, load.prefill_tokens / cp + load.decode_tokens,
+               load.has_prefill() && load.has_decode()};
+}
+
+// The decode operator of this kind and pattern, built afresh into b.out for b's load.
+void add_context_op(Build& b, OpKind kind, int pattern) {
+  if (kind == OpKind::attention) add_softmax_attention(b, pattern, Phase::decode);
+  else add_indexer(b, pattern, Phase::decode);
+}
+
 }  // namespace
+
+void rebuild_context_ops(const StepContext& sc, const StepLoad& load, OpList& ops) {
+  Build b = build_of(sc, load, ops, nullptr);
+  const int count = ops.count;
+  for (int i = 0; i < count; ++i) {
+    const OpCost& old = ops.ops[static_cast<size_t>(i)];
+    if (old.kind != OpKind::attention && old.kind != OpKind::indexer) continue;
+    // The builder appends one record: with the list cut back to i it writes it over the old one
+    // in place (a copy of a record just written would stall on its fields' pending stores).
+    const OpKind kind = old.kind;
+    const int pattern = old.pattern;
+    ops.count = i;
+    add_context_op(b, kind, pattern);
+    ops.count = count;
+    OpCost& fresh = ops.ops[static_cast<size_t>(i)];
+    finish_op(sc, fresh);
+    apply_roofline(fresh, *sc.gpu, sc.kernels);
+  }
+}
 
 void build_step_ops(const StepContext& sc, const StepLoad& load, OpList& out, Explainer* ex) {
   out.clear();
   if (!load.has_prefill() && !load.has_decode()) return;  // an empty step costs nothing
-  const Design& d = *sc.design;
-  const double cp = D(d.cp);
-  Build b{sc, load, out, ex, *sc.model, d, *sc.gpu, bytes_of(d.act_dtype), cp, load.prefill_tokens / cp + load.decode_tokens,
-          load.has_prefill() && load.has_decode()};
+  Build b = build_of(sc, load, out, ex);
+  const double cp = b.cp;
   if (ex) note(ex, "tokens through the GEMMs", cp > 1 && load.has_prefill() ? "prefill tokens / CP + decode tokens" : "prefill tokens + decode tokens", b.tokens, "tokens",
                "{} / {} + {}", N(load.prefill_tokens), N(cp), N(load.decode_tokens));
   for (int u = 0; u < sc.use_count; ++u)
@@ -622,14 +663,7 @@ void build_step_ops(const StepContext& sc, const StepLoad& load, OpList& out, Ex
   add_ffn(b);
   add_lm_head(b);
   add_allreduce(b);
-  for (OpCost& op : out.used()) {
-    // What the kernel runs, where the builder left it unset. Attention sets its own, and a naive
-    // kernel's is 0 when no position is scored: the decode sums read its affine terms off a step
-    // with pairs but nothing scored (decode_sums.cc varying_terms), where the pairs' FLOPs would
-    // count twice.
-    if (op.executed_matmul_flops == 0 && op.kind != OpKind::attention) op.executed_matmul_flops = op.matmul_flops;
-    if (op.weight_params > 0) op.weight_dequant_bits = sc.dequant_bits;
-  }
+  for (OpCost& op : out.used()) finish_op(sc, op);
 }
 
 }  // namespace attncost

@@ -1,5 +1,7 @@
 // CSV renderings: one header, one row per estimate; stable column names for scripts.
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 #include <iterator>
 
 #include <fmt/compile.h>
@@ -7,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "reports/estimate_fields.h"
+#include "reports/number_text.h"
 #include "reports/reports.h"
 
 namespace attncost {
@@ -37,16 +40,84 @@ std::string field(std::string_view s) {
   return out + "\"";
 }
 
-// Writes a number as the flat row writes every number at `p`, returning the end: integral
-// values (bytes, pairs, FLOPs) through fmt's integer path, the rest as the shortest text that
-// reads back to the same double. Callers print no text for a value that is not finite.
-char* write_number(char* p, double v) {
-  if (v == std::floor(v) && std::fabs(v) < 9.2e18) return fmt::format_to(p, FMT_COMPILE("{}"), static_cast<int64_t>(v));
-  return fmt::format_to(p, FMT_COMPILE("{}"), v);
+}  // namespace
+
+namespace {
+
+// The decimal digits of v written at p, the last at p + count_digits(v) − 1, two at a time from
+// fmt's table: the text fmt writes for an integer. Returns the end.
+char* write_digits(char* p, uint64_t v) {
+  char* const end = p + fmt::detail::count_digits(v);
+  char* d = end;
+  while (v >= 100) {
+    d -= 2;
+    std::memcpy(d, fmt::detail::digits2(static_cast<size_t>(v % 100)), 2);
+    v /= 100;
+  }
+  if (v >= 10) std::memcpy(d - 2, fmt::detail::digits2(static_cast<size_t>(v)), 2);
+  else d[-1] = static_cast<char>('0' + v);
+  return end;
 }
+
+char* fill_zeros(char* p, int n) {
+  for (int i = 0; i < n; ++i) *p++ = '0';
+  return p;
+}
+
+}  // namespace
+
+char* write_shortest_double(char* p, double v) {
+  if (std::signbit(v)) *p++ = '-', v = -v;
+  const auto dec = fmt::detail::dragonbox::to_decimal(v);
+  const int n = fmt::detail::count_digits(dec.significand);
+  const int exp = dec.exponent;   // value = significand × 10^exp
+  const int first = exp + n - 1;  // the first digit's decimal exponent
+  if (first < -4 || first >= 16) {  // d[.ddd]e±XX, as fmt's write_exponent
+    // The digits one place right, then the first moved before the point.
+    char* q = write_digits(p + 1, dec.significand);
+    p[0] = p[1];
+    if (n > 1) p[1] = '.';
+    else q = p + 1;
+    *q++ = 'e';
+    int e = first;
+    if (e < 0) *q++ = '-', e = -e;
+    else *q++ = '+';
+    if (e >= 100) {
+      const char* top = fmt::detail::digits2(static_cast<size_t>(e / 100));
+      if (e >= 1000) *q++ = top[0];
+      *q++ = top[1];
+      e %= 100;
+    }
+    std::memcpy(q, fmt::detail::digits2(static_cast<size_t>(e)), 2);
+    return q + 2;
+  }
+  if (exp >= 0) return fill_zeros(write_digits(p, dec.significand), exp);  // 1234e5 → 123400000
+  const int whole = n + exp;  // digits before the point
+  if (whole > 0) {  // 1234e-2 → 12.34: the digits one place right, the whole part moved back
+    char* const q = write_digits(p + 1, dec.significand);
+    for (int i = 0; i < whole; ++i) p[i] = p[i + 1];
+    p[whole] = '.';
+    return q;
+  }
+  *p++ = '0', *p++ = '.';  // 1234e-6 → 0.001234
+  return write_digits(fill_zeros(p, -whole), dec.significand);
+}
+
+// Integral values (bytes, pairs, FLOPs) as integers, the rest as their shortest round-trip text.
+// Callers print no text for a value that is not finite.
+char* write_row_number(char* p, double v) {
+  if (v == std::floor(v) && std::fabs(v) < 9.2e18) {
+    if (v < 0) *p++ = '-', v = -v;
+    return write_digits(p, static_cast<uint64_t>(v));
+  }
+  return write_shortest_double(p, v);
+}
+
+namespace {
+
 void append_number(std::string& out, double v) {
   char buf[32];
-  out.append(buf, static_cast<size_t>(write_number(buf, v) - buf));
+  out.append(buf, static_cast<size_t>(write_row_number(buf, v) - buf));
 }
 // Writes straight into the output string's spare room (sweeps write millions of rows: a string
 // append per cell would cost more than the numbers).
@@ -56,7 +127,7 @@ class CsvWriter final : public FieldWriter {
   ~CsvWriter() override { out_.resize(pos_); }
   void number(double v) override {
     reserve(40);
-    if (std::isfinite(v)) pos_ = static_cast<size_t>(write_number(out_.data() + pos_, v) - out_.data());
+    if (std::isfinite(v)) pos_ = static_cast<size_t>(write_row_number(out_.data() + pos_, v) - out_.data());
     out_[pos_++] = ',';
   }
   void integer(uint64_t v) override {
@@ -65,12 +136,11 @@ class CsvWriter final : public FieldWriter {
     out_[pos_++] = ',';
   }
   void text(std::string_view s) override {
-    const std::string quoted = needs_csv_quotes(s) ? field(s) : std::string();
-    const std::string_view t = quoted.empty() ? s : std::string_view(quoted);
-    reserve(t.size() + 1);
-    std::copy(t.begin(), t.end(), out_.data() + pos_);
-    pos_ += t.size();
-    out_[pos_++] = ',';
+    if (needs_csv_quotes(s)) {
+      const std::string quoted = field(s);
+      return put(quoted);
+    }
+    put(s);  // names rarely need quotes: no copy in between
   }
   void boolean(bool v) override {
     reserve(2);
@@ -79,6 +149,12 @@ class CsvWriter final : public FieldWriter {
   }
   void none() override {
     reserve(1);
+    out_[pos_++] = ',';
+  }
+  void put(std::string_view t) {
+    reserve(t.size() + 1);
+    std::memcpy(out_.data() + pos_, t.data(), t.size());
+    pos_ += t.size();
     out_[pos_++] = ',';
   }
   // Replaces the last separator with the row's newline.

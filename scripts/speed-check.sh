@@ -11,6 +11,8 @@
 # information. Tighten a limit when a speed-up lands: ratio x 2. plan_full_space was re-set when
 # issue #26 made the plan's seqs column a largest-batch search under memory and every SLO for each
 # candidate and workload (ratio ~380 -> ~800, 17 ms): 1400 stays below the 30 ms target (~1546).
+# Issue #28 round three (speed3): sweep_csv_rows ~0.095 -> ~0.078 and block_sparse_gen ~0.093 -> ~0.074
+# on the development machine, limits 0.205 -> 0.160 and 0.185 -> 0.150.
 #   scripts/speed-check.sh [BUILD_DIR]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,9 +24,9 @@ estimate_bench   gemma_stack/1099511627776          0.145   0         Gemma-2 st
 estimate_bench   strided_axial_stack/4096           0.240   0         strided/axial/dense/linear stack
 estimate_bench   mla_deepseek_v3/1048576            0.160   0         MLA (DeepSeek-V3) at 1M tokens
 estimate_bench   serving_vllm_gen/4096              0.120   0         vLLM serving estimate, 512 generated tokens
-estimate_bench   block_sparse_gen/4096              0.185   50000000  block-sparse, 65,536 generated tokens
+estimate_bench   block_sparse_gen/4096              0.150   50000000  block-sparse, 65,536 generated tokens
 estimate_bench   strided_axial_gen/4096             1.260   50000000  strided stack, 65,536 generated tokens
-sweep_plan_bench sweep_csv_rows                     0.205   1000      one sweep row (estimate + CSV)
+sweep_plan_bench sweep_csv_rows                     0.160   1000      one sweep row (estimate + CSV)
 sweep_plan_bench plan_full_space                    1400    30000000  full-space plan, 2 workloads
 simulate_bench   step_cost_mixed                    0.195   0         one mixed engine step (256 decodes + a 2048-token chunk)
 simulate_bench   simulate_100k_requests/30          59000   2000000000 100,000 requests through vLLM's scheduler

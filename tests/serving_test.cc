@@ -7,6 +7,7 @@
 
 #include <random>
 
+#include "estimators/context_ops.h"
 #include "estimators/decode_sums.h"
 #include "estimators/estimate.h"
 #include "estimators/layer_costs.h"
@@ -181,6 +182,73 @@ TEST_CASE("a varying pattern's decode sum equals its steps across the attention'
           double brute = 0;
           for (uint64_t t = lo; t <= hi; ++t) brute += sum_decode_steps(sc, batch, q, t, t).sum;
           REQUIRE(sum_decode_steps(sc, batch, q, lo, hi).sum == Approx(brute).epsilon(1e-10));
+        }
+      }
+}
+
+TEST_CASE("a decode step re-costed from another context's operators is the step built afresh, bit for bit", "[serving]") {
+  // decode_sums.cc and serving.cc re-cost only the context's operators (decode attention, the
+  // indexer) of a step built at another context (context_ops.h): every operator, every field the
+  // roofline and the sums read, must equal a fresh build's exactly, or estimates would drift.
+  const GpuSpec h100 = load_gpu("h100-sxm");
+  struct Case {
+    const char* model;
+    const char* attn;
+    Kernel kernel;
+    int64_t tp, pp, cp;
+  };
+  const Case cases[] = {{"llama-3.1-8b", nullptr, Kernel::flash, 1, 1, 1},
+                        {"llama-3.1-8b", "window:512/dense", Kernel::flash, 2, 1, 1},
+                        {"llama-3.1-8b", "strided:64+window:256/axial", Kernel::naive, 1, 1, 1},
+                        {"llama-3.1-8b", nullptr, Kernel::flash, 2, 2, 2},
+                        {"deepseek-v3.2", nullptr, Kernel::flash, 8, 1, 1},
+                        {"jamba-v0.1", nullptr, Kernel::flash, 2, 1, 1},
+                        {"qwen3-next-80b-a3b", nullptr, Kernel::flash, 4, 1, 1}};
+  for (const Case& k : cases)
+    for (uint64_t q : {1, 4})
+      for (double per : {1.0, 24.0}) {
+        INFO(k.model << " " << (k.attn ? k.attn : "") << " tp " << k.tp << " pp " << k.pp << " cp " << k.cp << " q " << q << " per " << per);
+        const ModelConfig m = load_model(k.model);
+        DesignChoice c;
+        if (k.attn) c.attn = k.attn;
+        c.kernel = k.kernel, c.tp = k.tp, c.pp = k.pp, c.cp = k.cp;
+        const Design d = make_design(m, c);
+        const StepContext sc(m, d, h100);
+        auto fresh = [&](uint64_t ctx, OpList& ops) {
+          StepLoad load(sc.use_count);
+          add_decode(sc, load, ctx, q, per);
+          build_step_ops(sc, load, ops);
+          for (OpCost& op : ops.used()) apply_roofline(op, h100, sc.kernels);
+        };
+        OpList known, want;
+        fresh(1000, known);
+        for (uint64_t ctx : {1000, 1001, 70000}) {
+          fresh(ctx, want);
+          OpList got = known;
+          StepLoad load(sc.use_count);
+          add_decode(sc, load, ctx, q, per);
+          rebuild_context_ops(sc, load, got);
+          REQUIRE(got.count == want.count);
+          for (int i = 0; i < got.count; ++i) {
+            const OpCost& a = got.ops[static_cast<size_t>(i)];
+            const OpCost& b = want.ops[static_cast<size_t>(i)];
+            INFO("ctx " << ctx << " op " << op_name(b.kind));
+            CHECK(a.kind == b.kind);
+            CHECK(a.layers == b.layers);
+            CHECK(a.pairs == b.pairs);
+            CHECK(a.matmul_flops == b.matmul_flops);
+            CHECK(a.executed_matmul_flops == b.executed_matmul_flops);
+            CHECK(a.other_flops == b.other_flops);
+            CHECK(a.hbm_bytes() == b.hbm_bytes());
+            CHECK(a.kv_read_bytes == b.kv_read_bytes);
+            CHECK(a.comm_bytes == b.comm_bytes);
+            CHECK(a.compute_s == b.compute_s);
+            CHECK(a.memory_s == b.memory_s);
+            CHECK(a.network_s == b.network_s);
+            CHECK(a.launch_s == b.launch_s);
+            CHECK(a.time_s == b.time_s);
+            CHECK(a.bound == b.bound);
+          }
         }
       }
 }
