@@ -1,5 +1,6 @@
 #include "estimators/engine_overhead.h"
 #include "estimators/endpoint.h"
+#include "estimators/engine_gemm.h"
 
 #include <cctype>
 #include <map>
@@ -12,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "model/error.h"
+#include "model/gemm_library.h"
 #include "model/json_input.h"
 #include "model/last_answer.h"
 #include "model/presets.h"
@@ -28,6 +30,7 @@ struct Rule {
   uint64_t cuda_graph_max_bs = 0;
   double eager_layer_s = 0;
   double chat_template_s = 0;  // of per_request_s, the chat endpoint's template rendering
+  std::string gemm_library_fp8;  // the per-tensor fp8 GEMM library this release runs ("" = the engine's default)
 };
 
 struct EngineRules {
@@ -55,7 +58,7 @@ const std::map<EngineKind, EngineRules>& registry() {
       for (const json& rj : j.at("rules")) {
         Rule rule{rj.at("rule").get<std::string>(), seconds(rj, "per_step_s", what), seconds(rj, "per_request_s", what),
                   rj.contains("per_seq_step_s") ? seconds(rj, "per_seq_step_s", what) : 0.0,
-                  rj.contains("per_request_serial_s") ? seconds(rj, "per_request_serial_s", what) : 0.0};
+                  rj.contains("per_request_serial_s") ? seconds(rj, "per_request_serial_s", what) : 0.0, false, 0, 0, 0, ""};
         if (rj.contains("overlap_schedule")) {
           if (!rj.at("overlap_schedule").is_boolean()) throw InputError(what + ": 'overlap_schedule' must be true or false");
           rule.overlap_schedule = rj.at("overlap_schedule").get<bool>();
@@ -70,6 +73,10 @@ const std::map<EngineKind, EngineRules>& registry() {
           rule.chat_template_s = seconds(rj, "chat_template_s", what);
           if (!rj.contains("chat_template_source") || rj.at("chat_template_source").get<std::string>().empty())
             throw InputError(what + ": chat_template_s without a chat_template_source");
+        }
+        if (rj.contains("gemm_library_fp8")) {
+          rule.gemm_library_fp8 = rj.at("gemm_library_fp8").get<std::string>();
+          (void)parse_gemm_library(rule.gemm_library_fp8);  // a name model/gemm_library.h knows
         }
         if (rule.chat_template_s > rule.per_request_s) throw InputError(what + ": chat_template_s is part of per_request_s and cannot exceed it");
         if (rule.per_request_serial_s > rule.per_request_s) throw InputError(what + ": per_request_serial_s is part of per_request_s and cannot exceed it");
@@ -144,6 +151,14 @@ double chat_template_s(const EngineConfig& e) {
   const EngineRules& er = it->second;
   const auto r = er.by_version.find(e.version.empty() ? er.current : major_minor(e.version));
   return r == er.by_version.end() ? 0 : r->second.chat_template_s;
+}
+
+std::string_view engine_gemm_library_fp8(const EngineConfig& e) {
+  const auto it = registry().find(e.kind);
+  if (it == registry().end()) return "";
+  const EngineRules& er = it->second;
+  const auto r = er.by_version.find(e.version.empty() ? er.current : major_minor(e.version));
+  return r == er.by_version.end() ? std::string_view() : std::string_view(r->second.gemm_library_fp8);
 }
 
 // Every estimate asks once; a sweep or a plan asks with the same engine thousands of times, so

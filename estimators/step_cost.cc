@@ -7,6 +7,8 @@
 
 #include <fmt/format.h>
 
+#include "estimators/engine_gemm.h"
+#include "estimators/engine_overhead.h"
 #include "estimators/explain.h"
 #include "estimators/linear_chunk.h"
 #include "estimators/parallel.h"
@@ -70,6 +72,11 @@ const KernelModel* kernels_with_gemm_rule(const Design& d, const GpuSpec& gpu, c
     const bool block_scaled = fp8_weights && m.weights.fp8_block_scaled;
     library = gemm_library_for(d.engine.kind, block_scaled);
     rule = fmt::format("{} rule for {} fp8", engine_name(d.engine.kind), block_scaled ? "block-scaled" : "per-tensor");
+    // A release whose rule names its own per-tensor library (TensorRT-LLM's TensorRT engines).
+    if (const std::string_view release_library = engine_gemm_library_fp8(d.engine); !block_scaled && !release_library.empty()) {
+      library = parse_gemm_library(release_library);
+      rule = fmt::format("{} {} rule for per-tensor fp8", engine_name(d.engine.kind), engine_release(d.engine));
+    }
   }
   std::string mla, mla_rule;
   if (d.sharing == KvSharing::mla && d.kernel != Kernel::naive) {

@@ -19,7 +19,8 @@
 namespace attncost {
 
 // automatic = the preset's default fp8 fractions (what --engine plain uses).
-enum class GemmLibrary : uint8_t { automatic, deepgemm, cutlass, cublaslt };
+// tensorrt: the fp8 GEMMs of a TensorRT engine built by trtllm-build (TensorRT-LLM before 1.0).
+enum class GemmLibrary : uint8_t { automatic, deepgemm, cutlass, cublaslt, tensorrt };
 std::string_view gemm_library_name(GemmLibrary l);
 // Throws InputError naming --kernels on an unknown name.
 GemmLibrary parse_gemm_library(std::string_view text);
@@ -35,7 +36,8 @@ KernelsFlag parse_kernels_flag(std::string_view text);
 
 // The engine's rule: vLLM block-scaled fp8 → CUTLASS, per-tensor → cuBLASLt; SGLang and TensorRT-LLM
 // block-scaled → DeepGEMM (TensorRT-LLM: its DeepGEMM-derived fp8_blockscale_gemm), per-tensor →
-// cuBLASLt; plain → automatic.
+// cuBLASLt; plain → automatic. An engine release's rule may name another for per-tensor fp8
+// (TensorRT-LLM's C++-runtime releases: tensorrt; estimators/engine_gemm.h), which the caller applies.
 GemmLibrary gemm_library_for(EngineKind engine, bool block_scaled_fp8);
 
 // The MLA decode kernel `engine` runs by default on `arch` (the preset's `mla_decode.engines`), ""

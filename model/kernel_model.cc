@@ -216,14 +216,15 @@ std::string_view gemm_library_name(GemmLibrary l) {
     case GemmLibrary::deepgemm: return "deepgemm";
     case GemmLibrary::cutlass: return "cutlass";
     case GemmLibrary::cublaslt: return "cublaslt";
+    case GemmLibrary::tensorrt: return "tensorrt";
   }
   return "auto";
 }
 
 GemmLibrary parse_gemm_library(std::string_view text) {
-  for (GemmLibrary l : {GemmLibrary::automatic, GemmLibrary::deepgemm, GemmLibrary::cutlass, GemmLibrary::cublaslt})
+  for (GemmLibrary l : {GemmLibrary::automatic, GemmLibrary::deepgemm, GemmLibrary::cutlass, GemmLibrary::cublaslt, GemmLibrary::tensorrt})
     if (gemm_library_name(l) == text) return l;
-  throw InputError(fmt::format("--kernels gemm={}: expected deepgemm, cutlass, cublaslt or auto", text));
+  throw InputError(fmt::format("--kernels gemm={}: expected deepgemm, cutlass, cublaslt, tensorrt or auto", text));
 }
 
 KernelsFlag parse_kernels_flag(std::string_view text) {

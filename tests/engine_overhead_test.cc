@@ -135,3 +135,18 @@ TEST_CASE("serving figures include exactly the engine's overhead", "[engine_over
   CHECK(p.serving.itl_mean_s == a.serving.itl_mean_s);
   CHECK(p.serving.ttft_s == a.serving.ttft_s);
 }
+
+TEST_CASE("TensorRT-LLM's C++-runtime releases have their own rule, fitted on their published runs", "[engine_overhead]") {
+  // 0.5-0.21 serve a TensorRT engine from the C++ runtime (scripts/fit_trt_cpp_runtime.py): host
+  // overhead far below the PyTorch backend's 1.0 rule, nothing per sequence.
+  const EngineOverhead cpp = engine_overhead(engine(EngineKind::trtllm, "0.9.0"));
+  const EngineOverhead py = engine_overhead(engine(EngineKind::trtllm, "1.0"));
+  CHECK(cpp.rule == "TensorRT-LLM TensorRT engine (C++ runtime) 0.9");
+  CHECK(cpp.per_step_s == 0.001);
+  CHECK(cpp.per_request_s == 0.002);
+  CHECK(cpp.per_seq_step_s == 0);
+  CHECK(!cpp.overlap_schedule);
+  CHECK(cpp.per_request_s < py.per_request_s);
+  CHECK(cpp.step_s(64) < py.step_s(64));
+  CHECK(engine_overhead(engine(EngineKind::trtllm, "0.21")).rule == "TensorRT-LLM TensorRT engine (C++ runtime) 0.21");
+}

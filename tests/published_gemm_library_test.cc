@@ -14,6 +14,7 @@
 
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "estimators/roofline.h"
 #include "model/gemm_library.h"
@@ -131,3 +132,39 @@ TEST_CASE("the report names the fp8 GEMM library rule the engine chose", "[kerne
   CHECK(plain.out.find("fp8 GEMMs:") == std::string::npos);
 }
 
+
+TEST_CASE("TensorRT-LLM before 1.0: the TensorRT engine's per-tensor fp8 GEMMs, by release", "[kernels][gemm][cli]") {
+  // The C++-runtime releases name their own library (model/presets/engines/trtllm.json); 1.0 on,
+  // the PyTorch backend's cuBLASLt; block-scaled fp8 keeps the engine's DeepGEMM rule.
+  const std::string base = "estimate --model llama-2-7b --gpu h100-sxm --engine trtllm --weight-dtype fp8 --act-dtype fp8 --ctx 2048 --gen 1";
+  const auto v09 = attncost::testing::run_cli(base + " --engine-version 0.9.0 --format json");
+  const auto v10 = attncost::testing::run_cli(base + " --engine-version 1.0 --format json");
+  REQUIRE(v09.code == 0);
+  REQUIRE(v10.code == 0);
+  const auto text09 = attncost::testing::run_cli(base + " --engine-version 0.9.0");
+  const auto text10 = attncost::testing::run_cli(base + " --engine-version 1.0");
+  CHECK(text09.out.find("fp8 GEMMs: tensorrt (trtllm 0.9 rule for per-tensor fp8") != std::string::npos);
+  CHECK(text10.out.find("fp8 GEMMs: cublaslt (trtllm rule for per-tensor fp8") != std::string::npos);
+  // Block-scaled fp8 weights keep the engine's DeepGEMM rule at any release.
+  const auto block = attncost::testing::run_cli("estimate --model deepseek-v3 --gpu h200 --tp 8 --engine trtllm --engine-version 0.17 --act-dtype fp8 --ctx 4096");
+  REQUIRE(block.code == 0);
+  CHECK(block.out.find("fp8 GEMMs: deepgemm (trtllm rule for block-scaled fp8") != std::string::npos);
+  // A 2048-token prefill of a 7B model is mostly GEMM time: the TensorRT engine's lower fraction
+  // (0.48 against cuBLASLt's 0.73) makes it slower, by less than the ratio of the two.
+  const double t09 = nlohmann::json::parse(v09.out).at("serving").at("ttft_s").get<double>();
+  const double t10 = nlohmann::json::parse(v10.out).at("serving").at("ttft_s").get<double>();
+  const KernelModel* trt = kernel_model("hopper", KernelFamily::automatic, GemmLibrary::tensorrt, "t");
+  const KernelModel* lt = kernel_model("hopper", KernelFamily::automatic, GemmLibrary::cublaslt, "t");
+  REQUIRE(trt->gemm_compute_fp8 < lt->gemm_compute_fp8);
+  // The overheads differ too (0.9: 2 ms/request + 1 ms/step; 1.0: 20 ms/request + 2 ms/step + 50 µs/sequence): compare the kernels' share.
+  const double k09 = t09 - 0.002 - 0.001, k10 = t10 - 0.020 - 0.002 - 50e-6;
+  CHECK(k09 > 1.3 * k10);
+  CHECK(k09 < lt->gemm_compute_fp8 / trt->gemm_compute_fp8 * k10);
+  // --kernels gemm=tensorrt chooses it under any engine; an architecture without its data keeps its own model.
+  const auto given = attncost::testing::run_cli(base + " --engine-version 1.0 --kernels auto+gemm=tensorrt");
+  REQUIRE(given.code == 0);
+  CHECK(given.out.find("fp8 GEMMs: tensorrt (--kernels gemm=tensorrt") != std::string::npos);
+  CHECK(kernel_model("ampere", KernelFamily::automatic, GemmLibrary::tensorrt, "t") == kernel_model("ampere", KernelFamily::automatic));
+  CHECK(parse_gemm_library("tensorrt") == GemmLibrary::tensorrt);
+  CHECK_THROWS_WITH(parse_gemm_library("tensorrtx"), Catch::Contains("expected deepgemm, cutlass, cublaslt, tensorrt or auto"));
+}
