@@ -30,7 +30,7 @@ void add_design_flags(CLI::App& app, Flags& f) {
   app.add_option("--act-dtype", f.act_dtype, "activation dtype (default: the model's torch_dtype)");
   app.add_option("--kernel", f.kernel, "attention kernel: flash (tiled, fused) | naive (materialized n×n scores)");
   app.add_option("--kernels", f.kernels, "whose measured efficiency the times assume: auto (FA3 on Hopper, FA2 on Ampere/Ada) | fa2 | fa3 | cudnn | "
-                                         "flashinfer | naive | peak (the plain datasheet roofline); +gemm=deepgemm|cutlass|cublaslt (fp8 GEMM library) and "
+                                         "flashinfer | naive | peak (the plain datasheet roofline); +gemm=deepgemm|cutlass|cublaslt|tensorrt (fp8 GEMM library) and "
                                          "+mla=IMPL (MLA decode kernel) override the engine's choice");
   app.add_option("--page-size", f.page_size, "tokens per KV page (default 16); 0 = contiguous preallocation");
   app.add_option("--tp", f.tp, "tensor-parallel GPUs: heads and MLP columns split (default 1)");
